@@ -1,0 +1,82 @@
+"""Patrol: scan, inspect and sign off a school's facilities in the field."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from app import config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config=None):
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    config.load(app, test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_commands(app)
+    return app
+
+
+def _init_extensions(app):
+    from app import database  # noqa: F401  (connection settings for SQLite)
+    from app.extensions import babel, csrf, db, login_manager, migrate
+    from app.i18n import compile_catalogs, select_locale
+    from flask_babel import lazy_gettext
+
+    db.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=str(Path(__file__).parent / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    csrf.init_app(app)
+    compile_catalogs()
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        timezone_selector=lambda: app.config["SCHOOL_TIMEZONE"],
+    )
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = lazy_gettext("Please sign in to continue.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    from app import templating
+    templating.init_app(app)
+
+    from app.models import User
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        # A disabled user's phone is signed out at its next request.
+        return user if user is not None and user.active else None
+
+
+def _register_blueprints(app):
+    from app import errors
+    from app.auth import bp as auth_bp
+    from app.home import bp as home_bp
+    from app.labels import bp as labels_bp
+    from app.register import bp as register_bp
+    from app.scan import bp as scan_bp
+    from app.users import bp as users_bp
+
+    errors.init_app(app)
+    for blueprint in (auth_bp, home_bp, scan_bp, register_bp, labels_bp, users_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_commands(app):
+    """CLI groups live beside the area they serve; each module adds its own."""

@@ -1,0 +1,7 @@
+"""Signing in and out, and who may do what."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from app.auth import views  # noqa: E402, F401

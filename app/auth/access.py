@@ -1,0 +1,28 @@
+"""The role check every route that shows or changes data goes through."""
+
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+
+from app.models import Role
+
+
+def roles_required(*roles: Role):
+    """Signed-out people are sent to sign in; signed-in people without the role get 403."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+admin_required = roles_required(Role.ADMIN)
+staff_required = roles_required(Role.ADMIN, Role.INSPECTOR, Role.REPAIRER)

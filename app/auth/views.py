@@ -1,0 +1,59 @@
+import sqlalchemy as sa
+from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from app.auth import bp
+from app.auth.forms import LanguageForm, LoginForm
+from app.extensions import db
+from app.i18n import LANGUAGE_COOKIE
+from app.models import User
+from app.urls import safe_next
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        username = form.username.data.strip().lower()
+        user = db.session.scalar(sa.select(User).where(User.username == username))
+        if user is None or not user.check_password(form.password.data):
+            flash(_("Wrong username or password."), "error")
+        elif not user.active:
+            flash(_("This account is disabled. Ask the logistics head."), "error")
+        else:
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next(form.next.data) or url_for("home.index"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    # A POST, so CSRFProtect checks its token: another site cannot sign anyone out.
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/language", methods=["POST"])
+def language():
+    form = LanguageForm()
+    target = safe_next(form.next.data) or url_for("home.index")
+    response = make_response(redirect(target))
+    if form.validate() and form.language.data in current_app.config["LANGUAGES"]:
+        response.set_cookie(
+            LANGUAGE_COOKIE,
+            form.language.data,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
+            secure=request.is_secure,
+        )
+    return response
+
+
+@bp.app_context_processor
+def forms_for_every_page():
+    return {"language_form": LanguageForm(), "signed_in": current_user.is_authenticated}

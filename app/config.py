@@ -1,0 +1,83 @@
+"""Configuration: defaults, then the instance folder's config.py, then the environment."""
+
+import os
+import secrets
+from pathlib import Path
+
+DEFAULTS = {
+    "PATROL_ENV": "development",
+    "BASE_URL": "http://localhost:5000",
+    "SCHOOL_NAME": "Patrol",
+    "SCHOOL_TIMEZONE": "Asia/Shanghai",
+    "LANGUAGES": ["zh", "en"],
+    "BABEL_DEFAULT_LOCALE": "zh",
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "PHOTO_MAX_BYTES": 10 * 1024 * 1024,
+    "IMPORT_MAX_BYTES": 2 * 1024 * 1024,
+    "REMEMBER_COOKIE_DURATION": 60 * 24 * 3600,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,
+    "WTF_I18N_ENABLED": True,
+}
+
+# Read from the environment; each overrides the instance config file.
+ENVIRONMENT_KEYS = (
+    "PATROL_ENV",
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "BASE_URL",
+    "SCHOOL_NAME",
+    "SCHOOL_TIMEZONE",
+    "UPLOAD_FOLDER",
+    "QR_FOLDER",
+)
+
+
+def load(app, test_config=None):
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_pyfile(os.path.join(app.instance_path, "config.py"), silent=True)
+        for key in ENVIRONMENT_KEYS:
+            if key in os.environ:
+                app.config[key] = os.environ[key]
+    else:
+        app.config.from_mapping(test_config)
+
+    instance = Path(app.instance_path)
+    app.config.setdefault("UPLOAD_FOLDER", str(instance / "uploads"))
+    app.config.setdefault("QR_FOLDER", str(Path(app.root_path).parent / "qr"))
+    app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(
+        app.config.get("DATABASE_URL") or f"sqlite:///{instance / 'patrol.sqlite'}"
+    )
+
+    production = app.config["PATROL_ENV"] == "production"
+    if production:
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+        if not app.config.get("SECRET_KEY"):
+            raise RuntimeError("SECRET_KEY must be set when PATROL_ENV=production")
+    elif not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(instance)
+
+
+def database_uri(url):
+    """Point plain postgresql:// URLs at psycopg 3, the driver Patrol ships with."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _instance_secret(instance):
+    """A development key kept in the instance folder, so sign-ins survive a restart."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

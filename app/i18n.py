@@ -1,0 +1,35 @@
+"""Chinese first, English second: choosing the language and keeping the catalogs compiled."""
+
+import os
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from flask import current_app, request
+
+LANGUAGE_COOKIE = "lang"
+TRANSLATIONS = Path(__file__).parent / "translations"
+
+
+def select_locale() -> str:
+    """The switch on every page wins; otherwise the browser's language; otherwise Chinese."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or languages[0]
+
+
+def compile_catalogs() -> None:
+    """Compile each .po to .mo when it is newer, so a fresh clone needs no build step."""
+    for po_path in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"):
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
+            continue
+        with po_path.open("rb") as po_file:
+            catalog = read_po(po_file)
+        # Write then rename: several server processes may start at once.
+        partial = mo_path.with_suffix(f".mo.{os.getpid()}")
+        with partial.open("wb") as mo_file:
+            write_mo(mo_file, catalog)
+        os.replace(partial, mo_path)

@@ -1,0 +1,10 @@
+from flask import render_template
+
+from app.auth.access import admin_required
+from app.labels import bp
+
+
+@bp.route("/")
+@admin_required
+def index():
+    return render_template("error.html", title="TODO", message="labels")

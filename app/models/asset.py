@@ -1,0 +1,75 @@
+"""The register: what the school owns, what kind it is, and where it stands."""
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
+
+from app.extensions import db
+from app.models.common import BilingualName, enum_column, utcnow
+from app.models.place import Place
+
+
+class AssetStatus(enum.StrEnum):
+    IN_SERVICE = "in_service"
+    OUT_OF_SERVICE = "out_of_service"
+    RETIRED = "retired"
+
+    @property
+    def label(self):
+        return ASSET_STATUS_LABELS[self]
+
+
+ASSET_STATUS_LABELS = {
+    AssetStatus.IN_SERVICE: _l("In service"),
+    AssetStatus.OUT_OF_SERVICE: _l("Out of service"),
+    AssetStatus.RETIRED: _l("Retired"),
+}
+
+
+class AssetKind(BilingualName, db.Model):
+    """Slide, electric fan, gas stove …: later, checklists attach to a kind."""
+
+    __tablename__ = "asset_kinds"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    key: so.Mapped[str] = so.mapped_column(sa.String(40), unique=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
+    name_en: so.Mapped[str | None] = so.mapped_column(sa.String(80))
+
+    assets: so.Mapped[list["Asset"]] = so.relationship(back_populates="kind")
+
+    def __repr__(self) -> str:
+        return f"<AssetKind {self.key}>"
+
+
+class Asset(BilingualName, db.Model):
+    __tablename__ = "assets"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    code: so.Mapped[str] = so.mapped_column(sa.String(12), unique=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    name_en: so.Mapped[str | None] = so.mapped_column(sa.String(120))
+    kind_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("asset_kinds.id"), index=True)
+    place_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("places.id"), index=True)
+    # 校产编号: the number in the school's fixed-asset ledger, when it has one.
+    asset_number: so.Mapped[str | None] = so.mapped_column(sa.String(40), unique=True)
+    status: so.Mapped[AssetStatus] = so.mapped_column(
+        enum_column(AssetStatus), default=AssetStatus.IN_SERVICE
+    )
+    notes: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    photo: so.Mapped[str | None] = so.mapped_column(sa.String(80))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+
+    kind: so.Mapped[AssetKind] = so.relationship(back_populates="assets")
+    place: so.Mapped[Place] = so.relationship(back_populates="assets")
+
+    @property
+    def in_service(self) -> bool:
+        return self.status == AssetStatus.IN_SERVICE
+
+    def __repr__(self) -> str:
+        return f"<Asset {self.code} {self.name}>"

@@ -1,0 +1,38 @@
+"""Column helpers shared by the models."""
+
+import enum
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask_babel import get_locale
+
+
+def utcnow() -> datetime:
+    """Naive UTC: SQLite drops time zones, so every timestamp is stored as UTC without one."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def enum_column(enum_class: type[enum.Enum]) -> sa.Enum:
+    """An enum stored as its value in a plain string column, checked by the database."""
+    return sa.Enum(
+        enum_class,
+        native_enum=False,
+        create_constraint=True,
+        length=20,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+class BilingualName:
+    """Things named by the school in Chinese, with an optional English name."""
+
+    name: str
+    name_en: str | None
+
+    @property
+    def title(self) -> str:
+        locale = get_locale()
+        if locale is not None and locale.language == "en" and self.name_en:
+            return self.name_en
+        return self.name

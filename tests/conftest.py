@@ -1,0 +1,125 @@
+"""Fixtures in the style of Flask's tutorial: app, client, runner and a sign-in helper.
+
+The schema is built by the migrations, as in production: once per run into a template,
+then SQLite copies the template file for each test and PostgreSQL empties its tables.
+Set TEST_DATABASE_URL=postgresql://… to run the suite on PostgreSQL.
+"""
+
+import os
+import re
+import shutil
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from app import create_app
+from app.extensions import db
+from app.models import Role, User
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+PASSWORD = "correct horse"
+
+
+def base_config(tmp_path, database_url):
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test",
+        "DATABASE_URL": database_url,
+        "BASE_URL": "http://patrol.test",
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "QR_FOLDER": str(tmp_path / "qr"),
+        "WTF_CSRF_ENABLED": False,
+    }
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory):
+    """A database at the newest migration: a template file on SQLite, the live one on PostgreSQL."""
+    if POSTGRES_URL:
+        engine = sa.create_engine(_psycopg(POSTGRES_URL))
+        with engine.begin() as connection:
+            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
+            connection.execute(sa.text("CREATE SCHEMA public"))
+        engine.dispose()
+        url = POSTGRES_URL
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('template') / 'template.sqlite'}"
+    tmp = tmp_path_factory.mktemp("migrate")
+    app = create_app(base_config(tmp, url))
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app(migrated_database, tmp_path):
+    if POSTGRES_URL:
+        url = migrated_database
+    else:
+        template = migrated_database.removeprefix("sqlite:///")
+        copy = tmp_path / "patrol.sqlite"
+        shutil.copy(template, copy)
+        url = f"sqlite:///{copy}"
+    app = create_app(base_config(tmp_path, url))
+    with app.app_context():
+        _add_users()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        if POSTGRES_URL:
+            _empty_tables()
+        db.engine.dispose()
+
+
+def _add_users():
+    for username, role in (("admin", Role.ADMIN), ("inspector", Role.INSPECTOR),
+                           ("repairer", Role.REPAIRER)):
+        user = User(username=username, display_name=username.title(), role=role)
+        user.set_password(PASSWORD)
+        db.session.add(user)
+    db.session.commit()
+
+
+def _empty_tables():
+    tables = [t.name for t in db.metadata.sorted_tables]
+    db.session.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    db.session.commit()
+
+
+def _psycopg(url):
+    return re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", url)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, username="admin", password=PASSWORD):
+        return self._client.post("/login", data={"username": username, "password": password})
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def csrf_app(app):
+    """The app as it runs for real: every form must carry its CSRF token."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    return app

@@ -1,0 +1,48 @@
+import pytest
+from flask import Flask
+
+from app import config
+
+from app import create_app
+from app.config import database_uri
+from app.extensions import db
+
+
+def test_testing_config(app):
+    assert not create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "x"}).testing
+    assert app.testing
+
+
+def test_postgres_urls_use_psycopg():
+    assert database_uri("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert database_uri("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert database_uri("sqlite:///x.sqlite") == "sqlite:///x.sqlite"
+
+
+def test_environment_overrides_instance_config(tmp_path, monkeypatch):
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "config.py").write_text('BASE_URL = "http://from-file"\nSCHOOL_NAME = "File"\n')
+    monkeypatch.setenv("BASE_URL", "https://from-env/")
+    app = Flask("patrol_config_test", instance_path=str(instance))
+    config.load(app)
+    assert app.config["BASE_URL"] == "https://from-env"
+    assert app.config["SCHOOL_NAME"] == "File"
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{instance / 'patrol.sqlite'}"
+
+
+def test_production_requires_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app({"PATROL_ENV": "production", "DATABASE_URL": "sqlite://"})
+
+
+def test_sqlite_connection_settings(app):
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("SQLite only")
+    with app.app_context():
+        connection = db.session.connection().connection
+        cursor = connection.cursor()
+        assert cursor.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert cursor.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
