@@ -26,10 +26,11 @@ def create_app(test_config=None):
 
 
 def _init_extensions(app):
+    from flask_babel import lazy_gettext
+
     from app import database  # noqa: F401  (connection settings for SQLite)
     from app.extensions import babel, csrf, db, login_manager, migrate
     from app.i18n import compile_catalogs, select_locale
-    from flask_babel import lazy_gettext
 
     db.init_app(app)
     migrate.init_app(
@@ -80,3 +81,10 @@ def _register_blueprints(app):
 
 def _register_commands(app):
     """CLI groups live beside the area they serve; each module adds its own."""
+    from app.demo import cli as demo_cli
+    from app.labels import cli as labels_cli
+    from app.register import cli as register_cli
+    from app.users import cli as users_cli
+
+    for area in (users_cli, register_cli, labels_cli, demo_cli):
+        area.init_app(app)

@@ -5,6 +5,7 @@ then SQLite copies the template file for each test and PostgreSQL empties its ta
 Set TEST_DATABASE_URL=postgresql://… to run the suite on PostgreSQL.
 """
 
+import functools
 import os
 import re
 import shutil
@@ -12,6 +13,7 @@ import shutil
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
+from werkzeug.security import generate_password_hash
 
 from app import create_app
 from app.extensions import db
@@ -73,12 +75,26 @@ def app(migrated_database, tmp_path):
         db.engine.dispose()
 
 
+@functools.cache
+def _password_hash():
+    # Hashing is deliberately slow; the suite hashes the shared password once.
+    return generate_password_hash(PASSWORD)
+
+
 def _add_users():
-    for username, role in (("admin", Role.ADMIN), ("inspector", Role.INSPECTOR),
-                           ("repairer", Role.REPAIRER)):
-        user = User(username=username, display_name=username.title(), role=role)
-        user.set_password(PASSWORD)
-        db.session.add(user)
+    for username, role in (
+        ("admin", Role.ADMIN),
+        ("inspector", Role.INSPECTOR),
+        ("repairer", Role.REPAIRER),
+    ):
+        db.session.add(
+            User(
+                username=username,
+                display_name=username.title(),
+                role=role,
+                password_hash=_password_hash(),
+            )
+        )
     db.session.commit()
 
 

@@ -1,9 +1,7 @@
 import pytest
 from flask import Flask
 
-from app import config
-
-from app import create_app
+from app import config, create_app
 from app.config import database_uri
 from app.extensions import db
 

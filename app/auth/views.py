@@ -26,7 +26,8 @@ def login():
         else:
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(form.next.data) or url_for("home.index"))
-    return render_template("auth/login.html", form=form)
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/login.html", form=form), status
 
 
 @bp.route("/logout", methods=["POST"])

@@ -1,0 +1,1 @@
+"""The demo kindergarten, drawn from the seed logistics plans."""

@@ -1,0 +1,90 @@
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import User
+from tests.conftest import PASSWORD
+
+
+def test_login_page_renders(client):
+    assert client.get("/login").status_code == 200
+
+
+def test_signed_out_user_is_sent_to_sign_in_and_back(client, auth):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert "/login?next=" in response.headers["Location"]
+    response = client.post(
+        "/login", data={"username": "admin", "password": PASSWORD, "next": "/q/ABC234"}
+    )
+    assert response.headers["Location"] == "/q/ABC234"
+
+
+def test_next_cannot_point_at_another_host(client):
+    for target in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
+        response = client.post(
+            "/login", data={"username": "admin", "password": PASSWORD, "next": target}
+        )
+        assert response.headers["Location"] == "/"
+        client.post("/logout")
+
+
+def test_wrong_password_is_refused_and_username_kept(client):
+    response = client.post("/login", data={"username": "admin", "password": "nope"})
+    assert response.status_code == 400
+    assert b"Wrong username or password" in response.data
+    assert b'value="admin"' in response.data
+
+
+def test_missing_fields(client):
+    response = client.post("/login", data={})
+    assert response.status_code == 400
+
+
+def test_disabled_user_cannot_sign_in_and_is_signed_out(app, client, auth):
+    auth.login("inspector")
+    assert client.get("/").status_code == 200
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == "inspector"))
+        user.active = False
+        db.session.commit()
+    assert client.get("/").status_code == 302
+    response = auth.login("inspector")
+    assert response.status_code == 400
+    assert b"disabled" in response.data
+
+
+def test_remember_me_sets_a_long_cookie(client):
+    response = client.post(
+        "/login", data={"username": "admin", "password": PASSWORD, "remember": "y"}
+    )
+    cookie = response.headers.getlist("Set-Cookie")
+    assert any(c.startswith("remember_token=") for c in cookie)
+
+
+def test_passwords_are_hashed(app):
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == "admin"))
+        assert PASSWORD not in user.password_hash
+        assert user.check_password(PASSWORD)
+
+
+def test_logout_needs_post(client, auth):
+    auth.login()
+    assert client.get("/logout").status_code == 405
+    assert auth.logout().status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_language_switch_is_remembered(client, auth):
+    auth.login()
+    client.post("/language", data={"language": "en", "next": "/"})
+    assert b"Register" in client.get("/").data
+    response = client.post("/language", data={"language": "xx", "next": "/"})
+    assert response.status_code == 302
+
+
+def test_browser_language_is_used_without_a_choice(client):
+    page = client.get("/login", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert b'lang="en"' in page.data
+    page = client.get("/login", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert b'lang="zh-Hans"' in page.data
