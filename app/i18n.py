@@ -5,7 +5,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 
 LANGUAGE_COOKIE = "lang"
 TRANSLATIONS = Path(__file__).parent / "translations"
@@ -14,10 +14,21 @@ TRANSLATIONS = Path(__file__).parent / "translations"
 def select_locale() -> str:
     """The switch on every page wins; otherwise the browser's language; otherwise Chinese."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return _terminal_language()
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in languages:
         return chosen
     return request.accept_languages.best_match(languages) or languages[0]
+
+
+def _terminal_language() -> str:
+    """Commands speak the terminal's language: Chinese under a zh_* locale, else English."""
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(variable)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
 
 
 def compile_catalogs() -> None:

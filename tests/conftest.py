@@ -110,11 +110,18 @@ def _psycopg(url):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    """A browser asking for English; tests of the Chinese pages ask for zh themselves."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
 
 
 @pytest.fixture
-def runner(app):
+def runner(app, monkeypatch):
+    """A terminal in English; commands follow LANG."""
+    for variable in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
     return app.test_cli_runner()
 
 

@@ -88,3 +88,9 @@ def test_browser_language_is_used_without_a_choice(client):
     assert b'lang="en"' in page.data
     page = client.get("/login", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
     assert b'lang="zh-Hans"' in page.data
+
+
+def test_pages_speak_chinese_by_default(app):
+    page = app.test_client().get("/login")
+    assert "登录".encode() in page.data
+    assert b'lang="zh-Hans"' in page.data

@@ -1,0 +1,44 @@
+"""Every string a user can see has a Chinese translation, with the same placeholders."""
+
+import re
+from pathlib import Path
+
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOG = ROOT / "app" / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
+METHODS = [("app/**.py", "python"), ("templates/**.html", "jinja2")]
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
+PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def source_messages():
+    found = {}
+    for filename, lineno, message, _comments, _context in extract_from_dir(
+        str(ROOT), method_map=METHODS, keywords=KEYWORDS
+    ):
+        for msgid in message if isinstance(message, tuple) else (message,):
+            if msgid:
+                found.setdefault(msgid, f"{filename}:{lineno}")
+    return found
+
+
+def placeholders(text):
+    return sorted(PLACEHOLDER.findall(text))
+
+
+def test_every_string_has_a_chinese_translation():
+    with CATALOG.open("rb") as po_file:
+        catalog = read_po(po_file)
+    problems = []
+    for msgid, where in source_messages().items():
+        entry = catalog.get(msgid)
+        translation = entry.string if entry else ""
+        if isinstance(translation, tuple):
+            translation = translation[0]
+        if not translation or entry.fuzzy:
+            problems.append(f"{where}: no Chinese for {msgid!r}")
+        elif placeholders(msgid) != placeholders(translation):
+            problems.append(f"{where}: placeholders differ in {msgid!r}")
+    assert not problems, "\n".join(problems)
