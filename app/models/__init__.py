@@ -1,17 +1,36 @@
 """Patrol's models, one module per aggregate."""
 
 from app.models.asset import Asset, AssetKind, AssetStatus
+from app.models.calendar import ClosedPeriod
+from app.models.checklist import Checklist, ChecklistItem, ChecklistVersion, Frequency, ItemType
 from app.models.code import ScanCode
+from app.models.fault import Fault, FaultEvent, FaultStatus, Urgency
+from app.models.inspection import Answer, Inspection, Outcome
 from app.models.place import Place, PlaceKind
+from app.models.signature import Signature
 from app.models.user import Role, User
 
 __all__ = [
+    "Answer",
     "Asset",
     "AssetKind",
     "AssetStatus",
+    "Checklist",
+    "ChecklistItem",
+    "ChecklistVersion",
+    "ClosedPeriod",
+    "Fault",
+    "FaultEvent",
+    "FaultStatus",
+    "Frequency",
+    "Inspection",
+    "ItemType",
+    "Outcome",
     "Place",
     "PlaceKind",
     "Role",
     "ScanCode",
+    "Signature",
+    "Urgency",
     "User",
 ]

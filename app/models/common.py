@@ -24,6 +24,14 @@ def enum_column(enum_class: type[enum.Enum]) -> sa.Enum:
     )
 
 
+def localized(chinese: str, english: str | None) -> str:
+    """The school writes in Chinese; English is shown when asked for and given."""
+    locale = get_locale()
+    if english and locale is not None and locale.language == "en":
+        return english
+    return chinese
+
+
 class BilingualName:
     """Things named by the school in Chinese, with an optional English name."""
 
@@ -32,7 +40,4 @@ class BilingualName:
 
     @property
     def title(self) -> str:
-        locale = get_locale()
-        if locale is not None and locale.language == "en" and self.name_en:
-            return self.name_en
-        return self.name
+        return localized(self.name, self.name_en)

@@ -1,0 +1,151 @@
+"""Checklists: what to check on a kind of asset (or one asset), how often, in which wording.
+
+A checklist is a routine: its identity and schedule stay, while its items live in
+versions. Editing the items makes a new version, so every past inspection keeps the exact
+items and wording it was done against.
+"""
+
+import enum
+import uuid
+from datetime import date, datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
+
+from app.extensions import db
+from app.models.common import BilingualName, enum_column, localized, utcnow
+
+
+class Frequency(enum.StrEnum):
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+    YEARLY = "yearly"
+    EVERY_N_DAYS = "every_n_days"
+
+    @property
+    def label(self):
+        return FREQUENCY_LABELS[self]
+
+
+FREQUENCY_LABELS = {
+    Frequency.DAILY: _l("Every school day"),
+    Frequency.WEEKLY: _l("Weekly"),
+    Frequency.MONTHLY: _l("Monthly"),
+    Frequency.YEARLY: _l("Yearly"),
+    Frequency.EVERY_N_DAYS: _l("Every N days"),
+}
+
+
+class ItemType(enum.StrEnum):
+    CHECK = "check"
+    READING = "reading"
+    TEXT = "text"
+    PHOTO = "photo"
+
+    @property
+    def label(self):
+        return ITEM_TYPE_LABELS[self]
+
+
+ITEM_TYPE_LABELS = {
+    ItemType.CHECK: _l("Check (pass / fail / not applicable)"),
+    ItemType.READING: _l("Reading (a number)"),
+    ItemType.TEXT: _l("Text"),
+    ItemType.PHOTO: _l("Photo"),
+}
+
+
+class Checklist(BilingualName, db.Model):
+    __tablename__ = "checklists"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(kind_id IS NULL) != (asset_id IS NULL)", name="for_a_kind_or_an_asset"
+        ),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # Seeded routines carry a stable key so the demo can be loaded twice.
+    key: so.Mapped[str | None] = so.mapped_column(sa.String(60), unique=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    name_en: so.Mapped[str | None] = so.mapped_column(sa.String(120))
+    kind_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("asset_kinds.id"), index=True)
+    asset_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("assets.id"), index=True)
+    active: so.Mapped[bool] = so.mapped_column(default=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    frequency: so.Mapped[Frequency] = so.mapped_column(enum_column(Frequency))
+    weekday: so.Mapped[int | None]  # 0 = Monday, for weekly routines
+    day_of_month: so.Mapped[int | None]  # monthly, yearly; a short month uses its last day
+    month: so.Mapped[int | None]  # yearly
+    interval_days: so.Mapped[int | None]  # every N days, counted from anchor_date
+    anchor_date: so.Mapped[date | None]
+    # Days after the due date before it counts as overdue (a monthly check in the first week).
+    grace_days: so.Mapped[int] = so.mapped_column(default=0)
+
+    kind: so.Mapped["AssetKind | None"] = so.relationship()  # noqa: F821
+    asset: so.Mapped["Asset | None"] = so.relationship()  # noqa: F821
+    versions: so.Mapped[list["ChecklistVersion"]] = so.relationship(
+        back_populates="checklist", order_by="ChecklistVersion.number"
+    )
+
+    @property
+    def current_version(self) -> "ChecklistVersion | None":
+        return self.versions[-1] if self.versions else None
+
+    def __repr__(self) -> str:
+        return f"<Checklist {self.key or self.id} {self.frequency}>"
+
+
+class ChecklistVersion(db.Model):
+    __tablename__ = "checklist_versions"
+    __table_args__ = (sa.UniqueConstraint("checklist_id", "number"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    checklist_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("checklists.id"), index=True)
+    number: so.Mapped[int]
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    created_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+
+    checklist: so.Mapped[Checklist] = so.relationship(back_populates="versions")
+    items: so.Mapped[list["ChecklistItem"]] = so.relationship(
+        back_populates="version", order_by="ChecklistItem.position"
+    )
+    created_by: so.Mapped["User | None"] = so.relationship()  # noqa: F821
+
+
+def new_lineage() -> str:
+    return uuid.uuid4().hex
+
+
+class ChecklistItem(db.Model):
+    __tablename__ = "checklist_items"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    version_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("checklist_versions.id"), index=True
+    )
+    # The same item across versions shares a lineage, so readings chart as one series.
+    lineage: so.Mapped[str] = so.mapped_column(sa.String(32), default=new_lineage, index=True)
+    position: so.Mapped[int]
+    type: so.Mapped[ItemType] = so.mapped_column(enum_column(ItemType))
+    text: so.Mapped[str] = so.mapped_column(sa.String(300))
+    text_en: so.Mapped[str | None] = so.mapped_column(sa.String(300))
+    required: so.Mapped[bool] = so.mapped_column(default=True)
+    # Failing a critical item takes the asset out of service at once.
+    critical: so.Mapped[bool] = so.mapped_column(default=False)
+    unit: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    min_value: so.Mapped[float | None]
+    max_value: so.Mapped[float | None]
+
+    version: so.Mapped[ChecklistVersion] = so.relationship(back_populates="items")
+
+    @property
+    def title(self) -> str:
+        return localized(self.text, self.text_en)
+
+    def in_range(self, value: float) -> bool:
+        if self.min_value is not None and value < self.min_value:
+            return False
+        return not (self.max_value is not None and value > self.max_value)
