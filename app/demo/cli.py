@@ -1,5 +1,128 @@
 """`flask --app app seed-demo` and `flask --app app demo`."""
 
+import ipaddress
+import socket
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_babel import gettext as _
+from flask_migrate import upgrade
+from werkzeug.serving import run_simple
+
+from app.config import DEFAULTS
+from app.demo import kindergarten
+from app.demo.seed import seed_demo
+from app.extensions import db
+from app.models import ScanCode
+
+ALL_INTERFACES = ("0.0.0.0", "::", "")
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo_command():
+    """Load the demo kindergarten and its users (safe to run twice)."""
+    _refuse_in_production()
+    if not sa.inspect(db.engine).has_table(ScanCode.__tablename__):
+        raise click.ClickException(
+            _("The database has no tables yet: run \"flask --app app db upgrade\" first.")
+        )
+    _report(seed_demo())
+
+
+@click.command("demo")
+@click.option("--host", default="0.0.0.0", show_default=True, help="Address to serve on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@with_appcontext
+def demo_command(host, port):
+    """Build the database, load the demo and serve it to phones on this network."""
+    _refuse_in_production()
+    app = current_app._get_current_object()
+    upgrade()
+    _report(seed_demo())
+
+    if host in ALL_INTERFACES:
+        local_host, phone_host = "localhost", lan_address()
+    else:
+        local_host = phone_host = host
+    local_url, phone_url = _url(local_host, port), _url(phone_host, port)
+    reachable = not _is_loopback(phone_host)
+    # The default BASE_URL only works on this computer; labels must lead phones here.
+    if app.config["BASE_URL"] == DEFAULTS["BASE_URL"]:
+        app.config["BASE_URL"] = phone_url if reachable else local_url
+
+    click.echo()
+    click.echo(_("Sign in as one of these users, password %(password)s:",
+                 password=kindergarten.DEMO_PASSWORD))
+    for username, _display_name, role in kindergarten.USERS:
+        click.echo(f"  {username:<10} {role.label}")
+    click.echo(_("On this computer, open %(url)s", url=local_url))
+    if reachable:
+        click.echo(_("On a phone on the same Wi-Fi, open %(url)s", url=phone_url))
+    else:
+        click.echo(_("Phones cannot reach %(url)s: join this computer to the Wi-Fi and serve "
+                     "on all interfaces (--host 0.0.0.0).", url=phone_url))
+    click.echo(_("Printed QR codes lead to %(url)s", url=app.config["BASE_URL"]))
+    click.echo(_("Over plain HTTP a phone can sign in and its own camera can scan printed "
+                 "labels; scanning inside Patrol and working offline will need HTTPS."))
+    click.echo()
+    # app.run() does nothing inside a `flask` command; this is what `flask run` calls.
+    run_simple(host, port, app, threaded=True)
+
+
+def lan_address() -> str:
+    """This computer's address on the local network, as a phone on the same Wi-Fi sees it."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            # Connecting a UDP socket only chooses the outgoing interface: nothing is sent.
+            probe.connect(("10.255.255.255", 1))
+            return probe.getsockname()[0]
+        except OSError:
+            pass
+    try:
+        return socket.gethostbyname(socket.gethostname())
+    except OSError:
+        return "127.0.0.1"
+
+
+def _url(host, port):
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def _is_loopback(host):
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def _refuse_in_production():
+    if current_app.config["PATROL_ENV"] == "production":
+        raise click.ClickException(
+            _("The demo is never loaded into a production database (PATROL_ENV=production).")
+        )
+
+
+def _report(result):
+    if not result.changed:
+        click.echo(_("The demo kindergarten is already loaded; nothing changed."))
+    else:
+        added = result.added
+        click.echo(_(
+            "Demo kindergarten loaded. Added: places %(places)s, kinds of asset %(kinds)s, "
+            "assets %(assets)s, users %(users)s.",
+            places=added["places"], kinds=added["kinds"],
+            assets=added["assets"], users=added["users"],
+        ))
+    for username in result.kept_passwords:
+        click.echo(_("User %(username)s already existed: its own password still applies.",
+                     username=username))
+
 
 def init_app(app):
-    pass
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(demo_command)
