@@ -1,13 +1,92 @@
-from flask import redirect, request, url_for
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
+from app.auth.access import admin_required, staff_required
+from app.extensions import db
+from app.models import ScanCode
+from app.models.code import CODE_LENGTH, is_well_formed, normalize_code
+from app.models.code import replace_code as give_new_code
 from app.scan import bp
+from app.scan.lookup import find_scan_code, load_ancestors
 
 
 @bp.route("/q")
+@staff_required
 def lookup():
-    return redirect(url_for("scan.door", code=request.args.get("code", "")))
+    """The type-a-code field: sends what was typed to the code's own address."""
+    typed = request.args.get("code", "").strip()
+    code = normalize_code(typed)
+    if not code:
+        flash(_("Type the code printed under the QR label."), "error")
+        return redirect(url_for("home.index"))
+    if not is_well_formed(code):
+        # Answered here: a slash or other punctuation cannot travel in the /q/<code> path.
+        return render_unknown(typed)
+    return redirect(url_for("scan.door", code=code))
 
 
 @bp.route("/q/<code>")
+@staff_required
 def door(code):
-    return code
+    """What a label leads to: an asset, a place, a replaced label, a blank label or nothing."""
+    canonical = normalize_code(code)
+    if canonical and canonical != code:
+        # A code typed by hand in lower case or with dashes still finds its page.
+        return redirect(url_for("scan.door", code=canonical), 301)
+    scan_code = find_scan_code(canonical) if is_well_formed(canonical) else None
+    if scan_code is None:
+        return render_unknown(code)
+    return render_scan_code(scan_code)
+
+
+@bp.route("/q/<code>/replace", methods=["POST"], endpoint="replace_code")
+@admin_required
+def replace(code):
+    """The label was damaged or copied: the owner gets a new code, the old one leads nowhere."""
+    # Locked, so two admins replacing the same label at once cannot both succeed.
+    scan_code = db.session.scalar(
+        sa.select(ScanCode).where(ScanCode.value == normalize_code(code)).with_for_update()
+    )
+    if scan_code is None:
+        abort(404)
+    if scan_code.is_replaced:
+        flash(_("This label was already replaced. Nothing was changed."), "error")
+        return render_scan_code(scan_code, status=400)
+    if scan_code.is_blank:
+        flash(_("A blank label has nothing to replace. Nothing was changed."), "error")
+        return render_scan_code(scan_code, status=400)
+
+    owner = scan_code.asset or scan_code.place
+    new_code = give_new_code(owner)
+    db.session.commit()
+    flash(
+        _(
+            "The new code is %(code)s. Print its label and stick it over the old one: "
+            "the old label no longer leads anywhere.",
+            code=new_code.value,
+        ),
+        "success",
+    )
+    return redirect(url_for("scan.door", code=new_code.value), 303)
+
+
+def render_scan_code(scan_code: ScanCode, status: int | None = None):
+    if scan_code.is_replaced:
+        # Deliberately no link onwards: a copied label must lead nowhere.
+        page, default_status = render_template("scan/replaced.html", code=scan_code.value), 410
+    elif scan_code.asset is not None:
+        load_ancestors(scan_code.asset.place)
+        page = render_template("scan/asset.html", asset=scan_code.asset)
+        default_status = 200
+    elif scan_code.place is not None:
+        load_ancestors(scan_code.place)
+        page = render_template("scan/place.html", place=scan_code.place)
+        default_status = 200
+    else:
+        page, default_status = render_template("scan/blank.html", code=scan_code.value), 200
+    return page, status or default_status
+
+
+def render_unknown(typed: str):
+    return render_template("scan/unknown.html", typed=typed, code_length=CODE_LENGTH), 404
