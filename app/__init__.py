@@ -68,14 +68,25 @@ def _init_extensions(app):
 def _register_blueprints(app):
     from app import errors
     from app.auth import bp as auth_bp
+    from app.faults import bp as faults_bp
     from app.home import bp as home_bp
+    from app.inspections import bp as inspections_bp
     from app.labels import bp as labels_bp
     from app.register import bp as register_bp
     from app.scan import bp as scan_bp
     from app.users import bp as users_bp
 
     errors.init_app(app)
-    for blueprint in (auth_bp, home_bp, scan_bp, register_bp, labels_bp, users_bp):
+    for blueprint in (
+        auth_bp,
+        home_bp,
+        scan_bp,
+        register_bp,
+        labels_bp,
+        users_bp,
+        inspections_bp,
+        faults_bp,
+    ):
         app.register_blueprint(blueprint)
 
 

@@ -1,0 +1,377 @@
+"""Submitting an inspection: check what the inspector entered, then record all of it or nothing.
+
+Rules, as the inspector meets them:
+- Every required item is answered; a failed check says what is wrong in a note.
+- A reading is a number ("0,3" counts as 0.3); outside its allowed range it is flagged and
+  counts as failed.
+- Photos are checked and stored as soon as they arrive, so a form refused for another
+  reason does not make anyone take them again.
+- The inspection is signed: a finger drawing or a typed name. The signer is the person
+  signed in.
+- A retired asset is not inspected. An out-of-service one may be (a check of a broken
+  thing is useful), and a check that is not due may be done, flagged off schedule.
+- Each failed check and each out-of-range reading raises a fault; a failed critical item
+  takes the asset out of service at once.
+- The same form sent twice (a double tap, a retry after a flaky network) records nothing
+  new and is answered as the first time.
+"""
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.faults.raising import raise_fault
+from app.inspections.signatures import SignatureError, drawn_signature_png, typed_signer_name
+from app.models import (
+    Answer,
+    AssetStatus,
+    Fault,
+    Inspection,
+    ItemType,
+    Outcome,
+    Signature,
+    Urgency,
+)
+from app.models.common import utcnow
+from app.photos import PhotoError, save_photo
+from app.routines import routine_states
+from app.schedule import local_date
+
+MAX_NOTE_LENGTH = 2000
+MAX_TEXT_LENGTH = 4000
+NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+
+
+@dataclass
+class Entry:
+    """What the inspector entered for one item, kept as typed so a refused form shows it again."""
+
+    outcome: str = ""
+    reading: str = ""
+    text: str = ""
+    note: str = ""
+    photo: str | None = None  # a stored photo's filename, once it has been accepted
+
+
+@dataclass
+class Entered:
+    """One sending of the form."""
+
+    client_id: str
+    entries: dict[int, Entry]  # by ChecklistItem.id
+    uploads: dict = field(default_factory=dict)  # new photo files (FileStorage) by item id
+    signature_data: str = ""
+    signer_name: str = ""
+    note: str = ""
+    all_ok: bool = False
+
+    def entry(self, item_id: int) -> Entry:
+        return self.entries.setdefault(item_id, Entry())
+
+
+@dataclass
+class Result:
+    inspection: Inspection | None = None
+    # By item id, or "signature" / "note" for the form as a whole.
+    errors: dict = field(default_factory=dict)
+    repeated: bool = False
+
+
+class InspectionRefused(Exception):
+    """The inspection cannot be done at all (not a matter of correcting the form)."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class _Checked:
+    item: object
+    outcome: Outcome | None = None
+    reading: float | None = None
+    out_of_range: bool = False
+    text: str = ""
+    note: str = ""
+    photo: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome == Outcome.FAIL or self.out_of_range
+
+
+def find_by_client_id(client_id: str) -> Inspection | None:
+    return db.session.scalar(sa.select(Inspection).where(Inspection.client_id == client_id))
+
+
+def routine_state(asset, checklist):
+    """Where this routine stands for this asset today, or None when it does not apply."""
+    states = routine_states([asset], checklists=[checklist])
+    return states[0] if states else None
+
+
+def refusal(asset, corrects: Inspection | None = None) -> str | None:
+    """Why this inspection cannot be done at all, or None."""
+    if asset.status == AssetStatus.RETIRED:
+        return _l(
+            "%(asset)s is retired: it is no longer inspected. Nothing was recorded.",
+            asset=asset.title,
+        )
+    if corrects is not None:
+        newer = correction_of(corrects)
+        if newer is not None:
+            return _l(
+                "This record was already corrected by #%(number)s. Correct that one instead.",
+                number=newer,
+            )
+    return None
+
+
+def correction_of(inspection: Inspection) -> int | None:
+    """The id of the inspection that corrects this one, if any."""
+    return db.session.scalar(
+        sa.select(Inspection.id).where(Inspection.corrects_id == inspection.id).limit(1)
+    )
+
+
+def submit_inspection(
+    *,
+    asset,
+    checklist,
+    version,
+    inspector,
+    entered: Entered,
+    corrects: Inspection | None = None,
+    now: datetime | None = None,
+) -> Result:
+    """Validate and record one inspection, in one transaction; see the module's rules."""
+    first = find_by_client_id(entered.client_id)
+    if first is not None:
+        return Result(inspection=first, repeated=True)
+    reason = refusal(asset, corrects)
+    if reason:
+        raise InspectionRefused(reason)
+
+    errors: dict = {}
+    checked = [_check_item(item, entered, errors) for item in version.items]
+    if len(entered.note) > MAX_NOTE_LENGTH:
+        errors["note"] = [_too_long(MAX_NOTE_LENGTH)]
+    signer_name, image = _check_signature(entered, inspector, errors)
+    if errors:
+        return Result(errors=errors)
+
+    now = now or utcnow()
+    if corrects is not None:
+        # A correction restates a check done that day: it keeps the day and the schedule flag.
+        day, off_schedule = corrects.local_date, corrects.off_schedule
+        already_failed = {answer.item_id for answer in corrects.answers if answer.failed}
+    else:
+        day = local_date(now, current_app.config["SCHOOL_TIMEZONE"])
+        state = routine_state(asset, checklist)
+        off_schedule = state is None or not state.is_due_now
+        already_failed = set()
+
+    try:
+        inspection = _record(
+            asset, checklist, version, inspector, entered, checked, signer_name, image,
+            corrects, now, day, off_schedule,
+        )
+        for answer in checked:
+            if answer.failed and answer.item.id not in already_failed:
+                _raise_fault_for(answer, inspection, asset, inspector, now)
+        db.session.commit()
+    except IntegrityError:
+        # Two sends of the same form raced each other: the other one recorded it first.
+        db.session.rollback()
+        first = find_by_client_id(entered.client_id)
+        if first is None:
+            raise
+        return Result(inspection=first, repeated=True)
+    return Result(inspection=inspection)
+
+
+def _check_item(item, entered: Entered, errors: dict) -> _Checked:
+    entry = entered.entry(item.id)
+    problems = []
+    upload = entered.uploads.get(item.id)
+    if upload is not None:
+        try:
+            entry.photo = save_photo(upload)
+        except PhotoError as error:
+            problems.append(error.message)
+
+    checked = _Checked(item=item, photo=entry.photo)
+    if item.type == ItemType.CHECK:
+        if not entry.outcome and entered.all_ok:
+            entry.outcome = Outcome.PASS.value
+        _check_outcome(item, entry, checked, problems)
+    elif item.type == ItemType.READING:
+        _check_reading(item, entry, checked, problems)
+    elif item.type == ItemType.TEXT:
+        checked.text = entry.text.strip()
+        if len(checked.text) > MAX_TEXT_LENGTH:
+            problems.append(_too_long(MAX_TEXT_LENGTH))
+        elif item.required and not checked.text:
+            problems.append(_l("Write your answer here."))
+    elif item.type == ItemType.PHOTO and item.required and not entry.photo and not problems:
+        problems.append(_l("Take a photo."))
+
+    checked.note = entry.note.strip()
+    if len(checked.note) > MAX_NOTE_LENGTH:
+        problems.append(_too_long(MAX_NOTE_LENGTH))
+    if problems:
+        errors[item.id] = problems
+    return checked
+
+
+def _check_outcome(item, entry: Entry, checked: _Checked, problems: list) -> None:
+    if not entry.outcome:
+        if item.required:
+            problems.append(_l("Choose OK, Fail or N/A."))
+        return
+    try:
+        checked.outcome = Outcome(entry.outcome)
+    except ValueError:
+        entry.outcome = ""
+        problems.append(_l("Choose OK, Fail or N/A."))
+        return
+    if checked.outcome == Outcome.FAIL and not entry.note.strip():
+        problems.append(_l("Say what is wrong in the note."))
+
+
+def _check_reading(item, entry: Entry, checked: _Checked, problems: list) -> None:
+    if not entry.reading.strip():
+        if item.required:
+            problems.append(_l("Enter the reading."))
+        return
+    value = parse_number(entry.reading)
+    if value is None:
+        problems.append(_l("Enter a number, for example 0.3."))
+        return
+    checked.reading = value
+    checked.out_of_range = not item.in_range(value)
+
+
+def parse_number(typed: str) -> float | None:
+    """A number as a person types it: full-width digits and a decimal comma are fine."""
+    text = unicodedata.normalize("NFKC", typed).strip().replace(" ", "")
+    if text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")
+    if not NUMBER.fullmatch(text):
+        return None
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
+def _check_signature(entered: Entered, inspector, errors: dict) -> tuple[str, bytes | None]:
+    try:
+        if entered.signature_data:
+            image = drawn_signature_png(entered.signature_data)
+            typed = " ".join(entered.signer_name.split())
+            return (typed_signer_name(typed) if typed else inspector.display_name), image
+        return typed_signer_name(entered.signer_name), None
+    except SignatureError as error:
+        # A drawing that cannot be used is not shown again: the signer draws a new one.
+        entered.signature_data = ""
+        errors["signature"] = [error.message]
+        return "", None
+
+
+def _record(
+    asset, checklist, version, inspector, entered, checked, signer_name, image, corrects, now,
+    day, off_schedule,
+) -> Inspection:
+    signature = Signature(signer=inspector, signer_name=signer_name, signed_at=now, image=image)
+    inspection = Inspection(
+        client_id=entered.client_id,
+        asset=asset,
+        checklist=checklist,
+        version=version,
+        inspector=inspector,
+        signature=signature,
+        submitted_at=now,
+        local_date=day,
+        passed=not any(answer.failed for answer in checked),
+        off_schedule=off_schedule,
+        note=entered.note.strip(),
+        corrects=corrects,
+    )
+    for answer in checked:
+        inspection.answers.append(
+            Answer(
+                item=answer.item,
+                position=answer.item.position,
+                outcome=answer.outcome,
+                reading=answer.reading,
+                out_of_range=answer.out_of_range,
+                text=answer.text,
+                note=answer.note,
+                photo=answer.photo,
+            )
+        )
+    db.session.add(inspection)
+    return inspection
+
+
+def _raise_fault_for(answer: _Checked, inspection, asset, inspector, now) -> Fault:
+    item = answer.item
+    return raise_fault(
+        asset,
+        fault_description(item, answer.reading, answer.note),
+        Urgency.UNSAFE if item.critical else Urgency.NEEDS_REPAIR,
+        inspection=inspection,
+        item=item,
+        photo=answer.photo,
+        reporter=inspector,
+        take_out_of_service=item.critical,
+        at=now,
+    )
+
+
+def fault_description(item, reading: float | None, note: str) -> str:
+    """Stored once, in the school's wording of the item, with the reading and its limits."""
+    description = item.text
+    if reading is not None:
+        unit = f" {item.unit}" if item.unit else ""
+        limits = allowed_range(item)
+        description += f": {format_number(reading)}{unit}"
+        if limits:
+            description += f" ({limits}{unit})"
+    if note:
+        description += f" — {note}"
+    return description
+
+
+def allowed_range(item) -> str:
+    low, high = item.min_value, item.max_value
+    if low is not None and high is not None:
+        return f"{format_number(low)}–{format_number(high)}"
+    if high is not None:
+        return f"≤ {format_number(high)}"
+    if low is not None:
+        return f"≥ {format_number(low)}"
+    return ""
+
+
+def format_number(value: float) -> str:
+    return f"{value:.15g}"
+
+
+def _too_long(limit: int):
+    return _l("Too long: at most %(count)s characters.", count=limit)
+
+
+def faults_raised(inspection: Inspection) -> list[Fault]:
+    return list(
+        db.session.scalars(
+            sa.select(Fault).where(Fault.inspection_id == inspection.id).order_by(Fault.id)
+        )
+    )

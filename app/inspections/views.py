@@ -1,0 +1,289 @@
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import (
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+
+from app.auth.access import roles_required, staff_required
+from app.extensions import db
+from app.inspections import bp
+from app.inspections.form import (
+    entered_from,
+    field_name,
+    is_html_number,
+    new_client_id,
+    parse_form,
+    photo_token,
+    valid_client_id,
+)
+from app.inspections.submit import (
+    Entered,
+    InspectionRefused,
+    allowed_range,
+    faults_raised,
+    parse_number,
+    refusal,
+    routine_state,
+    submit_inspection,
+)
+from app.models import (
+    Answer,
+    Asset,
+    Checklist,
+    ChecklistVersion,
+    Inspection,
+    Role,
+    Signature,
+)
+from app.photos import photo_folder, thumbnail_name
+from app.routines import applies_to
+
+inspectors_only = roles_required(Role.ADMIN, Role.INSPECTOR)
+
+
+@bp.route(
+    "/assets/<int:asset_id>/checklists/<int:checklist_id>/inspect", methods=["GET", "POST"]
+)
+@inspectors_only
+def new(asset_id, checklist_id):
+    asset = _asset_or_404(asset_id)
+    checklist = db.session.scalar(
+        sa.select(Checklist)
+        .where(Checklist.id == checklist_id)
+        .options(so.selectinload(Checklist.versions).selectinload(ChecklistVersion.items))
+    )
+    if (
+        checklist is None
+        or not checklist.active
+        or checklist.current_version is None
+        or not applies_to(checklist, asset)
+    ):
+        abort(404)
+
+    if request.method == "GET":
+        reason = refusal(asset)
+        if reason:
+            return _render_refused(asset, reason)
+        entered = Entered(client_id=new_client_id(), entries={})
+        return _render_form(asset, checklist, checklist.current_version, entered, fresh=True)
+
+    version = _version_sent(checklist)
+    entered = _parse(version)
+    try:
+        result = submit_inspection(
+            asset=asset, checklist=checklist, version=version, inspector=current_user,
+            entered=entered,
+        )
+    except InspectionRefused as refused:
+        return _render_refused(asset, refused.message)
+    if result.errors:
+        return _render_form(asset, checklist, version, entered, result.errors, status=400)
+    return _answer(result.inspection)
+
+
+@bp.route("/inspections/<int:inspection_id>/correct", methods=["GET", "POST"])
+@inspectors_only
+def correct(inspection_id):
+    old = db.session.scalar(
+        sa.select(Inspection)
+        .where(Inspection.id == inspection_id)
+        .options(
+            so.joinedload(Inspection.asset).joinedload(Asset.place),
+            so.joinedload(Inspection.checklist),
+            so.joinedload(Inspection.version).selectinload(ChecklistVersion.items),
+            so.selectinload(Inspection.answers),
+        )
+    )
+    if old is None:
+        abort(404)
+    if not (current_user.is_admin or old.inspector_id == current_user.id):
+        abort(403)
+    asset, checklist, version = old.asset, old.checklist, old.version
+
+    if request.method == "GET":
+        reason = refusal(asset, old)
+        if reason:
+            return _render_refused(asset, reason, old)
+        entered = entered_from(old, new_client_id())
+        return _render_form(asset, checklist, version, entered, corrects=old, fresh=True)
+
+    if request.form.get("version_id") != str(version.id):
+        abort(400)
+    entered = _parse(version)
+    try:
+        result = submit_inspection(
+            asset=asset, checklist=checklist, version=version, inspector=current_user,
+            entered=entered, corrects=old,
+        )
+    except InspectionRefused as refused:
+        return _render_refused(asset, refused.message, old)
+    if result.errors:
+        return _render_form(
+            asset, checklist, version, entered, result.errors, corrects=old, status=400
+        )
+    return _answer(result.inspection)
+
+
+@bp.route("/inspections/<int:inspection_id>")
+@staff_required
+def show(inspection_id):
+    inspection = db.session.scalar(
+        sa.select(Inspection)
+        .where(Inspection.id == inspection_id)
+        .options(
+            so.joinedload(Inspection.asset).joinedload(Asset.place),
+            so.joinedload(Inspection.checklist),
+            so.joinedload(Inspection.version),
+            so.joinedload(Inspection.inspector),
+            so.joinedload(Inspection.signature),
+            so.selectinload(Inspection.answers).joinedload(Answer.item),
+        )
+    )
+    if inspection is None:
+        abort(404)
+    corrected_by = db.session.scalars(
+        sa.select(Inspection.id).where(Inspection.corrects_id == inspection.id).order_by(
+            Inspection.id
+        )
+    ).all()
+    drawn = db.session.scalar(
+        sa.select(Signature.image.is_not(None)).where(Signature.id == inspection.signature_id)
+    )
+    may_correct = not corrected_by and (
+        current_user.is_admin
+        or (current_user.role == Role.INSPECTOR and inspection.inspector_id == current_user.id)
+    )
+    return render_template(
+        "inspections/show.html",
+        inspection=inspection,
+        faults=faults_raised(inspection),
+        corrected_by=corrected_by,
+        drawn_signature=drawn,
+        may_correct=may_correct,
+        allowed_range=allowed_range,
+    )
+
+
+@bp.route("/inspections/<int:inspection_id>/signature.png")
+@staff_required
+def signature(inspection_id):
+    image = db.session.scalar(
+        sa.select(Signature.image)
+        .join(Inspection, Inspection.signature_id == Signature.id)
+        .where(Inspection.id == inspection_id)
+    )
+    if image is None:
+        abort(404)
+    response = make_response(image)
+    response.mimetype = "image/png"
+    # A signed record never changes; it is still private to signed-in staff.
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.route("/inspections/answers/<int:answer_id>/photo")
+@staff_required
+def answer_photo(answer_id):
+    filename = db.session.scalar(sa.select(Answer.photo).where(Answer.id == answer_id))
+    if not filename:
+        abort(404)
+    if request.args.get("size") == "thumb":
+        filename = thumbnail_name(filename)
+    return send_from_directory(photo_folder(), filename, mimetype="image/jpeg", max_age=86400)
+
+
+def _asset_or_404(asset_id) -> Asset:
+    asset = db.session.scalar(
+        sa.select(Asset).where(Asset.id == asset_id).options(so.joinedload(Asset.place))
+    )
+    if asset is None:
+        abort(404)
+    return asset
+
+
+def _version_sent(checklist) -> ChecklistVersion:
+    """The version the form showed: answers are read against the wording the inspector saw."""
+    sent = request.form.get("version_id", "")
+    for version in checklist.versions:
+        if str(version.id) == sent:
+            return version
+    abort(400)
+
+
+def _parse(version) -> Entered:
+    entered = parse_form(request.form, request.files, version.items, current_user.id)
+    if not valid_client_id(entered.client_id):
+        abort(400)
+    return entered
+
+
+def _answer(inspection: Inspection):
+    """The same answer for the first send and any repeat of it: all of it read from the record."""
+    faults = faults_raised(inspection)
+    if inspection.corrects_id is not None:
+        flash(_("Correction signed and saved"), "success")
+        target = url_for("inspections.show", inspection_id=inspection.id)
+    else:
+        flash(_("Inspection signed and sent"), "success")
+        target = url_for("rounds.next_after", after=inspection.id)
+    if faults:
+        flash(ngettext("%(num)d fault raised", "%(num)d faults raised", len(faults)), "info")
+    if any(fault.took_out_of_service for fault in faults):
+        flash(
+            _("%(asset)s is now out of service: Do not use", asset=inspection.asset.title),
+            "error",
+        )
+    return redirect(target, 303)
+
+
+def _render_form(
+    asset, checklist, version, entered, errors=None, corrects=None, status=200, fresh=False
+):
+    state = None if corrects is not None else routine_state(asset, checklist)
+    for item in version.items:
+        entered.entry(item.id)
+    photo_tokens = {
+        item_id: photo_token(entry.photo, current_user.id, entered.client_id)
+        for item_id, entry in entered.entries.items()
+        if entry.photo
+    }
+    page = render_template(
+        "inspections/form.html",
+        asset=asset,
+        checklist=checklist,
+        version=version,
+        entered=entered,
+        errors=errors or {},
+        corrects=corrects,
+        state=state,
+        fresh=fresh,
+        photo_tokens=photo_tokens,
+        field_name=field_name,
+        allowed_range=allowed_range,
+        parse_number=parse_number,
+        is_html_number=is_html_number,
+        action=(
+            url_for("inspections.correct", inspection_id=corrects.id)
+            if corrects is not None
+            else url_for("inspections.new", asset_id=asset.id, checklist_id=checklist.id)
+        ),
+    )
+    return page, status
+
+
+def _render_refused(asset, message, corrects=None):
+    page = render_template(
+        "inspections/refused.html", asset=asset, message=message, corrects=corrects
+    )
+    return page, 409
