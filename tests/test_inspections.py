@@ -89,8 +89,7 @@ def new_version(checklist, reword=None):
     return version
 
 
-@pytest.fixture
-def slide(app):
+def make_slide(app):
     """Slide 1 with its daily checklist; ids only, so tests can use them outside the context."""
     with app.app_context():
         asset = make_asset()
@@ -103,6 +102,11 @@ def slide(app):
             items=[item.id for item in checklist.current_version.items],
             code=asset.code,
         )
+
+
+@pytest.fixture
+def slide(app):
+    return make_slide(app)
 
 
 def form_url(slide):
