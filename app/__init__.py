@@ -73,6 +73,7 @@ def _register_blueprints(app):
     from app.inspections import bp as inspections_bp
     from app.labels import bp as labels_bp
     from app.register import bp as register_bp
+    from app.rounds import bp as rounds_bp
     from app.scan import bp as scan_bp
     from app.users import bp as users_bp
 
@@ -84,6 +85,7 @@ def _register_blueprints(app):
         register_bp,
         labels_bp,
         users_bp,
+        rounds_bp,
         inspections_bp,
         faults_bp,
     ):

@@ -1,0 +1,254 @@
+"""Today's round: every check due or overdue, grouped by place in the order one walks them.
+
+A group is one routine in one place ("Playground · weekly slide check: 3 of 7 done"). Places
+follow the register's walking order (a depth-first walk of the place tree by position, then
+name); assets stand under the place they are in. Every asset shares its routine's occurrence,
+so a group is shown while that occurrence is open: something in it is still due or overdue,
+or it fell due today and was finished today.
+"""
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app.extensions import db
+from app.models import Asset, AssetStatus, ClosedPeriod, Place, PlaceKind
+from app.routines import RoutineState, routine_states
+from app.schedule import State
+
+DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(text: str) -> tuple:
+    """Slide 2 before slide 10, as the labels are read."""
+    return tuple(int(part) if part.isdigit() else part for part in DIGITS.split(text))
+
+
+class PlaceTree:
+    """Every place, loaded at once, walked depth first by (position, name)."""
+
+    def __init__(self, places: Iterable[Place]):
+        self.by_id = {place.id: place for place in places}
+        children = defaultdict(list)
+        for place in self.by_id.values():
+            children[place.parent_id].append(place)
+        self._children = {
+            parent_id: sorted(kids, key=lambda p: (p.position, natural_key(p.name), p.id))
+            for parent_id, kids in children.items()
+        }
+        self.walk: list[Place] = []
+        self._depth: dict[int, int] = {}
+        self._visit(None, 0)
+        self.order = {place.id: index for index, place in enumerate(self.walk)}
+
+    @classmethod
+    def load(cls) -> "PlaceTree":
+        return cls(db.session.scalars(sa.select(Place)))
+
+    def _visit(self, parent_id: int | None, depth: int) -> None:
+        # A stack instead of recursion: a deep or careless tree cannot overflow Python's stack.
+        stack = [(kid, depth) for kid in reversed(self._children.get(parent_id, []))]
+        while stack:
+            place, level = stack.pop()
+            self.walk.append(place)
+            self._depth[place.id] = level
+            stack.extend((kid, level + 1) for kid in reversed(self._children.get(place.id, [])))
+
+    def ancestors(self, place: Place) -> list[Place]:
+        """From the site down to the place's parent, without a query per step."""
+        chain = []
+        parent_id = place.parent_id
+        while parent_id is not None and parent_id in self.by_id and len(chain) < len(self.by_id):
+            parent = self.by_id[parent_id]
+            chain.append(parent)
+            parent_id = parent.parent_id
+        return chain[::-1]
+
+    def subtree_ids(self, place_id: int) -> set[int]:
+        found = {place_id}
+        for place in self.walk[self.order[place_id] + 1 :]:
+            if place.parent_id not in found:
+                break
+            found.add(place.id)
+        return found
+
+    def filter_choices(self) -> list[Place]:
+        """The sites, buildings and areas a round can be narrowed to: the top two levels."""
+        return [
+            place
+            for place in self.walk
+            if self._depth[place.id] <= 1 and place.kind != PlaceKind.ROOM
+        ]
+
+
+@dataclass
+class RoundGroup:
+    """One routine in one place, its assets in walking order."""
+
+    place: Place
+    place_path: list[Place]
+    entries: list[RoutineState] = field(default_factory=list)
+
+    @property
+    def checklist(self):
+        return self.entries[0].checklist
+
+    @property
+    def occurrence(self):
+        return self.entries[0].occurrence
+
+    @property
+    def todo(self) -> list[RoutineState]:
+        """What is left, the checks overdue from an earlier due date first."""
+        waiting = [entry for entry in self.entries if entry.is_due_now]
+        return sorted(waiting, key=lambda entry: entry.state != State.OVERDUE)
+
+    @property
+    def done(self) -> list[RoutineState]:
+        return [entry for entry in self.entries if entry.state == State.DONE]
+
+    @property
+    def total(self) -> int:
+        return len(self.entries)
+
+    @property
+    def overdue(self) -> bool:
+        return any(entry.state == State.OVERDUE for entry in self.entries)
+
+    @property
+    def finished(self) -> bool:
+        return not self.todo
+
+    @property
+    def is_open(self) -> bool:
+        """Something is left to do, or it fell due today and the last of it was done today."""
+        if self.todo:
+            return True
+        if self.occurrence.paused:
+            return False
+        due = self.occurrence.due_date
+        return due is not None and due <= self.occurrence.today <= due + timedelta(
+            days=self.occurrence.grace_days
+        )
+
+
+@dataclass(frozen=True)
+class TodayPlan:
+    on: date
+    groups: list[RoundGroup]
+    paused_until: date | None  # the last closed day, when the school is closed today
+    next_due: date | None  # the first due date after today, over every routine shown
+
+    @property
+    def todo_count(self) -> int:
+        return sum(len(group.todo) for group in self.groups)
+
+    @property
+    def overdue_count(self) -> int:
+        return sum(
+            1 for group in self.groups for entry in group.todo if entry.state == State.OVERDUE
+        )
+
+
+def assets_on_the_rounds(place_ids: set[int] | None = None) -> list[Asset]:
+    """Every asset still in use (out of service too: a broken slide is still checked)."""
+    query = (
+        sa.select(Asset)
+        .where(Asset.status != AssetStatus.RETIRED)
+        .options(so.joinedload(Asset.place), so.joinedload(Asset.kind))
+    )
+    if place_ids is not None:
+        query = query.where(Asset.place_id.in_(place_ids))
+    return list(db.session.scalars(query))
+
+
+def build_today(on: date, tree: PlaceTree | None = None, place_id: int | None = None) -> TodayPlan:
+    """The round for a school day, for the whole school or one site, building or area."""
+    tree = tree or PlaceTree.load()
+    within = tree.subtree_ids(place_id) if place_id in tree.order else None
+    states = routine_states(assets_on_the_rounds(within), on)
+
+    groups: dict[tuple[int, int], RoundGroup] = {}
+    for entry in sorted(states, key=lambda e: _asset_key(e.asset)):
+        key = (entry.asset.place_id, entry.checklist.id)
+        if key not in groups:
+            place = entry.asset.place
+            groups[key] = RoundGroup(place, tree.ancestors(place))
+        groups[key].entries.append(entry)
+
+    shown = sorted(
+        (group for group in groups.values() if group.is_open),
+        key=lambda g: (
+            tree.order.get(g.place.id, len(tree.order)),
+            0 if g.overdue else 1 if g.todo else 2,
+            natural_key(g.checklist.name),
+            g.checklist.id,
+        ),
+    )
+    paused = any(entry.state == State.PAUSED for entry in states)
+    upcoming = [entry.occurrence.next_due for entry in states if entry.occurrence.next_due]
+    return TodayPlan(
+        on=on,
+        groups=shown,
+        paused_until=closed_until(db.session.scalars(sa.select(ClosedPeriod)), on)
+        if paused
+        else None,
+        next_due=min(upcoming, default=None),
+    )
+
+
+def _asset_key(asset: Asset) -> tuple:
+    return (natural_key(asset.name), asset.code, asset.id)
+
+
+def closed_until(periods: Iterable[ClosedPeriod], on: date) -> date | None:
+    """The last day of the closed stretch around `on`; periods that meet or overlap join up."""
+    reach = on - timedelta(days=1)
+    for period in sorted(periods, key=lambda p: p.start_date):
+        if period.start_date > reach + timedelta(days=1):
+            break
+        reach = max(reach, period.end_date)
+    return reach if reach >= on else None
+
+
+def next_on_round(
+    plan: TodayPlan, asset_id: int, place_id: int, checklist_id: int
+) -> RoutineState | None:
+    """After this check: the next one left in its group in walking order, else the next group's."""
+    index = next(
+        (
+            i
+            for i, group in enumerate(plan.groups)
+            if group.place.id == place_id and group.checklist.id == checklist_id
+        ),
+        None,
+    )
+    if index is None:
+        later_groups = plan.groups
+    else:
+        group = plan.groups[index]
+        entries = group.entries
+        here = next((i for i, e in enumerate(entries) if e.asset.id == asset_id), -1)
+        for entry in entries[here + 1 :] + entries[: max(here, 0)]:
+            if entry.is_due_now:
+                return entry
+        later_groups = plan.groups[index + 1 :] + plan.groups[:index]
+    for group in later_groups:
+        if group.todo:
+            return group.todo[0]
+    return None
+
+
+def due_checks_for_asset(asset: Asset, on: date) -> list[RoutineState]:
+    """An asset's routines for its scan page: overdue, then due, then the rest by next due date."""
+
+    def rank(entry: RoutineState) -> tuple:
+        order = {State.OVERDUE: 0, State.DUE: 1}.get(entry.state, 2)
+        return (order, entry.occurrence.next_due or date.max, natural_key(entry.checklist.name))
+
+    return sorted(routine_states([asset], on), key=rank)

@@ -1,0 +1,111 @@
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import abort, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app import routines
+from app.auth.access import staff_required
+from app.extensions import db
+from app.models import Asset, Fault, Inspection, Role
+from app.rounds import bp
+from app.rounds.history import MAX_PAGE, reading_series, timeline_page
+from app.rounds.today import PlaceTree, build_today, next_on_round
+
+# Ids are 32-bit integers in the database; a longer number in a URL cannot name anything.
+LARGEST_ID = 2**31 - 1
+INSPECTING_ROLES = (Role.ADMIN, Role.INSPECTOR)
+
+
+def _record_id(value: int | None) -> int | None:
+    return value if value is not None and 0 < value <= LARGEST_ID else None
+
+
+@bp.route("/today")
+@staff_required
+def today():
+    """What is due and overdue today, place by place in walking order."""
+    tree = PlaceTree.load()
+    place_id = request.args.get("place", type=int)
+    if place_id not in tree.order:
+        place_id = None
+    plan = build_today(routines.today(), tree, place_id)
+    return render_template(
+        "rounds/today.html",
+        plan=plan,
+        places=tree.filter_choices(),
+        place_id=place_id,
+        can_inspect=current_user.role in INSPECTING_ROLES,
+    )
+
+
+@bp.route("/today/next")
+@staff_required
+def next_after():
+    """After a signed inspection: what was just signed, and the next check on the round."""
+    inspection_id = _record_id(request.args.get("after", type=int))
+    inspection = (
+        db.session.get(
+            Inspection,
+            inspection_id,
+            options=[
+                so.joinedload(Inspection.asset).joinedload(Asset.place),
+                so.joinedload(Inspection.checklist),
+                so.joinedload(Inspection.signature),
+            ],
+        )
+        if inspection_id is not None
+        else None
+    )
+    if inspection is None:
+        return redirect(url_for("rounds.today"))
+    faults_raised = db.session.scalar(
+        sa.select(sa.func.count(Fault.id)).where(Fault.inspection_id == inspection.id)
+    )
+    plan = build_today(routines.today())
+    upcoming = next_on_round(
+        plan, inspection.asset_id, inspection.asset.place_id, inspection.checklist_id
+    )
+    group = next(
+        (
+            g
+            for g in plan.groups
+            if upcoming is not None
+            and g.place.id == upcoming.asset.place_id
+            and g.checklist.id == upcoming.checklist.id
+        ),
+        None,
+    )
+    return render_template(
+        "rounds/next.html",
+        inspection=inspection,
+        faults_raised=faults_raised,
+        upcoming=upcoming,
+        group=group,
+    )
+
+
+@bp.route("/assets/<int:asset_id>/history")
+@staff_required
+def history(asset_id):
+    """The asset's readings charted, then its inspections and faults, newest first."""
+    asset = (
+        db.session.get(
+            Asset, asset_id, options=[so.joinedload(Asset.place), so.joinedload(Asset.kind)]
+        )
+        if _record_id(asset_id)
+        else None
+    )
+    if asset is None:
+        abort(404)
+    page = request.args.get("page", 1, type=int)
+    if not 1 <= page <= MAX_PAGE:
+        abort(404)
+    timeline = timeline_page(asset.id, page)
+    if page > 1 and not timeline.entries:
+        abort(404)
+    return render_template(
+        "rounds/history.html",
+        asset=asset,
+        timeline=timeline,
+        series=reading_series(asset) if page == 1 else [],
+    )
