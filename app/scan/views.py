@@ -19,7 +19,7 @@ def lookup():
     code = normalize_code(typed)
     if not code:
         flash(_("Type the code printed under the QR label."), "error")
-        return redirect(url_for("home.index"))
+        return render_template("scan/code_entry.html", title=_("Open a code"), typed=typed), 400
     if not is_well_formed(code):
         # Answered here: a slash or other punctuation cannot travel in the /q/<code> path.
         return render_unknown(typed)
@@ -74,19 +74,22 @@ def replace(code):
 def render_scan_code(scan_code: ScanCode, status: int | None = None):
     if scan_code.is_replaced:
         # Deliberately no link onwards: a copied label must lead nowhere.
-        page, default_status = render_template("scan/replaced.html", code=scan_code.value), 410
-    elif scan_code.asset is not None:
+        return render_template("scan/replaced.html", code=scan_code.value), status or 410
+    if scan_code.asset is not None:
         load_ancestors(scan_code.asset.place)
-        page = render_template("scan/asset.html", asset=scan_code.asset)
-        default_status = 200
-    elif scan_code.place is not None:
+        return render_template("scan/asset.html", asset=scan_code.asset), status or 200
+    if scan_code.place is not None:
         load_ancestors(scan_code.place)
-        page = render_template("scan/place.html", place=scan_code.place)
-        default_status = 200
-    else:
-        page, default_status = render_template("scan/blank.html", code=scan_code.value), 200
-    return page, status or default_status
+        return render_template("scan/place.html", place=scan_code.place), status or 200
+    return render_template("scan/blank.html", code=scan_code.value), status or 200
 
 
 def render_unknown(typed: str):
-    return render_template("scan/unknown.html", typed=typed, code_length=CODE_LENGTH), 404
+    message = _(
+        "No label has this code. Check it and type it again: a code has %(length)s letters "
+        "and digits, and never uses 0, O, 1, I or L.",
+        length=CODE_LENGTH,
+    )
+    return render_template(
+        "scan/code_entry.html", title=_("Code not found"), message=message, typed=typed
+    ), 404

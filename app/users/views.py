@@ -1,10 +1,80 @@
-from flask import render_template
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 
 from app.auth.access import admin_required
+from app.extensions import db
+from app.models import Role, User
 from app.users import bp
+from app.users.forms import EditUserForm, NewUserForm
+from app.users.rules import AccountRuleError, change_account
 
 
 @bp.route("/")
 @admin_required
 def index():
-    return render_template("error.html", title="TODO", message="users")
+    users = db.session.scalars(
+        sa.select(User).order_by(User.active.desc(), User.display_name, User.username)
+    ).all()
+    return render_template("users/index.html", users=users)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@admin_required
+def new():
+    form = NewUserForm()
+    if not form.is_submitted():
+        form.role.data = Role.INSPECTOR.value
+    if form.validate_on_submit():
+        user = User(
+            username=form.username.data,
+            display_name=form.display_name.data,
+            role=Role(form.role.data),
+        )
+        user.set_password(form.password.data)
+        db.session.add(user)
+        try:
+            db.session.commit()
+        except sa.exc.IntegrityError:
+            # Another admin added the same username a moment ago.
+            db.session.rollback()
+            form.username.errors.append(_("This username is already taken."))
+        else:
+            flash(
+                _(
+                    "%(name)s can now sign in as %(username)s.",
+                    name=user.display_name,
+                    username=user.username,
+                ),
+                "success",
+            )
+            return redirect(url_for("users.index"))
+    return render_template("users/new.html", form=form), _status()
+
+
+@bp.route("/<int:user_id>/edit", methods=["GET", "POST"])
+@admin_required
+def edit(user_id):
+    user = db.get_or_404(User, user_id)
+    form = EditUserForm(obj=user)
+    if form.validate_on_submit():
+        try:
+            change_account(
+                user, role=Role(form.role.data), active=form.active.data, actor=current_user
+            )
+        except AccountRuleError as refused:
+            db.session.rollback()
+            flash(refused.message, "error")
+        else:
+            user.display_name = form.display_name.data
+            if form.password.data:
+                user.set_password(form.password.data)
+            db.session.commit()
+            flash(_("%(name)s saved.", name=user.display_name), "success")
+            return redirect(url_for("users.index"))
+    return render_template("users/edit.html", form=form, user=user), _status()
+
+
+def _status():
+    return 400 if request.method == "POST" else 200

@@ -1,0 +1,83 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+
+from app.models import Role
+from app.users.rules import (
+    DISPLAY_NAME_MAX_LENGTH,
+    PASSWORD_MIN_LENGTH,
+    USERNAME_RULE,
+    find_user,
+    is_valid_username,
+    normalize_username,
+    password_problem,
+)
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def lower_case(value):
+    return normalize_username(value) if isinstance(value, str) else value
+
+
+def role_choices():
+    return [SelectChoice(role.value, role.label) for role in Role]
+
+
+def check_password(form, field):
+    if field.data:
+        problem = password_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
+
+
+class AccountForm(FlaskForm):
+    display_name = StringField(
+        _l("Name shown on records"),
+        filters=[strip],
+        validators=[DataRequired(), Length(max=DISPLAY_NAME_MAX_LENGTH)],
+    )
+    role = SelectField(_l("Role"), choices=role_choices(), validators=[DataRequired()])
+
+
+class NewUserForm(AccountForm):
+    username = StringField(
+        _l("Username"),
+        filters=[lower_case],
+        validators=[DataRequired()],
+        description=USERNAME_RULE,
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), check_password],
+        description=_l("At least %(count)s characters.", count=PASSWORD_MIN_LENGTH),
+    )
+    confirm = PasswordField(
+        _l("Password again"),
+        validators=[
+            DataRequired(),
+            EqualTo("password", message=_l("The two passwords are not the same.")),
+        ],
+    )
+
+    def validate_username(self, field):
+        if not is_valid_username(field.data):
+            raise ValidationError(USERNAME_RULE)
+        if find_user(field.data) is not None:
+            raise ValidationError(_l("This username is already taken."))
+
+
+class EditUserForm(AccountForm):
+    active = BooleanField(_l("May sign in (untick to disable the account)"))
+    password = PasswordField(
+        _l("New password"),
+        validators=[Optional(), check_password],
+        description=_l("Leave empty to keep the current password."),
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[EqualTo("password", message=_l("The two passwords are not the same."))],
+    )

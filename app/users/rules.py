@@ -1,0 +1,81 @@
+"""Who may hold an account, and the changes that would lock the school out of Patrol.
+
+Shared by the admin's page and the `users` commands, so both refuse the same things.
+"""
+
+import re
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from app.extensions import db
+from app.models import Role, User
+
+USERNAME_PATTERN = re.compile(r"[a-z0-9._-]{3,40}")
+USERNAME_RULE = _l("3 to 40 characters: letters a–z, digits, dot, dash or underscore.")
+DISPLAY_NAME_MAX_LENGTH = 80
+PASSWORD_MIN_LENGTH = 8
+PASSWORD_MAX_LENGTH = 200
+
+
+class AccountRuleError(ValueError):
+    """A change refused; `message` says why in the user's language."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def normalize_username(text: str) -> str:
+    """Usernames are kept in lower case, so "Wang.Li" and "wang.li" are the same person."""
+    return text.strip().lower()
+
+
+def is_valid_username(username: str) -> bool:
+    return USERNAME_PATTERN.fullmatch(username) is not None
+
+
+def find_user(username: str) -> User | None:
+    return db.session.scalar(
+        sa.select(User).where(sa.func.lower(User.username) == normalize_username(username))
+    )
+
+
+def password_problem(password: str):
+    """Why a new password cannot be used, or None."""
+    if len(password) < PASSWORD_MIN_LENGTH:
+        return _l("Use at least %(count)s characters.", count=PASSWORD_MIN_LENGTH)
+    if len(password) > PASSWORD_MAX_LENGTH:
+        return _l("Use at most %(count)s characters.", count=PASSWORD_MAX_LENGTH)
+    return None
+
+
+def change_account(user: User, *, role: Role, active: bool, actor: User | None = None) -> None:
+    """Give the user a role and let them sign in or not, unless that would lock people out.
+
+    `actor` is the admin making the change on the web; the commands have none.
+    """
+    if actor is not None and actor.id == user.id:
+        if not active:
+            raise AccountRuleError(_l("You cannot disable your own account."))
+        if user.role == Role.ADMIN and role != Role.ADMIN:
+            raise AccountRuleError(_l("You cannot take away your own admin role."))
+    loses_admin = user.role == Role.ADMIN and user.active and (role != Role.ADMIN or not active)
+    if loses_admin and not _other_active_admins(user):
+        raise AccountRuleError(
+            _l(
+                "%(name)s is the last active admin. Make someone else an admin first.",
+                name=user.display_name,
+            )
+        )
+    user.role = role
+    user.active = active
+
+
+def _other_active_admins(user: User) -> list[int]:
+    # Every active admin row is locked, so two admins demoting each other at the same
+    # moment are served one after the other, and the second sees the first's change.
+    admins = db.session.scalars(
+        sa.select(User.id).where(User.role == Role.ADMIN, User.active.is_(True)).with_for_update()
+    ).all()
+    return [admin_id for admin_id in admins if admin_id != user.id]
