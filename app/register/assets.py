@@ -1,0 +1,90 @@
+"""Register rules shared by the pages and the CSV import: finding assets and their codes."""
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
+
+from app.extensions import db
+from app.models import Asset, AssetKind, AssetStatus, Place, ScanCode
+from app.models.code import is_well_formed, normalize_code
+from app.register.tree import PlaceTree
+
+PAGE_SIZE = 50
+# The columns' sizes; notes are TEXT, kept to what a person writes about one thing.
+MAX_LENGTHS = {"name": 120, "name_en": 120, "asset_number": 40, "notes": 2000}
+# The status filter's value that also shows retired assets.
+ANY_STATUS = "all"
+STATUS_VALUES = {status.value for status in AssetStatus}
+
+
+def search_assets(
+    tree: PlaceTree,
+    text: str = "",
+    place: Place | None = None,
+    kind_id: int | None = None,
+    status: str = "",
+    page: int = 1,
+):
+    """One page of assets matching the filters; retired ones only when the status asks."""
+    query = sa.select(Asset).options(so.joinedload(Asset.kind), so.joinedload(Asset.place))
+    text = text.strip()
+    if text:
+        query = query.where(
+            sa.or_(
+                Asset.name.icontains(text, autoescape=True),
+                Asset.name_en.icontains(text, autoescape=True),
+                Asset.asset_number.icontains(text, autoescape=True),
+                Asset.code.contains(normalize_code(text), autoescape=True),
+            )
+        )
+    if place is not None:
+        query = query.where(Asset.place_id.in_(tree.subtree_ids(place)))
+    if kind_id is not None:
+        query = query.where(Asset.kind_id == kind_id)
+    if status in STATUS_VALUES:
+        query = query.where(Asset.status == AssetStatus(status))
+    elif status != ANY_STATUS:
+        query = query.where(Asset.status != AssetStatus.RETIRED)
+    query = query.order_by(Asset.name, Asset.id)
+    return db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False, count=True)
+
+
+def asset_number_holder(number: str | None, asset: Asset | None = None) -> Asset | None:
+    """Another asset that already carries this 校产编号."""
+    if not number:
+        return None
+    query = sa.select(Asset).where(Asset.asset_number == number)
+    if asset is not None and asset.id is not None:
+        query = query.where(Asset.id != asset.id)
+    return db.session.scalar(query)
+
+
+def kind_clashes(key: str, name: str, name_en: str | None, kind: AssetKind | None = None):
+    """Which of key, name and name_en another kind already uses (English in any case)."""
+    query = sa.select(AssetKind)
+    if kind is not None:
+        query = query.where(AssetKind.id != kind.id)
+    clashes = set()
+    for other in db.session.scalars(query):
+        if other.key == key:
+            clashes.add("key")
+        if other.name == name:
+            clashes.add("name")
+        if name_en and (other.name_en or "").casefold() == name_en.casefold():
+            clashes.add("name_en")
+    return clashes
+
+
+def blank_code_problem(value: str) -> tuple[ScanCode | None, str | None]:
+    """The blank ScanCode a new asset may claim, or why this code cannot be claimed."""
+    code = normalize_code(value)
+    if not is_well_formed(code):
+        return None, _l("“%(code)s” is not a Patrol code.", code=value)
+    scan_code = db.session.scalar(sa.select(ScanCode).where(ScanCode.value == code))
+    if scan_code is None:
+        return None, _l("Code %(code)s was never issued by Patrol.", code=code)
+    if scan_code.is_replaced:
+        return None, _l("Code %(code)s was replaced and can no longer be used.", code=code)
+    if not scan_code.is_blank:
+        return None, _l("Code %(code)s already belongs to something else.", code=code)
+    return scan_code, None
