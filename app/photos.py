@@ -6,7 +6,6 @@ upright, of a sensible size, and says nothing but its pixels.
 """
 
 import secrets
-import warnings
 from io import BytesIO
 from pathlib import Path
 
@@ -71,24 +70,23 @@ def delete_photo(filename: str | None) -> None:
 
 def _decode(data: bytes) -> Image.Image:
     """Open and fully decode the image, refusing anything that is not a real, sane image."""
-    not_an_image = PhotoError(_l("This file is not a photo Patrol can read (JPEG, PNG or WebP)."))
     try:
-        with warnings.catch_warnings():
-            # Pillow only warns between MAX_IMAGE_PIXELS and twice that; refuse those too.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            Image.open(BytesIO(data), formats=ACCEPTED_FORMATS).verify()
-            image = Image.open(BytesIO(data), formats=ACCEPTED_FORMATS)
-            if image.width * image.height > Image.MAX_IMAGE_PIXELS:
-                raise Image.DecompressionBombError("too many pixels")
-            if image.format == "JPEG":
-                # Decode large JPEGs at a reduced scale: faster and far less memory.
-                image.draft("RGB", (MAX_SIDE, MAX_SIDE))
-            image.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        Image.open(BytesIO(data), formats=ACCEPTED_FORMATS).verify()
+        image = Image.open(BytesIO(data), formats=ACCEPTED_FORMATS)
+        # Pillow refuses twice MAX_IMAGE_PIXELS by itself but only warns below that.
+        if image.width * image.height > Image.MAX_IMAGE_PIXELS:
+            raise Image.DecompressionBombError("too many pixels")
+        if image.format == "JPEG":
+            # Decode large JPEGs at a reduced scale: faster and far less memory.
+            image.draft("RGB", (MAX_SIDE, MAX_SIDE))
+        image.load()
+        return ImageOps.exif_transpose(image)
+    except Image.DecompressionBombError:
         raise PhotoError(_l("The photo has too many pixels.")) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise not_an_image from None
-    return ImageOps.exif_transpose(image)
+        raise PhotoError(
+            _l("This file is not a photo Patrol can read (JPEG, PNG or WebP).")
+        ) from None
 
 
 def _fit(image: Image.Image, side: int) -> Image.Image:

@@ -119,6 +119,7 @@ def test_oversized_file_is_refused(app):
         assert "too large" in str(refused.value.message)
 
 
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
 def test_decompression_bomb_is_refused(app, monkeypatch):
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100 * 100)
     for size in ((150, 100), (300, 300)):  # just over the limit, and far over it
