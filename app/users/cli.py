@@ -121,7 +121,7 @@ def _change(user: User, *, active: bool) -> None:
         change_account(user, role=user.role, active=active)
     except AccountRuleError as refused:
         db.session.rollback()
-        _fail(str(refused.message))
+        _fail(refused.message)
     db.session.commit()
 
 

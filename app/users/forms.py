@@ -27,7 +27,7 @@ def role_choices():
     return [SelectChoice(role.value, role.label) for role in Role]
 
 
-def check_password(form, field):
+def usable_password(form, field):
     if field.data:
         problem = password_problem(field.data)
         if problem:
@@ -52,7 +52,7 @@ class NewUserForm(AccountForm):
     )
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(), check_password],
+        validators=[DataRequired(), usable_password],
         description=_l("At least %(count)s characters.", count=PASSWORD_MIN_LENGTH),
     )
     confirm = PasswordField(
@@ -74,7 +74,7 @@ class EditUserForm(AccountForm):
     active = BooleanField(_l("May sign in (untick to disable the account)"))
     password = PasswordField(
         _l("New password"),
-        validators=[Optional(), check_password],
+        validators=[Optional(), usable_password],
         description=_l("Leave empty to keep the current password."),
     )
     confirm = PasswordField(
