@@ -1,9 +1,77 @@
 """`flask --app app qr …`"""
 
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+
+from app.extensions import db
+from app.labels import qr, selection
+from app.labels.printing import render_sheet
+from app.labels.sheets import DEFAULT_STOCK, STOCKS
+from app.models import Place
+from app.models.code import normalize_code
 
 qr_cli = AppGroup("qr", help="Write QR codes and print-ready label sheets into qr/.")
 
 
 def init_app(app):
     app.cli.add_command(qr_cli)
+
+
+@qr_cli.command("export")
+@click.option("--place", "place_code", help="A place's code: only it and everything inside it.")
+@click.option("--stock", type=click.Choice(list(STOCKS)), default=DEFAULT_STOCK, show_default=True)
+@click.option(
+    "--language",
+    type=click.Choice(["zh", "en"]),
+    help="Language of the sheet and messages (default: the terminal's, from LANG).",
+)
+def export(place_code, stock, language):
+    """Write each code as SVG and PNG, and a sheet of labels, into QR_FOLDER.
+
+    Without --place: every place and every asset that is not retired.
+    """
+    app = current_app._get_current_object()
+    # Asked before the request context below, which has no browser to ask.
+    language = language or get_locale().language
+    # A request context gives the templates what a page has (url_for, the language).
+    with app.test_request_context(base_url=app.config["BASE_URL"]), force_locale(language):
+        tree = selection.PlaceTree.load()
+        if place_code is None:
+            chosen = selection.for_register(tree)
+        else:
+            place = db.session.scalar(
+                sa.select(Place).where(Place.code == normalize_code(place_code))
+            )
+            if place is None:
+                raise click.ClickException(_("No place has the code %(code)s.", code=place_code))
+            chosen = selection.for_place(tree, place)
+
+        folder = Path(app.config["QR_FOLDER"])
+        for label in chosen.labels:
+            names = []
+            for fmt in qr.FORMATS:
+                path = folder / f"{label.code}.{fmt}"
+                qr.write_atomically(path, qr.image_bytes(label.code, fmt))
+                names.append(path.name)
+            click.echo(f"{'  '.join(names)}  {label.title}")
+
+        sheet_path = folder / f"sheet-{stock}.html"
+        html = render_sheet(chosen, STOCKS[stock], interactive=False)
+        qr.write_atomically(sheet_path, html.encode())
+        click.echo(
+            _(
+                "Wrote %(count)d codes as SVG and PNG, and the label sheet %(sheet)s, "
+                "in %(folder)s.",
+                count=len(chosen.labels),
+                sheet=sheet_path.name,
+                folder=folder,
+            )
+        )
+        if chosen.retired_left_out:
+            click.echo(_("Retired assets left out: %(count)d.", count=chosen.retired_left_out))
