@@ -68,6 +68,7 @@ def _init_extensions(app):
 def _register_blueprints(app):
     from app import errors
     from app.auth import bp as auth_bp
+    from app.checklists import bp as checklists_bp
     from app.faults import bp as faults_bp
     from app.home import bp as home_bp
     from app.inspections import bp as inspections_bp
@@ -88,6 +89,7 @@ def _register_blueprints(app):
         rounds_bp,
         inspections_bp,
         faults_bp,
+        checklists_bp,
     ):
         app.register_blueprint(blueprint)
 
