@@ -5,6 +5,7 @@ from pathlib import Path
 from flask import Flask
 
 from app import config
+from app.urls import DatabaseIdConverter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,6 +18,7 @@ def create_app(test_config=None):
         static_folder=str(ROOT / "static"),
     )
     config.load(app, test_config)
+    app.url_map.converters["int"] = DatabaseIdConverter
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     _init_extensions(app)
@@ -87,9 +89,9 @@ def _register_blueprints(app):
         labels_bp,
         users_bp,
         rounds_bp,
+        checklists_bp,
         inspections_bp,
         faults_bp,
-        checklists_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -3,6 +3,7 @@
 from urllib.parse import urlsplit
 
 from flask import current_app
+from werkzeug.routing import IntegerConverter
 
 
 def safe_next(target: str | None) -> str | None:
@@ -20,3 +21,14 @@ def safe_next(target: str | None) -> str | None:
 def scan_url(code: str) -> str:
     """What a label's QR code encodes: the one door from a label into the app."""
     return f"{current_app.config['BASE_URL']}/q/{code}"
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:…>` in every route, bounded to what a database integer holds.
+
+    A larger number in a URL would otherwise overflow in the driver and answer 500, not 404.
+    """
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)

@@ -44,3 +44,9 @@ def test_sqlite_connection_settings(app):
         assert cursor.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert cursor.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
+
+
+def test_ids_too_large_for_the_database_are_not_found(client, auth):
+    auth.login()
+    assert client.get(f"/users/{2**31}/edit").status_code == 404
+    assert client.get(f"/users/{10**30}/edit").status_code == 404
