@@ -55,7 +55,7 @@ def new():
         form.anchor_date.data = today()
     if form.validate_on_submit():
         checklist = create_checklist(
-            current_user,
+            _signed_in_user(),
             name=form.name.data,
             name_en=form.name_en.data or None,
             kind=_kind(form),
@@ -91,6 +91,11 @@ def edit(checklist_id):
         return redirect(url_for("checklists.index"))
     status = 400 if request.method == "POST" else 200
     return render_template("checklists/form.html", form=form, checklist=checklist), status
+
+
+def _signed_in_user():
+    """The User row itself: a version's created_by is a relationship, not a proxy."""
+    return current_user._get_current_object()
 
 
 def _kind(form):
@@ -164,7 +169,7 @@ def add(checklist_id):
         try:
             add_item(
                 checklist,
-                current_user,
+                _signed_in_user(),
                 form.based_on(),
                 type=ItemType(form.type.data),
                 **form.item_fields(),
@@ -207,7 +212,7 @@ def edit_item(checklist_id, item_id):
     status = 400 if request.method == "POST" else 200
     if form.validate_on_submit():
         try:
-            update_item(item, current_user, **form.item_fields())
+            update_item(item, _signed_in_user(), **form.item_fields())
             db.session.commit()
         except (StaleVersion, IntegrityError):
             db.session.rollback()
@@ -242,7 +247,7 @@ def move(checklist_id, item_id):
     return _change_item(
         checklist_id,
         item_id,
-        lambda item: move_item(item, current_user, offsets[request.form["direction"]]),
+        lambda item: move_item(item, _signed_in_user(), offsets[request.form["direction"]]),
         lambda number: _("Item moved: this checklist is now version %(number)s.", number=number),
     )
 
@@ -253,7 +258,7 @@ def retire(checklist_id, item_id):
     return _change_item(
         checklist_id,
         item_id,
-        lambda item: retire_item(item, current_user),
+        lambda item: retire_item(item, _signed_in_user()),
         lambda number: _(
             "Item retired: this checklist is now version %(number)s. "
             "Past inspections still show it.",
