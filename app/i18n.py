@@ -6,8 +6,14 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, has_request_context, request
+from flask_babel.speaklater import LazyString
+from markupsafe import escape
 
 LANGUAGE_COOKIE = "lang"
+
+# Flask-Babel's lazy strings claim to be safe HTML, so a lazy message carrying what a user
+# typed would reach the page unescaped. Patrol's messages hold no markup: escape them all.
+LazyString.__html__ = lambda self: escape(str(self))
 TRANSLATIONS = Path(__file__).parent / "translations"
 
 

@@ -86,5 +86,11 @@ def routine_states(
         )
         for asset in assets
         for checklist in routines
-        if applies_to(checklist, asset) and checklist.current_version is not None
+        if applies_to(checklist, asset) and has_items(checklist)
     ]
+
+
+def has_items(checklist: Checklist) -> bool:
+    """A routine whose current version has no items yet has nothing to inspect."""
+    version = checklist.current_version
+    return version is not None and bool(version.items)

@@ -42,3 +42,14 @@ def test_every_string_has_a_chinese_translation():
         elif placeholders(msgid) != placeholders(translation):
             problems.append(f"{where}: placeholders differ in {msgid!r}")
     assert not problems, "\n".join(problems)
+
+
+def test_lazy_messages_with_user_text_are_escaped(app):
+    from flask import render_template_string
+    from flask_babel import lazy_gettext
+
+    with app.test_request_context():
+        message = lazy_gettext("Unknown kind “%(kind)s”.", kind="<script>x</script>")
+        page = render_template_string("{{ message }}", message=message)
+    assert "<script>" not in page
+    assert "&lt;script&gt;" in page
