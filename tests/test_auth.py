@@ -42,12 +42,14 @@ def test_missing_fields(client):
 
 def test_disabled_user_cannot_sign_in_and_is_signed_out(app, client, auth):
     auth.login("inspector")
-    assert client.get("/").status_code == 200
+    assert client.get("/today").status_code == 200
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.username == "inspector"))
         user.active = False
         db.session.commit()
-    assert client.get("/").status_code == 302
+    response = client.get("/today")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
     response = auth.login("inspector")
     assert response.status_code == 400
     assert b"disabled" in response.data
