@@ -3,7 +3,7 @@
 import base64
 import re
 import uuid
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from io import BytesIO
 
 import pytest
@@ -237,12 +237,14 @@ def test_form_for_a_checklist_that_does_not_cover_the_asset_is_not_found(app, cl
     assert count(app, Inspection) == 0
 
 
-def test_form_of_an_inactive_checklist_is_not_found(app, client, auth, slide):
+def test_form_of_an_inactive_checklist_is_not_offered(app, client, auth, slide):
     with app.app_context():
         db.session.get(Checklist, slide["checklist_id"]).active = False
         db.session.commit()
     auth.login("inspector")
     assert client.get(form_url(slide)).status_code == 404
+    # A form already filled in when the routine was switched off is still accepted.
+    assert post(client, slide, all_ok(slide)).status_code == 303
 
 
 # Who may inspect
@@ -967,3 +969,26 @@ def test_user_names_are_escaped_on_the_form(app, client, auth, slide):
     auth.login("inspector")
     page = client.get(form_url(slide)).text
     assert "<img src=x" not in page
+
+
+@pytest.mark.parametrize(
+    ("utc", "school_day"),
+    [
+        # 23:50 on Monday in Shanghai is still Monday; ten past midnight is Tuesday.
+        (datetime(2026, 11, 23, 15, 50), date(2026, 11, 23)),
+        (datetime(2026, 11, 23, 16, 10), date(2026, 11, 24)),
+        # 00:10 on Monday in Shanghai is Sunday in UTC.
+        (datetime(2026, 11, 22, 16, 10), date(2026, 11, 23)),
+    ],
+)
+def test_school_day_is_counted_in_the_school_time_zone(
+    app, client, auth, slide, monkeypatch, utc, school_day
+):
+    monkeypatch.setattr("app.inspections.submit.utcnow", lambda: utc)
+    auth.login("inspector")
+    assert post(client, slide, all_ok(slide)).status_code == 303
+    [inspection] = inspections(app)
+    assert inspection.submitted_at == utc
+    assert inspection.local_date == school_day
+    with app.app_context():
+        assert db.session.get(Inspection, inspection.id).signature.signed_at == utc

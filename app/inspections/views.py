@@ -62,15 +62,12 @@ def new(asset_id, checklist_id):
         .where(Checklist.id == checklist_id)
         .options(so.selectinload(Checklist.versions).selectinload(ChecklistVersion.items))
     )
-    if (
-        checklist is None
-        or not checklist.active
-        or checklist.current_version is None
-        or not applies_to(checklist, asset)
-    ):
+    if checklist is None or checklist.current_version is None or not applies_to(checklist, asset):
         abort(404)
 
     if request.method == "GET":
+        if not checklist.active:
+            abort(404)
         reason = refusal(asset)
         if reason:
             return _render_refused(asset, reason)
