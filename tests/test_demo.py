@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from app import create_app
 from app.config import DEFAULTS
 from app.demo import cli, kindergarten
-from app.demo.seed import demo_codes, demo_places
+from app.demo.kindergarten import demo_codes, demo_places
 from app.extensions import db
 from app.models import Asset, AssetKind, AssetStatus, Place, ScanCode, User
 from app.models.code import is_well_formed, replace_code
@@ -64,7 +64,7 @@ def test_seed_demo_loads_the_kindergarten(app, runner):
     with app.app_context():
         remove_users()
     output = seed(runner)
-    assert "Added: places 30, kinds of asset 18, assets 105, users 3." in output
+    assert "Added: places 30, kinds of asset 20, assets 105, users 3." in output
     with app.app_context():
         assets = db.session.scalars(sa.select(Asset).options(selectinload(Asset.kind))).all()
         places = db.session.scalars(sa.select(Place)).all()
@@ -134,9 +134,10 @@ def test_seed_demo_keeps_what_was_changed_and_restores_what_is_missing(app, runn
         swing.name = "秋千（新座板）"
         swing.status = AssetStatus.OUT_OF_SERVICE
         replaced_slide = replace_code(by_code(Asset, SLIDE_2))
-        fan = by_code(Asset, "8DDU6P")
-        db.session.execute(sa.delete(ScanCode).where(ScanCode.asset_id == fan.id))
-        db.session.delete(fan)
+        # Beds have no routine, hence no inspections that would keep them.
+        beds = by_code(Asset, "A3RPWP")
+        db.session.execute(sa.delete(ScanCode).where(ScanCode.asset_id == beds.id))
+        db.session.delete(beds)
         db.session.commit()
         new_slide_code = replaced_slide.value
 
@@ -148,12 +149,12 @@ def test_seed_demo_keeps_what_was_changed_and_restores_what_is_missing(app, runn
         assert swing.status == AssetStatus.OUT_OF_SERVICE
         slides = db.session.scalars(sa.select(Asset).where(Asset.name == "组合滑梯 2号")).all()
         assert [slide.code for slide in slides] == [new_slide_code]
-        assert by_code(Asset, "8DDU6P").name == "小一班吊扇 1号"
+        assert by_code(Asset, "A3RPWP").name == "小一班幼儿床"
 
 
 def test_seed_demo_leaves_existing_passwords_alone(app, runner):
     output = seed(runner)
-    assert "Added: places 30, kinds of asset 18, assets 105, users 0." in output
+    assert "Added: places 30, kinds of asset 20, assets 105, users 0." in output
     for username in ("admin", "inspector", "repairer"):
         assert f"User {username} already existed: its own password still applies." in output
     with app.app_context():
@@ -167,7 +168,7 @@ def test_seed_demo_uses_a_kind_made_by_hand(app, runner):
         db.session.add(AssetKind(key="dian_shan", name="电扇", name_en="Fan"))
         db.session.commit()
     output = seed(runner)
-    assert "kinds of asset 17," in output
+    assert "kinds of asset 19," in output
     with app.app_context():
         fan = by_code(Asset, "8DDU6P")
         assert fan.kind.key == "dian_shan"
@@ -235,6 +236,11 @@ def test_demo_builds_seeds_and_serves_phones(tmp_path, monkeypatch, served):
     assert "On this computer, open http://localhost:8123" in result.output
     assert "On a phone on the same Wi-Fi, open http://192.168.1.23:8123" in result.output
     assert "HTTPS" in result.output
+    assert 'Start with "Today": http://192.168.1.23:8123/today' in result.output
+    assert (
+        "Then open slide 2's label as if you had scanned it: http://192.168.1.23:8123/q/4ZGV4P"
+        in result.output
+    )
     assert fresh.config["BASE_URL"] == "http://192.168.1.23:8123"
     assert served == [
         {"host": "0.0.0.0", "port": 8123, "app": fresh, "threaded": True}

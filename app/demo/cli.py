@@ -5,7 +5,7 @@ import socket
 
 import click
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, url_for
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from flask_migrate import upgrade
@@ -13,9 +13,10 @@ from werkzeug.serving import run_simple
 
 from app.config import DEFAULTS
 from app.demo import kindergarten
-from app.demo.seed import seed_demo
+from app.demo.seed import demo_assets_by_code, seed_demo
 from app.extensions import db
 from app.models import ScanCode
+from app.urls import scan_url
 
 ALL_INTERFACES = ("0.0.0.0", "::", "")
 
@@ -67,6 +68,7 @@ def demo_command(host, port):
     click.echo(_("Printed QR codes lead to %(url)s", url=app.config["BASE_URL"]))
     click.echo(_("Over plain HTTP a phone can sign in and its own camera can scan printed "
                  "labels; scanning inside Patrol and working offline will need HTTPS."))
+    _start_here(app)
     click.echo()
     # app.run() does nothing inside a `flask` command; this is what `flask run` calls.
     run_simple(host, port, app, threaded=True)
@@ -107,6 +109,19 @@ def _refuse_in_production():
         )
 
 
+def _start_here(app):
+    """Where a new user begins: "Today", then slide 2's label, both as a phone reaches them."""
+    # Only the address is built in a request context: words printed inside one would follow
+    # a browser's language instead of the terminal's.
+    with app.test_request_context(base_url=app.config["BASE_URL"]):
+        today_url = url_for("rounds.today", _external=True)
+    click.echo(_("Start with \"Today\": %(url)s", url=today_url))
+    slide = demo_assets_by_code().get(kindergarten.START_ASSET)
+    if slide is not None:
+        click.echo(_("Then open slide 2's label as if you had scanned it: %(url)s",
+                     url=scan_url(slide.code)))
+
+
 def _report(result):
     if not result.changed:
         click.echo(_("The demo kindergarten is already loaded; nothing changed."))
@@ -117,6 +132,12 @@ def _report(result):
             "assets %(assets)s, users %(users)s.",
             places=added["places"], kinds=added["kinds"],
             assets=added["assets"], users=added["users"],
+        ))
+        click.echo(_(
+            "Routines and their history added: checklists %(checklists)s, past inspections "
+            "%(inspections)s, faults %(faults)s, closed periods %(closed)s.",
+            checklists=added["checklists"], inspections=added["inspections"],
+            faults=added["faults"], closed=added["closed_periods"],
         ))
     for username in result.kept_passwords:
         click.echo(_("User %(username)s already existed: its own password still applies.",

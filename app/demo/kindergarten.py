@@ -35,6 +35,10 @@ KINDS = (
     ("safety_net", "安全防护网", "Safety net"),
     ("building_crack", "房屋裂缝观测点", "Building crack observation point"),
     ("electrical", "电器设备", "Electrical equipment"),
+    # The canteen's doors and equipment are checked weekly, the others monthly or not at all:
+    # kinds of their own keep each kind-level routine to the assets the plans name.
+    ("canteen_electrical", "食堂电器设备", "Canteen electrical equipment"),
+    ("canteen_door_window", "食堂门窗", "Canteen doors and windows"),
     ("gas_appliance", "煤气用具", "Gas appliance"),
     ("gas_pipe", "煤气管道", "Gas pipe"),
     ("disinfection_cabinet", "消毒柜", "Disinfection cabinet"),
@@ -45,6 +49,10 @@ KINDS = (
 
 # The Monday check: "Playground: 0 of 7 slides and large toys".
 PLAYGROUND_KINDS = ("slide", "large_toy", "swing")
+# Where a new user starts: slide 2's label, "组合滑梯 2号".
+START_ASSET = "4ZGV4P"
+# The school's winter holiday, as most kindergartens take it: (name, first day, last day).
+WINTER_HOLIDAY = ("寒假", (1, 19), (2, 21))
 
 
 class DemoAsset(NamedTuple):
@@ -402,12 +410,14 @@ SITE = DemoPlace(
                         DemoAsset("VTWSB8", "disinfection_cabinet", "消毒柜",
                                   "Disinfection cabinet",
                                   "YJ-2020-0603", "餐用具每天消毒并登记。"),
-                        DemoAsset("VVKHV5", "electrical", "电蒸饭柜", "Electric rice steamer",
-                                  "YJ-2018-0604"),
-                        DemoAsset("VWAHDX", "electrical", "和面机", "Dough mixer", "YJ-2018-0605"),
-                        DemoAsset("W5KT8A", "electrical", "留样冰箱", "Food sample refrigerator",
-                                  "YJ-2019-0606", "每餐留样 48 小时，做好登记。"),
-                        DemoAsset("WBK32U", "door_window", "操作间门窗",
+                        DemoAsset("VVKHV5", "canteen_electrical", "电蒸饭柜",
+                                  "Electric rice steamer", "YJ-2018-0604"),
+                        DemoAsset("VWAHDX", "canteen_electrical", "和面机", "Dough mixer",
+                                  "YJ-2018-0605"),
+                        DemoAsset("W5KT8A", "canteen_electrical", "留样冰箱",
+                                  "Food sample refrigerator", "YJ-2019-0606",
+                                  "每餐留样 48 小时，做好登记。"),
+                        DemoAsset("WBK32U", "canteen_door_window", "操作间门窗",
                                   "Canteen kitchen doors and windows"),
                     ),
                 ),
@@ -418,7 +428,7 @@ SITE = DemoPlace(
                         DemoAsset("X7BH9Z", "fan", "餐厅吊扇", "Dining room ceiling fan",
                                   "YJ-2017-0016"),
                         DemoAsset("XWUBJS", "lighting", "餐厅照明", "Dining room lighting"),
-                        DemoAsset("YWS3HZ", "door_window", "餐厅门窗",
+                        DemoAsset("YWS3HZ", "canteen_door_window", "餐厅门窗",
                                   "Dining room doors and windows"),
                     ),
                 ),
@@ -433,3 +443,21 @@ SITE = DemoPlace(
         ),
     ),
 )
+
+
+def demo_places(place=SITE):
+    """Every demo place, depth first in walking order."""
+    yield place
+    for child in place.children:
+        yield from demo_places(child)
+
+
+def demo_assets():
+    """Every demo asset, in walking order."""
+    for place in demo_places():
+        yield from place.assets
+
+
+def demo_codes() -> list[str]:
+    places = list(demo_places())
+    return [p.code for p in places] + [a.code for p in places for a in p.assets]

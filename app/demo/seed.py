@@ -1,18 +1,33 @@
 """Load the demo kindergarten: add what is missing, leave everything already there alone.
 
-Rows are matched by stable keys (kind key, username, and the demo's fixed codes through
-every code ever issued), so a re-seed neither duplicates nor undoes what someone changed
-in the demo: a renamed, moved or relabelled asset stays as it is.
+Rows are matched by stable keys (kind key, username, the demo's fixed codes through every
+code ever issued, a routine's key, an inspection's client id, a closed period's name), so a
+re-seed neither duplicates nor undoes what someone changed in the demo: a renamed, moved or
+relabelled asset stays as it is, and so does a checklist an admin edited.
 """
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 
 import sqlalchemy as sa
 
-from app.demo import kindergarten
+from app import routines as school_routines
+from app.demo import history, kindergarten
+from app.demo.kindergarten import demo_codes
+from app.demo.routines import ROUTINES
 from app.extensions import db
-from app.models import Asset, AssetKind, Place, ScanCode, User
+from app.models import (
+    Asset,
+    AssetKind,
+    Checklist,
+    ChecklistItem,
+    ChecklistVersion,
+    ClosedPeriod,
+    Place,
+    ScanCode,
+    User,
+)
 from app.models.code import issue_code
 
 
@@ -27,31 +42,38 @@ class SeedResult:
         return bool(self.added)
 
 
-def seed_demo() -> SeedResult:
+def seed_demo(today: date | None = None) -> SeedResult:
+    """Load the demo; its history is planned back from `today`, the school's date by default."""
+    today = today or school_routines.today()
     result = SeedResult()
     kinds = _kinds(result)
-    issued = {
+    issued = _issued()
+    _place(kindergarten.SITE, None, 0, kinds, issued, result)
+    _users(result)
+    assets = demo_assets_by_code()
+    _checklists(kinds, assets, result)
+    _winter_holiday(today, result)
+    history.record_history(today, assets, result)
+    db.session.commit()
+    return result
+
+
+def _issued() -> dict[str, ScanCode]:
+    return {
         scan_code.value: scan_code
         for scan_code in db.session.scalars(
             sa.select(ScanCode).where(ScanCode.value.in_(demo_codes()))
         )
     }
-    _place(kindergarten.SITE, None, 0, kinds, issued, result)
-    _users(result)
-    db.session.commit()
-    return result
 
 
-def demo_places(place=kindergarten.SITE):
-    """Every demo place, depth first in walking order."""
-    yield place
-    for child in place.children:
-        yield from demo_places(child)
-
-
-def demo_codes() -> list[str]:
-    places = list(demo_places())
-    return [p.code for p in places] + [a.code for p in places for a in p.assets]
+def demo_assets_by_code() -> dict[str, Asset]:
+    """The demo's assets that still exist, by their demo code (whatever label they carry now)."""
+    return {
+        value: scan_code.asset
+        for value, scan_code in _issued().items()
+        if scan_code.asset is not None
+    }
 
 
 def _kinds(result):
@@ -121,3 +143,53 @@ def _users(result):
         elif not user.check_password(kindergarten.DEMO_PASSWORD):
             # Someone chose this password; the demo must not take their account away.
             result.kept_passwords.append(username)
+
+
+def _checklists(kinds, assets, result):
+    existing = set(
+        db.session.scalars(
+            sa.select(Checklist.key).where(Checklist.key.in_([r.key for r in ROUTINES]))
+        )
+    )
+    for routine in ROUTINES:
+        if routine.key in existing:
+            continue
+        asset = assets.get(routine.asset) if routine.asset else None
+        if routine.asset and asset is None:
+            continue  # its asset was deleted from the demo
+        schedule = routine.schedule
+        checklist = Checklist(
+            key=routine.key,
+            name=routine.name,
+            name_en=routine.name_en,
+            kind=None if asset else kinds[routine.kind],
+            asset=asset,
+            frequency=schedule.frequency,
+            weekday=schedule.weekday,
+            day_of_month=schedule.day_of_month,
+            month=schedule.month,
+            interval_days=schedule.interval_days,
+            anchor_date=schedule.anchor_date,
+            grace_days=schedule.grace_days,
+        )
+        version = ChecklistVersion(checklist=checklist, number=1)
+        for position, item in enumerate(routine.items, start=1):
+            version.items.append(ChecklistItem(position=position, **item._asdict()))
+        db.session.add(checklist)
+        result.added["checklists"] += 1
+
+
+def _winter_holiday(today, result):
+    """The next winter holiday, so the calendar shows how holidays pause the routines."""
+    name, (start_month, start_day), (end_month, end_day) = kindergarten.WINTER_HOLIDAY
+    year = today.year if today < date(today.year, start_month, start_day) else today.year + 1
+    title = f"{year} 年{name}"
+    if db.session.scalar(sa.select(ClosedPeriod.id).where(ClosedPeriod.name == title)) is None:
+        db.session.add(
+            ClosedPeriod(
+                name=title,
+                start_date=date(year, start_month, start_day),
+                end_date=date(year, end_month, end_day),
+            )
+        )
+        result.added["closed_periods"] += 1
