@@ -20,7 +20,6 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
@@ -82,7 +81,6 @@ class Result:
     inspection: Inspection | None = None
     # By item id, or "signature" / "note" for the form as a whole.
     errors: dict = field(default_factory=dict)
-    repeated: bool = False
 
 
 class InspectionRefused(Exception):
@@ -150,12 +148,11 @@ def submit_inspection(
     inspector,
     entered: Entered,
     corrects: Inspection | None = None,
-    now: datetime | None = None,
 ) -> Result:
     """Validate and record one inspection, in one transaction; see the module's rules."""
     first = find_by_client_id(entered.client_id)
     if first is not None:
-        return Result(inspection=first, repeated=True)
+        return Result(inspection=first)
     reason = refusal(asset, corrects)
     if reason:
         raise InspectionRefused(reason)
@@ -168,7 +165,7 @@ def submit_inspection(
     if errors:
         return Result(errors=errors)
 
-    now = now or utcnow()
+    now = utcnow()
     if corrects is not None:
         # A correction restates a check done that day: it keeps the day and the schedule flag.
         day, off_schedule = corrects.local_date, corrects.off_schedule
@@ -194,7 +191,7 @@ def submit_inspection(
         first = find_by_client_id(entered.client_id)
         if first is None:
             raise
-        return Result(inspection=first, repeated=True)
+        return Result(inspection=first)
     return Result(inspection=inspection)
 
 
