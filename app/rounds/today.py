@@ -137,12 +137,44 @@ class RoundGroup:
         )
 
 
+@dataclass
+class PlaceRound:
+    """A place's share of the round, all its routines together ("Playground: 0 of 7 done")."""
+
+    place: Place
+    place_path: list[Place]
+    groups: list[RoundGroup]
+
+    @property
+    def done(self) -> int:
+        return sum(len(group.done) for group in self.groups)
+
+    @property
+    def total(self) -> int:
+        return sum(group.total for group in self.groups)
+
+    @property
+    def overdue(self) -> bool:
+        return any(group.overdue for group in self.groups)
+
+
 @dataclass(frozen=True)
 class TodayPlan:
     on: date
     groups: list[RoundGroup]
     paused_until: date | None  # the last closed day, when the school is closed today
     next_due: date | None  # the first due date after today, over every routine shown
+
+    @property
+    def places(self) -> list[PlaceRound]:
+        """The groups gathered by place, keeping walking order."""
+        rounds: list[PlaceRound] = []
+        for group in self.groups:
+            if rounds and rounds[-1].place.id == group.place.id:
+                rounds[-1].groups.append(group)
+            else:
+                rounds.append(PlaceRound(group.place, group.place_path, [group]))
+        return rounds
 
     @property
     def todo_count(self) -> int:
