@@ -18,6 +18,9 @@ from app.models import Asset, AssetKind, Place, ScanCode
 from app.models.code import is_well_formed, normalize_code
 
 MAX_BLANK_CODES = 420
+# Row ids are 32-bit integers on PostgreSQL; a larger number names no row (and must not
+# reach the database, which would refuse it with an error instead of "not found").
+MAX_ROW_ID = 2**31 - 1
 
 
 def _optional_id(value):
@@ -125,9 +128,10 @@ class SheetForm(FlaskForm):
             raise ValidationError(too_many_message(len(field.data)))
         if not field.data:
             return
+        ids = [asset_id for asset_id in field.data if 0 < asset_id <= MAX_ROW_ID]
         rows = {
             asset.id: asset
-            for asset in db.session.scalars(sa.select(Asset).where(Asset.id.in_(field.data)))
+            for asset in db.session.scalars(sa.select(Asset).where(Asset.id.in_(ids)))
         }
         if len(rows) < len(field.data):
             raise ValidationError(_("Some ticked assets no longer exist. Tick them again."))
@@ -187,7 +191,7 @@ def too_many_message(count):
 def _row(model, row_id):
     if row_id is None:
         return None
-    row = db.session.get(model, row_id)
+    row = db.session.get(model, row_id) if 0 < row_id <= MAX_ROW_ID else None
     if row is None:
         raise ValidationError(_("It no longer exists. Choose one from the list."))
     return row
