@@ -5,6 +5,7 @@ and a blank label printed for the first labelling walk waits here until it is cl
 """
 
 import secrets
+import unicodedata
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -19,8 +20,12 @@ CODE_LENGTH = 6
 
 
 def normalize_code(text: str) -> str:
-    """What a person typed, as stored: upper case, without spaces or dashes."""
-    return "".join(ch for ch in text.upper() if ch not in " -_\t")
+    """What a person typed, as stored: upper case, without spaces or dashes.
+
+    NFKC first: a Chinese keyboard in full-width mode types "ＡＢＣ２３４" for ABC234.
+    """
+    folded = unicodedata.normalize("NFKC", text)
+    return "".join(ch for ch in folded.upper() if ch not in " -_\t")
 
 
 def is_well_formed(code: str) -> bool:
