@@ -1,6 +1,9 @@
 """The scan door: what /q/<code> shows for every kind of code, and who may see it."""
 
+import re
+import uuid
 from contextlib import contextmanager
+from datetime import date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -8,8 +11,26 @@ import sqlalchemy as sa
 from flask import url_for
 from markupsafe import escape
 
+from app import routines
 from app.extensions import db
-from app.models import AssetStatus, PlaceKind, ScanCode
+from app.models import (
+    Asset,
+    AssetStatus,
+    Checklist,
+    ChecklistItem,
+    ChecklistVersion,
+    ClosedPeriod,
+    Fault,
+    Frequency,
+    Inspection,
+    ItemType,
+    PlaceKind,
+    ScanCode,
+    Signature,
+    Urgency,
+    User,
+)
+from app.models.code import normalize_code
 from tests.conftest import PASSWORD
 from tests.factories import make_asset, make_kind, make_place
 
@@ -57,6 +78,61 @@ def text(response):
 def main_part(response):
     """The page without the menu, which links admins to every area."""
     return text(response).split("<main>")[1]
+
+
+# Routines and records, built directly: these tests read them, other areas write them.
+
+SLIDE_ITEMS = (
+    ("梯子和台阶牢固", "Ladder and steps secure"),
+    ("滑道光滑，无裂缝、孔洞或锐边", "Sliding surface smooth, no cracks, holes or sharp edges"),
+)
+
+
+def routine(name, name_en, frequency=Frequency.MONTHLY, **fields):
+    """An active routine (for a kind= or an asset=) with one version of check items."""
+    checklist = Checklist(name=name, name_en=name_en, frequency=frequency, **fields)
+    version = ChecklistVersion(checklist=checklist, number=1)
+    for position, (item, item_en) in enumerate(SLIDE_ITEMS, start=1):
+        version.items.append(
+            ChecklistItem(position=position, type=ItemType.CHECK, text=item, text_en=item_en)
+        )
+    db.session.add(checklist)
+    db.session.flush()
+    return checklist
+
+
+def user(username):
+    return db.session.scalar(sa.select(User).where(User.username == username))
+
+
+def past_inspection(asset, checklist, inspector, submitted_at, passed=True, local_date=None):
+    signature = Signature(
+        signer=inspector, signer_name=inspector.display_name, signed_at=submitted_at
+    )
+    inspection = Inspection(
+        client_id=uuid.uuid4().hex,
+        asset=asset,
+        checklist=checklist,
+        version=checklist.current_version,
+        inspector=inspector,
+        signature=signature,
+        submitted_at=submitted_at,
+        local_date=local_date or (submitted_at + timedelta(hours=8)).date(),
+        passed=passed,
+    )
+    db.session.add(inspection)
+    return inspection
+
+
+def fault(asset, description, urgency=Urgency.NEEDS_REPAIR, reported_at=None):
+    found = Fault(
+        asset=asset,
+        description=description,
+        urgency=urgency,
+        reported_at=reported_at or datetime(2026, 11, 20, 2, 0),
+    )
+    db.session.add(found)
+    return found
 
 
 # Signing in
@@ -312,13 +388,22 @@ def queries_for(app, client, path):
     return len(statements)
 
 
-# A signed-in user (1), the code with its owner (1), the place's ancestors (1);
-# a place also loads its sub-places (1) and its assets with their kinds (1).
-ASSET_PAGE_QUERIES = 3
-PLACE_PAGE_QUERIES = 5
+# Both pages: a signed-in user (1), the code with its owner (1), the place's ancestors (1).
+# An asset: the routines for its kind or for itself (1) with their versions (1) and items (1),
+# the school's closed periods (1), when each routine was last done (1), its first open faults
+# with their count (1), its latest inspections with routine and inspector (1).
+# A place: its sub-places (1), its assets with their kinds (1), and for the due marks the
+# routines for those assets (1) with versions (1) and items (1), closed periods (1) and when
+# each was last done (1).
+ASSET_PAGE_QUERIES = 10
+PLACE_PAGE_QUERIES = 10
 
 
 def test_scan_pages_run_a_fixed_number_of_queries(app, client, auth, register):
+    with app.app_context():
+        routine("电扇月度检查", "Monthly fan check", kind=make_kind("fan"), day_of_month=1)
+        routine("种类0检查", "Kind 0 check", kind=make_kind("kind0", "种类0", "Kind 0"))
+        db.session.commit()
     auth.login("admin")
     small = (queries_for(app, client, f"/q/{ASSET}"), queries_for(app, client, f"/q/{ROOM}"))
 
@@ -439,3 +524,555 @@ def test_replace_needs_the_csrf_token(csrf_app, client, register):
     assert codes_of(csrf_app, ASSET)[0] == ASSET
     response = client.post(f"/q/{ASSET}/replace", data={"csrf_token": token})
     assert response.status_code == 303
+
+
+# The scan page when an inspector scans: the due check first, then the rest
+
+MONDAY = date(2026, 11, 23)
+WEDNESDAY = MONDAY + timedelta(days=2)
+PLAYGROUND = "PGD234"
+SLIDE = "SKD234"
+OTHER_SLIDE = "SKE234"
+START_BUTTON = re.compile(r'<a class="button primary wide start-check" href="([^"]+)">')
+
+
+@pytest.fixture
+def playground(app):
+    """Slide 1 on the playground: its weekly Monday check, a monthly check done on the 2nd, and
+    its own routine not due until December; routines it must not show stand beside them."""
+    with app.app_context():
+        site = make_place("阳光幼儿园", "Sunshine Kindergarten", PlaceKind.SITE)
+        place = make_place("操场", "Playground", code=PLAYGROUND, parent=site)
+        slide_kind = make_kind()
+        slide = make_asset(kind=slide_kind, place=place, code=SLIDE)
+        other_slide = make_asset(
+            "滑梯 2", "Slide 2", kind=slide_kind, place=place, code=OTHER_SLIDE
+        )
+        weekly = routine(
+            "滑梯每周检查", "Weekly slide check", Frequency.WEEKLY, kind=slide_kind, weekday=0
+        )
+        monthly = routine("滑梯月度检查", "Monthly slide check", kind=slide_kind, day_of_month=1)
+        own = routine(
+            "滑梯年度主要检查",
+            "Main inspection",
+            Frequency.EVERY_N_DAYS,
+            asset=slide,
+            interval_days=365,
+            anchor_date=date(2026, 12, 7),
+        )
+        fan = make_kind("fan", "电风扇", "Electric fan")
+        routine("电扇月度检查", "Monthly fan check", kind=fan, day_of_month=1)
+        routine("只查滑梯 2", "Slide 2 only check", asset=other_slide, day_of_month=1)
+        retired_routine = routine(
+            "旧的滑梯检查", "Old slide check", Frequency.WEEKLY, kind=slide_kind, weekday=0
+        )
+        retired_routine.active = False
+        past_inspection(slide, monthly, user("inspector"), datetime(2026, 11, 2, 1, 30))
+        db.session.commit()
+        return dict(
+            slide=slide.id,
+            other_slide=other_slide.id,
+            weekly=weekly.id,
+            monthly=monthly.id,
+            own=own.id,
+            place=place.id,
+        )
+
+
+def on_day(monkeypatch, day):
+    monkeypatch.setattr(routines, "today", lambda: day)
+
+
+def inspect_url(app, asset_id, checklist_id):
+    return url(app, "inspections.new", asset_id=asset_id, checklist_id=checklist_id)
+
+
+def start_button(page):
+    found = START_BUTTON.search(page)
+    return found.group(1) if found else None
+
+
+@pytest.mark.parametrize("role", ["inspector", "admin"])
+def test_the_due_check_is_the_big_first_button(app, client, auth, playground, monkeypatch, role):
+    on_day(monkeypatch, MONDAY)
+    auth.login(role)
+    page = main_part(client.get(f"/q/{SLIDE}"))
+
+    assert start_button(page) == inspect_url(app, playground["slide"], playground["weekly"])
+    # Right under the asset's name and place, before anything else on the page.
+    between = page.split("</header>")[1].split('<a class="button primary wide start-check"')[0]
+    assert between.strip() == ""
+    button = page.split('class="button primary wide start-check"')[1].split("</a>")[0]
+    assert "Start: Weekly slide check" in button
+    assert "Due today" in button
+    assert page.count("start-check") == 1
+
+
+def test_the_other_checks_say_where_they_stand_and_open_the_form(
+    app, client, auth, playground, monkeypatch
+):
+    on_day(monkeypatch, MONDAY)
+    auth.login("inspector")
+    page = main_part(client.get(f"/q/{SLIDE}"))
+    others = page.split('id="checks-title"')[1].split("</section>")[0]
+
+    assert "Other checks" in page
+    assert f'href="{inspect_url(app, playground["slide"], playground["monthly"])}"' in others
+    assert "Monthly slide check" in others
+    assert "Done on Nov 2, 2026, next due Dec 1, 2026" in others
+    assert f'href="{inspect_url(app, playground["slide"], playground["own"])}"' in others
+    assert "Not due until Dec 7, 2026" in others
+    # The due check is the button, not a row again; other kinds', assets' and retired
+    # routines do not belong here.
+    assert "Weekly slide check" not in others
+    for absent in ("Monthly fan check", "Slide 2 only check", "Old slide check"):
+        assert absent not in page
+    # Sooner first.
+    assert others.index("Monthly slide check") < others.index("Main inspection")
+
+
+def test_an_overdue_check_says_since_when(app, client, auth, playground, monkeypatch):
+    on_day(monkeypatch, WEDNESDAY)
+    auth.login("inspector")
+    page = main_part(client.get(f"/q/{SLIDE}"))
+    assert start_button(page) == inspect_url(app, playground["slide"], playground["weekly"])
+    button = page.split('class="button primary wide start-check"')[1].split("</a>")[0]
+    assert "Overdue since Nov 23, 2026" in button
+
+
+def test_overdue_comes_before_due(app, client, auth, playground, monkeypatch):
+    with app.app_context():
+        slide = db.session.get(Asset, playground["slide"])
+        routine("滑梯每日检查", "Daily slide check", Frequency.DAILY, kind=slide.kind)
+        db.session.commit()
+    on_day(monkeypatch, WEDNESDAY)
+    auth.login("inspector")
+    page = main_part(client.get(f"/q/{SLIDE}"))
+    # The Monday check missed since Monday is the button; today's daily check is listed.
+    assert start_button(page) == inspect_url(app, playground["slide"], playground["weekly"])
+    others = page.split('id="checks-title"')[1]
+    assert others.index("Daily slide check") < others.index("Monthly slide check")
+    assert "Due today" in others.split("Monthly slide check")[0]
+
+
+def test_nothing_due_means_no_start_button_but_every_check_listed(
+    app, client, auth, playground, monkeypatch
+):
+    with app.app_context():
+        slide = db.session.get(Asset, playground["slide"])
+        weekly = db.session.get(Checklist, playground["weekly"])
+        past_inspection(slide, weekly, user("inspector"), datetime(2026, 11, 23, 0, 30))
+        db.session.commit()
+    on_day(monkeypatch, MONDAY)
+    auth.login("inspector")
+    page = main_part(client.get(f"/q/{SLIDE}"))
+    assert start_button(page) is None
+    assert ">Checks<" in page
+    assert f'href="{inspect_url(app, playground["slide"], playground["weekly"])}"' in page
+    assert "Done on Nov 23, 2026, next due Nov 30, 2026" in page
+
+
+def test_a_closed_school_pauses_the_checks(app, client, auth, playground, monkeypatch):
+    with app.app_context():
+        db.session.add(
+            ClosedPeriod(name="秋假", start_date=MONDAY, end_date=MONDAY + timedelta(days=4))
+        )
+        db.session.commit()
+    on_day(monkeypatch, MONDAY)
+    auth.login("inspector")
+    page = main_part(client.get(f"/q/{SLIDE}"))
+    assert start_button(page) is None
+    assert "School closed: next due Nov 30, 2026" in page
+
+
+def test_a_repairer_sees_the_checks_but_cannot_start_one(
+    app, client, auth, playground, monkeypatch
+):
+    on_day(monkeypatch, MONDAY)
+    auth.login("repairer")
+    page = main_part(client.get(f"/q/{SLIDE}"))
+    assert start_button(page) is None
+    assert '/inspect"' not in page
+    checks = page.split('id="checks-title"')[1].split("</section>")[0]
+    assert "Weekly slide check" in checks and "Due today" in checks
+    assert "Monthly slide check" in checks and "Not due until Dec 7, 2026" in checks
+    assert checks.index("Weekly slide check") < checks.index("Monthly slide check")
+
+
+@pytest.mark.parametrize("role", ["admin", "inspector", "repairer"])
+def test_a_retired_asset_offers_no_checks(app, client, auth, playground, monkeypatch, role):
+    with app.app_context():
+        slide = db.session.get(Asset, playground["slide"])
+        slide.status = AssetStatus.RETIRED
+        db.session.commit()
+    on_day(monkeypatch, MONDAY)
+    auth.login(role)
+    page = main_part(client.get(f"/q/{SLIDE}"))
+    assert "Retired: this asset is no longer in use." in page
+    assert start_button(page) is None
+    assert '/inspect"' not in page
+    assert "Weekly slide check" not in page.split("Latest inspections")[0]
+
+
+# Out of service: "Do not use" first, for everyone, saying why
+
+
+def set_slide_status(app, playground, status):
+    with app.app_context():
+        slide = db.session.get(Asset, playground["slide"])
+        slide.status = status
+        db.session.commit()
+        return slide
+
+
+@pytest.mark.parametrize("role", ["admin", "inspector", "repairer"])
+def test_do_not_use_banner_comes_first_and_says_why(
+    app, client, auth, playground, monkeypatch, role
+):
+    with app.app_context():
+        slide = db.session.get(Asset, playground["slide"])
+        slide.status = AssetStatus.OUT_OF_SERVICE
+        fault(slide, "Older: loose bolt", Urgency.UNSAFE, datetime(2026, 11, 20, 1, 0))
+        fault(slide, '<b>Crack</b> in the "chute" & sharp edge', Urgency.UNSAFE,
+              datetime(2026, 11, 22, 1, 0))
+        fault(slide, "Newest but only needs paint", Urgency.NEEDS_REPAIR,
+              datetime(2026, 11, 23, 1, 0))
+        db.session.commit()
+    on_day(monkeypatch, MONDAY)
+    auth.login(role)
+    page = main_part(client.get(f"/q/{SLIDE}"))
+
+    assert page.lstrip().startswith('<p class="banner-danger" role="alert">Do not use')
+    banner = page.split("</p>")[0]
+    assert "&lt;b&gt;Crack&lt;/b&gt; in the &#34;chute&#34; &amp; sharp edge" in banner
+    assert "<b>Crack</b>" not in page
+    assert "loose bolt" not in banner and "paint" not in banner
+    if role == "repairer":
+        assert start_button(page) is None
+    else:
+        # Still inspected while out of service: the form says so and allows it.
+        assert start_button(page) == inspect_url(app, playground["slide"], playground["weekly"])
+
+
+def test_do_not_use_without_an_unsafe_fault_says_out_of_service(
+    app, client, auth, playground
+):
+    with app.app_context():
+        slide = db.session.get(Asset, playground["slide"])
+        slide.status = AssetStatus.OUT_OF_SERVICE
+        fault(slide, "Needs paint", Urgency.NEEDS_REPAIR)
+        db.session.commit()
+    auth.login("inspector")
+    banner = main_part(client.get(f"/q/{SLIDE}")).split("</p>")[0]
+    assert "Do not use" in banner
+    assert "This asset is out of service." in banner
+    assert "Needs paint" not in banner
+
+
+def test_an_unsafe_fault_on_an_asset_in_service_shows_no_banner(app, client, auth, playground):
+    with app.app_context():
+        slide = db.session.get(Asset, playground["slide"])
+        fault(slide, "Wobbly step", Urgency.UNSAFE)
+        db.session.commit()
+    auth.login("inspector")
+    page = main_part(client.get(f"/q/{SLIDE}"))
+    assert "banner-danger" not in page
+    assert "Wobbly step" in page
+
+
+# Open faults and the latest inspections
+
+
+def test_open_faults_unsafe_first_then_newest_with_links(app, client, auth, playground):
+    with app.app_context():
+        slide = db.session.get(Asset, playground["slide"])
+        other = db.session.get(Asset, playground["other_slide"])
+        start = datetime(2026, 11, 1, 2, 0)
+        ids = {}
+        for n in range(6):
+            ids[n] = fault(slide, f"Repair {n}", reported_at=start + timedelta(days=n))
+        ids["unsafe"] = fault(slide, "Old unsafe <script>x</script>", Urgency.UNSAFE, start)
+        fault(other, "On the other slide")
+        db.session.commit()
+        ids = {key: found.id for key, found in ids.items()}
+    auth.login("repairer")
+    response = client.get(f"/q/{SLIDE}")
+    page = main_part(response)
+    section = page.split('id="faults-title"')[1].split("</section>")[0]
+
+    assert "(7)" in section.split("</h2>")[0]
+    shown = re.findall(r'href="/faults/(\d+)"', section)
+    expected = [ids["unsafe"], ids[5], ids[4], ids[3], ids[2]]
+    assert shown == [str(fault_id) for fault_id in expected]
+    assert f'href="{url(app, "faults.show", fault_id=ids[5])}"' in section
+    assert "Unsafe now" in section and "Needs repair" in section
+    assert "&lt;script&gt;x&lt;/script&gt;" in section and "<script>x" not in section
+    assert "On the other slide" not in page
+    assert "Repair 1" not in section
+    assert f'href="{url(app, "faults.index")}"' in section
+    assert "2 more open faults" in section
+    assert " ago" in section
+
+
+def test_no_open_faults_says_so(client, auth, playground):
+    auth.login("inspector")
+    page = main_part(client.get(f"/q/{SLIDE}"))
+    assert "No open faults." in page
+    assert "more open fault" not in page
+
+
+def test_latest_inspections_newest_first_with_links_and_full_history(
+    app, client, auth, playground
+):
+    with app.app_context():
+        slide = db.session.get(Asset, playground["other_slide"])
+        other = db.session.get(Asset, playground["slide"])
+        weekly = db.session.get(Checklist, playground["weekly"])
+        admin = user("admin")
+        admin.display_name = "<i>Wang</i> 王"
+        start = datetime(2026, 10, 5, 0, 30)  # 08:30 in the school's time zone
+        made = [
+            past_inspection(slide, weekly, admin, start + timedelta(weeks=n), passed=n != 6)
+            for n in range(7)
+        ]
+        past_inspection(other, weekly, admin, start + timedelta(weeks=9))
+        db.session.commit()
+        ids = [inspection.id for inspection in made]
+    auth.login("inspector")
+    page = main_part(client.get(f"/q/{OTHER_SLIDE}"))
+    section = page.split('id="history-title"')[1].split("</section>")[0]
+
+    shown = re.findall(r'href="/inspections/(\d+)"', section)
+    assert shown == [str(i) for i in reversed(ids[2:])]
+    assert f'href="{url(app, "inspections.show", inspection_id=ids[6])}"' in section
+    newest = section.split("</li>")[0]
+    assert "Weekly slide check" in newest
+    assert "Failed" in newest
+    assert "11/16/26, 8:30" in newest  # school time, not UTC
+    assert "&lt;i&gt;Wang&lt;/i&gt; 王" in newest and "<i>Wang" not in page
+    assert section.count("Passed") == 4
+    history = url(app, "rounds.history", asset_id=playground["other_slide"])
+    assert f'href="{history}"' in section
+    assert "Full history" in section
+
+
+def test_no_inspections_yet(app, client, auth, playground):
+    auth.login("inspector")
+    page = main_part(client.get(f"/q/{OTHER_SLIDE}"))
+    assert "No inspections yet." in page
+    assert f'href="{url(app, "rounds.history", asset_id=playground["other_slide"])}"' in page
+
+
+# From the scan to a signed all-OK inspection: the start button, All OK with a typed name
+
+
+def sign_in_with_csrf(client, username):
+    login_page = text(client.get("/login"))
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
+    client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+
+
+def hidden_fields(form_page):
+    return dict(re.findall(r'<input type="hidden" name="([\w-]+)" value="([^"]*)">', form_page))
+
+
+@pytest.mark.parametrize("role", ["inspector", "admin"])
+def test_scan_start_all_ok_sent_in_two_taps_and_a_name(csrf_app, client, role):
+    """The Monday story without JavaScript, on today's real date and with CSRF on."""
+    app = csrf_app
+    with app.app_context():
+        today = routines.today()
+        place = make_place("操场", "Playground", code=PLAYGROUND)
+        slide = make_asset(kind=make_kind(), place=place, code=SLIDE)
+        checklist = routine(
+            "滑梯每周检查", "Weekly slide check", Frequency.WEEKLY, kind=slide.kind,
+            weekday=today.weekday(),
+        )
+        db.session.commit()
+        slide_id, checklist_id = slide.id, checklist.id
+    sign_in_with_csrf(client, role)
+
+    scan = text(client.get(f"/q/{SLIDE}"))
+    start = start_button(scan)  # tap 1
+    assert start == inspect_url(app, slide_id, checklist_id)
+    form = client.get(start)
+    assert form.status_code == 200
+    form_page = text(form)
+    action = re.search(r'<form class="inspection" method="post" action="([^"]+)"', form_page)
+    assert 'type="submit" name="all_ok" value="1"' in form_page
+    data = {**hidden_fields(form_page), "signer_name": "李老师", "all_ok": "1"}  # tap 2
+    sent = client.post(action.group(1), data=data)
+    assert sent.status_code == 303
+    assert "Inspection signed and sent" in text(client.get(sent.headers["Location"]))
+
+    with app.app_context():
+        inspection = db.session.scalar(sa.select(Inspection))
+        assert (inspection.asset_id, inspection.checklist_id) == (slide_id, checklist_id)
+        assert inspection.passed and inspection.local_date == today
+        assert inspection.signature.signer_name == "李老师"
+    after = main_part(client.get(f"/q/{SLIDE}"))
+    assert start_button(after) is None
+    assert f"Done on {today.strftime('%b')} {today.day}, {today.year}" in after
+    history = after.split('id="history-title"')[1]
+    assert f'href="/inspections/{inspection.id}"' in history and "Passed" in history
+
+
+# A place's assets: which have a check due today, which must not be used
+
+
+def test_place_page_marks_assets_with_a_check_due(app, client, auth, playground, monkeypatch):
+    with app.app_context():
+        place = db.session.get(Asset, playground["slide"]).place
+        kind = make_kind()
+        done = make_asset("滑梯 3", "Slide 3", kind=kind, place=place, code="SKF234")
+        for checklist_id, day in ((playground["weekly"], 23), (playground["monthly"], 2)):
+            checklist = db.session.get(Checklist, checklist_id)
+            past_inspection(done, checklist, user("inspector"), datetime(2026, 11, day, 0, 30))
+        make_asset("滑梯 4", "Slide 4", kind=kind, place=place, code="SKG234",
+                   status=AssetStatus.RETIRED)
+        make_asset("滑梯 5", "Slide 5", kind=kind, place=place, code="SKH234",
+                   status=AssetStatus.OUT_OF_SERVICE)
+        db.session.commit()
+    on_day(monkeypatch, MONDAY)
+    auth.login("repairer")
+    page = main_part(client.get(f"/q/{PLAYGROUND}"))
+    rows = {
+        code: row
+        for row in page.split("<li>")[1:]
+        for code in re.findall(r'href="/q/(\w+)"', row)
+    }
+    due = '<span class="badge warn">Due</span>'
+    overdue = '<span class="badge overdue">Overdue</span>'
+    # Slide 1: its Monday check is due today. Slide 2: its own monthly check is overdue too.
+    assert due in rows[SLIDE] and overdue not in rows[SLIDE]
+    assert overdue in rows[OTHER_SLIDE] and due not in rows[OTHER_SLIDE]
+    for quiet in ("SKF234", "SKG234"):
+        assert due not in rows[quiet] and overdue not in rows[quiet]
+    assert '<span class="badge retired">Retired</span>' in rows["SKG234"]
+    assert '<span class="badge out_of_service">Out of service</span>' in rows["SKH234"]
+    assert overdue in rows["SKH234"]
+
+
+# Query budget: the same count with a long history, many faults and a bigger school
+
+
+def add_history(slide_id, checklist_id, version_id, inspector_id, how_many=500):
+    start = datetime(2024, 1, 1, 1, 0)
+    db.session.execute(
+        sa.insert(Signature),
+        [
+            dict(signer_id=inspector_id, signer_name="过去", signed_at=start + timedelta(days=n))
+            for n in range(how_many)
+        ],
+    )
+    signature_ids = db.session.scalars(
+        sa.select(Signature.id).where(Signature.signer_name == "过去").order_by(Signature.id)
+    ).all()
+    db.session.execute(
+        sa.insert(Inspection),
+        [
+            dict(
+                client_id=f"past-{n:08d}",
+                asset_id=slide_id,
+                checklist_id=checklist_id,
+                version_id=version_id,
+                inspector_id=inspector_id,
+                signature_id=signature_ids[n],
+                submitted_at=start + timedelta(days=n),
+                local_date=start.date() + timedelta(days=n),
+                passed=n % 7 != 0,
+                off_schedule=False,
+                note="",
+            )
+            for n in range(how_many)
+        ],
+    )
+
+
+def add_faults(slide_id, how_many=50):
+    db.session.execute(
+        sa.insert(Fault),
+        [
+            dict(
+                asset_id=slide_id,
+                description=f"故障 {n}",
+                urgency=Urgency.UNSAFE if n % 5 == 0 else Urgency.NEEDS_REPAIR,
+                took_out_of_service=False,
+                reported_at=datetime(2025, 1, 1) + timedelta(days=n),
+            )
+            for n in range(how_many)
+        ],
+    )
+
+
+@pytest.mark.parametrize("role", ["inspector", "repairer", "admin"])
+def test_asset_page_queries_do_not_grow_with_history(
+    app, client, auth, playground, monkeypatch, role
+):
+    on_day(monkeypatch, MONDAY)
+    auth.login(role)
+    before = queries_for(app, client, f"/q/{SLIDE}")
+
+    with app.app_context():
+        weekly = db.session.get(Checklist, playground["weekly"])
+        add_history(
+            playground["slide"], weekly.id, weekly.current_version.id, user("inspector").id
+        )
+        add_faults(playground["slide"])
+        place = db.session.get(Asset, playground["slide"]).place
+        for n in range(20):
+            kind = make_kind(f"toy{n}", f"大型玩具 {n}", f"Large toy {n}")
+            routine(f"玩具检查 {n}", f"Toy check {n}", kind=kind, day_of_month=1)
+            make_asset(f"玩具 {n}", f"Toy {n}", kind=kind, place=place)
+        db.session.commit()
+    after = queries_for(app, client, f"/q/{SLIDE}")
+
+    assert before == after == ASSET_PAGE_QUERIES
+    page = main_part(client.get(f"/q/{SLIDE}"))
+    assert "45 more open faults" in page
+    assert len(re.findall(r'href="/inspections/\d+"', page)) == 5
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Inspection.id))) == 501
+
+
+def test_place_page_queries_do_not_grow_with_assets_or_history(
+    app, client, auth, playground, monkeypatch
+):
+    on_day(monkeypatch, MONDAY)
+    auth.login("inspector")
+    before = queries_for(app, client, f"/q/{PLAYGROUND}")
+    with app.app_context():
+        weekly = db.session.get(Checklist, playground["weekly"])
+        add_history(
+            playground["slide"], weekly.id, weekly.current_version.id, user("inspector").id
+        )
+        kind = db.session.get(Checklist, playground["weekly"]).kind
+        place = db.session.scalar(sa.select(ScanCode).where(ScanCode.value == PLAYGROUND)).place
+        for n in range(40):
+            make_asset(f"滑梯 {n + 10}", None, kind=kind, place=place)
+        db.session.commit()
+    after = queries_for(app, client, f"/q/{PLAYGROUND}")
+    assert before == after == PLACE_PAGE_QUERIES
+    # Slide 2 and the new slides have their monthly check overdue; slide 1 did it.
+    page = main_part(client.get(f"/q/{PLAYGROUND}"))
+    assert page.count('<span class="badge overdue">Overdue</span>') == 41
+    assert page.count('<span class="badge warn">Due</span>') == 1
+
+
+# Codes typed on a Chinese keyboard in full-width mode
+
+
+@pytest.mark.parametrize("typed", ["ＡＢＣ２３４", "ａｂｃ－２３４", "ＡＢＣ　２３４"])
+def test_full_width_code_finds_its_page(client, auth, register, typed):
+    auth.login("inspector")
+    response = client.get("/q", query_string={"code": typed})
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/q/{ASSET}"
+    response = client.get(f"/q/{typed}")
+    assert response.status_code == 301
+    assert response.headers["Location"] == f"/q/{ASSET}"
+
+
+def test_normalize_code_folds_full_width_characters():
+    assert normalize_code("ＡＢＣ２３４") == "ABC234"
+    assert normalize_code("ｓｋｄ－２３４") == "SKD234"

@@ -1,14 +1,20 @@
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
+from app import routines
 from app.auth.access import admin_required, staff_required
 from app.extensions import db
-from app.models import ScanCode
+from app.models import Role, ScanCode
 from app.models.code import CODE_LENGTH, is_well_formed, normalize_code
 from app.models.code import replace_code as give_new_code
+from app.models.common import utcnow
 from app.scan import bp
 from app.scan.lookup import find_scan_code, load_ancestors
+from app.scan.pages import asset_page, check_status, due_marks
+
+INSPECTING_ROLES = (Role.ADMIN, Role.INSPECTOR)
 
 
 @bp.route("/q")
@@ -76,11 +82,24 @@ def render_scan_code(scan_code: ScanCode, status: int | None = None):
         # Deliberately no link onwards: a copied label must lead nowhere.
         return render_template("scan/replaced.html", code=scan_code.value), status or 410
     if scan_code.asset is not None:
-        load_ancestors(scan_code.asset.place)
-        return render_template("scan/asset.html", asset=scan_code.asset), status or 200
+        asset = scan_code.asset
+        load_ancestors(asset.place)
+        page = render_template(
+            "scan/asset.html",
+            asset=asset,
+            page=asset_page(asset, routines.today()),
+            check_status=check_status,
+            can_inspect=current_user.role in INSPECTING_ROLES,
+            now=utcnow(),
+        )
+        return page, status or 200
     if scan_code.place is not None:
-        load_ancestors(scan_code.place)
-        return render_template("scan/place.html", place=scan_code.place), status or 200
+        place = scan_code.place
+        load_ancestors(place)
+        page = render_template(
+            "scan/place.html", place=place, due_marks=due_marks(place.assets, routines.today())
+        )
+        return page, status or 200
     return render_template("scan/blank.html", code=scan_code.value), status or 200
 
 

@@ -1,0 +1,179 @@
+"""What the scan pages show beyond the register: the checks, the open faults, the latest history.
+
+Every loader here costs the same few queries however long the asset's history is and however
+many assets and routines the school has: routines are chosen in SQL for the assets shown, and
+lists are cut with LIMIT in the database.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import format_date
+from flask_babel import gettext as _
+
+from app.extensions import db
+from app.faults.views import OPEN_STATUSES
+from app.models import (
+    Asset,
+    AssetStatus,
+    Checklist,
+    ChecklistVersion,
+    Fault,
+    Inspection,
+    Urgency,
+)
+from app.rounds.today import natural_key
+from app.routines import RoutineState, routine_states
+from app.schedule import State
+
+FAULTS_SHOWN = 5
+INSPECTIONS_SHOWN = 5
+
+
+def checklists_covering(assets: Sequence[Asset]) -> list[Checklist]:
+    """The active routines for these assets' kinds or for the assets themselves.
+
+    Only these routines' versions and items are loaded (a routine with nothing to inspect
+    does not count), not every routine of the school.
+    """
+    return list(
+        db.session.scalars(
+            sa.select(Checklist)
+            .where(
+                Checklist.active.is_(True),
+                sa.or_(
+                    Checklist.kind_id.in_({asset.kind_id for asset in assets}),
+                    Checklist.asset_id.in_({asset.id for asset in assets}),
+                ),
+            )
+            .options(so.selectinload(Checklist.versions).selectinload(ChecklistVersion.items))
+            .order_by(Checklist.id)
+        )
+    )
+
+
+def checks_for_asset(asset: Asset, on: date) -> list[RoutineState]:
+    """The asset's routines in the order app.rounds.today.due_checks_for_asset gives them:
+    overdue, then due, then the rest by next due date; only the asset's routines are loaded."""
+
+    def rank(entry: RoutineState) -> tuple:
+        order = {State.OVERDUE: 0, State.DUE: 1}.get(entry.state, 2)
+        return (order, entry.occurrence.next_due or date.max, natural_key(entry.checklist.name))
+
+    return sorted(routine_states([asset], on, checklists_covering([asset])), key=rank)
+
+
+def check_status(entry: RoutineState) -> str:
+    """Where a check stands, in the words an inspector reads on the spot."""
+    when = entry.occurrence
+    match entry.state:
+        case State.OVERDUE:
+            return _("Overdue since %(date)s", date=_day(when.due_date))
+        case State.DUE if when.due_date == when.today:
+            return _("Due today")
+        case State.DUE:
+            return _("Due by %(date)s", date=_day(when.due_date + timedelta(days=when.grace_days)))
+        case State.DONE if when.next_due:
+            return _(
+                "Done on %(done)s, next due %(next)s",
+                done=_day(entry.last_done),
+                next=_day(when.next_due),
+            )
+        case State.DONE:
+            return _("Done on %(date)s", date=_day(entry.last_done))
+        case State.PAUSED if when.next_due:
+            return _("School closed: next due %(date)s", date=_day(when.next_due))
+        case _ if when.next_due:
+            return _("Not due until %(date)s", date=_day(when.next_due))
+    return str(entry.state.label)
+
+
+def _day(day: date) -> str:
+    return format_date(day, "medium")
+
+
+@dataclass(frozen=True)
+class OpenFaults:
+    shown: list[Fault]  # unsafe first, then newest first
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.shown)
+
+    @property
+    def unsafe(self) -> Fault | None:
+        """The latest open unsafe fault: why the asset must not be used."""
+        first = self.shown[0] if self.shown else None
+        return first if first is not None and first.urgency == Urgency.UNSAFE else None
+
+
+def open_faults(asset_id: int, limit: int = FAULTS_SHOWN) -> OpenFaults:
+    """The first open faults and how many there are in all, in one query."""
+    total = sa.func.count().over().label("total")
+    rows = db.session.execute(
+        sa.select(Fault, total)
+        .where(Fault.asset_id == asset_id, Fault.status.in_(OPEN_STATUSES))
+        .order_by(
+            sa.case((Fault.urgency == Urgency.UNSAFE, 0), else_=1),
+            Fault.reported_at.desc(),
+            Fault.id.desc(),
+        )
+        .limit(limit)
+    ).all()
+    return OpenFaults(shown=[row.Fault for row in rows], total=rows[0].total if rows else 0)
+
+
+def latest_inspections(asset_id: int, limit: int = INSPECTIONS_SHOWN) -> list[Inspection]:
+    return list(
+        db.session.scalars(
+            sa.select(Inspection)
+            .where(Inspection.asset_id == asset_id)
+            .options(so.joinedload(Inspection.checklist), so.joinedload(Inspection.inspector))
+            .order_by(Inspection.submitted_at.desc(), Inspection.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class AssetPage:
+    checks: list[RoutineState]  # empty for a retired asset: it is no longer inspected
+    faults: OpenFaults
+    inspections: list[Inspection]
+
+    @property
+    def due(self) -> RoutineState | None:
+        """The check to start now: the big first button."""
+        return next((entry for entry in self.checks if entry.is_due_now), None)
+
+    @property
+    def other_checks(self) -> list[RoutineState]:
+        due = self.due
+        return [entry for entry in self.checks if entry is not due]
+
+
+def asset_page(asset: Asset, on: date) -> AssetPage:
+    retired = asset.status == AssetStatus.RETIRED
+    return AssetPage(
+        checks=[] if retired else checks_for_asset(asset, on),
+        faults=open_faults(asset.id),
+        inspections=latest_inspections(asset.id),
+    )
+
+
+def due_marks(assets: Sequence[Asset], on: date) -> dict[int, State]:
+    """For a place's list: which assets have a check overdue or due today."""
+    in_use = [asset for asset in assets if asset.status != AssetStatus.RETIRED]
+    if not in_use:
+        return {}
+    marks: dict[int, State] = {}
+    for entry in routine_states(in_use, on, checklists_covering(in_use)):
+        if entry.state == State.OVERDUE:
+            marks[entry.asset.id] = State.OVERDUE
+        elif entry.state == State.DUE:
+            marks.setdefault(entry.asset.id, State.DUE)
+    return marks
