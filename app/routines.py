@@ -53,6 +53,28 @@ def active_checklists() -> list[Checklist]:
     )
 
 
+def checklists_covering(assets: Sequence[Asset]) -> list[Checklist]:
+    """The active routines for these assets' kinds or for the assets themselves.
+
+    Only these routines' versions and items are loaded (a routine with nothing to inspect
+    does not count), not every routine of the school.
+    """
+    return list(
+        db.session.scalars(
+            sa.select(Checklist)
+            .where(
+                Checklist.active.is_(True),
+                sa.or_(
+                    Checklist.kind_id.in_({asset.kind_id for asset in assets}),
+                    Checklist.asset_id.in_({asset.id for asset in assets}),
+                ),
+            )
+            .options(so.selectinload(Checklist.versions).selectinload(ChecklistVersion.items))
+            .order_by(Checklist.id)
+        )
+    )
+
+
 def applies_to(checklist: Checklist, asset: Asset) -> bool:
     return checklist.asset_id == asset.id or (
         checklist.asset_id is None and checklist.kind_id == asset.kind_id

@@ -18,9 +18,10 @@ def source_messages():
     for filename, lineno, message, _comments, _context in extract_from_dir(
         str(ROOT), method_map=METHODS, keywords=KEYWORDS
     ):
-        for msgid in message if isinstance(message, tuple) else (message,):
-            if msgid:
-                found.setdefault(msgid, f"{filename}:{lineno}")
+        # A plural message is filed under its singular form.
+        msgid = message[0] if isinstance(message, tuple) else message
+        if msgid:
+            found.setdefault(msgid, f"{filename}:{lineno}")
     return found
 
 

@@ -19,51 +19,16 @@ from app.faults.views import OPEN_STATUSES
 from app.models import (
     Asset,
     AssetStatus,
-    Checklist,
-    ChecklistVersion,
     Fault,
     Inspection,
     Urgency,
 )
-from app.rounds.today import natural_key
-from app.routines import RoutineState, routine_states
+from app.rounds.today import due_checks_for_asset
+from app.routines import RoutineState, checklists_covering, routine_states
 from app.schedule import State
 
 FAULTS_SHOWN = 5
 INSPECTIONS_SHOWN = 5
-
-
-def checklists_covering(assets: Sequence[Asset]) -> list[Checklist]:
-    """The active routines for these assets' kinds or for the assets themselves.
-
-    Only these routines' versions and items are loaded (a routine with nothing to inspect
-    does not count), not every routine of the school.
-    """
-    return list(
-        db.session.scalars(
-            sa.select(Checklist)
-            .where(
-                Checklist.active.is_(True),
-                sa.or_(
-                    Checklist.kind_id.in_({asset.kind_id for asset in assets}),
-                    Checklist.asset_id.in_({asset.id for asset in assets}),
-                ),
-            )
-            .options(so.selectinload(Checklist.versions).selectinload(ChecklistVersion.items))
-            .order_by(Checklist.id)
-        )
-    )
-
-
-def checks_for_asset(asset: Asset, on: date) -> list[RoutineState]:
-    """The asset's routines in the order app.rounds.today.due_checks_for_asset gives them:
-    overdue, then due, then the rest by next due date; only the asset's routines are loaded."""
-
-    def rank(entry: RoutineState) -> tuple:
-        order = {State.OVERDUE: 0, State.DUE: 1}.get(entry.state, 2)
-        return (order, entry.occurrence.next_due or date.max, natural_key(entry.checklist.name))
-
-    return sorted(routine_states([asset], on, checklists_covering([asset])), key=rank)
 
 
 def check_status(entry: RoutineState) -> str:
@@ -159,7 +124,7 @@ class AssetPage:
 def asset_page(asset: Asset, on: date) -> AssetPage:
     retired = asset.status == AssetStatus.RETIRED
     return AssetPage(
-        checks=[] if retired else checks_for_asset(asset, on),
+        checks=[] if retired else due_checks_for_asset(asset, on),
         faults=open_faults(asset.id),
         inspections=latest_inspections(asset.id),
     )
