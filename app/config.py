@@ -42,7 +42,8 @@ def load(app, test_config=None):
     if test_config is None:
         app.config.from_pyfile(os.path.join(app.instance_path, "config.py"), silent=True)
         for key in ENVIRONMENT_KEYS:
-            if key in os.environ:
+            # An empty variable (BASE_URL= in a shell or a unit file) means unset, not "".
+            if os.environ.get(key):
                 app.config[key] = os.environ[key]
     else:
         app.config.from_mapping(test_config)

@@ -50,3 +50,10 @@ def test_ids_too_large_for_the_database_are_not_found(client, auth):
     auth.login()
     assert client.get(f"/users/{2**31}/edit").status_code == 404
     assert client.get(f"/users/{10**30}/edit").status_code == 404
+
+
+def test_empty_environment_variables_count_as_unset(tmp_path, monkeypatch):
+    monkeypatch.setenv("BASE_URL", "")
+    app = Flask("patrol_config_test", instance_path=str(tmp_path))
+    config.load(app)
+    assert app.config["BASE_URL"] == "http://localhost:5000"
