@@ -12,7 +12,9 @@ DEFAULTS = {
     "LANGUAGES": ["zh", "en"],
     "BABEL_DEFAULT_LOCALE": "zh",
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    # A whole inspection: several phone photos of up to PHOTO_MAX_BYTES each. Each photo is
+    # checked on its own, so one too large is refused with the rest of the form kept.
+    "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
     "PHOTO_MAX_BYTES": 10 * 1024 * 1024,
     "IMPORT_MAX_BYTES": 2 * 1024 * 1024,
     "REMEMBER_COOKIE_DURATION": 60 * 24 * 3600,

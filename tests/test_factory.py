@@ -57,3 +57,11 @@ def test_empty_environment_variables_count_as_unset(tmp_path, monkeypatch):
     app = Flask("patrol_config_test", instance_path=str(tmp_path))
     config.load(app)
     assert app.config["BASE_URL"] == "http://localhost:5000"
+
+
+def test_a_request_over_the_limit_gets_a_page_in_the_users_language(app, client, auth):
+    auth.login("inspector")
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    response = client.post("/login", data={"username": "x" * 4096})
+    assert response.status_code == 413
+    assert b"too large" in response.data

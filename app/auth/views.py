@@ -57,4 +57,8 @@ def language():
 
 @bp.app_context_processor
 def forms_for_every_page():
-    return {"language_form": LanguageForm(), "signed_in": current_user.is_authenticated}
+    # formdata=None: the page must render even when the request body itself was refused.
+    return {
+        "language_form": LanguageForm(formdata=None),
+        "signed_in": current_user.is_authenticated,
+    }
