@@ -55,7 +55,8 @@ def _init_extensions(app):
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
-    from app import templating
+    from app import security_headers, templating
+    security_headers.init_app(app)
     templating.init_app(app)
 
     from app.models import User
