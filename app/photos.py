@@ -9,7 +9,7 @@ import secrets
 from io import BytesIO
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, send_from_directory
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -34,6 +34,16 @@ def photo_folder() -> Path:
 
 def thumbnail_name(filename: str) -> str:
     return filename.removesuffix(".jpg") + THUMB_SUFFIX
+
+
+def send_photo(filename: str, thumbnail: bool = False):
+    """A stored photo for signed-in staff: a day in the phone's cache, never a shared one."""
+    name = thumbnail_name(filename) if thumbnail else filename
+    response = send_from_directory(photo_folder(), name, mimetype="image/jpeg", max_age=86400)
+    # send_file marks a response with max_age public; a proxy must not hand it to anyone else.
+    response.cache_control.public = False
+    response.cache_control.private = True
+    return response
 
 
 def save_photo(file_storage) -> str:

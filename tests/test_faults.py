@@ -158,6 +158,8 @@ def test_fault_photo_and_thumbnail(client, failed):
         response = client.get(f"/faults/{failed['fault_id']}/photo{suffix}")
         assert response.status_code == 200 and response.mimetype == "image/jpeg"
         assert Image.open(BytesIO(response.data)).format == "JPEG"
+        # Staff only: the phone may keep it, a shared proxy must not.
+        assert response.cache_control.private and not response.cache_control.public
 
 
 def test_fault_without_photo(app, client, auth):

@@ -126,6 +126,9 @@ def test_answer_photo_and_thumbnail(app, client, signed):
     assert photo.status_code == thumb.status_code == 200
     assert photo.mimetype == "image/jpeg"
     assert Image.open(BytesIO(photo.data)).format == "JPEG"
+    for response in (photo, thumb):
+        # Staff only: the phone may keep it, a shared proxy must not.
+        assert response.cache_control.private and not response.cache_control.public
     assert client.get(f"/inspections/answers/{no_photo}/photo").status_code == 404
     assert client.get("/inspections/answers/9999/photo").status_code == 404
 

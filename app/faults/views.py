@@ -1,6 +1,6 @@
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, render_template, request, send_from_directory
+from flask import abort, render_template, request
 
 from app.auth.access import staff_required
 from app.extensions import db
@@ -8,7 +8,7 @@ from app.faults import bp
 from app.faults.raising import action_label
 from app.models import Asset, Fault, FaultEvent, FaultStatus
 from app.models.common import utcnow
-from app.photos import photo_folder, thumbnail_name
+from app.photos import send_photo
 
 OPEN_STATUSES = (FaultStatus.REPORTED,)
 
@@ -57,6 +57,4 @@ def photo(fault_id):
     filename = db.session.scalar(sa.select(Fault.photo).where(Fault.id == fault_id))
     if not filename:
         abort(404)
-    if request.args.get("size") == "thumb":
-        filename = thumbnail_name(filename)
-    return send_from_directory(photo_folder(), filename, mimetype="image/jpeg", max_age=86400)
+    return send_photo(filename, thumbnail=request.args.get("size") == "thumb")

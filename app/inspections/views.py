@@ -7,7 +7,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_babel import gettext as _
@@ -45,7 +44,7 @@ from app.models import (
     Role,
     Signature,
 )
-from app.photos import photo_folder, thumbnail_name
+from app.photos import send_photo
 from app.routines import applies_to
 
 inspectors_only = roles_required(Role.ADMIN, Role.INSPECTOR)
@@ -195,9 +194,7 @@ def answer_photo(answer_id):
     filename = db.session.scalar(sa.select(Answer.photo).where(Answer.id == answer_id))
     if not filename:
         abort(404)
-    if request.args.get("size") == "thumb":
-        filename = thumbnail_name(filename)
-    return send_from_directory(photo_folder(), filename, mimetype="image/jpeg", max_age=86400)
+    return send_photo(filename, thumbnail=request.args.get("size") == "thumb")
 
 
 def _asset_or_404(asset_id) -> Asset:
