@@ -19,7 +19,7 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # Deliberately public: signing in and out, the language switch, and the files every page needs.
 PUBLIC_ENDPOINTS = {"static", "auth.login"}
 PUBLIC_FORMS = {"auth.login", "auth.logout", "auth.language"}
-ADMIN_AREAS = ("/register", "/labels", "/users")
+ADMIN_AREAS = ("/register", "/labels", "/users", "/checklists")
 # Inside the admin areas but shown to every role: the photo on an asset's scan page.
 STAFF_ENDPOINTS_IN_ADMIN_AREAS = {"register.asset_photo"}
 STAFF_WITHOUT_ADMIN = ("inspector", "repairer")
