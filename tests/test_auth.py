@@ -1,5 +1,6 @@
 import sqlalchemy as sa
 
+from app.auth import views as auth_views
 from app.extensions import db
 from app.models import User
 from tests.conftest import PASSWORD
@@ -96,3 +97,19 @@ def test_pages_speak_chinese_by_default(app):
     page = app.test_client().get("/login")
     assert "登录".encode() in page.data
     assert b'lang="zh-Hans"' in page.data
+
+
+def test_unknown_username_costs_a_password_hash_too(client, monkeypatch):
+    """Answering an unknown name without hashing would tell, by its speed, who has an account."""
+    checked = []
+    real_check = auth_views.check_password_hash
+
+    def counting_check(pwhash, password):
+        checked.append(password)
+        return real_check(pwhash, password)
+
+    monkeypatch.setattr(auth_views, "check_password_hash", counting_check)
+    response = client.post("/login", data={"username": "nobody", "password": "guess"})
+    assert response.status_code == 400
+    assert "Wrong username or password." in response.text
+    assert checked == ["guess"]

@@ -1,7 +1,11 @@
+import functools
+import secrets
+
 import sqlalchemy as sa
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth import bp
 from app.auth.forms import LanguageForm, LoginForm
@@ -19,7 +23,7 @@ def login():
     if form.validate_on_submit():
         username = form.username.data.strip().lower()
         user = db.session.scalar(sa.select(User).where(User.username == username))
-        if user is None or not user.check_password(form.password.data):
+        if not _password_matches(user, form.password.data):
             flash(_("Wrong username or password."), "error")
         elif not user.active:
             flash(_("This account is disabled. Ask the logistics head."), "error")
@@ -28,6 +32,19 @@ def login():
             return redirect(safe_next(form.next.data) or url_for("home.index"))
     status = 400 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
+
+
+def _password_matches(user: User | None, password: str) -> bool:
+    if user is None:
+        # Hashed all the same: a quicker answer would tell which usernames exist.
+        check_password_hash(_unknown_user_hash(), password)
+        return False
+    return user.check_password(password)
+
+
+@functools.cache
+def _unknown_user_hash() -> str:
+    return generate_password_hash(secrets.token_hex(16))
 
 
 @bp.route("/logout", methods=["POST"])
