@@ -48,6 +48,7 @@ from app.extensions import db
 from app.faults.raising import raise_fault
 from app.models import (
     Answer,
+    Asset,
     AssetStatus,
     Checklist,
     ChecklistVersion,
@@ -281,6 +282,7 @@ def record_history(today: date, assets_by_code: dict, result) -> None:
     }
     timezone = ZoneInfo(current_app.config["SCHOOL_TIMEZONE"])
 
+    missing = []
     for planned in plan_history(today, school_calendar()):
         asset = assets_by_code.get(planned.asset)
         checklist = checklists.get(planned.routine)
@@ -297,47 +299,101 @@ def record_history(today: date, assets_by_code: dict, result) -> None:
         if version is None or version.number != 1 or len(version.items) != len(planned.answers):
             continue
         at = datetime.combine(planned.day, planned.at, tzinfo=timezone)
-        inspection = _record(planned, asset, checklist, version, inspector, _naive_utc(at))
-        result.added["inspections"] += 1
-        for answer in inspection.answers:
-            if answer.failed:
-                description = f"{answer.item.text} — {answer.note}"
-                if (asset.id, description) not in reported:
-                    reported.add((asset.id, description))
-                    _raise(asset, description, inspection, answer.item, inspector)
-                    result.added["faults"] += 1
+        missing.append(Recording(planned, asset, checklist, version, _naive_utc(at)))
+    if not missing:
+        return
+
+    inspection_ids = _insert(missing, inspector)
+    result.added["inspections"] += len(missing)
+    for recording, inspection_id in zip(missing, inspection_ids, strict=True):
+        for item, answer in recording.failures():
+            description = f"{item.text} — {answer.note}"
+            asset = recording.asset
+            if (asset.id, description) not in reported:
+                reported.add((asset.id, description))
+                inspection = db.session.get(Inspection, inspection_id)
+                _raise(asset, description, inspection, item, inspector)
+                result.added["faults"] += 1
 
 
-def _record(planned, asset, checklist, version, inspector, submitted_at) -> Inspection:
-    signature = Signature(
-        signer=inspector, signer_name=inspector.display_name, signed_at=submitted_at
+class Recording(NamedTuple):
+    """A planned inspection about to be recorded, with the rows it is recorded against."""
+
+    planned: PlannedInspection
+    asset: Asset
+    checklist: Checklist
+    version: ChecklistVersion
+    submitted_at: datetime  # naive UTC, as stored
+
+    def answers(self):
+        """Each checklist item with its planned answer, in the checklist's order."""
+        return zip(self.version.items, self.planned.answers, strict=True)
+
+    def failures(self):
+        return [
+            (item, answer)
+            for item, answer in self.answers()
+            if answer.outcome == Outcome.FAIL or _out_of_range(item, answer)
+        ]
+
+
+def _insert(recordings: list[Recording], inspector: User) -> list[int]:
+    """Insert the inspections, their signatures and answers; the new inspections' ids, in order.
+
+    A few bulk INSERTs rather than thousands of ORM objects: the demo's weeks of history took
+    seconds to go through the unit of work. Signed records are only ever inserted.
+    """
+    signature_ids = db.session.scalars(
+        sa.insert(Signature).returning(Signature.id, sort_by_parameter_order=True),
+        [
+            {
+                "signer_id": inspector.id,
+                "signer_name": inspector.display_name,
+                "signed_at": recording.submitted_at,
+            }
+            for recording in recordings
+        ],
+    ).all()
+    inspection_ids = db.session.scalars(
+        sa.insert(Inspection).returning(Inspection.id, sort_by_parameter_order=True),
+        [
+            {
+                "client_id": recording.planned.client_id,
+                "asset_id": recording.asset.id,
+                "checklist_id": recording.checklist.id,
+                "version_id": recording.version.id,
+                "inspector_id": inspector.id,
+                "signature_id": signature_id,
+                "submitted_at": recording.submitted_at,
+                "local_date": recording.planned.day,
+                "passed": recording.planned.passed,
+                "off_schedule": False,
+            }
+            for recording, signature_id in zip(recordings, signature_ids, strict=True)
+        ],
+    ).all()
+    db.session.execute(
+        sa.insert(Answer),
+        [
+            {
+                "inspection_id": inspection_id,
+                "item_id": item.id,
+                "position": item.position,
+                "outcome": answer.outcome,
+                "reading": answer.reading,
+                "out_of_range": _out_of_range(item, answer),
+                "text": answer.text,
+                "note": answer.note,
+            }
+            for recording, inspection_id in zip(recordings, inspection_ids, strict=True)
+            for item, answer in recording.answers()
+        ],
     )
-    inspection = Inspection(
-        client_id=planned.client_id,
-        asset=asset,
-        checklist=checklist,
-        version=version,
-        inspector=inspector,
-        signature=signature,
-        submitted_at=submitted_at,
-        local_date=planned.day,
-        passed=planned.passed,
-        off_schedule=False,
-    )
-    for item, answer in zip(version.items, planned.answers, strict=True):
-        inspection.answers.append(
-            Answer(
-                item=item,
-                position=item.position,
-                outcome=answer.outcome,
-                reading=answer.reading,
-                out_of_range=answer.reading is not None and not item.in_range(answer.reading),
-                text=answer.text,
-                note=answer.note,
-            )
-        )
-    db.session.add(inspection)
-    return inspection
+    return inspection_ids
+
+
+def _out_of_range(item, answer: PlannedAnswer) -> bool:
+    return answer.reading is not None and not item.in_range(answer.reading)
 
 
 def _raise(asset, description, inspection, item, inspector):

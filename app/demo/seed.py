@@ -6,11 +6,13 @@ re-seed neither duplicates nor undoes what someone changed in the demo: a rename
 relabelled asset stays as it is, and so does a checklist an admin edited.
 """
 
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import routines as school_routines
 from app.demo import history, kindergarten
@@ -133,16 +135,27 @@ def _users(result):
         user.username: user
         for user in db.session.scalars(sa.select(User).where(User.username.in_(usernames)))
     }
+    demo_hash = None
     for username, display_name, role in kindergarten.USERS:
         user = existing.get(username)
         if user is None:
-            user = User(username=username, display_name=display_name, role=role)
-            user.set_password(kindergarten.DEMO_PASSWORD)
+            # scrypt takes a third of a second by design; the demo password is public anyway,
+            # so the demo users share one hash of it.
+            demo_hash = demo_hash or generate_password_hash(kindergarten.DEMO_PASSWORD)
+            user = User(
+                username=username, display_name=display_name, role=role, password_hash=demo_hash
+            )
             db.session.add(user)
             result.added["users"] += 1
-        elif not user.check_password(kindergarten.DEMO_PASSWORD):
+        elif not _is_demo_password(user.password_hash):
             # Someone chose this password; the demo must not take their account away.
             result.kept_passwords.append(username)
+
+
+@functools.cache
+def _is_demo_password(password_hash: str) -> bool:
+    """Checked once per distinct hash: the demo users share one, and a re-seed checks it again."""
+    return check_password_hash(password_hash, kindergarten.DEMO_PASSWORD)
 
 
 def _checklists(kinds, assets, result):
