@@ -62,10 +62,13 @@ def _init_extensions(app):
     from app.models import User
 
     @login_manager.user_loader
-    def load_user(user_id):
+    def load_user(session_id):
+        user_id, _, token = session_id.partition(":")
         user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        # A disabled user's phone is signed out at its next request.
-        return user if user is not None and user.active else None
+        # A disabled user, or one whose password was changed since, is signed out at once.
+        if user is None or not user.active or user.session_token != token:
+            return None
+        return user
 
 
 def _register_blueprints(app):

@@ -113,3 +113,34 @@ def test_unknown_username_costs_a_password_hash_too(client, monkeypatch):
     assert response.status_code == 400
     assert "Wrong username or password." in response.text
     assert checked == ["guess"]
+
+
+def test_a_new_password_signs_other_phones_out(app, client, auth):
+    auth.login("inspector")
+    other_phone = app.test_client()
+    other_phone.post("/login", data={"username": "inspector", "password": PASSWORD})
+    assert other_phone.get("/today").status_code == 200
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == "inspector"))
+        user.set_password("a brand new one")
+        db.session.commit()
+    assert other_phone.get("/today").status_code == 302
+    assert client.get("/today").status_code == 302
+
+
+def test_an_admin_changing_their_own_password_stays_signed_in(client, auth):
+    auth.login("admin")
+    with client.application.app_context():
+        admin_id = db.session.scalar(sa.select(User.id).where(User.username == "admin"))
+    response = client.post(
+        f"/users/{admin_id}/edit",
+        data={
+            "display_name": "Admin",
+            "role": "admin",
+            "active": "y",
+            "password": "another long one",
+            "confirm": "another long one",
+        },
+    )
+    assert response.status_code == 302
+    assert client.get("/users/").status_code == 200

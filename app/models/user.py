@@ -1,6 +1,7 @@
 """People who sign in, and what their role lets them do."""
 
 import enum
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -11,6 +12,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.models.common import enum_column, utcnow
+
+
+def new_session_token() -> str:
+    return secrets.token_hex(16)
 
 
 class Role(enum.StrEnum):
@@ -41,9 +46,16 @@ class User(UserMixin, db.Model):
     # Users are disabled, never deleted: what they recorded keeps their name.
     active: so.Mapped[bool] = so.mapped_column(default=True)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    # Part of the id kept in session and remember-me cookies: a new password signs every
+    # other phone out, which is what the logistics head wants after a phone is lost.
+    session_token: so.Mapped[str] = so.mapped_column(sa.String(32), default=new_session_token)
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
+        self.session_token = new_session_token()
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -1,7 +1,7 @@
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_user
 
 from app.auth.access import admin_required
 from app.extensions import db
@@ -71,6 +71,9 @@ def edit(user_id):
             if form.password.data:
                 user.set_password(form.password.data)
             db.session.commit()
+            if form.password.data and user.id == current_user.id:
+                # The new password signs other phones out, not the admin typing it.
+                login_user(user, remember=True)
             flash(_("%(name)s saved.", name=user.display_name), "success")
             return redirect(url_for("users.index"))
     return render_template("users/edit.html", form=form, user=user), _status()
