@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config
 from app.urls import DatabaseIdConverter
@@ -31,7 +32,7 @@ def _init_extensions(app):
     from flask_babel import lazy_gettext
 
     from app import database  # noqa: F401  (connection settings for SQLite)
-    from app.extensions import babel, csrf, db, login_manager, migrate
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate
     from app.i18n import compile_catalogs, select_locale
 
     db.init_app(app)
@@ -43,6 +44,11 @@ def _init_extensions(app):
         compare_type=True,
     )
     csrf.init_app(app)
+    limiter.init_app(app)
+    if app.config["PROXY_COUNT"]:
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"]
+        )
     compile_catalogs()
     babel.init_app(
         app,

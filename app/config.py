@@ -24,6 +24,10 @@ DEFAULTS = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,
     "WTF_I18N_ENABLED": True,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": False,
+    # How many reverse proxies stand in front (nginx: 1), so rate limits see the phone's address.
+    "PROXY_COUNT": 0,
 }
 
 # Read from the environment; each overrides the instance config file.
@@ -36,6 +40,8 @@ ENVIRONMENT_KEYS = (
     "SCHOOL_TIMEZONE",
     "UPLOAD_FOLDER",
     "QR_FOLDER",
+    "RATELIMIT_STORAGE_URI",
+    "PROXY_COUNT",
 )
 
 
@@ -54,6 +60,7 @@ def load(app, test_config=None):
     app.config.setdefault("UPLOAD_FOLDER", str(instance / "uploads"))
     app.config.setdefault("QR_FOLDER", str(Path(app.root_path).parent / "qr"))
     app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
+    app.config["PROXY_COUNT"] = int(app.config["PROXY_COUNT"])
     app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(
         app.config.get("DATABASE_URL") or f"sqlite:///{instance / 'patrol.sqlite'}"
     )

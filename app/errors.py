@@ -13,6 +13,10 @@ PAGES = {
     404: (_l("Not found"), _l("There is nothing at this address.")),
     405: (_l("Not allowed"), _l("This address does not accept that kind of request.")),
     413: (_l("Too large"), _l("What you sent is too large. Send a smaller file.")),
+    429: (
+        _l("Too many tries"),
+        _l("Too many tries in a short time. Wait a few minutes, then try again."),
+    ),
     500: (
         _l("Something went wrong"),
         _l("Patrol hit an error. Nothing you sent was half-saved; please try again."),

@@ -144,3 +144,30 @@ def test_an_admin_changing_their_own_password_stays_signed_in(client, auth):
     )
     assert response.status_code == 302
     assert client.get("/users/").status_code == 200
+
+
+def test_guessing_a_password_is_slowed_down_per_username(client):
+    for _ in range(5):
+        assert (
+            client.post("/login", data={"username": "admin", "password": "guess"}).status_code
+            == 400
+        )
+    response = client.post("/login", data={"username": "admin", "password": PASSWORD})
+    assert response.status_code == 429
+    assert b"Too many tries" in response.data
+    # Another person signing in from the same school network is not held up.
+    response = client.post("/login", data={"username": "inspector", "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def test_guessing_many_usernames_from_one_address_is_slowed_down(client):
+    for number in range(20):
+        client.post("/login", data={"username": f"user{number}", "password": "guess"})
+    response = client.post("/login", data={"username": "admin", "password": PASSWORD})
+    assert response.status_code == 429
+
+
+def test_successful_sign_ins_do_not_count(client, auth):
+    for _ in range(8):
+        assert auth.login("inspector").status_code == 302
+        auth.logout()

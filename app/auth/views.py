@@ -9,13 +9,24 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth import bp
 from app.auth.forms import LanguageForm, LoginForm
-from app.extensions import db
+from app.extensions import db, limiter
 from app.i18n import LANGUAGE_COOKIE
 from app.models import User
 from app.urls import safe_next
 
 
+def _refused(response) -> bool:
+    """Only refused sign-ins count towards the limits: a busy morning is not an attack."""
+    return response.status_code == 400
+
+
+def _typed_username() -> str:
+    return "login:" + request.form.get("username", "").strip().lower()[:40]
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20 per 10 minutes", methods=["POST"], deduct_when=_refused)
+@limiter.limit("5 per minute", methods=["POST"], key_func=_typed_username, deduct_when=_refused)
 def login():
     form = LoginForm()
     if request.method == "GET":
