@@ -6,11 +6,9 @@ from app.auth.access import staff_required
 from app.extensions import db
 from app.faults import bp
 from app.faults.raising import action_label
-from app.models import Asset, Fault, FaultEvent, FaultStatus
+from app.models import OPEN_STATUSES, Asset, Fault, FaultEvent
 from app.models.common import utcnow
 from app.photos import send_photo
-
-OPEN_STATUSES = (FaultStatus.REPORTED,)
 
 
 @bp.route("/")

@@ -4,13 +4,26 @@ from app.models.asset import Asset, AssetKind, AssetStatus
 from app.models.calendar import ClosedPeriod
 from app.models.checklist import Checklist, ChecklistItem, ChecklistVersion, Frequency, ItemType
 from app.models.code import ScanCode
-from app.models.fault import Fault, FaultEvent, FaultStatus, Urgency
+from app.models.fault import (
+    OPEN_STATUSES,
+    Cause,
+    Fault,
+    FaultEvent,
+    FaultPhoto,
+    FaultStatus,
+    Urgency,
+)
 from app.models.inspection import Answer, Inspection, Outcome
 from app.models.place import Place, PlaceKind
+from app.models.setting import Setting
 from app.models.signature import Signature
 from app.models.user import Role, User
 
 __all__ = [
+    "OPEN_STATUSES",
+    "Cause",
+    "FaultPhoto",
+    "Setting",
     "Answer",
     "Asset",
     "AssetKind",

@@ -15,8 +15,8 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 
 from app.extensions import db
-from app.faults.views import OPEN_STATUSES
 from app.models import (
+    OPEN_STATUSES,
     Asset,
     AssetStatus,
     Fault,
