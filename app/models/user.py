@@ -41,6 +41,8 @@ class User(UserMixin, db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     username: so.Mapped[str] = so.mapped_column(sa.String(40), unique=True)
     display_name: so.Mapped[str] = so.mapped_column(sa.String(80))
+    # Optional: where Patrol sends what waits on this person, when email is configured.
+    email: so.Mapped[str | None] = so.mapped_column(sa.String(254))
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
     role: so.Mapped[Role] = so.mapped_column(enum_column(Role))
     # Users are disabled, never deleted: what they recorded keeps their name.

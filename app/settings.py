@@ -1,0 +1,42 @@
+"""The school's settings that the logistics head edits in Patrol, with their defaults."""
+
+from flask_babel import gettext as _
+
+from app.extensions import db
+from app.models import Cause, Setting
+
+PUBLIC_REPORTS = "public_reports"
+
+
+def default_cause_rules() -> dict[Cause, str]:
+    """The seed plans' damage rule, in the user's language until the admin writes the school's."""
+    return {
+        Cause.NATURAL_WEAR: _("Natural wear: the school pays for the repair."),
+        Cause.ACCIDENTAL: _("Accidental damage: the one responsible pays the cost."),
+        Cause.DELIBERATE: _(
+            "Deliberate damage: the one responsible pays double the cost, "
+            "and it is referred for discipline."
+        ),
+    }
+
+
+def get(key: str) -> str | None:
+    setting = db.session.get(Setting, key)
+    return setting.value if setting else None
+
+
+def put(key: str, value: str) -> None:
+    setting = db.session.get(Setting, key)
+    if setting is None:
+        db.session.add(Setting(key=key, value=value))
+    else:
+        setting.value = value
+
+
+def public_reports_allowed() -> bool:
+    """Reports without an account are on unless the school turned them off."""
+    return get(PUBLIC_REPORTS) != "off"
+
+
+def cause_rule(cause: Cause) -> str:
+    return get(f"cause_rule.{cause.value}") or default_cause_rules()[cause]
