@@ -28,6 +28,13 @@ DEFAULTS = {
     "RATELIMIT_HEADERS_ENABLED": False,
     # How many reverse proxies stand in front (nginx: 1), so rate limits see the phone's address.
     "PROXY_COUNT": 0,
+    # Email goes out only when MAIL_SERVER is set; MAIL_USE_TLS means STARTTLS.
+    "MAIL_SERVER": "",
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USERNAME": "",
+    "MAIL_PASSWORD": "",
+    "MAIL_FROM": "patrol@localhost",
 }
 
 # Read from the environment; each overrides the instance config file.
@@ -42,6 +49,12 @@ ENVIRONMENT_KEYS = (
     "QR_FOLDER",
     "RATELIMIT_STORAGE_URI",
     "PROXY_COUNT",
+    "MAIL_SERVER",
+    "MAIL_PORT",
+    "MAIL_USE_TLS",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_FROM",
 )
 
 
@@ -61,6 +74,8 @@ def load(app, test_config=None):
     app.config.setdefault("QR_FOLDER", str(Path(app.root_path).parent / "qr"))
     app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
     app.config["PROXY_COUNT"] = int(app.config["PROXY_COUNT"])
+    app.config["MAIL_PORT"] = int(app.config["MAIL_PORT"])
+    app.config["MAIL_USE_TLS"] = _truthy(app.config["MAIL_USE_TLS"])
     app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(
         app.config.get("DATABASE_URL") or f"sqlite:///{instance / 'patrol.sqlite'}"
     )
@@ -73,6 +88,13 @@ def load(app, test_config=None):
             raise RuntimeError("SECRET_KEY must be set when PATROL_ENV=production")
     elif not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance)
+
+
+def _truthy(value):
+    # From the environment every value is a string: MAIL_USE_TLS=0 must mean off.
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
 
 
 def database_uri(url):
