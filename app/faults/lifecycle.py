@@ -1,0 +1,348 @@
+"""A fault's life after it is reported: who may move it on, from which status, and the record.
+
+Every step checks the person and the status before it changes anything, then records a
+FaultEvent (who, when, what); nothing is deleted. A refused step raises LifecycleError and
+leaves the fault as it was. Nothing here commits: the caller commits the whole step at once.
+The asset's status follows its faults: out of service while an open fault took it out.
+"""
+
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from app.extensions import db
+from app.faults.raising import action_label as raising_action_label
+from app.inspections.signatures import SignatureError, drawn_signature_png, typed_signer_name
+from app.models import (
+    OPEN_STATUSES,
+    AssetStatus,
+    Cause,
+    Fault,
+    FaultEvent,
+    FaultStatus,
+    Role,
+    Signature,
+)
+from app.models.common import utcnow
+
+MAX_COST = Decimal("99999999.99")
+MAX_TEXT = 2000
+
+ACTION_LABELS = {
+    "assigned": _l("Assigned"),
+    "taken": _l("Taken"),
+    "started": _l("Repair started"),
+    "repaired": _l("Repaired and signed off"),
+    "accepted": _l("Repair accepted"),
+    "reopened": _l("Sent back"),
+    "comment": _l("Comment"),
+    "back_in_service": _l("Asset back in service"),
+}
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action) or raising_action_label(action)
+
+
+class LifecycleError(Exception):
+    """Why a step was refused, in words the person can act on; errors by form field if any."""
+
+    def __init__(self, message, errors: dict | None = None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+
+
+class AlreadyDone(LifecycleError):
+    """The step was already taken (a second tap, a second phone): nothing more to do."""
+
+
+def _record(fault: Fault, action: str, actor, note: str = "", signature=None, at=None):
+    db.session.add(
+        FaultEvent(
+            fault=fault,
+            action=action,
+            status=fault.status,
+            actor=actor,
+            note=note,
+            signature=signature,
+            at=at or utcnow(),
+        )
+    )
+
+
+def _is(someone, user) -> bool:
+    return someone is not None and someone.id == user.id
+
+
+def _text(typed: str | None) -> str:
+    return (typed or "").strip()
+
+
+def _required_text(typed, field, missing_message, errors) -> str:
+    text = _text(typed)
+    if not text:
+        errors[field] = missing_message
+    elif len(text) > MAX_TEXT:
+        errors[field] = _l("At most %(count)s characters.", count=MAX_TEXT)
+    return text
+
+
+def assign(fault: Fault, repairer, by_admin) -> None:
+    """The logistics head gives the job to a repairer (or to another one)."""
+    if by_admin.role != Role.ADMIN:
+        raise LifecycleError(_l("Only an administrator can assign a repairer."))
+    if repairer is None or repairer.role != Role.REPAIRER or not repairer.active:
+        raise LifecycleError(_l("Choose an active repairer."))
+    if fault.status not in (FaultStatus.REPORTED, FaultStatus.ASSIGNED):
+        raise LifecycleError(
+            _l("The repair has already started: it can no longer be assigned.")
+        )
+    if _is(fault.assigned_to, repairer):
+        raise AlreadyDone(_l("It is already assigned to %(name)s.", name=repairer.display_name))
+    fault.assigned_to = repairer
+    fault.status = FaultStatus.ASSIGNED
+    _record(fault, "assigned", by_admin, note=repairer.display_name)
+
+
+def take(fault: Fault, repairer) -> None:
+    """A repairer takes a job nobody was given."""
+    if repairer.role != Role.REPAIRER:
+        raise LifecycleError(_l("Only a repairer can take a job."))
+    if _is(fault.assigned_to, repairer):
+        raise AlreadyDone(_l("This job is already yours."))
+    if fault.status != FaultStatus.REPORTED or fault.assigned_to is not None:
+        raise LifecycleError(_l("Someone already has this job."))
+    fault.assigned_to = repairer
+    fault.status = FaultStatus.ASSIGNED
+    _record(fault, "taken", repairer)
+
+
+def _check_assignee(fault: Fault, repairer) -> None:
+    if not _is(fault.assigned_to, repairer):
+        raise LifecycleError(
+            _l("This job is not yours: only the repairer it is assigned to can do this.")
+        )
+
+
+def start(fault: Fault, repairer) -> None:
+    _check_assignee(fault, repairer)
+    if fault.status == FaultStatus.IN_PROGRESS:
+        raise AlreadyDone(_l("The repair has already started."))
+    if fault.status != FaultStatus.ASSIGNED:
+        raise LifecycleError(_l("Only an assigned job can be started."))
+    fault.status = FaultStatus.IN_PROGRESS
+    _record(fault, "started", repairer)
+
+
+def parse_cost(typed) -> Decimal | None:
+    """Empty for no cost; otherwise an amount in yuan, at most two decimals. ValueError if not."""
+    text = unicodedata.normalize("NFKC", str(typed or "")).strip().replace(" ", "")
+    text = text.removeprefix("¥")
+    if not text:
+        return None
+    if "," in text and "." not in text:
+        text = text.replace(",", ".")
+    try:
+        cost = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(_l("Write the cost as a number, for example 120.50.")) from None
+    if not cost.is_finite() or cost < 0 or cost > MAX_COST:
+        raise ValueError(_l("The cost must be between 0 and 99999999.99."))
+    if cost != cost.quantize(Decimal("0.01")):
+        raise ValueError(_l("At most two decimals (fen)."))
+    return cost.quantize(Decimal("0.01"))
+
+
+def make_signature(signer, drawn: str = "", typed: str = "") -> Signature:
+    """The signature the person gave now: the finger drawing, or the typed name without one."""
+    drawn = (drawn or "").strip()
+    if drawn:
+        image = drawn_signature_png(drawn)
+        name = typed_signer_name(typed) if _text(typed) else signer.display_name
+        return Signature(signer=signer, signer_name=name, image=image)
+    return Signature(signer=signer, signer_name=typed_signer_name(typed or ""), image=None)
+
+
+def complete(
+    fault: Fault, repairer, note, parts, cost, cause, drawn_signature="", typed_name=""
+) -> None:
+    """The repairer records what was done and signs it off on the spot."""
+    _check_assignee(fault, repairer)
+    if fault.status == FaultStatus.REPAIRED and _is(fault.repaired_by, repairer):
+        raise AlreadyDone(_l("The repair is already signed off."))
+    if fault.status not in (FaultStatus.ASSIGNED, FaultStatus.IN_PROGRESS):
+        raise LifecycleError(_l("Only a job in hand can be signed off as repaired."))
+    errors = {}
+    note = _required_text(note, "note", _l("Say what was done."), errors)
+    parts = _text(parts)
+    if len(parts) > MAX_TEXT:
+        errors["parts"] = _l("At most %(count)s characters.", count=MAX_TEXT)
+    try:
+        amount = parse_cost(cost)
+    except ValueError as error:
+        errors["cost"] = error.args[0]
+    try:
+        cause = Cause(cause)
+    except ValueError:
+        errors["cause"] = _l("Choose the cause.")
+    try:
+        signature = make_signature(repairer, drawn_signature, typed_name)
+    except SignatureError as error:
+        errors["signature"] = error.message
+    if errors:
+        raise LifecycleError(_l("The repair was not signed off: see below."), errors)
+    now = utcnow()
+    signature.signed_at = now
+    fault.status = FaultStatus.REPAIRED
+    fault.repaired_at = now
+    fault.repaired_by = repairer
+    fault.repair_note = note
+    fault.parts = parts
+    fault.cost = amount
+    fault.cause = cause
+    fault.repair_signature = signature
+    _record(fault, "repaired", repairer, note=note, signature=signature, at=now)
+
+
+def reporter_can_accept(fault: Fault) -> bool:
+    """The reporter accepts, when they have an active account and did not do the repair."""
+    reporter = fault.reported_by
+    return (
+        not fault.is_public
+        and reporter is not None
+        and reporter.active
+        and not _is(fault.repaired_by, reporter)
+    )
+
+
+def may_accept(fault: Fault, user) -> bool:
+    """Who may accept (or send back) a repair, whatever its status."""
+    if _is(fault.repaired_by, user):
+        return False
+    if reporter_can_accept(fault):
+        return _is(fault.reported_by, user)
+    # A public reporter, or one who left: an administrator or inspector accepts for them.
+    return user.role in (Role.ADMIN, Role.INSPECTOR)
+
+
+def _check_acceptor(fault: Fault, user) -> None:
+    if _is(fault.repaired_by, user):
+        raise LifecycleError(_l("You did this repair: someone else must accept it."))
+    if not may_accept(fault, user):
+        if reporter_can_accept(fault):
+            raise LifecycleError(
+                _l(
+                    "Only the person who reported it, %(name)s, can accept this repair.",
+                    name=fault.reported_by.display_name,
+                )
+            )
+        raise LifecycleError(_l("Only an administrator or inspector can accept this repair."))
+
+
+def accept(fault: Fault, user, drawn_signature="", typed_name="") -> None:
+    """The reporter (or someone for them) signs that the repair is done; the asset may return."""
+    if fault.status == FaultStatus.ACCEPTED:
+        raise AlreadyDone(_l("This repair is already accepted."))
+    if fault.status != FaultStatus.REPAIRED:
+        raise LifecycleError(_l("This fault is not repaired yet: there is nothing to accept."))
+    _check_acceptor(fault, user)
+    try:
+        signature = make_signature(user, drawn_signature, typed_name)
+    except SignatureError as error:
+        raise LifecycleError(error.message, {"signature": error.message}) from None
+    now = utcnow()
+    signature.signed_at = now
+    fault.status = FaultStatus.ACCEPTED
+    fault.accepted_at = now
+    fault.accepted_by = user
+    fault.acceptance_signature = signature
+    _record(fault, "accepted", user, signature=signature, at=now)
+    _return_to_service(fault, user)
+
+
+def _keeps_out_of_service(asset, other_than: Fault) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Fault.id)).where(
+                Fault.asset_id == asset.id,
+                Fault.id != other_than.id,
+                Fault.status.in_(OPEN_STATUSES),
+                Fault.took_out_of_service.is_(True),
+            )
+        )
+        > 0
+    )
+
+
+def _return_to_service(fault: Fault, user) -> None:
+    asset = fault.asset
+    if asset.status != AssetStatus.OUT_OF_SERVICE or _keeps_out_of_service(asset, fault):
+        return
+    asset.status = AssetStatus.IN_SERVICE
+    _record(fault, "back_in_service", user)
+
+
+def reopen(fault: Fault, user, reason) -> None:
+    """Not repaired after all: back to the repairer (or the pool), with the reason."""
+    if fault.status == FaultStatus.ACCEPTED:
+        raise LifecycleError(_l("This repair is already accepted: report a new fault instead."))
+    if fault.status != FaultStatus.REPAIRED:
+        raise LifecycleError(_l("Only a repaired fault can be sent back."))
+    _check_acceptor(fault, user)
+    errors = {}
+    reason = _required_text(reason, "reason", _l("Say why it is sent back."), errors)
+    if errors:
+        raise LifecycleError(errors["reason"], errors)
+    fault.status = FaultStatus.ASSIGNED if fault.assigned_to else FaultStatus.REPORTED
+    _record(fault, "reopened", user, note=reason)
+
+
+def comment(fault: Fault, user, text) -> None:
+    if user.role not in (Role.ADMIN, Role.INSPECTOR, Role.REPAIRER):
+        raise LifecycleError(_l("Only staff can comment."))
+    errors = {}
+    text = _required_text(text, "comment", _l("Write the comment."), errors)
+    if errors:
+        raise LifecycleError(errors["comment"], errors)
+    _record(fault, "comment", user, note=text)
+
+
+def back_in_service(asset, admin, note) -> list[Fault]:
+    """The administrator puts the asset back in service while faults on it are still open.
+
+    Each open fault that kept it out stops doing so, and says who decided it; with none open,
+    the decision is recorded on the asset's latest fault. Returns the faults it was recorded on.
+    """
+    if admin.role != Role.ADMIN:
+        raise LifecycleError(_l("Only an administrator can put an asset back in service."))
+    if asset.status == AssetStatus.RETIRED:
+        raise LifecycleError(_l("This asset is retired."))
+    if asset.status == AssetStatus.IN_SERVICE:
+        raise AlreadyDone(_l("The asset is already in service."))
+    keeping_out = db.session.scalars(
+        sa.select(Fault)
+        .where(
+            Fault.asset_id == asset.id,
+            Fault.status.in_(OPEN_STATUSES),
+            Fault.took_out_of_service.is_(True),
+        )
+        .order_by(Fault.id)
+    ).all()
+    recorded_on = keeping_out or db.session.scalars(
+        sa.select(Fault).where(Fault.asset_id == asset.id).order_by(Fault.id.desc()).limit(1)
+    ).all()
+    if not recorded_on:
+        raise LifecycleError(
+            _l("No fault keeps this asset out of service: change its status in the register.")
+        )
+    note = _text(note)
+    if len(note) > MAX_TEXT:
+        raise LifecycleError(_l("At most %(count)s characters.", count=MAX_TEXT))
+    asset.status = AssetStatus.IN_SERVICE
+    for fault in recorded_on:
+        fault.took_out_of_service = False
+        _record(fault, "back_in_service", admin, note=note)
+    return recorded_on

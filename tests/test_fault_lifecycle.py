@@ -1,0 +1,386 @@
+"""A fault's life after the report: who may take each step, when, and what is recorded."""
+
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.faults import lifecycle
+from app.faults.lifecycle import AlreadyDone, LifecycleError
+from app.faults.raising import raise_fault
+from app.models import (
+    AssetStatus,
+    Cause,
+    Fault,
+    FaultEvent,
+    FaultStatus,
+    Role,
+    Signature,
+    Urgency,
+    User,
+)
+from tests.conftest import _password_hash
+from tests.factories import make_asset
+from tests.test_inspections import drawn_signature
+
+
+def user(username):
+    return db.session.scalar(sa.select(User).where(User.username == username))
+
+
+def add_user(username, role, active=True):
+    person = User(
+        username=username,
+        display_name=username.title(),
+        role=role,
+        password_hash=_password_hash(),
+        active=active,
+    )
+    db.session.add(person)
+    db.session.flush()
+    return person
+
+
+def repair(fault, repairer, **changes):
+    entered = dict(
+        note="New seat fitted",
+        parts="1 seat",
+        cost="85.50",
+        cause="natural_wear",
+        drawn_signature=drawn_signature(),
+        typed_name="",
+    )
+    entered.update(changes)
+    lifecycle.complete(fault, repairer, **entered)
+
+
+def actions(fault):
+    return [event.action for event in fault.events]
+
+
+@pytest.fixture
+def unsafe(app):
+    """An unsafe fault reported by the inspector that took the swing out of service."""
+    with app.app_context():
+        asset = make_asset(name="秋千", name_en="Swing")
+        fault = raise_fault(
+            asset, "Seat cracked", Urgency.UNSAFE, reporter=user("inspector"),
+            take_out_of_service=True,
+        )
+        db.session.commit()
+        yield fault
+
+
+def test_the_whole_life_of_a_fault(unsafe):
+    fault, admin, repairer, inspector = unsafe, user("admin"), user("repairer"), user("inspector")
+    lifecycle.assign(fault, repairer, admin)
+    lifecycle.start(fault, repairer)
+    repair(fault, repairer)
+    db.session.commit()
+    assert fault.status == FaultStatus.REPAIRED
+    assert fault.asset.status == AssetStatus.OUT_OF_SERVICE  # until the reporter accepts
+    assert fault.cost == Decimal("85.50") and fault.cause == Cause.NATURAL_WEAR
+    assert fault.repaired_by == repairer and fault.repair_signature.signer == repairer
+    assert fault.repair_signature.image.startswith(b"\x89PNG")
+
+    lifecycle.accept(fault, inspector, typed_name="Inspector Wang")
+    db.session.commit()
+    assert fault.status == FaultStatus.ACCEPTED
+    assert fault.accepted_by == inspector
+    assert fault.acceptance_signature.signer_name == "Inspector Wang"
+    assert fault.acceptance_signature.image is None
+    assert fault.asset.status == AssetStatus.IN_SERVICE
+    assert actions(fault) == [
+        "reported", "taken_out_of_service", "assigned", "started", "repaired", "accepted",
+        "back_in_service",
+    ]
+    assert [e.status for e in fault.events][-3:] == [
+        FaultStatus.REPAIRED, FaultStatus.ACCEPTED, FaultStatus.ACCEPTED,
+    ]
+    assert [e.actor.username for e in fault.events[2:]] == [
+        "admin", "repairer", "repairer", "inspector", "inspector",
+    ]
+    repaired = fault.events[4]
+    assert repaired.note == "New seat fitted" and repaired.signature == fault.repair_signature
+
+
+def test_a_repairer_takes_an_unassigned_fault_and_completes_from_assigned(unsafe):
+    repairer = user("repairer")
+    lifecycle.take(unsafe, repairer)
+    assert unsafe.status == FaultStatus.ASSIGNED and unsafe.assigned_to == repairer
+    repair(unsafe, repairer, cost="", typed_name="Li Shifu", drawn_signature="")
+    assert unsafe.status == FaultStatus.REPAIRED and unsafe.cost is None
+    assert unsafe.repair_signature.signer_name == "Li Shifu"
+    assert actions(unsafe)[-2:] == ["taken", "repaired"]
+
+
+def test_taking_a_job_someone_has(unsafe):
+    other = add_user("other", Role.REPAIRER)
+    lifecycle.assign(unsafe, user("repairer"), user("admin"))
+    with pytest.raises(LifecycleError, match="Someone already has this job"):
+        lifecycle.take(unsafe, other)
+    with pytest.raises(AlreadyDone):
+        lifecycle.take(unsafe, user("repairer"))
+    with pytest.raises(LifecycleError, match="Only a repairer"):
+        lifecycle.take(unsafe, user("inspector"))
+
+
+def test_assigning_is_for_admins_and_active_repairers(unsafe):
+    repairer = user("repairer")
+    with pytest.raises(LifecycleError, match="Only an administrator"):
+        lifecycle.assign(unsafe, repairer, user("inspector"))
+    with pytest.raises(LifecycleError, match="Only an administrator"):
+        lifecycle.assign(unsafe, repairer, repairer)
+    with pytest.raises(LifecycleError, match="active repairer"):
+        lifecycle.assign(unsafe, user("inspector"), user("admin"))
+    with pytest.raises(LifecycleError, match="active repairer"):
+        lifecycle.assign(unsafe, add_user("gone", Role.REPAIRER, active=False), user("admin"))
+    with pytest.raises(LifecycleError, match="active repairer"):
+        lifecycle.assign(unsafe, None, user("admin"))
+    assert unsafe.status == FaultStatus.REPORTED and unsafe.assigned_to is None
+    assert actions(unsafe) == ["reported", "taken_out_of_service"]
+
+
+def test_reassigning_before_the_repair_starts_but_not_after(unsafe):
+    admin, repairer = user("admin"), user("repairer")
+    other = add_user("other", Role.REPAIRER)
+    lifecycle.assign(unsafe, repairer, admin)
+    with pytest.raises(AlreadyDone):
+        lifecycle.assign(unsafe, repairer, admin)
+    lifecycle.assign(unsafe, other, admin)
+    assert unsafe.assigned_to == other
+    lifecycle.start(unsafe, other)
+    with pytest.raises(LifecycleError, match="already started"):
+        lifecycle.assign(unsafe, repairer, admin)
+
+
+def test_only_the_assignee_starts_and_completes(unsafe):
+    other = add_user("other", Role.REPAIRER)
+    lifecycle.assign(unsafe, user("repairer"), user("admin"))
+    for step in (
+        lambda: lifecycle.start(unsafe, other),
+        lambda: repair(unsafe, other),
+        lambda: lifecycle.start(unsafe, user("admin")),
+        lambda: repair(unsafe, user("inspector")),
+    ):
+        with pytest.raises(LifecycleError, match="not yours"):
+            step()
+    assert unsafe.status == FaultStatus.ASSIGNED and unsafe.repaired_at is None
+
+
+def test_steps_out_of_order(unsafe):
+    repairer, inspector = user("repairer"), user("inspector")
+    with pytest.raises(LifecycleError, match="not repaired yet"):
+        lifecycle.accept(unsafe, inspector, typed_name="Wang")
+    with pytest.raises(LifecycleError, match="Only a repaired fault"):
+        lifecycle.reopen(unsafe, inspector, "no")
+    lifecycle.take(unsafe, repairer)
+    lifecycle.start(unsafe, repairer)
+    with pytest.raises(AlreadyDone):
+        lifecycle.start(unsafe, repairer)
+    repair(unsafe, repairer)
+    with pytest.raises(AlreadyDone, match="already signed off"):
+        repair(unsafe, repairer)
+    with pytest.raises(LifecycleError, match="Only an assigned job"):
+        lifecycle.start(unsafe, repairer)
+    assert actions(unsafe).count("repaired") == 1
+
+
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"note": "  "}, "note"),
+        ({"note": "x" * 2001}, "note"),
+        ({"parts": "x" * 2001}, "parts"),
+        ({"cause": ""}, "cause"),
+        ({"cause": "sabotage"}, "cause"),
+        ({"cost": "-1"}, "cost"),
+        ({"cost": "abc"}, "cost"),
+        ({"cost": "NaN"}, "cost"),
+        ({"cost": "Infinity"}, "cost"),
+        ({"cost": "100000000"}, "cost"),
+        ({"cost": "1.005"}, "cost"),
+        ({"drawn_signature": "", "typed_name": "  "}, "signature"),
+        ({"drawn_signature": "data:image/png;base64,aGVsbG8="}, "signature"),
+    ],
+)
+def test_an_incomplete_repair_is_refused_and_changes_nothing(unsafe, changes, field):
+    repairer = user("repairer")
+    lifecycle.take(unsafe, repairer)
+    db.session.commit()
+    with pytest.raises(LifecycleError) as refused:
+        repair(unsafe, repairer, **changes)
+    assert field in refused.value.errors
+    assert unsafe.status == FaultStatus.ASSIGNED and unsafe.repaired_at is None
+    assert actions(unsafe)[-1] == "taken"
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count(Signature.id))) == 0
+
+
+@pytest.mark.parametrize(
+    "typed, expected",
+    [("0", "0.00"), ("120.5", "120.50"), ("１２０,５", "120.50"), ("¥ 99999999.99", "99999999.99")],
+)
+def test_cost_as_typed(typed, expected):
+    assert lifecycle.parse_cost(typed) == Decimal(expected)
+
+
+def repaired_fault(reporter=None, repairer_name="repairer", **report):
+    asset = make_asset()
+    fault = raise_fault(asset, "Broken", Urgency.NEEDS_REPAIR, reporter=reporter, **report)
+    repairer = user(repairer_name)
+    lifecycle.take(fault, repairer)
+    repair(fault, repairer)
+    db.session.commit()
+    return fault
+
+
+def test_the_reporter_accepts_and_nobody_else(app):
+    with app.app_context():
+        fault = repaired_fault(reporter=user("inspector"))
+        for someone in (user("admin"), user("repairer")):
+            with pytest.raises(LifecycleError):
+                lifecycle.accept(fault, someone, typed_name="X")
+        with pytest.raises(LifecycleError, match="Only the person who reported it, Inspector"):
+            lifecycle.accept(fault, user("admin"), typed_name="X")
+        lifecycle.accept(fault, user("inspector"), typed_name="Inspector")
+        with pytest.raises(AlreadyDone, match="already accepted"):
+            lifecycle.accept(fault, user("inspector"), typed_name="Inspector")
+        assert actions(fault).count("accepted") == 1
+
+
+def test_nobody_accepts_their_own_repair(app):
+    with app.app_context():
+        fault = repaired_fault(reporter=user("repairer"))
+        with pytest.raises(LifecycleError, match="You did this repair"):
+            lifecycle.accept(fault, user("repairer"), typed_name="Repairer")
+        with pytest.raises(LifecycleError, match="You did this repair"):
+            lifecycle.reopen(fault, user("repairer"), "try again")
+        # The reporter cannot accept their own repair, so an admin or inspector does it.
+        lifecycle.accept(fault, user("admin"), typed_name="Admin")
+        assert fault.status == FaultStatus.ACCEPTED
+
+
+def test_admin_or_inspector_accepts_for_a_public_reporter(app):
+    with app.app_context():
+        fault = repaired_fault(public_name="Parent Zhang", public_phone="13800000000")
+        with pytest.raises(LifecycleError, match="administrator or inspector"):
+            lifecycle.accept(fault, add_user("other", Role.REPAIRER), typed_name="X")
+        lifecycle.accept(fault, user("admin"), drawn_signature=drawn_signature())
+        assert fault.accepted_by == user("admin")
+        assert fault.acceptance_signature.signer_name == "Admin"
+
+
+def test_admin_accepts_when_the_reporter_left(app):
+    with app.app_context():
+        reporter = add_user("left", Role.INSPECTOR)
+        fault = repaired_fault(reporter=reporter)
+        reporter.active = False
+        lifecycle.accept(fault, user("inspector"), typed_name="Inspector")
+        assert fault.status == FaultStatus.ACCEPTED
+
+
+def test_reopen_with_a_reason(app):
+    with app.app_context():
+        fault = repaired_fault(reporter=user("inspector"))
+        with pytest.raises(LifecycleError, match="Say why"):
+            lifecycle.reopen(fault, user("inspector"), " ")
+        with pytest.raises(LifecycleError, match="Only the person who reported it"):
+            lifecycle.reopen(fault, user("admin"), "still wobbles")
+        lifecycle.reopen(fault, user("inspector"), "Still wobbles")
+        assert fault.status == FaultStatus.ASSIGNED and fault.assigned_to == user("repairer")
+        assert fault.events[-1].action == "reopened" and fault.events[-1].note == "Still wobbles"
+        # The repairer starts again; the first sign-off stays in the history.
+        lifecycle.start(fault, user("repairer"))
+        repair(fault, user("repairer"), note="Bolts tightened")
+        assert actions(fault).count("repaired") == 2
+        assert [e.note for e in fault.events if e.action == "repaired"] == [
+            "New seat fitted", "Bolts tightened",
+        ]
+
+
+def test_reopen_without_an_assignee_goes_back_to_reported(app):
+    with app.app_context():
+        fault = repaired_fault(reporter=user("inspector"))
+        fault.assigned_to = None
+        lifecycle.reopen(fault, user("inspector"), "Not fixed")
+        assert fault.status == FaultStatus.REPORTED
+
+
+def test_comments_at_any_step(unsafe):
+    for who in ("admin", "inspector", "repairer"):
+        lifecycle.comment(unsafe, user(who), f"From {who}")
+    with pytest.raises(LifecycleError, match="Write the comment"):
+        lifecycle.comment(unsafe, user("admin"), "   ")
+    assert [e.note for e in unsafe.events if e.action == "comment"] == [
+        "From admin", "From inspector", "From repairer",
+    ]
+    assert all(e.status == FaultStatus.REPORTED for e in unsafe.events)
+
+
+def test_the_asset_stays_out_while_another_fault_keeps_it_out(unsafe):
+    asset = unsafe.asset
+    second = raise_fault(asset, "Chain rusty", Urgency.UNSAFE, take_out_of_service=True)
+    third = raise_fault(asset, "Paint", Urgency.NEEDS_REPAIR)
+    repairer = user("repairer")
+    for fault in (unsafe, second):
+        lifecycle.take(fault, repairer)
+        repair(fault, repairer)
+    lifecycle.accept(unsafe, user("inspector"), typed_name="Inspector")
+    assert asset.status == AssetStatus.OUT_OF_SERVICE
+    assert "back_in_service" not in actions(unsafe)
+    lifecycle.accept(second, user("admin"), typed_name="Admin")
+    # The open paint fault never took it out of service.
+    assert third.status == FaultStatus.REPORTED
+    assert asset.status == AssetStatus.IN_SERVICE
+    assert actions(second)[-1] == "back_in_service"
+
+
+def test_a_retired_asset_stays_retired(unsafe):
+    unsafe.asset.status = AssetStatus.RETIRED
+    lifecycle.take(unsafe, user("repairer"))
+    repair(unsafe, user("repairer"))
+    lifecycle.accept(unsafe, user("inspector"), typed_name="Inspector")
+    assert unsafe.asset.status == AssetStatus.RETIRED
+    with pytest.raises(LifecycleError, match="retired"):
+        lifecycle.back_in_service(unsafe.asset, user("admin"), "")
+
+
+def test_admin_puts_the_asset_back_in_service(unsafe):
+    asset = unsafe.asset
+    second = raise_fault(asset, "Chain rusty", Urgency.UNSAFE, take_out_of_service=True)
+    with pytest.raises(LifecycleError, match="Only an administrator"):
+        lifecycle.back_in_service(asset, user("inspector"), "")
+    recorded_on = lifecycle.back_in_service(asset, user("admin"), "Checked: safe")
+    assert recorded_on == [unsafe, second]
+    assert asset.status == AssetStatus.IN_SERVICE
+    for fault in (unsafe, second):
+        assert fault.status == FaultStatus.REPORTED  # still to be repaired
+        assert fault.took_out_of_service is False
+        assert fault.events[-1].action == "back_in_service"
+        assert fault.events[-1].note == "Checked: safe"
+    with pytest.raises(AlreadyDone):
+        lifecycle.back_in_service(asset, user("admin"), "")
+
+
+def test_back_in_service_without_an_open_fault_is_recorded_on_the_latest(app):
+    with app.app_context():
+        asset = make_asset()
+        old = raise_fault(asset, "Old", Urgency.NEEDS_REPAIR)
+        latest = raise_fault(asset, "Latest", Urgency.NEEDS_REPAIR)
+        db.session.flush()
+        asset.status = AssetStatus.OUT_OF_SERVICE
+        assert lifecycle.back_in_service(asset, user("admin"), "") == [latest]
+        assert "back_in_service" not in actions(old)
+        bare = make_asset(name="Bare", status=AssetStatus.OUT_OF_SERVICE)
+        with pytest.raises(LifecycleError, match="register"):
+            lifecycle.back_in_service(bare, user("admin"), "")
+
+
+def test_events_are_never_deleted(unsafe):
+    lifecycle.take(unsafe, user("repairer"))
+    db.session.commit()
+    count = db.session.scalar(sa.select(sa.func.count(FaultEvent.id)))
+    assert count == len(unsafe.events) == 3
+    assert db.session.get(Fault, unsafe.id).assigned_to_id == user("repairer").id
