@@ -1,7 +1,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+from wtforms.fields import EmailField
+from wtforms.validators import (
+    DataRequired,
+    EqualTo,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from app.models import Role
 from app.users.rules import (
@@ -23,6 +31,16 @@ def lower_case(value):
     return normalize_username(value) if isinstance(value, str) else value
 
 
+def none_if_empty(value):
+    return value or None
+
+
+EMAIL_MAX_LENGTH = 254
+# One @, something on each side, a dot in the domain, no spaces or punctuation that would
+# break a mail header: enough to catch a typo without a dependency; the mail server decides.
+EMAIL_PATTERN = r'^[^@\s<>()\[\],;:"\\]+@[^@\s<>()\[\],;:"\\]+\.[^@\s<>()\[\],;:"\\.]+$'
+
+
 def role_choices():
     return [SelectChoice(role.value, role.label) for role in Role]
 
@@ -41,6 +59,16 @@ class AccountForm(FlaskForm):
         validators=[DataRequired(), Length(max=DISPLAY_NAME_MAX_LENGTH)],
     )
     role = SelectField(_l("Role"), choices=role_choices(), validators=[DataRequired()])
+    email = EmailField(
+        _l("Email (optional)"),
+        filters=[strip, none_if_empty],
+        validators=[
+            Optional(),
+            Length(max=EMAIL_MAX_LENGTH),
+            Regexp(EMAIL_PATTERN, message=_l("Enter an email address like name@school.cn.")),
+        ],
+        description=_l("Where Patrol sends the jobs and repairs that wait on this person."),
+    )
 
 
 class NewUserForm(AccountForm):

@@ -31,6 +31,7 @@ def new():
             username=form.username.data,
             display_name=form.display_name.data,
             role=Role(form.role.data),
+            email=form.email.data,
         )
         user.set_password(form.password.data)
         db.session.add(user)
@@ -68,6 +69,7 @@ def edit(user_id):
             flash(refused.message, "error")
         else:
             user.display_name = form.display_name.data
+            user.email = form.email.data
             if form.password.data:
                 user.set_password(form.password.data)
             db.session.commit()
