@@ -61,9 +61,10 @@ def _init_extensions(app):
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
-    from app import security_headers, templating
+    from app import security_headers, templating, waiting
     security_headers.init_app(app)
     templating.init_app(app)
+    waiting.init_app(app)
 
     from app.models import User
 

@@ -1,0 +1,98 @@
+"""What waits on the signed-in user: jobs to do and repairs to accept, counted in one query."""
+
+from typing import NamedTuple
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app, g, url_for
+from flask_login import current_user
+
+from app.extensions import db
+from app.models import Fault, FaultStatus, Role, User
+
+Reporter = so.aliased(User)
+
+
+class Waiting(NamedTuple):
+    jobs: int
+    to_accept: int
+
+    def __bool__(self) -> bool:
+        return bool(self.jobs or self.to_accept)
+
+
+def jobs_for(user):
+    """The faults that wait on this user's hands: their own open jobs; for an admin, also
+    the reported faults nobody has been given yet (to assign)."""
+    mine = sa.and_(
+        Fault.assigned_to_id == user.id,
+        Fault.status.in_((FaultStatus.ASSIGNED, FaultStatus.IN_PROGRESS)),
+    )
+    if user.role != Role.ADMIN:
+        return mine
+    to_assign = sa.and_(Fault.status == FaultStatus.REPORTED, Fault.assigned_to_id.is_(None))
+    return sa.or_(mine, to_assign)
+
+
+def repairs_to_accept(user):
+    """Repairs this user may accept: the SQL form of app.faults.lifecycle.may_accept.
+
+    The reporter accepts when they have an active account and did not do the repair
+    themselves; otherwise (a public report, a reporter who left) an admin or inspector does.
+    Never the repairer who did it.
+    """
+    reporter_accepts = sa.and_(
+        Fault.is_public.is_(False),
+        Fault.reported_by_id.is_not(None),
+        Reporter.active.is_(True),
+        sa.or_(Fault.repaired_by_id.is_(None), Fault.repaired_by_id != Fault.reported_by_id),
+    )
+    whose = sa.and_(reporter_accepts, Fault.reported_by_id == user.id)
+    if user.role in (Role.ADMIN, Role.INSPECTOR):
+        whose = sa.or_(whose, sa.not_(reporter_accepts))
+    return sa.and_(
+        Fault.status == FaultStatus.REPAIRED,
+        sa.or_(Fault.repaired_by_id.is_(None), Fault.repaired_by_id != user.id),
+        whose,
+    )
+
+
+def waiting_on(user) -> Waiting:
+    jobs, to_accept = db.session.execute(
+        sa.select(
+            sa.func.count(sa.case((jobs_for(user), 1))),
+            sa.func.count(sa.case((repairs_to_accept(user), 1))),
+        )
+        .select_from(Fault)
+        .outerjoin(Reporter, Fault.reported_by_id == Reporter.id)
+        .where(Fault.status != FaultStatus.ACCEPTED)
+    ).one()
+    return Waiting(jobs=jobs, to_accept=to_accept)
+
+
+def waiting_for_current_user() -> Waiting:
+    """Counted once per request, and only when a page actually shows it."""
+    if not current_user.is_authenticated:
+        return Waiting(0, 0)
+    if "waiting" not in g:
+        try:
+            g.waiting = waiting_on(current_user)
+        except sa.exc.SQLAlchemyError as error:
+            # A courtesy, not the page: the error page after a failed transaction must still
+            # render, without the count.
+            current_app.logger.warning("Could not count what waits on %s: %s", current_user, error)
+            g.waiting = Waiting(0, 0)
+    return g.waiting
+
+
+def jobs_url() -> str:
+    # "My jobs" belongs to the lifecycle; until it is registered the fault list stands in.
+    if "faults.my_jobs" in current_app.view_functions:
+        return url_for("faults.my_jobs")
+    return url_for("faults.index")
+
+
+def init_app(app):
+    @app.context_processor
+    def waiting_context():
+        return {"waiting_on_me": waiting_for_current_user, "jobs_url": jobs_url}
