@@ -7,6 +7,7 @@ and send it only once the transaction that changed the fault has committed.
 Users have no language preference, so every message is in Chinese with the English below.
 """
 
+import functools
 import smtplib
 from email.message import EmailMessage
 from email.utils import formataddr
@@ -86,6 +87,18 @@ def _drop_pending(session, previous_transaction):
         session.info[_PENDING] = []
 
 
+def _without_flushing(hook):
+    """A hook reads and queries, but must not flush the caller's changes before its commit."""
+
+    @functools.wraps(hook)
+    def wrapper(fault):
+        with db.session.no_autoflush:
+            hook(fault)
+
+    return wrapper
+
+
+@_without_flushing
 def fault_reported(fault: Fault) -> None:
     """An unsafe fault: the admins hear of it at once."""
     if not enabled() or fault.urgency != Urgency.UNSAFE:
@@ -99,6 +112,7 @@ def fault_reported(fault: Fault) -> None:
     )
 
 
+@_without_flushing
 def fault_assigned(fault: Fault) -> None:
     """The repairer it was given to."""
     if not enabled():
@@ -111,6 +125,7 @@ def fault_assigned(fault: Fault) -> None:
     )
 
 
+@_without_flushing
 def fault_repaired(fault: Fault) -> None:
     """The reporter, to accept it; the admins when the reporter cannot be written to."""
     if not enabled():
@@ -124,6 +139,7 @@ def fault_repaired(fault: Fault) -> None:
     )
 
 
+@_without_flushing
 def fault_reopened(fault: Fault) -> None:
     """The repairer: the repair was sent back."""
     if not enabled():
@@ -138,26 +154,25 @@ def fault_reopened(fault: Fault) -> None:
 
 
 def _after_commit_send(addresses, subject, intro, fault):
-    """Write the message now, while the fault can still be read, and send it after the commit."""
+    """Write the message now, while the fault can still be read, and send it after the commit.
+
+    Nothing here flushes: a caller that commits inside a try (a duplicate report) must meet
+    its own errors there. The link needs the fault's id, known once the commit has flushed it.
+    """
     if not addresses:
         return
-    if fault.id is None:
-        db.session.flush()  # a fault raised in this transaction needs its id for the link
-    after_commit(send, addresses, subject, f"{intro}\n\n{_details(fault)}")
-
-
-def _details(fault):
     asset = fault.asset
-    return (
-        f"{asset.name} ({asset.code})\n"
-        f"{fault.description}\n\n"
-        f"{fault_link(fault)}\n"
-    )
+    text = f"{intro}\n\n{asset.name} ({asset.code})\n{fault.description}\n\n"
+    after_commit(_send_with_link, addresses, subject, text, sa.inspect(fault))
 
 
-def fault_link(fault) -> str:
+def _send_with_link(addresses, subject, text, fault_state):
+    send(addresses, subject, text + fault_link(fault_state.identity[0]) + "\n")
+
+
+def fault_link(fault_id: int) -> str:
     # Built without the request: mail may be written from a command as well as a page.
-    path = current_app.url_map.bind("").build("faults.show", {"fault_id": fault.id})
+    path = current_app.url_map.bind("").build("faults.show", {"fault_id": fault_id})
     return current_app.config["BASE_URL"] + path
 
 

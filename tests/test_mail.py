@@ -142,12 +142,31 @@ def test_notify_sends_to_users_with_an_address_now(app, inbox):
 
 def test_nothing_is_sent_until_the_transaction_commits(app, inbox):
     with app.app_context():
+        repairer = user("repairer", "repairer@school.test")
         fault = swing_fault()
-        fault.assigned_to = user("repairer", "repairer@school.test")
+        fault.assigned_to = repairer
         mail.fault_assigned(fault)
+        assert fault in db.session.new  # the hook leaves flushing to the commit
         assert inbox.messages == []
         db.session.commit()
-    assert len(inbox.messages) == 1
+        link = f"http://patrol.test/faults/{fault.id}"
+    [message] = inbox.to("repairer@school.test")
+    assert link in text(message)
+
+
+def test_an_unsafe_report_hook_leaves_a_duplicate_to_the_reporters_commit(app, inbox):
+    """A report sent twice fails at its own commit, not inside the hook."""
+    with app.app_context():
+        user("admin", "head@school.test")
+        first = swing_fault(Urgency.UNSAFE)
+        first.client_id = "phone-1"
+        db.session.commit()
+        again = raise_fault(first.asset, "again", Urgency.UNSAFE, client_id="phone-1")
+        mail.fault_reported(again)
+        with pytest.raises(sa.exc.IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+    assert inbox.messages == []
 
 
 def test_a_rolled_back_transaction_sends_nothing(app, inbox):
