@@ -384,3 +384,219 @@ def test_events_are_never_deleted(unsafe):
     count = db.session.scalar(sa.select(sa.func.count(FaultEvent.id)))
     assert count == len(unsafe.events) == 3
     assert db.session.get(Fault, unsafe.id).assigned_to_id == user("repairer").id
+
+
+# The fault page and its forms
+
+
+def fault_id_of(app, **report):
+    with app.app_context():
+        report.setdefault("reporter", user("inspector"))
+        fault = raise_fault(make_asset(name="秋千", name_en="Swing"), "Seat cracked",
+                            Urgency.UNSAFE, take_out_of_service=True, **report)
+        db.session.commit()
+        return fault.id
+
+
+def send(client, fault_id, action, **form):
+    return client.post(f"/faults/{fault_id}/{action}", data=form)
+
+
+def status_of(app, fault_id):
+    with app.app_context():
+        return db.session.get(Fault, fault_id).status
+
+
+REPAIR_FORM = dict(note="New seat fitted", parts="Seat", cost="85.5", cause="natural_wear")
+
+
+def test_demo_path_through_the_pages(app, client, auth):
+    """Public report → repairer takes and signs off → admin accepts → back in service."""
+    fault_id = fault_id_of(app, reporter=None, public_name="Parent Zhang",
+                           public_phone="13800000000")
+    auth.login("repairer")
+    page = client.get(f"/faults/{fault_id}").text
+    assert "Take this job" in page and "Accept the repair" not in page
+    assert "Public report: Parent Zhang" in page and "13800000000" in page
+    response = send(client, fault_id, "take")
+    assert response.status_code == 303 and response.location.endswith(f"/faults/{fault_id}")
+    assert "The job is yours." in client.get(f"/faults/{fault_id}").text
+    send(client, fault_id, "start")
+    page = client.get(f"/faults/{fault_id}").text
+    assert "Sign off the repair" in page and "Natural wear: the school pays" in page
+    assert 'name="signer_name"' in page and "data-pad" in page
+    response = send(client, fault_id, "complete", signature_data=drawn_signature(),
+                    **REPAIR_FORM)
+    assert response.status_code == 303
+    assert status_of(app, fault_id) == FaultStatus.REPAIRED
+    auth.logout()
+
+    auth.login("admin")
+    page = client.get(f"/faults/{fault_id}").text
+    assert "You accept it for the person who reported it." in page
+    assert "85.50" in page and "Natural wear: the school pays for the repair." in page
+    with app.app_context():
+        signature_id = db.session.get(Fault, fault_id).repair_signature_id
+    assert f"/faults/signatures/{signature_id}.png" in page
+    image = client.get(f"/faults/signatures/{signature_id}.png")
+    assert image.status_code == 200 and image.mimetype == "image/png"
+    assert image.cache_control.private
+    response = send(client, fault_id, "accept", signer_name="Admin for Parent Zhang")
+    assert response.status_code == 303
+    page = client.get(f"/faults/{fault_id}").text
+    assert "Repair accepted. Swing is back in service." in page
+    for step in ("Reported", "Taken", "Repair started", "Repaired and signed off",
+                 "Repair accepted", "Asset back in service"):
+        assert f"<strong>{step}</strong>" in page
+    with app.app_context():
+        fault = db.session.get(Fault, fault_id)
+        assert fault.asset.status == AssetStatus.IN_SERVICE
+        assert fault.acceptance_signature.signer_name == "Admin for Parent Zhang"
+
+
+def test_accepting_twice_is_a_message_not_an_error(app, client, auth):
+    fault_id = fault_id_of(app)
+    with app.app_context():
+        fault = db.session.get(Fault, fault_id)
+        lifecycle.take(fault, user("repairer"))
+        repair(fault, user("repairer"))
+        db.session.commit()
+    auth.login("inspector")
+    assert send(client, fault_id, "accept", signer_name="Inspector").status_code == 303
+    response = send(client, fault_id, "accept", signer_name="Inspector")
+    assert response.status_code == 303
+    assert "This repair is already accepted." in client.get(response.location).text
+    with app.app_context():
+        events = db.session.get(Fault, fault_id).events
+        assert [e.action for e in events].count("accepted") == 1
+
+
+def test_a_refused_repair_keeps_what_was_typed(app, client, auth):
+    fault_id = fault_id_of(app)
+    auth.login("repairer")
+    send(client, fault_id, "take")
+    response = send(client, fault_id, "complete", note="Seat <b>replaced</b>", parts="Seat",
+                    cost="-3", cause="", signer_name="")
+    assert response.status_code == 400
+    page = response.text
+    assert "The repair was not signed off" in page
+    assert "The cost must be between 0 and 99999999.99." in page
+    assert "Choose the cause." in page
+    assert "Sign with your finger, or type your name to sign." in page
+    assert "Seat &lt;b&gt;replaced&lt;/b&gt;" in page and 'value="-3"' in page
+    assert status_of(app, fault_id) == FaultStatus.ASSIGNED
+
+
+@pytest.mark.parametrize(
+    "username, action, form",
+    [
+        ("inspector", "assign", {"repairer": "3"}),
+        ("repairer", "assign", {"repairer": "3"}),
+        ("inspector", "take", {}),
+        ("admin", "take", {}),
+        ("inspector", "start", {}),
+        ("admin", "complete", dict(REPAIR_FORM, signer_name="Admin")),
+        ("repairer", "accept", {"signer_name": "Repairer"}),
+        ("inspector", "accept", {"signer_name": "Inspector"}),
+        ("inspector", "reopen", {"reason": "no"}),
+        ("inspector", "back-in-service", {}),
+        ("repairer", "back-in-service", {}),
+    ],
+)
+def test_wrong_person_or_wrong_step_is_refused(app, client, auth, username, action, form):
+    fault_id = fault_id_of(app)
+    auth.login(username)
+    response = send(client, fault_id, action, **form)
+    assert response.status_code == 400
+    assert 'class="flash flash-error"' in response.text
+    with app.app_context():
+        fault = db.session.get(Fault, fault_id)
+        assert fault.status == FaultStatus.REPORTED and fault.assigned_to is None
+        assert fault.asset.status == AssetStatus.OUT_OF_SERVICE
+        assert [e.action for e in fault.events] == ["reported", "taken_out_of_service"]
+
+
+def test_a_repairer_cannot_complete_someone_elses_job(app, client, auth):
+    fault_id = fault_id_of(app)
+    with app.app_context():
+        lifecycle.assign(db.session.get(Fault, fault_id), add_user("other", Role.REPAIRER),
+                         user("admin"))
+        db.session.commit()
+    auth.login("repairer")
+    page = client.get(f"/faults/{fault_id}").text
+    assert "Sign off the repair" not in page and "Take this job" not in page
+    response = send(client, fault_id, "complete", signer_name="Repairer", **REPAIR_FORM)
+    assert response.status_code == 400 and "This job is not yours" in response.text
+    assert status_of(app, fault_id) == FaultStatus.ASSIGNED
+
+
+def test_admin_assigns_reopens_by_reporter_and_comments(app, client, auth):
+    fault_id = fault_id_of(app)
+    auth.login("admin")
+    page = client.get(f"/faults/{fault_id}").text
+    assert '<select id="repairer" name="repairer"' in page and ">Repairer</option>" in page
+    with app.app_context():
+        repairer_id = user("repairer").id
+    assert send(client, fault_id, "assign", repairer=str(repairer_id)).status_code == 303
+    assert "Assigned to Repairer." in client.get(f"/faults/{fault_id}").text
+    assert send(client, fault_id, "assign", repairer="").status_code == 400
+    assert send(client, fault_id, "comment", comment="<script>x</script>").status_code == 303
+    assert send(client, fault_id, "comment", comment="   ").status_code == 400
+    auth.logout()
+    auth.login("repairer")
+    send(client, fault_id, "complete", signer_name="Repairer", **REPAIR_FORM)
+    auth.logout()
+    auth.login("inspector")
+    page = client.get(f"/faults/{fault_id}").text
+    assert "Accept the repair" in page and "Send back" in page
+    assert send(client, fault_id, "reopen", reason="").status_code == 400
+    assert send(client, fault_id, "reopen", reason="Still wobbles").status_code == 303
+    page = client.get(f"/faults/{fault_id}").text
+    assert "<strong>Sent back</strong>" in page and "Still wobbles" in page
+    assert "&lt;script&gt;x&lt;/script&gt;" in page and "<script>x</script>" not in page
+    assert "The last repair (sent back)" in page
+    assert status_of(app, fault_id) == FaultStatus.ASSIGNED
+
+
+def test_admin_puts_the_asset_back_in_service_from_the_page(app, client, auth):
+    fault_id = fault_id_of(app)
+    auth.login("admin")
+    assert "Put back in service" in client.get(f"/faults/{fault_id}").text
+    response = send(client, fault_id, "back-in-service", note="Checked")
+    assert response.status_code == 303
+    page = client.get(f"/faults/{fault_id}").text
+    assert "Swing is back in service." in page and "Put back in service" not in page
+    assert status_of(app, fault_id) == FaultStatus.REPORTED
+
+
+def test_unknown_action_or_fault(app, client, auth):
+    fault_id = fault_id_of(app)
+    auth.login("admin")
+    assert send(client, fault_id, "delete").status_code == 404
+    assert send(client, 999, "comment", comment="x").status_code == 404
+    assert client.get("/faults/signatures/999.png").status_code == 404
+
+
+def test_inspection_signatures_are_not_served_by_the_fault_door(app, client, auth):
+    with app.app_context():
+        signature = Signature(signer=user("inspector"), signer_name="I", image=b"\x89PNG")
+        db.session.add(signature)
+        db.session.commit()
+        signature_id = signature.id
+    auth.login("admin")
+    assert client.get(f"/faults/signatures/{signature_id}.png").status_code == 404
+
+
+def test_signed_out_is_sent_to_sign_in(app, client):
+    fault_id = fault_id_of(app)
+    for response in (send(client, fault_id, "take"), client.get("/faults/signatures/1.png")):
+        assert response.status_code == 302 and "/login" in response.location
+
+
+def test_the_forms_carry_csrf_tokens(app, client, auth):
+    fault_id = fault_id_of(app)
+    auth.login("admin")
+    app.config["WTF_CSRF_ENABLED"] = True
+    page = client.get(f"/faults/{fault_id}").text
+    assert page.count('name="csrf_token"') >= 4
+    assert send(client, fault_id, "comment", comment="no token").status_code == 400

@@ -1,52 +1,354 @@
+from datetime import timedelta
+
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, render_template, request
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 
-from app.auth.access import staff_required
+from app import settings as school_settings
+from app.auth.access import admin_required, roles_required, staff_required
 from app.extensions import db
-from app.faults import bp
-from app.faults.raising import action_label
-from app.models import OPEN_STATUSES, Asset, Fault, FaultEvent
+from app.faults import bp, lifecycle
+from app.faults.forms import FaultSettingsForm
+from app.faults.lifecycle import action_label
+from app.models import (
+    OPEN_STATUSES,
+    Asset,
+    AssetStatus,
+    Cause,
+    Fault,
+    FaultEvent,
+    FaultStatus,
+    Place,
+    Role,
+    Signature,
+    Urgency,
+    User,
+)
 from app.models.common import utcnow
 from app.photos import send_photo
+
+PER_PAGE = 50
+STATUS_FILTERS = ("open", *(status.value for status in FaultStatus), "all")
+
+
+def _unassigned_unsafe_first():
+    """An unsafe fault nobody has taken goes to the top of any list."""
+    return sa.case(
+        (
+            sa.and_(
+                Fault.urgency == Urgency.UNSAFE,
+                Fault.assigned_to_id.is_(None),
+                Fault.status.in_(OPEN_STATUSES),
+            ),
+            0,
+        ),
+        else_=1,
+    )
+
+
+def _place_and_inside(places: list[Place], place_id: int) -> list[int]:
+    children = {}
+    for place in places:
+        children.setdefault(place.parent_id, []).append(place.id)
+    found, todo = [], [place_id]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
 
 
 @bp.route("/")
 @staff_required
 def index():
-    """Open faults, newest first, in one query however many there are."""
-    faults = db.session.scalars(
+    """Faults by status, place, urgency and age; an unsafe one nobody has taken comes first."""
+    status = request.args.get("status", "open")
+    if status not in STATUS_FILTERS:
+        status = "open"
+    urgency = request.args.get("urgency", "")
+    if urgency not in {u.value for u in Urgency}:
+        urgency = ""
+    place_id = request.args.get("place", type=int)
+    age = request.args.get("age", type=int)
+    if age is not None and not 0 < age <= 3650:
+        age = None
+    places = db.session.scalars(sa.select(Place).order_by(Place.position, Place.name)).all()
+    if place_id not in {place.id for place in places}:
+        place_id = None
+
+    query = sa.select(Fault).join(Fault.asset).join(Asset.place)
+    if status == "open":
+        query = query.where(Fault.status.in_(OPEN_STATUSES))
+    elif status != "all":
+        query = query.where(Fault.status == FaultStatus(status))
+    if urgency:
+        query = query.where(Fault.urgency == Urgency(urgency))
+    if place_id:
+        query = query.where(Asset.place_id.in_(_place_and_inside(places, place_id)))
+    if age:
+        query = query.where(Fault.reported_at < utcnow() - timedelta(days=age))
+    query = query.options(
+        so.contains_eager(Fault.asset).contains_eager(Asset.place),
+        so.joinedload(Fault.reported_by),
+        so.joinedload(Fault.assigned_to),
+    ).order_by(_unassigned_unsafe_first(), Fault.reported_at.desc(), Fault.id.desc())
+    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    filters = {"status": status, "urgency": urgency, "place": place_id or "", "age": age or ""}
+    return render_template(
+        "faults/index.html",
+        faults=page.items,
+        page=page,
+        filters=filters,
+        places=places,
+        statuses=STATUS_FILTERS,
+        status_labels={status.value: status.label for status in FaultStatus},
+        urgencies=list(Urgency),
+        now=utcnow(),
+    )
+
+
+@bp.route("/mine")
+@roles_required(Role.REPAIRER, Role.ADMIN)
+def my_jobs():
+    """The jobs in my hands, unsafe first then oldest first; and those nobody has taken."""
+    in_order = (sa.case((Fault.urgency == Urgency.UNSAFE, 0), else_=1), Fault.reported_at, Fault.id)
+    options = (so.joinedload(Fault.asset).joinedload(Asset.place),)
+    mine = db.session.scalars(
         sa.select(Fault)
-        .join(Fault.asset)
-        .join(Asset.place)
-        .where(Fault.status.in_(OPEN_STATUSES))
-        .options(
-            so.contains_eager(Fault.asset).contains_eager(Asset.place),
-            so.joinedload(Fault.reported_by),
+        .where(
+            Fault.assigned_to_id == current_user.id,
+            Fault.status.in_((FaultStatus.ASSIGNED, FaultStatus.IN_PROGRESS)),
         )
-        .order_by(Fault.reported_at.desc(), Fault.id.desc())
+        .options(*options)
+        .order_by(*in_order)
     ).all()
-    return render_template("faults/index.html", faults=faults, now=utcnow())
+    untaken = []
+    if current_user.role == Role.REPAIRER:
+        untaken = db.session.scalars(
+            sa.select(Fault)
+            .where(Fault.status == FaultStatus.REPORTED, Fault.assigned_to_id.is_(None))
+            .options(*options)
+            .order_by(*in_order)
+        ).all()
+    return render_template("faults/mine.html", mine=mine, untaken=untaken, now=utcnow())
 
 
-@bp.route("/<int:fault_id>")
-@staff_required
-def show(fault_id):
-    fault = db.session.scalar(
+def _load(fault_id, for_update=False) -> Fault:
+    query = (
         sa.select(Fault)
         .where(Fault.id == fault_id)
         .options(
             so.joinedload(Fault.asset).joinedload(Asset.place),
             so.joinedload(Fault.reported_by),
+            so.joinedload(Fault.assigned_to),
+            so.joinedload(Fault.repaired_by),
+            so.joinedload(Fault.accepted_by),
             so.joinedload(Fault.item),
+            so.selectinload(Fault.photos),
             so.selectinload(Fault.events).joinedload(FaultEvent.actor),
         )
     )
+    if for_update:
+        # Two phones sending the same step: the second waits and then sees it done.
+        query = query.with_for_update(of=Fault)
+    fault = db.session.scalar(query)
     if fault is None:
         abort(404)
-    return render_template(
-        "faults/show.html", fault=fault, now=utcnow(), action_label=action_label
+    return fault
+
+
+def _render_show(fault, failed=None, errors=None, entered=None, status=200):
+    """The fault page; after a refused step, its form again with what was typed."""
+    repairers = []
+    if current_user.role == Role.ADMIN:
+        repairers = db.session.scalars(
+            sa.select(User)
+            .where(User.role == Role.REPAIRER, User.active.is_(True))
+            .order_by(User.display_name)
+        ).all()
+    return (
+        render_template(
+            "faults/show.html",
+            fault=fault,
+            now=utcnow(),
+            action_label=action_label,
+            actions=_allowed_actions(fault, current_user),
+            repairers=repairers,
+            causes=list(Cause),
+            cause_rule=school_settings.cause_rule,
+            failed=failed,
+            errors=errors or {},
+            entered=entered or {},
+        ),
+        status,
     )
+
+
+def _allowed_actions(fault: Fault, user) -> set[str]:
+    """The forms shown to this person now; the lifecycle checks again when one is sent."""
+    allowed = {"comment"}
+    status = fault.status
+    if user.role == Role.ADMIN and status in (FaultStatus.REPORTED, FaultStatus.ASSIGNED):
+        allowed.add("assign")
+    if (
+        user.role == Role.REPAIRER
+        and status == FaultStatus.REPORTED
+        and fault.assigned_to_id is None
+    ):
+        allowed.add("take")
+    if fault.assigned_to_id == user.id:
+        if status == FaultStatus.ASSIGNED:
+            allowed.add("start")
+        if status in (FaultStatus.ASSIGNED, FaultStatus.IN_PROGRESS):
+            allowed.add("complete")
+    if status == FaultStatus.REPAIRED and lifecycle.may_accept(fault, user):
+        allowed.update({"accept", "reopen"})
+    if user.role == Role.ADMIN and fault.asset.status == AssetStatus.OUT_OF_SERVICE:
+        allowed.add("back_in_service")
+    return allowed
+
+
+@bp.route("/<int:fault_id>")
+@staff_required
+def show(fault_id):
+    return _render_show(_load(fault_id))
+
+
+def _assign(fault, form):
+    repairer = db.session.get(User, form.get("repairer", type=int) or 0)
+    lifecycle.assign(fault, repairer, current_user)
+    return _("Assigned to %(name)s.", name=repairer.display_name)
+
+
+def _take(fault, form):
+    lifecycle.take(fault, current_user)
+    return _("The job is yours.")
+
+
+def _start(fault, form):
+    lifecycle.start(fault, current_user)
+    return _("Repair started.")
+
+
+def _complete(fault, form):
+    lifecycle.complete(
+        fault,
+        current_user,
+        note=form.get("note"),
+        parts=form.get("parts"),
+        cost=form.get("cost"),
+        cause=form.get("cause"),
+        drawn_signature=form.get("signature_data", ""),
+        typed_name=form.get("signer_name", ""),
+    )
+    return _("Repair signed off. It now waits for acceptance.")
+
+
+def _accept(fault, form):
+    was_out = fault.asset.status == AssetStatus.OUT_OF_SERVICE
+    lifecycle.accept(
+        fault,
+        current_user,
+        drawn_signature=form.get("signature_data", ""),
+        typed_name=form.get("signer_name", ""),
+    )
+    if was_out and fault.asset.status == AssetStatus.IN_SERVICE:
+        return _("Repair accepted. %(asset)s is back in service.", asset=fault.asset.title)
+    return _("Repair accepted.")
+
+
+def _reopen(fault, form):
+    lifecycle.reopen(fault, current_user, form.get("reason"))
+    return _("Sent back to the repairer.")
+
+
+def _comment(fault, form):
+    lifecycle.comment(fault, current_user, form.get("comment"))
+    return _("Comment added.")
+
+
+def _back_in_service(fault, form):
+    lifecycle.back_in_service(fault.asset, current_user, form.get("note"))
+    return _("%(asset)s is back in service.", asset=fault.asset.title)
+
+
+ACTIONS = {
+    "assign": _assign,
+    "take": _take,
+    "start": _start,
+    "complete": _complete,
+    "accept": _accept,
+    "reopen": _reopen,
+    "comment": _comment,
+    "back-in-service": _back_in_service,
+}
+
+
+@bp.route("/<int:fault_id>/<action>", methods=["POST"])
+@staff_required
+def act(fault_id, action):
+    """One step of the fault's life; the lifecycle decides who may take it and when."""
+    step = ACTIONS.get(action)
+    if step is None:
+        abort(404)
+    fault = _load(fault_id, for_update=True)
+    try:
+        message = step(fault, request.form)
+    except lifecycle.AlreadyDone as done:
+        db.session.rollback()
+        flash(str(done.message), "info")
+        return redirect(url_for("faults.show", fault_id=fault_id), code=303)
+    except lifecycle.LifecycleError as refused:
+        db.session.rollback()
+        fault = _load(fault_id)
+        flash(str(refused.message), "error")
+        return _render_show(fault, action, refused.errors, request.form, status=400)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("faults.show", fault_id=fault_id), code=303)
+
+
+@bp.route("/signatures/<int:signature_id>.png")
+@staff_required
+def signature(signature_id):
+    """A repair or acceptance signature drawn on a fault (never an inspection's, by this door)."""
+    image = db.session.scalar(
+        sa.select(Signature.image)
+        .join(FaultEvent, FaultEvent.signature_id == Signature.id)
+        .where(Signature.id == signature_id)
+    )
+    if image is None:
+        abort(404)
+    response = make_response(image)
+    response.mimetype = "image/png"
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@admin_required
+def settings():
+    """Whether public reports are allowed, and the school's damage rule for each cause."""
+    form = FaultSettingsForm()
+    if request.method == "GET":
+        form.public_reports.data = school_settings.public_reports_allowed()
+        for cause in Cause:
+            form[cause.value].data = school_settings.cause_rule(cause)
+    elif form.validate_on_submit():
+        school_settings.put(
+            school_settings.PUBLIC_REPORTS, "on" if form.public_reports.data else "off"
+        )
+        for cause in Cause:
+            school_settings.put(f"cause_rule.{cause.value}", form[cause.value].data.strip())
+        db.session.commit()
+        flash(_("Settings saved."), "success")
+        return redirect(url_for("faults.settings"), code=303)
+    else:
+        return render_template("faults/settings.html", form=form), 400
+    return render_template("faults/settings.html", form=form)
 
 
 @bp.route("/<int:fault_id>/photo")
