@@ -16,9 +16,18 @@ from tests.factories import make_asset
 
 CODE = "ABC234"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-# Deliberately public: signing in and out, the language switch, and the files every page needs.
-PUBLIC_ENDPOINTS = {"static", "auth.login"}
-PUBLIC_FORMS = {"auth.login", "auth.logout", "auth.language"}
+# Deliberately public: signing in and out, the language switch, and the files every page needs;
+# and, while the school allows reports without an account, a plate's public page, the report
+# form, and the reporter's confirmation page with its photos (opened by its secret token).
+PUBLIC_ENDPOINTS = {
+    "static",
+    "auth.login",
+    "scan.door",
+    "faults.report",
+    "faults.reported",
+    "faults.public_photo",
+}
+PUBLIC_FORMS = {"auth.login", "auth.logout", "auth.language", "faults.report"}
 ADMIN_AREAS = ("/register", "/labels", "/users", "/checklists")
 # Inside the admin areas but shown to every role: the photo on an asset's scan page.
 STAFF_ENDPOINTS_IN_ADMIN_AREAS = {"register.asset_photo"}

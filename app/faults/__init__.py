@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("faults", __name__, url_prefix="/faults")
 
-from app.faults import views  # noqa: E402, F401
+from app.faults import report_views, views  # noqa: E402, F401

@@ -28,11 +28,16 @@ def raise_fault(
     reporter=None,
     take_out_of_service: bool = False,
     at: datetime | None = None,
+    client_id: str | None = None,
+    public_name: str | None = None,
+    public_phone: str | None = None,
+    public_token: str | None = None,
 ) -> Fault:
     """Record a fault and its "reported" event; an unsafe one may take the asset out of service.
 
     Adds to the session without committing, so the fault lands in the same transaction as
     whatever raised it (an inspection is never recorded without its faults, or the reverse).
+    A public report (public_name given) has no account: its events carry the name given.
     """
     at = at or utcnow()
     fault = Fault(
@@ -46,10 +51,22 @@ def raise_fault(
         item=item,
         photo=photo,
         took_out_of_service=take_out_of_service,
+        client_id=client_id,
+        is_public=public_name is not None,
+        reporter_name=public_name,
+        reporter_phone=public_phone,
+        public_token=public_token,
     )
     db.session.add(fault)
     db.session.add(
-        FaultEvent(fault=fault, action="reported", status=fault.status, actor=reporter, at=at)
+        FaultEvent(
+            fault=fault,
+            action="reported",
+            status=fault.status,
+            actor=reporter,
+            actor_name=public_name,
+            at=at,
+        )
     )
     if take_out_of_service:
         # Recorded even when the asset was already out of service: this fault alone is
@@ -61,6 +78,7 @@ def raise_fault(
                 action="taken_out_of_service",
                 status=fault.status,
                 actor=reporter,
+                actor_name=public_name,
                 at=at,
             )
         )

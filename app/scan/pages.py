@@ -20,6 +20,7 @@ from app.models import (
     Asset,
     AssetStatus,
     Fault,
+    FaultStatus,
     Inspection,
     Urgency,
 )
@@ -142,3 +143,21 @@ def due_marks(assets: Sequence[Asset], on: date) -> dict[int, State]:
         elif entry.state == State.DUE:
             marks.setdefault(entry.asset.id, State.DUE)
     return marks
+
+
+def assigned_job(asset_id: int, user_id: int) -> Fault | None:
+    """The repairer's own open job on this asset, unsafe first then oldest: where a scan leads."""
+    return db.session.scalar(
+        sa.select(Fault)
+        .where(
+            Fault.asset_id == asset_id,
+            Fault.assigned_to_id == user_id,
+            Fault.status.in_((FaultStatus.ASSIGNED, FaultStatus.IN_PROGRESS)),
+        )
+        .order_by(
+            sa.case((Fault.urgency == Urgency.UNSAFE, 0), else_=1),
+            Fault.reported_at,
+            Fault.id,
+        )
+        .limit(1)
+    )

@@ -3,16 +3,16 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import routines
+from app import routines, settings
 from app.auth.access import admin_required, staff_required
-from app.extensions import db
+from app.extensions import db, login_manager
 from app.models import Role, ScanCode
 from app.models.code import CODE_LENGTH, is_well_formed, normalize_code
 from app.models.code import replace_code as give_new_code
 from app.models.common import utcnow
 from app.scan import bp
 from app.scan.lookup import find_scan_code, load_ancestors
-from app.scan.pages import asset_page, check_status, due_marks
+from app.scan.pages import asset_page, assigned_job, check_status, due_marks
 
 INSPECTING_ROLES = (Role.ADMIN, Role.INSPECTOR)
 
@@ -33,9 +33,15 @@ def lookup():
 
 
 @bp.route("/q/<code>")
-@staff_required
 def door(code):
-    """What a label leads to: an asset, a place, a replaced label, a blank label or nothing."""
+    """What a label leads to: an asset, a place, a replaced label, a blank label or nothing.
+
+    Deliberately open to signed-out visitors when the school allows public reports: anyone
+    who scans a plate sees what it is, whether it may be used, and how to report a fault.
+    """
+    public = not current_user.is_authenticated
+    if public and not settings.public_reports_allowed():
+        return login_manager.unauthorized()
     canonical = normalize_code(code)
     if canonical and canonical != code:
         # A code typed by hand in lower case or with dashes still finds its page.
@@ -43,6 +49,12 @@ def door(code):
     scan_code = find_scan_code(canonical) if is_well_formed(canonical) else None
     if scan_code is None:
         return render_unknown(code)
+    if public:
+        return render_public(scan_code)
+    if scan_code.asset is not None and current_user.role == Role.REPAIRER:
+        job = assigned_job(scan_code.asset.id, current_user.id)
+        if job is not None:
+            return redirect(url_for("faults.show", fault_id=job.id))
     return render_scan_code(scan_code)
 
 
@@ -101,6 +113,18 @@ def render_scan_code(scan_code: ScanCode, status: int | None = None):
         )
         return page, status or 200
     return render_template("scan/blank.html", code=scan_code.value), status or 200
+
+
+def render_public(scan_code: ScanCode):
+    """A signed-out visitor's page: the asset and whether to use it, never its faults."""
+    if scan_code.is_replaced or scan_code.is_blank:
+        return render_scan_code(scan_code)
+    if scan_code.asset is None:
+        # Reports are made per asset; a room's page is for staff.
+        return login_manager.unauthorized()
+    asset = scan_code.asset
+    load_ancestors(asset.place)
+    return render_template("scan/public.html", asset=asset)
 
 
 def render_unknown(typed: str):

@@ -1,0 +1,174 @@
+"""Reporting a fault from a plate, and the public reporter's confirmation page.
+
+The report form lives at the plate's own address (/q/<code>/report) while its endpoint
+belongs to the faults area, so the route is added to the app when the blueprint is
+registered rather than under the blueprint's /faults prefix.
+
+Deliberately public when the school allows reports without an account: the report form,
+and the confirmation page with its photos, which only the reporter's secret token opens.
+"""
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app import settings
+from app.auth.access import staff_required
+from app.extensions import db, limiter, login_manager
+from app.faults import bp
+from app.faults.reporting import PHOTOS_MAX, Report, report_fault, reportable
+from app.inspections.form import new_client_id, photo_from_token, photo_token, valid_client_id
+from app.models import Asset, AssetStatus, Fault, FaultPhoto, Urgency
+from app.models.code import normalize_code
+from app.photos import PhotoError, save_photo, send_photo
+from app.scan.lookup import load_ancestors
+
+
+def _signed_in() -> bool:
+    return current_user.is_authenticated
+
+
+@limiter.limit("5 per minute;20 per hour", methods=["POST"], exempt_when=_signed_in)
+def report(code):
+    public = not current_user.is_authenticated
+    if public and not settings.public_reports_allowed():
+        return login_manager.unauthorized()
+    # Asset.code is the current code only: a replaced label cannot be used to report.
+    asset = db.session.scalar(
+        sa.select(Asset)
+        .where(Asset.code == normalize_code(code))
+        .options(so.joinedload(Asset.place))
+    )
+    if asset is None:
+        abort(404)
+    if not reportable(asset):
+        message = _(
+            "%(asset)s is retired: it is no longer in use, so there is nothing to report.",
+            asset=asset.title,
+        )
+        return render_template("error.html", title=_("Retired"), message=message), 409
+
+    load_ancestors(asset.place)
+    if request.method == "GET":
+        return render_form(asset, Report(), new_client_id(), kept=[], photo_errors=[])
+
+    form = request.form
+    entered = Report(
+        description=form.get("description", ""),
+        urgency=form.get("urgency", ""),
+        take_out_of_service=bool(form.get("take_out_of_service")),
+        public_name=form.get("public_name", ""),
+        public_phone=form.get("public_phone", ""),
+    )
+    client_id = form.get("client_id", "").strip()
+    if not valid_client_id(client_id):
+        # A form from nowhere: a fresh id keeps this send from matching anyone else's.
+        client_id = new_client_id()
+    signer = None if public else current_user.id
+    kept = [
+        name
+        for name in (photo_from_token(t, signer, client_id) for t in form.getlist("photo_token"))
+        if name
+    ]
+    photo_errors = []
+    uploads = [f for f in request.files.getlist("photos") if f and f.filename]
+    for upload in uploads:
+        if len(kept) >= PHOTOS_MAX:
+            photo_errors.append(
+                _(
+                    "%(file)s: at most %(max)s photos per report.",
+                    file=upload.filename,
+                    max=PHOTOS_MAX,
+                )
+            )
+            continue
+        try:
+            kept.append(save_photo(upload))
+        except PhotoError as error:
+            photo_errors.append(f"{upload.filename}: {error.message}")
+
+    if not entered.check(public) or photo_errors:
+        return render_form(asset, entered, client_id, kept, photo_errors), 400
+
+    fault, _created = report_fault(
+        asset,
+        entered.description,
+        Urgency(entered.urgency),
+        entered.take_out_of_service,
+        kept,
+        reporter=None if public else current_user._get_current_object(),
+        public_name=entered.public_name if public else None,
+        public_phone=entered.public_phone if public else None,
+        client_id=client_id,
+    )
+    if fault.is_public:
+        return redirect(url_for("faults.reported", token=fault.public_token), 303)
+    if fault.took_out_of_service:
+        flash(_("Fault reported. %(asset)s is now out of service.", asset=asset.title), "success")
+    else:
+        flash(_("Fault reported."), "success")
+    return redirect(url_for("scan.door", code=asset.code), 303)
+
+
+def render_form(asset, entered: Report, client_id: str, kept: list[str], photo_errors):
+    signer = current_user.id if current_user.is_authenticated else None
+    return render_template(
+        "faults/report.html",
+        asset=asset,
+        entered=entered,
+        client_id=client_id,
+        kept_tokens=[photo_token(name, signer, client_id) for name in kept],
+        photo_errors=photo_errors,
+        public=not current_user.is_authenticated,
+        urgencies=list(Urgency),
+        photos_max=PHOTOS_MAX,
+        out_of_service=asset.status == AssetStatus.OUT_OF_SERVICE,
+    )
+
+
+@bp.record_once
+def _add_report_route(state):
+    state.app.add_url_rule("/q/<code>/report", "faults.report", report, methods=["GET", "POST"])
+
+
+def _public_fault(token: str) -> Fault:
+    fault = db.session.scalar(
+        sa.select(Fault)
+        .where(Fault.public_token == token, Fault.is_public.is_(True))
+        .options(so.joinedload(Fault.asset), so.selectinload(Fault.photos))
+    )
+    if fault is None:
+        abort(404)
+    return fault
+
+
+@bp.route("/reported/<token>")
+def reported(token):
+    """The public reporter's own page: what they sent, where it stands, their photos."""
+    fault = _public_fault(token)
+    response = render_template("faults/reported.html", fault=fault, asset=fault.asset)
+    return response, 200, {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"}
+
+
+@bp.route("/reported/<token>/photos/<int:photo_id>")
+def public_photo(token, photo_id):
+    fault = _public_fault(token)
+    photo = next((p for p in fault.photos if p.id == photo_id), None)
+    if photo is None:
+        abort(404)
+    return send_photo(photo.filename, thumbnail=request.args.get("size") == "thumb")
+
+
+@bp.route("/<int:fault_id>/photos/<int:photo_id>")
+@staff_required
+def report_photo(fault_id, photo_id):
+    filename = db.session.scalar(
+        sa.select(FaultPhoto.filename).where(
+            FaultPhoto.id == photo_id, FaultPhoto.fault_id == fault_id
+        )
+    )
+    if filename is None:
+        abort(404)
+    return send_photo(filename, thumbnail=request.args.get("size") == "thumb")

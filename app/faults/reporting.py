@@ -1,0 +1,116 @@
+"""Reporting a fault on the spot: by staff, or by anyone who scans the plate when the school allows.
+
+A report is made once however many times the phone sends it: the form carries a client id
+made when it was shown, and a second send finds the fault the first one recorded.
+"""
+
+import re
+import secrets
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.faults.raising import raise_fault
+from app.models import AssetStatus, Fault, FaultPhoto, Urgency
+
+DESCRIPTION_MAX = 2000
+NAME_MAX = 80
+PHONE_MAX = 30
+PHOTOS_MAX = 5
+PHONE = re.compile(r"[0-9 +\-]*")
+
+
+@dataclass
+class Report:
+    """What the reporter typed, as text, so a refused form shows it again unchanged."""
+
+    description: str = ""
+    urgency: str = ""
+    take_out_of_service: bool = False
+    public_name: str = ""
+    public_phone: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def check(self, public: bool) -> bool:
+        """Fill in errors for what cannot be accepted; True when nothing is wrong."""
+        self.description = self.description.strip()
+        self.public_name = self.public_name.strip()
+        self.public_phone = self.public_phone.strip()
+        if not self.description:
+            self.errors["description"] = _l("Say what is wrong.")
+        elif len(self.description) > DESCRIPTION_MAX:
+            self.errors["description"] = _l(
+                "At most %(max)s characters, please.", max=DESCRIPTION_MAX
+            )
+        if self.urgency not in {u.value for u in Urgency}:
+            self.errors["urgency"] = _l("Choose how urgent it is.")
+        if public:
+            if not self.public_name:
+                self.errors["public_name"] = _l(
+                    "Give your name, so the school knows who reported it."
+                )
+            elif len(self.public_name) > NAME_MAX:
+                self.errors["public_name"] = _l("At most %(max)s characters, please.", max=NAME_MAX)
+            if len(self.public_phone) > PHONE_MAX or not PHONE.fullmatch(self.public_phone):
+                self.errors["public_phone"] = _l(
+                    "A phone number has only digits, spaces, + and -, at most %(max)s.",
+                    max=PHONE_MAX,
+                )
+        return not self.errors
+
+
+def reportable(asset) -> bool:
+    """A retired asset is gone from use: there is nothing to repair."""
+    return asset.status != AssetStatus.RETIRED
+
+
+def find_report(client_id: str) -> Fault | None:
+    return db.session.scalar(sa.select(Fault).where(Fault.client_id == client_id))
+
+
+def report_fault(
+    asset,
+    description: str,
+    urgency: Urgency,
+    take_out_of_service: bool,
+    photo_names: list[str],
+    reporter=None,
+    public_name: str | None = None,
+    public_phone: str | None = None,
+    client_id: str | None = None,
+) -> tuple[Fault, bool]:
+    """Record the report and its photos and commit; (fault, False) when it was already made.
+
+    Two sends of the same form at once both get past the first look; the unique client id
+    lets only one commit, and the other answers with the fault that one recorded.
+    """
+    if client_id:
+        earlier = find_report(client_id)
+        if earlier is not None:
+            return earlier, False
+    public = reporter is None
+    fault = raise_fault(
+        asset,
+        description,
+        urgency,
+        reporter=reporter,
+        take_out_of_service=take_out_of_service,
+        client_id=client_id,
+        public_name=public_name if public else None,
+        public_phone=(public_phone or None) if public else None,
+        public_token=secrets.token_urlsafe(16) if public else None,
+    )
+    for name in photo_names:
+        db.session.add(FaultPhoto(fault=fault, filename=name))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        earlier = find_report(client_id) if client_id else None
+        if earlier is None:
+            raise
+        return earlier, False
+    return fault, True

@@ -1,0 +1,488 @@
+"""Reporting a fault from a plate: staff and public reports, photos, limits, the repairer's jump."""
+
+import re
+from io import BytesIO
+
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+
+from app import settings
+from app.extensions import db
+from app.faults import reporting
+from app.models import (
+    Asset,
+    AssetStatus,
+    Fault,
+    FaultEvent,
+    FaultPhoto,
+    FaultStatus,
+    ScanCode,
+    Urgency,
+    User,
+)
+from app.models.code import replace_code
+from tests.factories import make_asset
+
+SWING = "SWG234"
+OLD = "RPX234"
+BLANK = "BKN234"
+PUBLIC_NAME = "王老师"
+TOKEN_URL = re.compile(r"/faults/reported/([A-Za-z0-9_-]+)$")
+PHOTO_TOKEN = re.compile(r'name="photo_token" value="([^"]+)"')
+
+
+@pytest.fixture
+def swing(app):
+    with app.app_context():
+        asset = make_asset("秋千", "Swing", code=SWING)
+        retired = make_asset("旧滑梯", "Old slide", status=AssetStatus.RETIRED, code="RTD234")
+        moved = make_asset("跷跷板", "Seesaw", code=OLD)
+        replace_code(moved)
+        db.session.add(ScanCode(value=BLANK))
+        db.session.commit()
+        return {"swing": asset.id, "retired": retired.id}
+
+
+def png(colour="red", size=(40, 30)):
+    data = BytesIO()
+    Image.new("RGB", size, colour).save(data, "PNG")
+    data.seek(0)
+    return data
+
+
+def photo(name="crack.png"):
+    return (png(), name)
+
+
+def report(client, code=SWING, photos=(), **fields):
+    data = {
+        "description": "The seat is cracked",
+        "urgency": "unsafe",
+        "client_id": fields.pop("client_id", "a" * 32),
+        "photos": list(photos),
+        **fields,
+    }
+    return client.post(f"/q/{code}/report", data=data, content_type="multipart/form-data")
+
+
+def public_report(client, **fields):
+    fields.setdefault("public_name", PUBLIC_NAME)
+    return report(client, **fields)
+
+
+def faults():
+    return db.session.scalars(sa.select(Fault).order_by(Fault.id)).all()
+
+
+def page(response):
+    return response.get_data(as_text=True)
+
+
+# The public scan page
+
+
+def test_signed_out_scan_shows_the_asset_and_a_report_button(client, swing):
+    response = client.get(f"/q/{SWING}")
+    assert response.status_code == 200
+    text = page(response)
+    assert "Swing" in text and "秋千" in text
+    assert f'href="/q/{SWING}/report"' in text
+    assert "Staff: sign in" in text
+    assert "Do not use" not in text
+
+
+def test_public_page_of_a_retired_asset_offers_no_report(client, swing):
+    text = page(client.get("/q/RTD234"))
+    assert "Retired" in text
+    assert "/q/RTD234/report" not in text
+
+
+def test_replaced_and_blank_labels_lead_nowhere_for_signed_out_visitors(client, swing):
+    replaced = client.get(f"/q/{OLD}")
+    assert replaced.status_code == 410
+    assert "Seesaw" not in page(replaced)
+    blank = client.get(f"/q/{BLANK}")
+    assert blank.status_code == 200
+    assert "not registered yet" in page(blank)
+    assert "/register" not in page(blank)
+
+
+# A public report, start to finish
+
+
+def test_public_report_with_a_photo_takes_the_asset_out_of_service(app, client, swing):
+    form = page(client.get(f"/q/{SWING}/report"))
+    assert 'name="public_name"' in form
+    assert 'capture="environment"' in form and "multiple" in form
+    client_id = re.search(r'name="client_id" value="([0-9a-f]{32})"', form).group(1)
+
+    response = public_report(
+        client,
+        client_id=client_id,
+        photos=[photo()],
+        take_out_of_service="1",
+        public_phone="+86 138-0000 0000",
+    )
+    assert response.status_code == 303
+    token = TOKEN_URL.search(response.headers["Location"]).group(1)
+
+    with app.app_context():
+        (fault,) = faults()
+        assert fault.is_public and fault.reported_by is None
+        assert (fault.reporter_name, fault.reporter_phone) == (PUBLIC_NAME, "+86 138-0000 0000")
+        assert fault.public_token == token and fault.client_id == client_id
+        assert fault.urgency == Urgency.UNSAFE and fault.took_out_of_service
+        assert len(fault.photos) == 1
+        assert [(e.action, e.actor_name) for e in fault.events] == [
+            ("reported", PUBLIC_NAME),
+            ("taken_out_of_service", PUBLIC_NAME),
+        ]
+        assert db.session.get(Asset, swing["swing"]).status == AssetStatus.OUT_OF_SERVICE
+        photo_id = fault.photos[0].id
+
+    thanks = client.get(f"/faults/reported/{token}")
+    assert thanks.status_code == 200
+    assert "no-store" in thanks.headers["Cache-Control"]
+    text = page(thanks)
+    assert "The seat is cracked" in text and "Do not use" in text
+    assert f"/faults/reported/{token}/photos/{photo_id}" in text
+
+    scanned = page(client.get(f"/q/{SWING}"))
+    assert "Do not use" in scanned
+    assert "The seat is cracked" not in scanned
+
+
+def test_public_report_without_taking_it_out_leaves_the_asset_in_service(app, client, swing):
+    response = public_report(client, urgency="needs_repair")
+    assert response.status_code == 303
+    with app.app_context():
+        (fault,) = faults()
+        assert not fault.took_out_of_service and fault.reporter_phone is None
+        assert db.session.get(Asset, swing["swing"]).status == AssetStatus.IN_SERVICE
+    assert "Do not use" not in page(client.get(response.headers["Location"]))
+
+
+# Staff reports
+
+
+@pytest.mark.parametrize("role", ["admin", "inspector", "repairer"])
+def test_staff_report_carries_their_account(app, client, auth, swing, role):
+    auth.login(role)
+    form = page(client.get(f"/q/{SWING}/report"))
+    assert 'name="public_name"' not in form
+    response = report(client, take_out_of_service="1")
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/q/{SWING}"
+    assert "now out of service" in page(client.get(f"/q/{SWING}"))
+    with app.app_context():
+        (fault,) = faults()
+        assert fault.reported_by.username == role
+        assert not fault.is_public and fault.public_token is None
+        assert fault.reporter_name is None
+
+
+def test_staff_report_without_out_of_service_says_so_plainly(client, auth, swing):
+    auth.login("inspector")
+    report(client, urgency="needs_repair")
+    text = page(client.get(f"/q/{SWING}"))
+    assert "Fault reported." in text and "now out of service" not in text
+
+
+# Photos
+
+
+def test_several_photos_are_all_kept(app, client, auth, swing):
+    auth.login("inspector")
+    response = report(client, photos=[photo("a.png"), photo("b.png"), photo("c.png")])
+    assert response.status_code == 303
+    with app.app_context():
+        (fault,) = faults()
+        assert len(fault.photos) == 3
+        assert len({p.filename for p in fault.photos}) == 3
+
+
+def test_a_refused_photo_is_named_and_the_accepted_ones_are_kept(app, client, swing):
+    response = public_report(
+        client,
+        description="Chain loose",
+        photos=[photo("good.png"), (BytesIO(b"not an image"), "notes.txt")],
+    )
+    assert response.status_code == 400
+    text = page(response)
+    assert "notes.txt: This file is not a photo" in text
+    assert "Chain loose" in text and PUBLIC_NAME in text
+    tokens = PHOTO_TOKEN.findall(text)
+    assert len(tokens) == 1
+    with app.app_context():
+        assert faults() == []
+
+    response = public_report(client, description="Chain loose", photo_token=tokens)
+    assert response.status_code == 303
+    with app.app_context():
+        (fault,) = faults()
+        assert len(fault.photos) == 1
+
+
+def test_an_oversized_photo_is_refused(app, client, auth, swing):
+    app.config["PHOTO_MAX_BYTES"] = 200
+    auth.login("inspector")
+    response = report(client, photos=[(png(size=(400, 400)), "big.png")])
+    assert response.status_code == 400
+    assert "big.png: The photo is too large" in page(response)
+    with app.app_context():
+        assert faults() == []
+
+
+def test_more_than_five_photos_are_refused_one_by_one(app, client, auth, swing):
+    auth.login("inspector")
+    response = report(client, photos=[photo(f"{n}.png") for n in range(6)])
+    assert response.status_code == 400
+    text = page(response)
+    assert "5.png: at most 5 photos per report." in text
+    assert len(PHOTO_TOKEN.findall(text)) == 5
+
+
+def test_a_kept_photo_token_works_only_for_its_own_form(app, client, swing):
+    response = public_report(client, photos=[photo()], description="")
+    token = PHOTO_TOKEN.findall(page(response))
+    assert len(token) == 1
+    response = public_report(client, client_id="b" * 32, photo_token=token)
+    assert response.status_code == 303
+    with app.app_context():
+        assert faults()[0].photos == []
+
+
+def test_report_photos_are_for_staff_and_the_reporter_only(app, client, auth, swing):
+    response = public_report(client, photos=[photo()])
+    token = TOKEN_URL.search(response.headers["Location"]).group(1)
+    with app.app_context():
+        fault = faults()[0]
+        fault_id, photo_id = fault.id, fault.photos[0].id
+
+    mine = client.get(f"/faults/reported/{token}/photos/{photo_id}?size=thumb")
+    assert mine.status_code == 200 and mine.mimetype == "image/jpeg"
+    assert "private" in mine.headers["Cache-Control"]
+    assert client.get(f"/faults/reported/{'x' * 22}/photos/{photo_id}").status_code == 404
+    staff_url = f"/faults/{fault_id}/photos/{photo_id}"
+    assert client.get(staff_url).headers["Location"].startswith("/login?next=")
+
+    auth.login("repairer")
+    staff = client.get(staff_url)
+    assert staff.status_code == 200 and "private" in staff.headers["Cache-Control"]
+    assert client.get(f"/faults/{fault_id}/photos/{photo_id + 1}").status_code == 404
+    assert client.get(f"/faults/{fault_id + 1}/photos/{photo_id}").status_code == 404
+
+
+def test_a_reporters_token_opens_no_one_elses_photos(app, client, swing):
+    first = public_report(client, photos=[photo()])
+    second = public_report(client, client_id="b" * 32, photos=[photo()])
+    first_token = TOKEN_URL.search(first.headers["Location"]).group(1)
+    with app.app_context():
+        other_photo = faults()[1].photos[0].id
+    assert TOKEN_URL.search(second.headers["Location"])
+    assert client.get(f"/faults/reported/{first_token}/photos/{other_photo}").status_code == 404
+
+
+# Bad input
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"description": "   "}, "Say what is wrong."),
+        ({"description": "x" * 2001}, "At most 2000 characters"),
+        ({"urgency": "whenever"}, "Choose how urgent it is."),
+        ({"public_name": ""}, "Give your name"),
+        ({"public_name": "n" * 81}, "At most 80 characters"),
+        ({"public_phone": "call me maybe"}, "only digits, spaces, + and -"),
+        ({"public_phone": "1" * 31}, "only digits, spaces, + and -"),
+    ],
+)
+def test_public_report_refuses_bad_input_and_keeps_what_was_typed(
+    app, client, swing, fields, message
+):
+    fields.setdefault("description", "Seat <b>cracked</b>")
+    response = public_report(client, **fields)
+    assert response.status_code == 400
+    text = page(response)
+    assert message in text
+    if fields["description"].strip() and len(fields["description"]) <= 2000:
+        assert "Seat &lt;b&gt;cracked&lt;/b&gt;" in text
+    with app.app_context():
+        assert faults() == []
+        assert db.session.get(Asset, swing["swing"]).status == AssetStatus.IN_SERVICE
+
+
+def test_staff_need_not_give_a_name(app, client, auth, swing):
+    auth.login("inspector")
+    assert report(client, public_name="").status_code == 303
+
+
+def test_unknown_replaced_and_retired_codes_record_nothing(app, client, auth, swing):
+    assert public_report(client, code="ZZZ234").status_code == 404
+    assert public_report(client, code=OLD).status_code == 404
+    retired = public_report(client, code="RTD234")
+    assert retired.status_code == 409
+    assert "retired" in page(retired)
+    auth.login("inspector")
+    assert client.get("/q/ZZZ234/report").status_code == 404
+    assert client.get("/q/RTD234/report").status_code == 409
+    with app.app_context():
+        assert faults() == []
+
+
+def test_hostile_text_is_shown_as_text(app, client, swing):
+    hostile = '<script>alert("x")</script>'
+    response = public_report(client, description=hostile, public_name=hostile)
+    text = page(client.get(response.headers["Location"]))
+    assert "<script>alert" not in text
+    assert "&lt;script&gt;alert" in text
+
+
+# Reports without an account turned off
+
+
+def test_public_reports_off_sends_signed_out_visitors_to_sign_in(app, client, auth, swing):
+    with app.app_context():
+        settings.put(settings.PUBLIC_REPORTS, "off")
+        db.session.commit()
+    for response in (
+        client.get(f"/q/{SWING}"),
+        client.get(f"/q/{SWING}/report"),
+        public_report(client),
+    ):
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/login?next=")
+    with app.app_context():
+        assert faults() == []
+    auth.login("inspector")
+    assert report(client).status_code == 303
+
+
+# Sending twice, and sending too often
+
+
+def test_a_second_send_records_nothing_new_and_answers_as_the_first(app, client, swing):
+    first = public_report(client, photos=[photo()], take_out_of_service="1")
+    second = public_report(client, photos=[photo()], take_out_of_service="1")
+    assert first.status_code == second.status_code == 303
+    assert first.headers["Location"] == second.headers["Location"]
+    with app.app_context():
+        assert len(faults()) == 1
+        assert db.session.scalar(sa.select(sa.func.count(FaultPhoto.id))) == 1
+        assert db.session.scalar(sa.select(sa.func.count(FaultEvent.id))) == 2
+
+
+def test_two_sends_at_once_record_one_fault(app, swing, monkeypatch):
+    """The second send got past the first look before the first committed."""
+    with app.app_context():
+        asset = db.session.get(Asset, swing["swing"])
+        first, created = reporting.report_fault(
+            asset, "Cracked", Urgency.UNSAFE, False, [], public_name="A", client_id="c" * 32
+        )
+        assert created
+        first_id = first.id
+        monkeypatch.setattr(reporting, "find_report", _missing_once(reporting.find_report))
+        again, created = reporting.report_fault(
+            asset, "Cracked", Urgency.UNSAFE, True, [], public_name="A", client_id="c" * 32
+        )
+        assert not created and again.id == first_id
+        assert len(faults()) == 1
+        assert db.session.get(Asset, swing["swing"]).status == AssetStatus.IN_SERVICE
+
+
+def _missing_once(find):
+    calls = []
+
+    def first_misses(client_id):
+        calls.append(client_id)
+        return None if len(calls) == 1 else find(client_id)
+
+    return first_misses
+
+
+def test_public_reporter_sending_too_often_gets_the_429_page(app, client, swing):
+    for n in range(5):
+        assert public_report(client, client_id=f"{n}" * 32).status_code == 303
+    response = public_report(client, client_id="f" * 32)
+    assert response.status_code == 429
+    assert "Too many tries" in page(response)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
+    assert public_report(client, client_id="e" * 32).status_code == 429
+    with app.app_context():
+        assert len(faults()) == 5
+
+
+def test_staff_are_not_rate_limited(app, client, auth, swing):
+    auth.login("inspector")
+    for n in range(7):
+        assert report(client, client_id=f"{n}" * 32).status_code == 303
+
+
+# The confirmation page
+
+
+def test_confirmation_page_opens_only_with_its_token(app, client, auth, swing):
+    response = public_report(client)
+    token = TOKEN_URL.search(response.headers["Location"]).group(1)
+    assert client.get(f"/faults/reported/{token}").status_code == 200
+    assert client.get(f"/faults/reported/{token[:-1]}").status_code == 404
+    assert client.get("/faults/reported/None").status_code == 404
+    auth.login("inspector")
+    report(client, client_id="d" * 32)
+    with app.app_context():
+        assert faults()[1].public_token is None
+
+
+def test_confirmation_page_shows_where_the_report_stands(app, client, swing):
+    response = public_report(client)
+    with app.app_context():
+        fault = faults()[0]
+        fault.status = FaultStatus.IN_PROGRESS
+        db.session.commit()
+    assert "In progress" in page(client.get(response.headers["Location"]))
+
+
+# Scanning a plate while a job is open on it
+
+
+def assign(fault_id, username, status=FaultStatus.ASSIGNED):
+    fault = db.session.get(Fault, fault_id)
+    fault.assigned_to = db.session.scalar(sa.select(User).where(User.username == username))
+    fault.status = status
+
+
+def test_a_repairer_scanning_their_job_goes_straight_to_it(app, client, auth, swing):
+    auth.login("inspector")
+    report(client, client_id="1" * 32, urgency="needs_repair")
+    report(client, client_id="2" * 32, urgency="unsafe")
+    report(client, client_id="3" * 32, urgency="unsafe")
+    with app.app_context():
+        older, unsafe, later_unsafe = (f.id for f in faults())
+        assign(older, "repairer")
+        assign(unsafe, "repairer", FaultStatus.IN_PROGRESS)
+        assign(later_unsafe, "repairer")
+        db.session.commit()
+
+    assert client.get(f"/q/{SWING}").status_code == 200
+    auth.login("repairer")
+    response = client.get(f"/q/{SWING}")
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/faults/{unsafe}"
+
+    with app.app_context():
+        for fault_id in (unsafe, later_unsafe):
+            db.session.get(Fault, fault_id).status = FaultStatus.REPAIRED
+        db.session.commit()
+    assert client.get(f"/q/{SWING}").headers["Location"] == f"/faults/{older}"
+
+
+def test_a_repairer_scanning_someone_elses_job_sees_the_asset(app, client, auth, swing):
+    auth.login("inspector")
+    report(client)
+    with app.app_context():
+        assign(faults()[0].id, "admin")
+        db.session.commit()
+    auth.login("repairer")
+    assert client.get(f"/q/{SWING}").status_code == 200
