@@ -106,6 +106,9 @@ def test_replaced_and_blank_labels_lead_nowhere_for_signed_out_visitors(client, 
     assert blank.status_code == 200
     assert "not registered yet" in page(blank)
     assert "/register" not in page(blank)
+    unknown = client.get("/q/ZZZ234")
+    assert unknown.status_code == 404
+    assert "No label has this code" in page(unknown)
 
 
 # A public report, start to finish
@@ -409,7 +412,9 @@ def test_public_reporter_sending_too_often_gets_the_429_page(app, client, swing)
     assert response.status_code == 429
     assert "Too many tries" in page(response)
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
-    assert public_report(client, client_id="e" * 32).status_code == 429
+    response = public_report(client, client_id="e" * 32)
+    assert response.status_code == 429
+    assert "尝试次数过多" in page(response)
     with app.app_context():
         assert len(faults()) == 5
 
