@@ -491,3 +491,12 @@ def test_a_repairer_scanning_someone_elses_job_sees_the_asset(app, client, auth,
         db.session.commit()
     auth.login("repairer")
     assert client.get(f"/q/{SWING}").status_code == 200
+
+
+def test_staff_find_the_report_form_on_the_scan_page(app, client, auth):
+    with app.app_context():
+        code = make_asset().code
+        db.session.commit()
+    auth.login("inspector")
+    page = client.get(f"/q/{code}").get_data(as_text=True)
+    assert f'href="/q/{code}/report"' in page

@@ -12,6 +12,7 @@ from decimal import Decimal, InvalidOperation
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from app import mail
 from app.extensions import db
 from app.faults.raising import action_label as raising_action_label
 from app.inspections.signatures import SignatureError, drawn_signature_png, typed_signer_name
@@ -105,6 +106,7 @@ def assign(fault: Fault, repairer, by_admin) -> None:
     fault.assigned_to = repairer
     fault.status = FaultStatus.ASSIGNED
     _record(fault, "assigned", by_admin, note=repairer.display_name)
+    mail.fault_assigned(fault)
 
 
 def take(fault: Fault, repairer) -> None:
@@ -205,6 +207,7 @@ def complete(
     fault.cause = cause
     fault.repair_signature = signature
     _record(fault, "repaired", repairer, note=note, signature=signature, at=now)
+    mail.fault_repaired(fault)
 
 
 def reporter_can_accept(fault: Fault) -> bool:
@@ -298,6 +301,7 @@ def reopen(fault: Fault, user, reason) -> None:
         raise LifecycleError(errors["reason"], errors)
     fault.status = FaultStatus.ASSIGNED if fault.assigned_to else FaultStatus.REPORTED
     _record(fault, "reopened", user, note=reason)
+    mail.fault_reopened(fault)
 
 
 def comment(fault: Fault, user, text) -> None:

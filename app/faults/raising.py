@@ -4,6 +4,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
+from app import mail
 from app.extensions import db
 from app.models import AssetStatus, Fault, FaultEvent, FaultStatus, Urgency
 from app.models.common import utcnow
@@ -82,4 +83,5 @@ def raise_fault(
                 at=at,
             )
         )
+    mail.fault_reported(fault)
     return fault
