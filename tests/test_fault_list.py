@@ -211,3 +211,13 @@ def test_hostile_names_are_escaped(app, client, auth):
         page = client.get(url).text
         assert "<script>alert(1)</script>" not in page and "<i>x</i>" not in page
         assert "&lt;script&gt;" in page
+
+
+def test_lists_show_a_thumbnail_of_the_faults_photo(app, client, auth):
+    with app.app_context():
+        fault = raise_fault(make_asset(), "座板开裂", Urgency.UNSAFE, photo="abc123.jpg")
+        db.session.commit()
+        fault_id = fault.id
+    auth.login("admin")
+    page = client.get("/faults/").get_data(as_text=True)
+    assert f'src="/faults/{fault_id}/photo?size=thumb"' in page

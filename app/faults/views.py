@@ -93,6 +93,7 @@ def index():
         so.contains_eager(Fault.asset).contains_eager(Asset.place),
         so.joinedload(Fault.reported_by),
         so.joinedload(Fault.assigned_to),
+        so.selectinload(Fault.photos),
     ).order_by(_unassigned_unsafe_first(), Fault.reported_at.desc(), Fault.id.desc())
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
     filters = {"status": status, "urgency": urgency, "place": place_id or "", "age": age or ""}
@@ -114,7 +115,7 @@ def index():
 def my_jobs():
     """The jobs in my hands, unsafe first then oldest first; and those nobody has taken."""
     in_order = (sa.case((Fault.urgency == Urgency.UNSAFE, 0), else_=1), Fault.reported_at, Fault.id)
-    options = (so.joinedload(Fault.asset).joinedload(Asset.place),)
+    options = (so.joinedload(Fault.asset).joinedload(Asset.place), so.selectinload(Fault.photos))
     mine = db.session.scalars(
         sa.select(Fault)
         .where(
