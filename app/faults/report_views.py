@@ -19,11 +19,11 @@ from app.auth.access import staff_required
 from app.extensions import db, limiter, login_manager
 from app.faults import bp
 from app.faults.reporting import PHOTOS_MAX, Report, report_fault, reportable
-from app.inspections.form import new_client_id, photo_from_token, photo_token, valid_client_id
 from app.models import Asset, AssetStatus, Fault, FaultPhoto, Urgency
 from app.models.code import normalize_code
 from app.photos import PhotoError, save_photo, send_photo
 from app.scan.lookup import load_ancestors
+from app.sent_forms import new_client_id, photo_from_token, photo_token, valid_client_id
 
 
 def _signed_in() -> bool:

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,6 +12,7 @@ from app.extensions import db
 from app.faults import bp, lifecycle
 from app.faults.forms import FaultSettingsForm
 from app.faults.lifecycle import action_label
+from app.inspections.signatures import signature_png_response
 from app.models import (
     OPEN_STATUSES,
     Asset,
@@ -320,13 +321,7 @@ def signature(signature_id):
         .join(FaultEvent, FaultEvent.signature_id == Signature.id)
         .where(Signature.id == signature_id)
     )
-    if image is None:
-        abort(404)
-    response = make_response(image)
-    response.mimetype = "image/png"
-    response.headers["Cache-Control"] = "private, max-age=86400"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return signature_png_response(image)
 
 
 @bp.route("/settings", methods=["GET", "POST"])

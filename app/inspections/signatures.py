@@ -9,6 +9,7 @@ import binascii
 import warnings
 from io import BytesIO
 
+from flask import abort, make_response
 from flask_babel import lazy_gettext as _l
 from PIL import Image, UnidentifiedImageError
 
@@ -97,3 +98,13 @@ def _redrawn(image: Image.Image) -> bytes:
     output = BytesIO()
     clean.save(output, "PNG", optimize=True)
     return output.getvalue()
+
+
+def signature_png_response(image: bytes | None):
+    """A drawn signature as sent to staff: a signed record never changes, but stays private."""
+    if image is None:
+        abort(404)
+    response = make_response(image)
+    response.mimetype = "image/png"
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response

@@ -3,7 +3,6 @@ import sqlalchemy.orm as so
 from flask import (
     abort,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -16,15 +15,8 @@ from flask_login import current_user
 from app.auth.access import roles_required, staff_required
 from app.extensions import db
 from app.inspections import bp
-from app.inspections.form import (
-    entered_from,
-    field_name,
-    is_html_number,
-    new_client_id,
-    parse_form,
-    photo_token,
-    valid_client_id,
-)
+from app.inspections.form import entered_from, field_name, is_html_number, parse_form
+from app.inspections.signatures import signature_png_response
 from app.inspections.submit import (
     Entered,
     InspectionRefused,
@@ -46,6 +38,7 @@ from app.models import (
 )
 from app.photos import send_photo
 from app.routines import applies_to
+from app.sent_forms import new_client_id, photo_token, valid_client_id
 
 inspectors_only = roles_required(Role.ADMIN, Role.INSPECTOR)
 
@@ -178,14 +171,7 @@ def signature(inspection_id):
         .join(Inspection, Inspection.signature_id == Signature.id)
         .where(Inspection.id == inspection_id)
     )
-    if image is None:
-        abort(404)
-    response = make_response(image)
-    response.mimetype = "image/png"
-    # A signed record never changes; it is still private to signed-in staff.
-    response.headers["Cache-Control"] = "private, max-age=86400"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return signature_png_response(image)
 
 
 @bp.route("/inspections/answers/<int:answer_id>/photo")

@@ -1,5 +1,5 @@
-/* The inspection form's live behaviour: "All OK", readings checked as typed, the note and photo
-   of a failed item, the finger signature, and one send per tap. The form works without it. */
+/* The inspection form's live behaviour: "All OK", readings checked as typed, and the note and
+   photo of a failed item. signature.js adds the pad and one send per tap. Works without both. */
 (function () {
   "use strict";
   var form = document.querySelector("form.inspection");
@@ -62,51 +62,4 @@
       document.getElementById("signature").scrollIntoView({ behavior: "smooth" });
     });
   }
-
-  var padBox = form.querySelector("[data-pad]");
-  var stored = form.querySelector("[data-signature]");
-  if (padBox && window.SignaturePad) {
-    var canvas = padBox.querySelector("canvas");
-    var pad = new SignaturePad(canvas);
-    var width = 0;
-    padBox.hidden = false;
-    form.querySelector("[data-nojs]").hidden = true;
-    // With a pad, typing the name stays possible, as the alternative under it.
-    padBox.parentNode.insertBefore(form.querySelector("[data-typed-name]"), padBox.nextSibling);
-
-    var fit = function () {
-      if (canvas.offsetWidth === width) return;  // a phone's toolbar sliding away: keep the ink
-      width = canvas.offsetWidth;
-      var ratio = Math.max(window.devicePixelRatio || 1, 1);
-      canvas.width = canvas.offsetWidth * ratio;
-      canvas.height = canvas.offsetHeight * ratio;
-      canvas.getContext("2d").scale(ratio, ratio);
-      pad.clear();
-      if (stored.value) pad.fromDataURL(stored.value);
-    };
-    pad.addEventListener("endStroke", function () { stored.value = pad.toDataURL(); });
-    padBox.querySelector("[data-pad-clear]").addEventListener("click", function () {
-      pad.clear();
-      stored.value = "";
-    });
-    window.addEventListener("resize", fit);
-    fit();
-  }
-
-  // A double tap sends once; coming back to the page makes it sendable again.
-  var sent = false;
-  form.addEventListener("submit", function (event) {
-    if (sent) {
-      event.preventDefault();
-      return;
-    }
-    sent = true;
-    setTimeout(function () {
-      form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = true; });
-    }, 0);
-  });
-  window.addEventListener("pageshow", function () {
-    sent = false;
-    form.querySelectorAll("button[type=submit]").forEach(function (b) { b.disabled = false; });
-  });
 })();

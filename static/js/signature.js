@@ -1,5 +1,5 @@
-/* The finger signature on the repair and acceptance forms of a fault, and one send per tap.
-   Without JavaScript the pad stays hidden and the typed name signs. */
+/* The finger signature on every signed form (inspections, repairs, acceptances), and one send
+   per tap. Without JavaScript the pad stays hidden and a typed name signs. */
 (function () {
   "use strict";
   document.querySelectorAll("form[data-signed]").forEach(function (form) {
@@ -10,6 +10,11 @@
     var pad = new SignaturePad(canvas);
     var width = 0;
     padBox.hidden = false;
+    var noJs = form.querySelector("[data-nojs]");
+    if (noJs) noJs.hidden = true;
+    // With a pad, typing the name stays possible, as the alternative under it.
+    var typedName = form.querySelector("[data-typed-name]");
+    if (typedName) padBox.parentNode.insertBefore(typedName, padBox.nextSibling);
 
     var fit = function () {
       if (canvas.offsetWidth === width) return;  // a phone's toolbar sliding away: keep the ink
@@ -31,7 +36,7 @@
   });
 
   // A double tap sends once; coming back to the page makes it sendable again.
-  document.querySelectorAll("form.fault-action").forEach(function (form) {
+  document.querySelectorAll("form[data-once]").forEach(function (form) {
     var sent = false;
     form.addEventListener("submit", function (event) {
       if (sent) {
