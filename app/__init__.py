@@ -82,6 +82,7 @@ def _register_blueprints(app):
     from app import errors
     from app.auth import bp as auth_bp
     from app.checklists import bp as checklists_bp
+    from app.dashboard import bp as dashboard_bp
     from app.faults import bp as faults_bp
     from app.home import bp as home_bp
     from app.inspections import bp as inspections_bp
@@ -103,6 +104,7 @@ def _register_blueprints(app):
         checklists_bp,
         inspections_bp,
         faults_bp,
+        dashboard_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -159,3 +159,14 @@ def school_today(timezone: str, now: datetime | None = None) -> date:
 def local_date(moment_utc: datetime, timezone: str) -> date:
     """The school-local date of a naive UTC timestamp."""
     return moment_utc.replace(tzinfo=UTC).astimezone(ZoneInfo(timezone)).date()
+
+
+def utc_bounds(first: date, last: date, timezone: str) -> tuple[datetime, datetime]:
+    """Naive UTC [start, end) of the school-local days from `first` to `last` inclusive."""
+    zone = ZoneInfo(timezone)
+
+    def utc_midnight(day: date) -> datetime:
+        local = datetime.combine(day, datetime.min.time(), tzinfo=zone)
+        return local.astimezone(UTC).replace(tzinfo=None)
+
+    return utc_midnight(first), utc_midnight(last + timedelta(days=1))

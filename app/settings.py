@@ -40,3 +40,18 @@ def public_reports_allowed() -> bool:
 
 def cause_rule(cause: Cause) -> str:
     return get(f"cause_rule.{cause.value}") or default_cause_rules()[cause]
+
+
+READING_RISE_SHARE = "reading_rise_share"
+DEFAULT_READING_RISE_SHARE = 20
+MIN_READING_RISE_SHARE, MAX_READING_RISE_SHARE = 1, 100
+
+
+def reading_rise_share() -> int:
+    """The rise since the last reading, in percent of its limit, that flags a reading."""
+    stored = get(READING_RISE_SHARE)
+    if stored is not None and stored.isdigit():
+        share = int(stored)
+        if MIN_READING_RISE_SHARE <= share <= MAX_READING_RISE_SHARE:
+            return share
+    return DEFAULT_READING_RISE_SHARE

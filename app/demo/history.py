@@ -99,8 +99,14 @@ FAILURES = (
 )
 NOT_APPLICABLE = {("play_large_toy_weekly", SLIDING_SURFACE)}
 
-# Crack widths in hundredths of a mm: (now, months per hundredth it widened, when first read).
-CRACK_TRENDS = {"7HWBME": (25, 2, 19), "CHACG7": (17, 3, 14), "NN3YUB": (10, 0, 10)}
+# Crack widths in hundredths of a mm: (now, months per hundredth it widened, when first read,
+# and how much the latest reading jumped over the one before). The west wall's crack jumped
+# 0.07 mm in its latest month, 23 % of its 0.3 mm limit: the dashboard flags it as rising fast.
+CRACK_TRENDS = {
+    "7HWBME": (25, 2, 13, 7),
+    "CHACG7": (17, 3, 14, 0),
+    "NN3YUB": (10, 0, 10, 0),
+}
 ODOMETER_SINCE, ODOMETER_START, KM_PER_DAY = date(2024, 1, 1), 38_000, 21
 MENUS = (
     "米饭、番茄炒蛋、清炒菠菜、紫菜蛋花汤",
@@ -224,9 +230,12 @@ def _answer(routine: Routine, item: Item, code: str, day: date, index: int) -> P
 
 def _reading(item: Item, code: str, day: date, index: int) -> float:
     if item == CRACK_WIDTH:
-        now, months_per_step, first = CRACK_TRENDS.get(code, (10, 0, 10))
-        widened = index // months_per_step if months_per_step else 0
-        return max(first, now - widened) / 100
+        now, months_per_step, first, jump = CRACK_TRENDS.get(code, (10, 0, 10, 0))
+        if index == 0:
+            return now / 100
+        before = index - 1 if jump else index
+        widened = before // months_per_step if months_per_step else 0
+        return max(first, now - jump - widened) / 100
     if item == DISINFECTION_TEMPERATURE:
         return 121 + day.toordinal() % 7
     if item == DISINFECTION_MINUTES:

@@ -1,8 +1,10 @@
-from datetime import timedelta
+import calendar
+import re
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -29,8 +31,10 @@ from app.models import (
 )
 from app.models.common import utcnow
 from app.photos import send_photo
+from app.schedule import utc_bounds
 
 PER_PAGE = 50
+MONTH = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
 STATUS_FILTERS = ("open", *(status.value for status in FaultStatus), "all")
 
 
@@ -61,6 +65,15 @@ def _place_and_inside(places: list[Place], place_id: int) -> list[int]:
     return found
 
 
+def _month(value: str) -> tuple[date, date] | None:
+    """The first and last day of a month written "YYYY-MM", or None."""
+    written = MONTH.fullmatch(value)
+    if written is None or int(written[1]) < 1 or not 1 <= int(written[2]) <= 12:
+        return None
+    year, month = int(written[1]), int(written[2])
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
 @bp.route("/")
 @staff_required
 def index():
@@ -75,6 +88,13 @@ def index():
     age = request.args.get("age", type=int)
     if age is not None and not 0 < age <= 3650:
         age = None
+    newer = request.args.get("newer", type=int)
+    if newer is not None and not 0 < newer <= 3650:
+        newer = None
+    accepted = request.args.get("accepted", "")
+    accepted_month = _month(accepted)
+    if accepted_month is None:
+        accepted = ""
     places = db.session.scalars(sa.select(Place).order_by(Place.position, Place.name)).all()
     if place_id not in {place.id for place in places}:
         place_id = None
@@ -90,6 +110,11 @@ def index():
         query = query.where(Asset.place_id.in_(_place_and_inside(places, place_id)))
     if age:
         query = query.where(Fault.reported_at < utcnow() - timedelta(days=age))
+    if newer:
+        query = query.where(Fault.reported_at >= utcnow() - timedelta(days=newer))
+    if accepted_month is not None:
+        start, end = utc_bounds(*accepted_month, current_app.config["SCHOOL_TIMEZONE"])
+        query = query.where(Fault.accepted_at >= start, Fault.accepted_at < end)
     query = query.options(
         so.contains_eager(Fault.asset).contains_eager(Asset.place),
         so.joinedload(Fault.reported_by),
@@ -97,7 +122,14 @@ def index():
         so.selectinload(Fault.photos),
     ).order_by(_unassigned_unsafe_first(), Fault.reported_at.desc(), Fault.id.desc())
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
-    filters = {"status": status, "urgency": urgency, "place": place_id or "", "age": age or ""}
+    filters = {
+        "status": status,
+        "urgency": urgency,
+        "place": place_id or "",
+        "age": age or "",
+        "newer": newer or "",
+        "accepted": accepted,
+    }
     return render_template(
         "faults/index.html",
         faults=page.items,

@@ -1,15 +1,22 @@
-from flask import redirect, render_template, url_for
+from flask import current_app, redirect, render_template, url_for
 from flask_login import current_user
 
+from app import routines
 from app.auth.access import staff_required
+from app.dashboard.figures import build_dashboard
 from app.home import bp
 from app.models import Role
+from app.models.common import utcnow
 
 
 @bp.route("/")
 @staff_required
 def index():
-    # Inspectors and repairers come to walk the round; the logistics head to run the register.
+    # Inspectors and repairers come to walk the round; the logistics head to run the register
+    # and read the dashboard.
     if current_user.role != Role.ADMIN:
         return redirect(url_for("rounds.today"))
-    return render_template("home/index.html")
+    dashboard = build_dashboard(
+        routines.today(), utcnow(), current_app.config["SCHOOL_TIMEZONE"]
+    )
+    return render_template("home/index.html", dashboard=dashboard)

@@ -1,0 +1,233 @@
+"""The dashboard's figures as plain functions, each a fixed number of queries.
+
+- This week's routines: a routine is in the week when it fell due since Monday or still has
+  something due or overdue from before; each counts its assets done, due and overdue today
+  (app.routines.routine_states, as Today counts them).
+- Open faults by urgency and by age: reported less than a day ago, one to seven days ago, or
+  more than a week ago, as of `now`.
+- Report to accepted repair: over the faults accepted this school-local month, the mean time
+  from the report to the acceptance.
+- Assets out of service, each with the open fault that says why.
+"""
+
+import calendar
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
+
+from app import settings
+from app.dashboard.readings import RisingReading, rising_readings
+from app.extensions import db
+from app.models import OPEN_STATUSES, Asset, AssetStatus, Checklist, Fault, FaultStatus, Urgency
+from app.rounds.today import assets_on_the_rounds, natural_key
+from app.routines import RoutineState, routine_states, school_calendar
+from app.schedule import State, utc_bounds
+
+WEEK_STATES = (State.DONE, State.DUE, State.OVERDUE)
+LISTED_FIRST = {State.OVERDUE: 0, State.DUE: 1, State.DONE: 2}
+# Fault age buckets: (key, reported at least this many days ago, and less than this many).
+AGE_BUCKETS = (("day", None, 1), ("week", 1, 7), ("older", 7, None))
+AGE_LABELS = {
+    "day": _l("Under a day"),
+    "week": _l("1 to 7 days"),
+    "older": _l("Over a week"),
+}
+SHOWN_ON_DASHBOARD = 10
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+@dataclass
+class RoutineWeek:
+    checklist: Checklist
+    done: int = 0
+    due: int = 0
+    overdue: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.done + self.due + self.overdue
+
+
+def week_checks(on: date) -> list[RoutineState]:
+    """Every asset's check of the routines in this week (see the module), as they stand on `on`."""
+    states = routine_states(assets_on_the_rounds(), on)
+    monday = week_start(on)
+    in_week = {
+        entry.checklist.id
+        for entry in states
+        if entry.is_due_now
+        or (
+            not entry.occurrence.paused
+            and entry.occurrence.due_date is not None
+            and entry.occurrence.due_date >= monday
+        )
+    }
+    return [e for e in states if e.checklist.id in in_week and e.state in WEEK_STATES]
+
+
+def routine_weeks(checks: list[RoutineState]) -> list[RoutineWeek]:
+    """Done, due and overdue per routine, routines in the order their names read."""
+    weeks: dict[int, RoutineWeek] = {}
+    for entry in checks:
+        week = weeks.setdefault(entry.checklist.id, RoutineWeek(entry.checklist))
+        setattr(week, entry.state.value, getattr(week, entry.state.value) + 1)
+    return sorted(weeks.values(), key=lambda w: (natural_key(w.checklist.title), w.checklist.id))
+
+
+def in_walking_order(checks: list[RoutineState]) -> list[RoutineState]:
+    """Overdue longest first, then by routine, place and asset as the labels read."""
+    return sorted(
+        checks,
+        key=lambda e: (
+            LISTED_FIRST[e.state],
+            e.occurrence.due_date or date.max,
+            natural_key(e.checklist.title),
+            natural_key(e.asset.place.title),
+            natural_key(e.asset.name),
+            e.asset.id,
+        ),
+    )
+
+
+@dataclass
+class OpenFaults:
+    by_urgency: dict[Urgency, int] = field(default_factory=dict)
+    by_age: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_urgency.values())
+
+    @property
+    def age_rows(self) -> list[tuple[str, dict[str, int], int]]:
+        """(label, the fault list's filters for it, count) per age bucket, youngest first."""
+        return [(AGE_LABELS[key], age_filter(key), self.by_age[key]) for key, _, _ in AGE_BUCKETS]
+
+
+def open_faults(now: datetime) -> OpenFaults:
+    """Open faults counted by urgency and by age bucket, in one query."""
+    day_ago, week_ago = now - timedelta(days=1), now - timedelta(days=7)
+    bucket = sa.case(
+        (Fault.reported_at >= day_ago, "day"),
+        (Fault.reported_at >= week_ago, "week"),
+        else_="older",
+    ).label("bucket")
+    rows = db.session.execute(
+        sa.select(Fault.urgency, bucket, sa.func.count())
+        .where(Fault.status.in_(OPEN_STATUSES))
+        .group_by(Fault.urgency, bucket)
+    )
+    counts = OpenFaults(
+        by_urgency={urgency: 0 for urgency in Urgency},
+        by_age={key: 0 for key, _, _ in AGE_BUCKETS},
+    )
+    for urgency, age, count in rows:
+        counts.by_urgency[urgency] += count
+        counts.by_age[age] += count
+    return counts
+
+
+def age_filter(bucket: str) -> dict[str, int]:
+    """The fault list's filters that show exactly one age bucket."""
+    _, older_than, newer_than = next(b for b in AGE_BUCKETS if b[0] == bucket)
+    filters = {}
+    if older_than:
+        filters["age"] = older_than
+    if newer_than:
+        filters["newer"] = newer_than
+    return filters
+
+
+@dataclass(frozen=True)
+class RepairTime:
+    month: str  # "YYYY-MM", the school-local month counted
+    count: int
+    mean: timedelta | None
+
+
+def repair_time(on: date, timezone: str) -> RepairTime:
+    """Mean time from report to accepted repair over the faults accepted in `on`'s month."""
+    first = on.replace(day=1)
+    last = on.replace(day=calendar.monthrange(on.year, on.month)[1])
+    start, end = utc_bounds(first, last, timezone)
+    rows = db.session.execute(
+        sa.select(Fault.reported_at, Fault.accepted_at).where(
+            Fault.status == FaultStatus.ACCEPTED,
+            Fault.accepted_at >= start,
+            Fault.accepted_at < end,
+        )
+    ).all()
+    spans = [accepted - reported for reported, accepted in rows]
+    mean = sum(spans, timedelta()) / len(spans) if spans else None
+    return RepairTime(f"{on.year:04d}-{on.month:02d}", len(spans), mean)
+
+
+@dataclass(frozen=True)
+class OutOfService:
+    asset: Asset
+    fault: Fault | None  # why: the open fault that took it out, else its latest open fault
+
+
+def out_of_service(limit: int = SHOWN_ON_DASHBOARD) -> tuple[int, list[OutOfService]]:
+    """How many assets are out of service, and the first `limit` with their open fault."""
+    count = db.session.scalar(
+        sa.select(sa.func.count(Asset.id)).where(Asset.status == AssetStatus.OUT_OF_SERVICE)
+    )
+    assets = db.session.scalars(
+        sa.select(Asset)
+        .where(Asset.status == AssetStatus.OUT_OF_SERVICE)
+        .options(so.joinedload(Asset.place))
+        .order_by(Asset.updated_at.desc(), Asset.id.desc())
+        .limit(limit)
+    ).all()
+    faults = defaultdict(list)
+    if assets:
+        for fault in db.session.scalars(
+            sa.select(Fault)
+            .where(Fault.asset_id.in_([a.id for a in assets]), Fault.status.in_(OPEN_STATUSES))
+            .order_by(Fault.took_out_of_service.desc(), Fault.reported_at.desc(), Fault.id.desc())
+        ):
+            faults[fault.asset_id].append(fault)
+    return count, [OutOfService(a, (faults.get(a.id) or [None])[0]) for a in assets]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    on: date
+    paused: bool  # the school is closed today: nothing is due
+    routines: list[RoutineWeek]
+    overdue: list[RoutineState]  # the first few, longest overdue first
+    overdue_count: int
+    faults: OpenFaults
+    repairs: RepairTime
+    out_of_service_count: int
+    out_of_service: list[OutOfService]
+    rising: list[RisingReading]
+    rising_share: int
+
+
+def build_dashboard(on: date, now: datetime, timezone: str) -> Dashboard:
+    checks = week_checks(on)
+    overdue = in_walking_order([e for e in checks if e.state == State.OVERDUE])
+    out_count, out_list = out_of_service()
+    share = settings.reading_rise_share()
+    return Dashboard(
+        on=on,
+        paused=school_calendar().is_closed(on),
+        routines=routine_weeks(checks),
+        overdue=overdue[:SHOWN_ON_DASHBOARD],
+        overdue_count=len(overdue),
+        faults=open_faults(now),
+        repairs=repair_time(on, timezone),
+        out_of_service_count=out_count,
+        out_of_service=out_list,
+        rising=rising_readings(share),
+        rising_share=share,
+    )
