@@ -4,9 +4,11 @@ The calendar rules live in app.schedule; this module feeds them from the databas
 fixed number of queries, however many assets or past inspections there are.
 """
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -24,8 +26,9 @@ class RoutineState:
     occurrence: Occurrence
     last_done: date | None
 
-    @property
+    @cached_property
     def state(self) -> State:
+        # Worked out once: lists of a whole school ask each check for it several times.
         return self.occurrence.state(self.last_done)
 
     @property
@@ -81,15 +84,21 @@ def applies_to(checklist: Checklist, asset: Asset) -> bool:
     )
 
 
-def last_done_dates(asset_ids: Sequence[int]) -> dict[tuple[int, int], date]:
-    """The latest school-local day each (asset, checklist) was inspected on."""
+def last_done_dates(
+    asset_ids: Sequence[int], since: date | None = None
+) -> dict[tuple[int, int], date]:
+    """The latest school-local day each (asset, checklist) was inspected on (on or after
+    `since`, when given: older inspections are not read)."""
     if not asset_ids:
         return {}
-    rows = db.session.execute(
+    query = (
         sa.select(Inspection.asset_id, Inspection.checklist_id, sa.func.max(Inspection.local_date))
         .where(Inspection.asset_id.in_(asset_ids))
         .group_by(Inspection.asset_id, Inspection.checklist_id)
     )
+    if since is not None:
+        query = query.where(Inspection.local_date >= since)
+    rows = db.session.execute(query)
     return {(asset_id, checklist_id): day for asset_id, checklist_id, day in rows}
 
 
@@ -101,15 +110,32 @@ def routine_states(
     school = school_calendar()
     routines = active_checklists() if checklists is None else checklists
     occurrences = {c.id: occurrence(Schedule.of(c), day, school) for c in routines}
-    done = last_done_dates([a.id for a in assets])
-    return [
-        RoutineState(
-            asset, checklist, occurrences[checklist.id], done.get((asset.id, checklist.id))
+    # Only an inspection on or after a routine's latest due date makes it done (and only a
+    # done check shows when it was done), so the history before the earliest one is not read.
+    due_dates = [o.due_date for o in occurrences.values() if o.due_date is not None]
+    done = last_done_dates([a.id for a in assets], since=min(due_dates, default=None))
+    # Each asset meets only the routines of its kind and its own (applies_to), looked up
+    # rather than tried one by one: a whole school is thousands of assets times every routine.
+    by_kind, by_asset = defaultdict(list), defaultdict(list)
+    for checklist in routines:
+        if has_items(checklist):
+            if checklist.asset_id is not None:
+                by_asset[checklist.asset_id].append(checklist)
+            else:
+                by_kind[checklist.kind_id].append(checklist)
+    order = {checklist.id: index for index, checklist in enumerate(routines)}
+    states = []
+    for asset in assets:
+        covering = by_kind.get(asset.kind_id, [])
+        if asset.id in by_asset:
+            covering = sorted(covering + by_asset[asset.id], key=lambda c: order[c.id])
+        states.extend(
+            RoutineState(
+                asset, checklist, occurrences[checklist.id], done.get((asset.id, checklist.id))
+            )
+            for checklist in covering
         )
-        for asset in assets
-        for checklist in routines
-        if applies_to(checklist, asset) and has_items(checklist)
-    ]
+    return states
 
 
 def has_items(checklist: Checklist) -> bool:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
-from app.models import Answer, Asset, AssetStatus, ChecklistItem, Inspection
+from app.models import Answer, Asset, AssetStatus, ChecklistItem, Inspection, ItemType
 
 
 @dataclass(frozen=True)
@@ -79,10 +79,13 @@ def rising_readings(share: int) -> list[RisingReading]:
         )
         .join(Answer.inspection)
         .join(Answer.item)
-        .join(Asset, Asset.id == Inspection.asset_id)
         .where(
+            # From the few reading items to their answers (indexed by item), rather than
+            # through every answer of every inspection.
+            Answer.item_id.in_(
+                sa.select(ChecklistItem.id).where(ChecklistItem.type == ItemType.READING)
+            ),
             Answer.reading.is_not(None),
-            Asset.status != AssetStatus.RETIRED,
             ~sa.exists().where(correction.corrects_id == Inspection.id),
         )
         .subquery()
@@ -124,7 +127,10 @@ def rising_readings(share: int) -> list[RisingReading]:
         asset.id: asset
         for asset in db.session.scalars(
             sa.select(Asset)
-            .where(Asset.id.in_({last.asset_id for last, _, _ in pairs}))
+            .where(
+                Asset.id.in_({last.asset_id for last, _, _ in pairs}),
+                Asset.status != AssetStatus.RETIRED,
+            )
             .options(so.joinedload(Asset.place))
         )
     }
@@ -138,5 +144,6 @@ def rising_readings(share: int) -> list[RisingReading]:
             latest_day=last.local_date,
         )
         for last, before, item in pairs
+        if last.asset_id in assets
     ]
     return sorted(flagged, key=lambda r: (-r.share_of_limit, r.asset.name, r.asset.id))
