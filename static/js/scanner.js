@@ -100,11 +100,15 @@
     return "failed";
   }
 
+  // Why the camera cannot be asked for at all (then no decoder is loaded either), or null.
+  function cameraOutOfReach() {
+    // Plain HTTP on a LAN address is not a secure context: browsers hide the camera there.
+    if (!window.isSecureContext) return "insecure";
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return "unsupported";
+    return null;
+  }
+
   function startCamera() {
-    if (!window.isSecureContext) return Promise.reject({problem: "insecure"});
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      return Promise.reject({problem: "unsupported"});
-    }
     return navigator.mediaDevices.getUserMedia({
       video: {facingMode: {ideal: "environment"}}, audio: false
     }).catch(function (error) {
@@ -280,8 +284,16 @@
       setToggle();
       release();
       var mine = attempt;
-      show(message("starting"));
       lastText = null;
+      var outOfReach = cameraOutOfReach();
+      if (outOfReach) {
+        running = false;
+        setToggle();
+        toggle.hidden = true;
+        show(message(outOfReach));
+        return;
+      }
+      show(message("starting"));
       var camera = startCamera();
       var ready = decoder ? Promise.resolve(decoder) : makeDecoder();
       Promise.all([camera, ready]).then(function (got) {

@@ -273,9 +273,14 @@ def test_plain_http_on_the_lan_is_explained(live_server, browser):
         page = lan.new_context(viewport=PHONE, locale="en-GB", permissions=["camera"]).new_page()
         on_the_lan = type("Server", (), {"url": f"http://patrol.lan:{port}"})
         sign_in(page, on_the_lan, "inspector")
+        loaded = []
+        page.on("request", lambda request: loaded.append(request.url))
         page.goto(f"{on_the_lan.url}/scan")
         assert page.evaluate("window.isSecureContext") is False
         page.locator(".scanner-status", has_text="needs a secure connection").wait_for()
         assert page.locator("input[name=code]").is_visible()
+        # Nothing to start, and no decoder fetched for a camera that cannot be had.
+        assert page.locator(".scanner button").is_hidden()
+        assert not [url for url in loaded if "/vendor/" in url]
     finally:
         lan.close()
