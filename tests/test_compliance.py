@@ -245,6 +245,7 @@ def test_narrowed_to_routines_a_place_or_assets(app):
         sign(inside, slide_check, date(2026, 11, 2))
         sign(outside, slide_check, date(2026, 11, 2))
         sign(outside, slide_check, date(2026, 11, 9))
+        sign(inside, other, date(2026, 11, 3))  # another routine: not counted for this one
         db.session.commit()
         week = (date(2026, 11, 2), date(2026, 11, 13))
         [result] = completion(*week, today=AFTER_NOVEMBER, checklists=[slide_check]).routines
@@ -255,6 +256,8 @@ def test_narrowed_to_routines_a_place_or_assets(app):
         assert counts(result) == (4, 3, 0, 1)
         report = completion(*week, today=AFTER_NOVEMBER, assets=[outside], per_asset=True)
         assert [counts(r) for r in report.routines] == [(2, 2, 0, 0), (10, 0, 0, 10)]
+        [_, result] = completion(*week, today=AFTER_NOVEMBER, assets=[inside]).routines
+        assert counts(result) == (10, 1, 0, 9)
         assert set(report.routines[1].assets) == {outside.id}
         assert other.id == report.routines[1].checklist.id
 
