@@ -47,6 +47,7 @@ from tests.test_rounds import make_routine, sign
 MONDAY = date(2026, 11, 23)
 TODAY = date(2026, 11, 25)
 TIMEZONE = "Asia/Shanghai"
+REGISTERED = datetime(2026, 8, 1)
 GAUGE_ITEMS = [
     {"type": ItemType.READING, "text": "裂缝宽度", "text_en": "Crack width", "unit": "mm",
      "min_value": 0, "max_value": 3.0},
@@ -114,6 +115,14 @@ def school(app):
         wrong = sign(corrected_gauge, reading, date(2026, 10, 3), readings={0: 2.5, 1: 10})
         sign(corrected_gauge, reading, date(2026, 10, 3), readings={0: 1.1, 1: 10},
              at=datetime(2026, 10, 3, 2, 0), corrects=wrong)
+
+        # In the register and the routines since before the term, so the term counts them all.
+        for record in (*slides, *fans, *gauges.values(), corrected_gauge):
+            record.created_at = record.updated_at = REGISTERED
+        for routine in (slide_check, fan_check, light_check, tidy, reading):
+            routine.created_at = REGISTERED
+        retired = db.session.scalar(sa.select(Asset).where(Asset.name_en == "Slide 4"))
+        retired.created_at = retired.updated_at = REGISTERED
 
         now = utcnow()
 
@@ -210,6 +219,26 @@ def test_out_of_service_with_why(app, school):
     assert shown == {"Slide 3": school["why"], "Fan 1": None}
 
 
+def test_completion_over_the_term_so_far(app, school):
+    """Autumn term from 1 September; as of 25 November (see the module for the history)."""
+    with app.app_context():
+        term = figures().term
+        shown = {
+            r.checklist.name_en: (r.due, r.done, r.open, r.missed, round(r.rate * 100, 1))
+            for r in term.routines
+        }
+    assert (term.term.start, term.term.end) == (date(2026, 9, 1), date(2027, 1, 31))
+    assert shown == {
+        # 12 Mondays from 7 September, three slides (the retired one left out).
+        "Weekly slide check": (36, 3, 0, 33, 8.3),
+        # 1 September, October and November, two fans.
+        "Monthly fan check": (6, 2, 0, 4, 33.3),
+        # Fan 2's check of the 24th is in its days of grace: still due, out of the rate.
+        "Monthly light check": (6, 1, 1, 4, 20.0),
+        "Monthly tidy": (6, 2, 0, 4, 33.3),
+    }  # the yearly gauge reading has no due date in the term
+
+
 def test_rising_readings_flag_only_a_rise_beyond_the_share(app, school):
     gauges = school["gauges"]
     with app.app_context():
@@ -301,7 +330,10 @@ def test_dashboard_page_shows_every_figure_with_its_link(app, client, auth, scho
     assert "Weekly slide check 2 of 3 done, 1 overdue" in text
     assert "Monthly fan check 1 of 2 done, 1 overdue" in text
     assert "Monthly light check 1 of 2 done" in text
-    assert "Monthly tidy" not in text
+    week = page[page.index('id="dash-week"'):page.index('id="dash-overdue"')]
+    assert "Monthly tidy" not in week and "Yearly gauge reading" not in week
+    assert "Weekly slide check 3 of 36 done · 33 missed 8%" in text
+    assert "Monthly light check 1 of 5 done · 4 missed · 1 still due 20%" in text
     assert "2 checks overdue" in text
     assert "4 open faults" in text
     assert "Unsafe now 2" in text and "Needs repair 2" in text
@@ -372,6 +404,20 @@ def test_dashboard_page_shows_every_figure_with_its_link(app, client, auth, scho
     anchor = next(h for h in hrefs if h.startswith(f"/assets/{gauge}/history#"))
     assert f'id="{anchor.split("#")[1]}"' in history
     assert "/dashboard/readings" in hrefs
+
+    term = f"/dashboard/term?routine={routes['light']}"
+    assert term in hrefs
+    term_page = client.get(term).get_data(as_text=True)
+    assert listed_assets(client, term) == ["Fan 1", "Fan 2"]
+    term_text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", term_page))
+    assert "Fan 1 · Room 101 1 of 3 done · 2 missed 33%" in term_text
+    assert "Fan 2 · Room 101 0 of 2 done · 2 missed · 1 still due 0%" in term_text
+    assert "1 of 5 done · 4 missed · 1 still due" in term_text  # the routine's total
+    assert listed_assets(client, f"/dashboard/term?routine={routes['slide']}") == [
+        "Slide 1", "Slide 2", "Slide 3"
+    ]
+    assert client.get("/dashboard/term?routine=999999").status_code == 404
+    assert client.get("/dashboard/term").status_code == 404
     readings = client.get("/dashboard/readings").get_data(as_text=True)
     assert "Gauge 2" in readings and "Gauge 1" not in readings
 
@@ -384,7 +430,8 @@ def test_dashboard_in_chinese(app, client, auth, school, monkeypatch):
     assert "滑梯周检 已完成 2 / 3，1 项逾期" in text
     assert "4 个未结故障" in text and "2 件资产停用中" in text and "1 项读数上升过快" in text
     assert "36 小时" in text
-    for url in ("/dashboard/checks?state=overdue", "/dashboard/readings", "/dashboard/settings"):
+    for url in ("/dashboard/checks?state=overdue", "/dashboard/readings", "/dashboard/settings",
+                "/dashboard/term?routine=1"):
         assert client.get(url).status_code == 200
 
 
@@ -431,13 +478,15 @@ def test_staff_other_than_admins_still_go_to_today(client, auth, username):
     auth.login(username)
     response = client.get("/")
     assert response.status_code == 302 and response.headers["Location"].endswith("/today")
-    for url in ("/dashboard/checks", "/dashboard/readings", "/dashboard/settings"):
+    for url in ("/dashboard/checks", "/dashboard/readings", "/dashboard/settings",
+                "/dashboard/term?routine=1"):
         assert client.get(url).status_code == 403
     assert client.post("/dashboard/settings", data={"reading_rise_share": "5"}).status_code == 403
 
 
 def test_signed_out_is_sent_to_sign_in(client):
-    for url in ("/", "/dashboard/checks", "/dashboard/readings", "/dashboard/settings"):
+    for url in ("/", "/dashboard/checks", "/dashboard/readings", "/dashboard/settings",
+                "/dashboard/term?routine=1"):
         response = client.get(url)
         assert response.status_code == 302 and "/login" in response.headers["Location"]
 
@@ -503,3 +552,10 @@ def test_fault_list_month_filter_ignores_nonsense(client, auth):
     for value in ("2026-13", "0000-01", "nope", "2026-1", "<b>"):
         response = client.get(f"/faults/?status=accepted&accepted={value}")
         assert response.status_code == 200
+
+
+def test_a_retired_assets_readings_are_not_flagged(app, school):
+    with app.app_context():
+        db.session.get(Asset, school["gauges"]["steep rise"]).status = AssetStatus.RETIRED
+        db.session.commit()
+        assert rising_readings(20) == []

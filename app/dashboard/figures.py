@@ -8,9 +8,9 @@
 - Report to accepted repair: over the faults accepted this school-local month, the mean time
   from the report to the acceptance.
 - Assets out of service, each with the open fault that says why.
+- Each routine's completion over the term so far: app.compliance's due against done.
 """
 
-import calendar
 import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -21,6 +21,7 @@ import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
 from app import settings
+from app.compliance import Counts, RoutineCompletion, completion
 from app.dashboard.readings import RisingReading, rising_readings
 from app.extensions import db
 from app.models import (
@@ -34,8 +35,9 @@ from app.models import (
     Urgency,
 )
 from app.rounds.today import natural_key
-from app.routines import RoutineState, routine_states, school_calendar
+from app.routines import RoutineState, active_checklists, routine_states, school_calendar
 from app.schedule import State, utc_bounds
+from app.terms import Term, month_period, term_containing
 
 WEEK_STATES = (State.DONE, State.DUE, State.OVERDUE)
 LISTED_FIRST = {State.OVERDUE: 0, State.DUE: 1, State.DONE: 2}
@@ -90,10 +92,12 @@ def assets_in_use() -> list[Asset]:
     return assets
 
 
-def week_checks(on: date) -> list[RoutineState]:
+def week_checks(on: date, checklists: list[Checklist] | None = None) -> list[RoutineState]:
     """Every asset's check of the routines in this week (see the module), as they stand on `on`."""
     monday = week_start(on)
-    states = [(entry, entry.state) for entry in routine_states(assets_in_use(), on)]
+    states = [
+        (entry, entry.state) for entry in routine_states(assets_in_use(), on, checklists)
+    ]
     in_week = {
         entry.checklist.id
         for entry, state in states
@@ -202,8 +206,7 @@ class RepairTime:
 
 def repair_time(on: date, timezone: str) -> RepairTime:
     """Mean time from report to accepted repair over the faults accepted in `on`'s month."""
-    first = on.replace(day=1)
-    last = on.replace(day=calendar.monthrange(on.year, on.month)[1])
+    first, last = month_period(on.year, on.month)
     start, end = utc_bounds(first, last, timezone)
     rows = db.session.execute(
         sa.select(Fault.reported_at, Fault.accepted_at).where(
@@ -247,6 +250,46 @@ def out_of_service(limit: int = SHOWN_ON_DASHBOARD) -> tuple[int, list[OutOfServ
 
 
 @dataclass(frozen=True)
+class TermCompletion:
+    term: Term
+    routines: list[RoutineCompletion]  # those with something due in the term so far
+
+
+def term_completion(on: date, checklists: list[Checklist] | None = None) -> TermCompletion:
+    """Each routine's checks done against due over the term so far (app.compliance)."""
+    term = term_containing(on)
+    counted = completion(term.start, term.end, today=on, checklists=checklists)
+    return TermCompletion(
+        term,
+        sorted(
+            (r for r in counted.routines if r.due),
+            key=lambda r: (natural_key(r.checklist.title), r.checklist.id),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class AssetCompletion:
+    asset: Asset
+    counts: Counts
+
+
+def routine_term_by_asset(on: date, checklist: Checklist) -> tuple[Term, list[AssetCompletion]]:
+    """One routine's term so far, asset by asset (what its rate on the dashboard counts)."""
+    term = term_containing(on)
+    [counted] = completion(
+        term.start, term.end, today=on, checklists=[checklist], per_asset=True
+    ).routines
+    assets = db.session.scalars(
+        sa.select(Asset)
+        .where(Asset.id.in_(list(counted.assets)))
+        .options(so.joinedload(Asset.place))
+    ).all()
+    rows = [AssetCompletion(asset, counted.assets[asset.id]) for asset in assets]
+    return term, sorted(rows, key=lambda r: (natural_key(r.asset.name), r.asset.id))
+
+
+@dataclass(frozen=True)
 class Dashboard:
     on: date
     paused: bool  # the school is closed today: nothing is due
@@ -259,10 +302,12 @@ class Dashboard:
     out_of_service: list[OutOfService]
     rising: list[RisingReading]
     rising_share: int
+    term: TermCompletion
 
 
 def build_dashboard(on: date, now: datetime, timezone: str) -> Dashboard:
-    checks = week_checks(on)
+    routines = active_checklists()
+    checks = week_checks(on, routines)
     overdue = [e for e in checks if e.state == State.OVERDUE]
     out_count, out_list = out_of_service()
     share = settings.reading_rise_share()
@@ -278,4 +323,5 @@ def build_dashboard(on: date, now: datetime, timezone: str) -> Dashboard:
         out_of_service=out_list,
         rising=rising_readings(share),
         rising_share=share,
+        term=term_completion(on, routines),
     )

@@ -6,11 +6,13 @@ from flask_babel import gettext as _
 
 from app import routines, settings
 from app.auth.access import admin_required
+from app.compliance import Counts
 from app.dashboard import bp
-from app.dashboard.figures import in_walking_order, week_checks
+from app.dashboard.figures import in_walking_order, routine_term_by_asset, week_checks
 from app.dashboard.forms import DashboardSettingsForm
 from app.dashboard.readings import rising_readings
 from app.extensions import db
+from app.models import Checklist
 from app.schedule import State
 
 PER_PAGE = 50
@@ -64,6 +66,32 @@ def checks():
     filters = {"routine": routine.id if routine else "", "state": state.value if state else ""}
     return render_template(
         "dashboard/checks.html", page=page, routine=routine, state=state, filters=filters
+    )
+
+
+@bp.route("/term")
+@admin_required
+def term():
+    """One routine's checks over the term so far, asset by asset: what its rate counts."""
+    routine = db.session.get(Checklist, request.args.get("routine", type=int) or 0)
+    if routine is None or not routine.active:
+        abort(404)
+    page_number = _page_number()
+    school_term, rows = routine_term_by_asset(routines.today(), routine)
+    page = Page(rows, page_number)
+    if page_number > page.pages:
+        abort(404)
+    total = Counts()
+    for row in rows:
+        total.add(row.counts)
+    return render_template(
+        "dashboard/term.html",
+        routine=routine,
+        term=school_term,
+        today=routines.today(),
+        page=page,
+        total=total,
+        filters={"routine": routine.id},
     )
 
 
