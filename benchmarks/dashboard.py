@@ -40,6 +40,7 @@ from app.models import (
     Answer,
     Asset,
     AssetStatus,
+    Checklist,
     ChecklistItem,
     Fault,
     FaultStatus,
@@ -83,6 +84,10 @@ def add_dashboard_history(assets, rng):
     insert(Answer.__table__, answers)
 
     now = utcnow()
+    # Registered and set up a year ago, so the term's completion counts the whole term.
+    year_ago = now - timedelta(days=365)
+    db.session.execute(sa.update(Checklist).values(created_at=year_ago))
+    db.session.execute(sa.update(Asset).values(created_at=year_ago, updated_at=year_ago))
     insert(Fault.__table__, [
         {"asset_id": rng.randrange(1, assets + 1), "description": "门锁损坏，已更换。",
          "urgency": Urgency.NEEDS_REPAIR, "reported_by_id": 1, "status": FaultStatus.ACCEPTED,

@@ -67,12 +67,6 @@ class RoutineWeek:
         return self.done + self.due + self.overdue
 
 
-# What the dashboard and its lists read of an asset: the rest is left unloaded.
-SHOWN_OF_AN_ASSET = (
-    Asset.id, Asset.code, Asset.name, Asset.name_en, Asset.kind_id, Asset.place_id, Asset.status
-)
-
-
 def assets_in_use() -> list[Asset]:
     """The assets Today walks (every one not retired), each with its place, in two queries.
 
@@ -81,11 +75,7 @@ def assets_in_use() -> list[Asset]:
     """
     places = {place.id: place for place in db.session.scalars(sa.select(Place))}
     assets = list(
-        db.session.scalars(
-            sa.select(Asset)
-            .where(Asset.status != AssetStatus.RETIRED)
-            .options(so.load_only(*SHOWN_OF_AN_ASSET))
-        )
+        db.session.scalars(sa.select(Asset).where(Asset.status != AssetStatus.RETIRED))
     )
     for asset in assets:
         so.attributes.set_committed_value(asset, "place", places[asset.place_id])
@@ -143,8 +133,9 @@ def in_walking_order(checks: list[RoutineState], first: int | None = None) -> li
 
     if first is not None and len(checks) > first:
         # The few first groups only: the assets' own names are read for those alone.
-        last_group = heapq.nsmallest(first, map(group, checks))[-1]
-        return sorted((e for e in checks if group(e) <= last_group), key=rank)[:first]
+        grouped = [(group(entry), entry) for entry in checks]
+        last_group = heapq.nsmallest(first, (key for key, _ in grouped))[-1]
+        return sorted((e for key, e in grouped if key <= last_group), key=rank)[:first]
     return sorted(checks, key=rank)
 
 
