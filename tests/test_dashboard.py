@@ -41,6 +41,8 @@ from app.models import (
 )
 from app.models.common import utcnow
 from tests.factories import make_asset, make_kind, make_place
+from tests.test_demo_routines import MONDAY as DEMO_MONDAY
+from tests.test_demo_routines import seeded  # noqa: F401  (the seeded demo, for a test)
 from tests.test_inspections_records import queries
 from tests.test_rounds import make_routine, sign
 
@@ -559,3 +561,14 @@ def test_a_retired_assets_readings_are_not_flagged(app, school):
         db.session.get(Asset, school["gauges"]["steep rise"]).status = AssetStatus.RETIRED
         db.session.commit()
         assert rising_readings(20) == []
+
+
+@pytest.mark.usefixtures("seeded")
+def test_the_demo_shows_the_west_walls_crack_rising_fast(client, auth, monkeypatch):
+    on(monkeypatch, DEMO_MONDAY)
+    auth.login()
+    page = client.get("/").get_data(as_text=True)
+    assert "1 reading rising fast" in page
+    west_wall = page[page.index('id="dash-readings"'):]
+    assert "west wall crack" in west_wall and "0.18 → <strong" in west_wall
+    assert "Monday play equipment check: slides" in page
