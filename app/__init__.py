@@ -61,7 +61,8 @@ def _init_extensions(app):
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
-    from app import security_headers, templating, waiting
+    from app import outbox, security_headers, templating, waiting
+    outbox.init_app(app)
     security_headers.init_app(app)
     templating.init_app(app)
     waiting.init_app(app)
@@ -86,6 +87,7 @@ def _register_blueprints(app):
     from app.home import bp as home_bp
     from app.inspections import bp as inspections_bp
     from app.labels import bp as labels_bp
+    from app.offline import bp as offline_bp
     from app.register import bp as register_bp
     from app.rounds import bp as rounds_bp
     from app.scan import bp as scan_bp
@@ -103,6 +105,7 @@ def _register_blueprints(app):
         checklists_bp,
         inspections_bp,
         faults_bp,
+        offline_bp,
     ):
         app.register_blueprint(blueprint)
 
