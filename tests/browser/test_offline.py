@@ -1,0 +1,136 @@
+"""(c) Offline: the round taken offline, an inspection and a fault report made without a
+network, kept across a reload, and sent exactly once when the network returns."""
+
+import re
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.models import Asset, Fault, Inspection
+from tests.browser.helpers import draw_signature, photo_file, sign_in
+
+SLIDE_2 = "4ZGV4P"
+DESCRIPTION = "The chain of the swing is rusted through."
+
+
+def _asset_id(server, code):
+    with server.app.app_context():
+        return db.session.scalar(sa.select(Asset.id).where(Asset.code == code))
+
+
+def _count(server, model, *where):
+    with server.app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def _take_round_offline(page, server):
+    page.goto(f"{server.url}/today")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.click("[data-take-offline] button")
+    page.wait_for_function(
+        "document.querySelector('[data-taken]').textContent.includes('kept on this phone,')"
+    )
+    urls = page.request.get(f"{server.url}/offline/round").json()["urls"]
+    slide_id = _asset_id(server, SLIDE_2)
+    inspect = next(u for u in urls if u.startswith(f"/assets/{slide_id}/checklists/"))
+    report = next(u for u in urls if u.endswith("/report"))
+    return inspect, report
+
+
+def _inspect_all_ok(page, server, url):
+    page.goto(server.url + url)
+    page.click("[data-all-ok]")
+    draw_signature(page)
+    page.click("[data-send]")
+    page.wait_for_url(re.compile(r"/today$"))
+
+
+def _waiting(page, number):
+    page.wait_for_function(
+        "n => (document.querySelector('.outbox-head strong') || {}).textContent"
+        " === n + ' waiting to send'",
+        arg=number,
+    )
+
+
+def test_a_round_done_offline_arrives_once(live_server, phone, tmp_path):
+    page = phone("en")
+    sign_in(page, live_server, "inspector")
+    inspect_url, report_url = _take_round_offline(page, live_server)
+    slide_id = _asset_id(live_server, SLIDE_2)
+    inspections_before = _count(live_server, Inspection, Inspection.asset_id == slide_id)
+
+    page.context.set_offline(True)
+    _inspect_all_ok(page, live_server, inspect_url)
+    _waiting(page, 1)
+    assert page.locator(".flash-info", has_text="Saved on this phone").is_visible()
+
+    page.goto(live_server.url + report_url)
+    page.fill("#description", DESCRIPTION)
+    page.check("input[name=urgency][value=needs_repair]")
+    page.set_input_files("#photos", str(photo_file(tmp_path)))
+    page.click("form.report-form button.primary")
+    page.wait_for_url(re.compile(r"/q/[A-Z0-9]+$"))
+    _waiting(page, 2)
+
+    page.reload()
+    _waiting(page, 2)
+    assert _count(live_server, Fault, Fault.description == DESCRIPTION) == 0
+
+    page.context.set_offline(False)
+    page.wait_for_selector(".outbox-sent")
+    page.wait_for_function("!document.querySelector('.outbox-head')")
+    assert page.locator(".outbox-sent").count() == 2
+
+    # Sending again (a second tap, a second tab) records nothing more.
+    page.reload()
+    page.evaluate("PatrolOutbox.flush()")
+    assert _count(live_server, Inspection, Inspection.asset_id == slide_id) == (
+        inspections_before + 1
+    )
+    with live_server.app.app_context():
+        (fault,) = db.session.scalars(sa.select(Fault).where(Fault.description == DESCRIPTION))
+        assert len(fault.photos) == 1
+        latest = db.session.scalar(
+            sa.select(Inspection)
+            .where(Inspection.asset_id == slide_id)
+            .order_by(Inspection.id.desc())
+            .limit(1)
+        )
+        assert latest.signature.image, "the drawn signature travelled with the outbox"
+
+
+def test_a_send_while_signed_out_keeps_the_item_and_asks_to_sign_in(live_server, phone):
+    page = phone("en")
+    sign_in(page, live_server, "inspector")
+    inspect_url, _report_url = _take_round_offline(page, live_server)
+    slide_id = _asset_id(live_server, SLIDE_2)
+    before = _count(live_server, Inspection, Inspection.asset_id == slide_id)
+
+    page.context.set_offline(True)
+    _inspect_all_ok(page, live_server, inspect_url)
+    _waiting(page, 1)
+    # The sign-in lapses while the phone is away from the network.
+    page.context.clear_cookies()
+    status = page.evaluate(
+        "fetch('/offline/csrf').then(() => 'online', () => 'offline')"
+    )
+    assert status == "offline"
+
+    page.context.set_offline(False)
+    sign_in_link = page.locator(".outbox-problem a", has_text="Sign in to send")
+    sign_in_link.wait_for()
+    _waiting(page, 1)
+    assert _count(live_server, Inspection, Inspection.asset_id == slide_id) == before
+
+    answer = page.evaluate(
+        """() => PatrolOutbox.waiting().then(items => items[0].problem.status)"""
+    )
+    assert answer == 401
+
+    sign_in_link.click()
+    page.fill("input[name=username]", "inspector")
+    page.fill("input[name=password]", "demo")
+    page.click("form.stack button.primary")
+    page.wait_for_selector(".outbox-sent")
+    assert _count(live_server, Inspection, Inspection.asset_id == slide_id) == before + 1
