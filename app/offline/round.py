@@ -83,5 +83,5 @@ def _open_jobs(user) -> list[tuple[int, str]]:
                 Fault.status.in_((FaultStatus.ASSIGNED, FaultStatus.IN_PROGRESS)),
             )
             .order_by(Fault.id)
-        ).tuples()
+        )
     )
