@@ -6,7 +6,7 @@ import re
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Asset, Fault, Inspection
+from app.models import Asset, Fault, Inspection, User
 from tests.browser.helpers import draw_signature, photo_file, sign_in
 
 SLIDE_2 = "4ZGV4P"
@@ -23,12 +23,18 @@ def _count(server, model, *where):
         return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
 
 
-def _take_round_offline(page, server):
+def _user_id(server, username):
+    with server.app.app_context():
+        return db.session.scalar(sa.select(User.id).where(User.username == username))
+
+
+def _take_round_offline(page, server, done_word="kept on this phone,"):
     page.goto(f"{server.url}/today")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.click("[data-take-offline] button")
     page.wait_for_function(
-        "document.querySelector('[data-taken]').textContent.includes('kept on this phone,')"
+        "word => document.querySelector('[data-taken]').textContent.includes(word)",
+        arg=done_word,
     )
     urls = page.request.get(f"{server.url}/offline/round").json()["urls"]
     slide_id = _asset_id(server, SLIDE_2)
@@ -134,3 +140,27 @@ def test_a_send_while_signed_out_keeps_the_item_and_asks_to_sign_in(live_server,
     page.click("form.stack button.primary")
     page.wait_for_selector(".outbox-sent")
     assert _count(live_server, Inspection, Inspection.asset_id == slide_id) == before + 1
+
+
+def test_a_form_whose_send_fails_on_the_network_is_kept(live_server, phone):
+    """The phone thinks it is online, but the send never reaches the server: the service
+    worker keeps the form in the outbox instead of the browser showing an error."""
+    page = phone("zh")
+    sign_in(page, live_server, "inspector")
+    inspect_url, _report_url = _take_round_offline(page, live_server, "保存时间")
+    page.goto(live_server.url + inspect_url)
+    page.click("[data-all-ok]")
+    draw_signature(page)
+    live_server.stop()
+    live_server._server.server_close()  # refused at once, as when the Wi-Fi drops
+
+    page.click("[data-send]")
+    page.wait_for_url(re.compile(r"/offline\?saved=1$"))
+    page.wait_for_selector(".outbox-head")
+    assert "1 条待发送" in page.locator(".outbox-head strong").inner_text()
+    assert page.locator(".flash-info", has_text="已保存在这部手机上").is_visible()
+    item = page.evaluate("PatrolOutbox.waiting().then(items => items[0])")
+    fields = dict((name, value) for name, value, *_file in item["fields"])
+    assert fields["signature_data"].startswith("data:image/png;base64,")
+    assert item["entered_by"] == str(_user_id(live_server, "inspector"))
+    assert item["title"]
