@@ -43,6 +43,13 @@ def _take_round_offline(page, server, done_word="kept on this phone,"):
     return inspect, report
 
 
+def _kept_pages(page):
+    return page.evaluate(
+        "caches.open('patrol-pages').then(c => c.keys())"
+        ".then(keys => keys.map(k => new URL(k.url).pathname))"
+    )
+
+
 def _inspect_all_ok(page, server, url):
     page.goto(server.url + url)
     page.click("[data-all-ok]")
@@ -164,3 +171,28 @@ def test_a_form_whose_send_fails_on_the_network_is_kept(live_server, phone):
     assert fields["signature_data"].startswith("data:image/png;base64,")
     assert item["entered_by"] == str(_user_id(live_server, "inspector"))
     assert item["title"]
+
+
+def test_signing_out_forgets_the_kept_pages_but_never_the_outbox(live_server, phone):
+    page = phone("en")
+    sign_in(page, live_server, "inspector")
+    page.goto(f"{live_server.url}/today")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.reload()  # now under the service worker, which keeps the page
+    assert "/today" in _kept_pages(page)
+    # Something that cannot be sent yet: its asset is gone.
+    page.evaluate(
+        """PatrolOutbox.keep({client_id: 'c0ffee00-0000-4000-8000-000000000001',
+            action: '/q/ZZZZZZ/report', fields: [['description', 'Cracked']], entered_by: '',
+            title: 'A report', saved_at: new Date().toISOString(), problem: null})"""
+    )
+    page.evaluate("PatrolOutbox.flush()")
+
+    page.click("details.menu summary")
+    page.click("details.menu button.link")
+    page.wait_for_url(re.compile(r"/login"))
+    assert "/today" not in _kept_pages(page)
+    items = page.evaluate("PatrolOutbox.waiting()")
+    assert [item["client_id"] for item in items] == ["c0ffee00-0000-4000-8000-000000000001"]
+    assert items[0]["problem"]["status"] == 404
+    assert page.locator(".outbox-problem", has_text="A report").is_visible()
