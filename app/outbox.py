@@ -12,9 +12,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 OUTBOX_HEADER = "X-Patrol-Outbox"
-# Who entered the saved form (empty for a public report): a send made later under someone
-# else's sign-in must not be recorded, and signed, as theirs.
+# Who entered the saved form: a user's id, or "public" for a report made without signing in.
+# A send made later under someone else's sign-in must not be recorded, and signed, as theirs.
 ENTERED_BY_HEADER = "X-Patrol-Entered-By"
+PUBLIC = "public"
 
 
 def is_outbox_request() -> bool:
@@ -50,13 +51,18 @@ def signed_out():
     return answer(401, error="signed_out", message=_("Sign in again to send what is waiting."))
 
 
+def sent_as_public() -> bool:
+    """A public report kept on a phone where someone has signed in since: still public."""
+    return is_outbox_request() and request.headers.get(ENTERED_BY_HEADER) == PUBLIC
+
+
 def init_app(app):
     @app.before_request
     def check_who_sends():
         if not (is_outbox_request() and request.method == "POST"):
             return None
         entered_by = request.headers.get(ENTERED_BY_HEADER, "")
-        if not entered_by:
+        if entered_by in ("", PUBLIC):
             return None
         if not current_user.is_authenticated:
             # Staff's saved report must not turn into a public one because the sign-in lapsed.

@@ -314,3 +314,22 @@ def test_every_path_in_the_openapi_file_exists_with_its_methods(app):
                 pytest.fail(f"{method.upper()} {path} is not in the app: {error!r}")
             checked += 1
     assert checked >= 4
+
+
+def test_a_kept_public_report_stays_public_after_someone_signs_in(app, client, auth, swing):
+    auth.login("inspector")
+    public = {"X-Patrol-Entered-By": "public"}
+    response = send(client, f"/q/{SWING}/report", report_data(public_name="王老师"), **public)
+    assert response.status_code == 201
+    assert response.get_json()["url"].startswith("/faults/reported/")
+    with app.app_context():
+        (fault,) = db.session.scalars(sa.select(Fault))
+        assert fault.is_public and fault.reported_by is None
+        assert fault.reporter_name == "王老师"
+
+    with app.app_context():
+        settings.put(settings.PUBLIC_REPORTS, "off")
+        db.session.commit()
+    refused = send(client, f"/q/{SWING}/report", report_data(public_name="王老师"), **public)
+    assert refused.status_code == 409
+    assert count(app, Fault) == 1

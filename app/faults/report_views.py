@@ -32,8 +32,13 @@ def _signed_in() -> bool:
 
 @limiter.limit("5 per minute;20 per hour", methods=["POST"], exempt_when=_signed_in)
 def report(code):
-    public = not current_user.is_authenticated
+    public = not current_user.is_authenticated or outbox.sent_as_public()
     if public and not settings.public_reports_allowed():
+        if current_user.is_authenticated:
+            # A report kept on the phone from before someone signed in on it.
+            return outbox.refused(
+                _("Reports without an account are turned off: sign in and report it again.")
+            )
         return login_manager.unauthorized()
     # Asset.code is the current code only: a replaced label cannot be used to report.
     asset = db.session.scalar(

@@ -91,7 +91,7 @@
       else body.append(field[0], field[1]);
     });
     body.append("csrf_token", token);
-    var headers = Object.assign({ "X-Patrol-Entered-By": item.entered_by }, HEADERS);
+    var headers = Object.assign({ "X-Patrol-Entered-By": item.entered_by || "public" }, HEADERS);
     return fetch(item.action, {
       method: "POST", body: body, credentials: "same-origin", headers: headers, redirect: "manual"
     }).then(function (response) {
