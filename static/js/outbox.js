@@ -184,14 +184,36 @@
   var main = document.querySelector("main") || document.body;
   main.insertBefore(bar, main.firstChild);
 
+  function tidy(text) { return (text || "").replace(/\s+/g, " ").trim(); }
+
+  // What the person entered, in the form's own words, to show if it cannot be sent.
+  function describe(form) {
+    var lines = [];
+    form.querySelectorAll("input, textarea, select").forEach(function (input) {
+      if (/^(hidden|file|submit|button)$/.test(input.type) || !input.name) return;
+      var ticked = input.type === "radio" || input.type === "checkbox";
+      if (ticked && !input.checked) return;
+      var own = input.closest("label");
+      var legend = input.closest("fieldset") && input.closest("fieldset").querySelector("legend");
+      var label = input.id && form.querySelector("label[for='" + input.id + "']");
+      var value = input.type === "checkbox" ? "✓" : tidy(ticked ? own && own.textContent : input.value);
+      var name = input.type === "checkbox" && own ? own : legend || label;
+      if (value) lines.push([name ? tidy(name.textContent) : input.name, value]);
+    });
+    return lines;
+  }
+
   function whatWasEntered(item) {
     var list = element("dl", "outbox-entered");
     var photos = 0;
-    item.fields.forEach(function (field) {
-      if (field.length > 2) { photos += 1; return; }
-      if (/^(csrf_token|client_id|version_id|signature_data)$/.test(field[0]) || !field[1]) return;
-      list.appendChild(element("dt", "", field[0]));
-      list.appendChild(element("dd", "", field[1]));
+    var lines = item.summary || item.fields.filter(function (field) {
+      return field.length === 2 && field[1] &&
+        !/^(csrf_token|client_id|version_id|signature_data)$/.test(field[0]);
+    });
+    item.fields.forEach(function (field) { if (field.length > 2) photos += 1; });
+    lines.forEach(function (line) {
+      list.appendChild(element("dt", "", line[0]));
+      list.appendChild(element("dd", "", line[1]));
     });
     if (photos) list.appendChild(element("dd", "", say(text.photos, { num: photos })));
     return list;
@@ -279,6 +301,7 @@
       if (event.submitter && event.submitter.name) data.append(event.submitter.name, event.submitter.value);
       var item = itemFrom(form.action, data);
       if (!item) return;
+      item.summary = describe(form);
       keep(item).then(function () {
         if (navigator.storage && navigator.storage.persist) navigator.storage.persist();
         if (navigator.serviceWorker) navigator.serviceWorker.ready.then(askForSync);

@@ -6,7 +6,7 @@ import re
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Asset, Fault, Inspection, User
+from app.models import Asset, AssetStatus, Fault, Inspection, User
 from tests.browser.helpers import draw_signature, photo_file, sign_in
 
 SLIDE_2 = "4ZGV4P"
@@ -196,3 +196,41 @@ def test_signing_out_forgets_the_kept_pages_but_never_the_outbox(live_server, ph
     assert [item["client_id"] for item in items] == ["c0ffee00-0000-4000-8000-000000000001"]
     assert items[0]["problem"]["status"] == 404
     assert page.locator(".outbox-problem", has_text="A report").is_visible()
+
+
+def test_a_report_on_an_asset_retired_meanwhile_stays_and_shows_what_was_entered(
+    live_server, phone, tmp_path
+):
+    page = phone("zh")
+    sign_in(page, live_server, "inspector")
+    _inspect_url, report_url = _take_round_offline(page, live_server, "保存时间")
+    page.context.set_offline(True)
+    page.goto(live_server.url + report_url)
+    page.fill("#description", "抽屉把手松了")
+    page.check("input[name=urgency][value=needs_repair]")
+    page.set_input_files("#photos", str(photo_file(tmp_path)))
+    page.click("form.report-form button.primary")
+    page.wait_for_url(re.compile(r"/q/[A-Z0-9]+$"))
+    code = report_url.split("/")[2]
+    with live_server.app.app_context():
+        asset = db.session.scalar(sa.select(Asset).where(Asset.code == code))
+        asset.status = AssetStatus.RETIRED
+        db.session.commit()
+
+    page.context.set_offline(False)
+    problem = page.locator(".outbox-problem")
+    problem.wait_for()
+    assert "已报废" in problem.inner_text()
+    problem.locator("summary").click()
+    entered = problem.locator(".outbox-entered").inner_text()
+    assert "抽屉把手松了" in entered and "1 张照片" in entered
+    assert _count(live_server, Fault, Fault.description == "抽屉把手松了") == 0
+    page.reload()
+    page.locator(".outbox-problem").wait_for()
+    assert "1 条待发送" in page.locator(".outbox-head strong").inner_text()
+
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.locator(".outbox-problem summary").click()
+    page.locator(".outbox-problem button.link").click()
+    page.wait_for_function("!document.querySelector('.outbox-head')")
+    assert page.evaluate("PatrolOutbox.waiting()") == []
