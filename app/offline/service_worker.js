@@ -4,7 +4,8 @@
      cache named after a hash of its contents; a release with any change installs a new one
      and the old one is deleted when it takes over.
    - Pages: the network first, then the copy kept on the phone, then the offline page. Pages
-     are kept as they are visited, and by "Take today's round offline" on Today.
+     are kept as they are visited (never one marked no-store), and by "Take today's round
+     offline" on Today.
    - Nothing but GET is ever answered from a cache. A form sent while the network fails is
      kept in the outbox (IndexedDB) instead of being lost, and sent later.
    - Signing out forgets the pages kept for that person; the outbox is never deleted here. */
@@ -16,6 +17,7 @@ var SHELL_CACHE = "patrol-shell-" + PATROL_SHELL.version;
 var SHELL_PREFIX = "patrol-shell-";
 var PAGES_CACHE = PatrolOutbox.PAGES_CACHE;
 var STATIC_PREFIX = "/static/";
+var NETWORK_PATIENCE_MS = 8000;
 
 self.addEventListener("install", function (event) {
   event.waitUntil(
@@ -45,21 +47,39 @@ function keptPage(response) {
     type.indexOf("text/html") === 0 && control.indexOf("no-store") < 0;
 }
 
+function keptCopy(request) {
+  return caches.open(PAGES_CACHE).then(function (cache) {
+    return cache.match(request.url, { ignoreVary: true });
+  });
+}
+
+// Network first; but on a network that barely works (the far end of the playground), a kept
+// copy is shown after a few seconds rather than a blank page. The network's answer, when it
+// comes, still refreshes the kept copy.
 function page(event) {
   var request = event.request;
-  return fetch(request).then(function (response) {
+  var network = fetch(request).then(function (response) {
     if (keptPage(response)) {
       var copy = response.clone();
-      event.waitUntil(caches.open(PAGES_CACHE).then(function (cache) {
+      return caches.open(PAGES_CACHE).then(function (cache) {
         return cache.put(request.url, copy);
-      }));
+      }).then(function () { return response; });
     }
     return response;
-  }).catch(function () {
-    return caches.open(PAGES_CACHE).then(function (cache) {
-      return cache.match(request.url, { ignoreVary: true });
-    }).then(function (kept) {
-      return kept || caches.match(PATROL_SHELL.offline, { ignoreVary: true });
+  });
+  event.waitUntil(network.catch(function () {}));
+  return new Promise(function (resolve) {
+    var timer = setTimeout(function () {
+      keptCopy(request).then(function (kept) { if (kept) resolve(kept); });
+    }, NETWORK_PATIENCE_MS);
+    network.then(function (response) {
+      clearTimeout(timer);
+      resolve(response);
+    }, function () {
+      clearTimeout(timer);
+      keptCopy(request).then(function (kept) {
+        resolve(kept || caches.match(PATROL_SHELL.offline, { ignoreVary: true }));
+      });
     });
   });
 }

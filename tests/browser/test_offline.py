@@ -35,6 +35,8 @@ def _take_round_offline(page, server, done_word="kept on this phone,"):
     page.wait_for_function(
         "word => document.querySelector('[data-taken]').textContent.includes(word)",
         arg=done_word,
+        # The demo's round is some 250 pages, fetched three at a time from a shared machine.
+        timeout=90_000,
     )
     urls = page.request.get(f"{server.url}/offline/round").json()["urls"]
     slide_id = _asset_id(server, SLIDE_2)
