@@ -34,6 +34,9 @@ def outbox_texts() -> dict:
         ),
         "taken": _("%(num)s pages kept on this phone, %(time)s.", num="{num}", time="{time}"),
         "not_taken": _("%(num)s could not be kept.", num="{num}"),
+        "left_out": _(
+            "%(num)s more did not fit: the most pressing were kept.", num="{num}"
+        ),
         "take_failed": _("The round could not be kept: there is no network. Try again."),
     }
 

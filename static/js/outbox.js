@@ -341,7 +341,8 @@
       status.textContent = say(text.taken, {
         num: taken.count,
         time: at.toLocaleString(document.documentElement.lang, { dateStyle: "medium", timeStyle: "short" })
-      }) + (taken.failed ? " " + say(text.not_taken, { num: taken.failed }) : "");
+      }) + (taken.failed ? " " + say(text.not_taken, { num: taken.failed }) : "") +
+        (taken.left_out ? " " + say(text.left_out, { num: taken.left_out }) : "");
     };
     taker.hidden = false;
     showTaken();
@@ -376,7 +377,8 @@
             };
             return Promise.all([worker(), worker(), worker()]).then(function () {
               localStorage.setItem("patrol-round", JSON.stringify({
-                user: user, count: count, failed: failed, at: new Date().toISOString()
+                user: user, count: count, failed: failed, left_out: round.left_out,
+                at: new Date().toISOString()
               }));
               localStorage.setItem(PAGES_OWNER, user);
             });
