@@ -87,6 +87,7 @@ def _register_blueprints(app):
     from app.inspections import bp as inspections_bp
     from app.labels import bp as labels_bp
     from app.register import bp as register_bp
+    from app.reports import bp as reports_bp
     from app.rounds import bp as rounds_bp
     from app.scan import bp as scan_bp
     from app.users import bp as users_bp
@@ -103,6 +104,7 @@ def _register_blueprints(app):
         checklists_bp,
         inspections_bp,
         faults_bp,
+        reports_bp,
     ):
         app.register_blueprint(blueprint)
 
