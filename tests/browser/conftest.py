@@ -1,8 +1,9 @@
 """Browser tests: Patrol served on 127.0.0.1 by a thread, driven by Playwright in Chromium.
 
 Playwright's own browser download cannot work here, so Debian's chromium is launched by its
-path. Each test gets the demo kindergarten in a database of its own: seeded once per run
-into a template file, then copied.
+path. Each test gets the demo kindergarten afresh: on SQLite a copy of a file seeded once per
+run; with TEST_DATABASE_URL, a schema of its own in that PostgreSQL database, emptied and
+seeded again for each test (the rest of the suite keeps to the public schema).
 """
 
 import os
@@ -11,6 +12,7 @@ import threading
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
@@ -18,6 +20,8 @@ from app import create_app
 from app.demo.seed import seed_demo
 from app.extensions import db
 
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+POSTGRES_SCHEMA = "browser_tests"
 CHROMIUM = Path(os.environ.get("PATROL_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -31,10 +35,10 @@ PHONE = {"width": 360, "height": 780}
 LOCALES = {"zh": "zh-CN", "en": "en-GB"}
 
 
-def _config(tmp_path, database):
+def _config(tmp_path, database_url):
     return {
         "SECRET_KEY": "browser-tests",
-        "DATABASE_URL": f"sqlite:///{database}",
+        "DATABASE_URL": database_url,
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         "QR_FOLDER": str(tmp_path / "qr"),
         # Many sign-ins from one address in a run are the tests, not a guesser.
@@ -42,17 +46,47 @@ def _config(tmp_path, database):
     }
 
 
+def _postgres_url():
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{separator}options=-csearch_path%3D{POSTGRES_SCHEMA}"
+
+
 @pytest.fixture(scope="session")
 def demo_database(tmp_path_factory):
-    """The demo kindergarten, migrated and seeded once per run."""
+    """The demo's database: a seeded template file on SQLite, a migrated schema on PostgreSQL."""
     folder = tmp_path_factory.mktemp("demo")
-    database = folder / "demo.sqlite"
-    app = create_app(_config(folder, database))
+    url = _postgres_url() if POSTGRES_URL else f"sqlite:///{folder / 'demo.sqlite'}"
+    app = create_app(_config(folder, url))
     with app.app_context():
+        if POSTGRES_URL:
+            with db.engine.begin() as connection:
+                connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {POSTGRES_SCHEMA} CASCADE"))
+                connection.execute(sa.text(f"CREATE SCHEMA {POSTGRES_SCHEMA}"))
         upgrade()
-        seed_demo()
+        if not POSTGRES_URL:
+            seed_demo()
         db.engine.dispose()
-    return database
+    yield url
+    if POSTGRES_URL:
+        with app.app_context(), db.engine.begin() as connection:
+            connection.execute(sa.text(f"DROP SCHEMA {POSTGRES_SCHEMA} CASCADE"))
+            db.engine.dispose()
+
+
+def _fresh_demo(demo_url, tmp_path):
+    """A database of the demo's own for one test."""
+    if not POSTGRES_URL:
+        copy = tmp_path / "patrol.sqlite"
+        shutil.copy(demo_url.removeprefix("sqlite:///"), copy)
+        return create_app(_config(tmp_path, f"sqlite:///{copy}"))
+    app = create_app(_config(tmp_path, demo_url))
+    with app.app_context():
+        tables = ", ".join(table.name for table in db.metadata.sorted_tables)
+        db.session.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.session.commit()
+        seed_demo()
+        db.session.remove()
+    return app
 
 
 class LiveServer:
@@ -76,9 +110,7 @@ class LiveServer:
 
 @pytest.fixture
 def live_server(demo_database, tmp_path):
-    database = tmp_path / "patrol.sqlite"
-    shutil.copy(demo_database, database)
-    server = LiveServer(create_app(_config(tmp_path, database)))
+    server = LiveServer(_fresh_demo(demo_database, tmp_path))
     server.start()
     yield server
     server.stop()
