@@ -28,6 +28,9 @@ def render_pdf(html: str, signatures: dict[int, bytes]) -> bytes:
     # Imported here: WeasyPrint loads Pango, which only a PDF needs.
     from weasyprint import HTML
 
+    # It warns of every screen-only rule in the stylesheet (sticky headers, media widths),
+    # on every PDF; what it cannot fetch or draw is still logged as an error.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
     if not cjk_font_installed():
         log.warning("No CJK font is installed: Chinese in report PDFs shows as empty boxes.")
     base_url = url_for("reports.index", _external=True)
