@@ -39,7 +39,7 @@ from app.models import (
 from app.models.common import localized
 from app.register.tree import PlaceTree
 from app.reports.choice import Choice
-from app.reports.figures import utc_bounds
+from app.reports.figures import Scope, utc_bounds
 
 BATCH = 1000
 FAULT_BATCH = 500
@@ -51,23 +51,6 @@ def _local(moment: datetime | None) -> str:
         return ""
     zone = ZoneInfo(current_app.config["SCHOOL_TIMEZONE"])
     return moment.replace(tzinfo=UTC).astimezone(zone).strftime("%Y-%m-%d %H:%M")
-
-
-def _scope_conditions(choice: Choice, tree: PlaceTree) -> list:
-    """Conditions on Asset for the choice's place (with what is inside it)."""
-    if choice.place is None:
-        return []
-    return [Asset.place_id.in_(sorted(tree.subtree_ids(choice.place)))]
-
-
-def _covered_assets(choice: Choice) -> list:
-    """Conditions on Asset for the assets the choice's routine covers."""
-    checklist = choice.checklist
-    if checklist is None:
-        return []
-    if checklist.asset_id is not None:
-        return [Asset.id == checklist.asset_id]
-    return [Asset.kind_id == checklist.kind_id]
 
 
 def inspection_rows(choice: Choice) -> Iterator[tuple]:
@@ -94,11 +77,12 @@ def inspection_rows(choice: Choice) -> Iterator[tuple]:
         _("Correction of"),
         _("Done when not due"),
     )
+    scope = Scope(choice, tree)
     conditions = [
-        Inspection.local_date >= choice.period.start,
-        Inspection.local_date <= choice.period.end,
-        *_scope_conditions(choice, tree),
+        Inspection.local_date >= choice.period.start, Inspection.local_date <= choice.period.end
     ]
+    if scope.place_ids is not None:
+        conditions.append(Asset.place_id.in_(scope.place_ids))
     if choice.checklist is not None:
         conditions.append(Inspection.checklist_id == choice.checklist.id)
     query = (
@@ -217,8 +201,7 @@ def fault_rows(choice: Choice) -> Iterator[tuple]:
         .where(
             Fault.reported_at >= start,
             Fault.reported_at < end,
-            *_scope_conditions(choice, tree),
-            *_covered_assets(choice),
+            *Scope(choice, tree).assets(),
         )
         .order_by(Fault.reported_at, Fault.id)
         .execution_options(yield_per=FAULT_BATCH)

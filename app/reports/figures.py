@@ -32,7 +32,6 @@ from app.models import (
     Fault,
     FaultStatus,
     Inspection,
-    Place,
     Signature,
     Urgency,
 )
@@ -173,6 +172,7 @@ class Scope:
         self.place_ids = None if choice.place is None else sorted(tree.subtree_ids(choice.place))
 
     def assets(self) -> list:
+        """Conditions on Asset: in the place (or inside it), covered by the routine."""
         conditions = []
         if self.place_ids is not None:
             conditions.append(Asset.place_id.in_(self.place_ids))
@@ -454,6 +454,3 @@ def signature_images(ids: list[int]) -> dict[int, bytes]:
         ).all()
     )
 
-
-def place_ids_for(place: Place | None) -> list[int] | None:
-    return None if place is None else sorted(PlaceTree.load().subtree_ids(place))
