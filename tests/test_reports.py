@@ -485,3 +485,13 @@ def test_queries_do_not_grow_with_the_history(app, history):
         sa.event.remove(db.engine, "before_cursor_execute", count)
         assert bigger.repairs_finished == 32
         assert len(counted) == small
+
+
+def test_the_page_prints_on_a4_without_menus(app, history, client, auth):
+    auth.login()
+    page = client.get("/reports/report?period=month&month=2025-10").text
+    assert "/static/css/report.css" in page
+    stylesheet = client.get("/static/css/report.css").text
+    assert "size: A4" in stylesheet
+    assert ".topbar, .no-print" in stylesheet and "display: table-header-group" in stylesheet
+    assert page.count("<thead>") >= 5
