@@ -141,3 +141,20 @@ def test_a_large_export_comes_in_pieces(app, client, auth, hostile):
     assert len(pieces) > 3  # written while sent, not built whole first
     header, *rows = list(csv.reader(io.StringIO(b"".join(pieces).decode("utf-8-sig"))))
     assert len(rows) == 2 + 31 * 8
+
+
+def test_inspections_of_one_routine(client, auth, hostile):
+    auth.login()
+    response = client.get(f"/reports/inspections.csv?{OCTOBER}&routine={hostile['routine']}")
+    header, *rows = read(response)
+    assert len(rows) == 2 and {row[header.index("Routine")] for row in rows} == {QUOTES}
+    response = client.get(f"/reports/inspections.csv?{OCTOBER}&routine={hostile['routine'] + 1}")
+    assert response.status_code == 400 and "There is no such routine" in response.text
+
+
+def test_the_register_of_a_place_that_does_not_exist(client, auth, hostile):
+    auth.login()
+    response = client.get("/reports/register.csv?place=12345678901234567890")
+    assert response.status_code == 400
+    assert "There is no such place" in response.text
+    assert 'value="12345678901234567890" selected' in response.text
