@@ -89,6 +89,7 @@ def _register_blueprints(app):
     from app.labels import bp as labels_bp
     from app.offline import bp as offline_bp
     from app.register import bp as register_bp
+    from app.reports import bp as reports_bp
     from app.rounds import bp as rounds_bp
     from app.scan import bp as scan_bp
     from app.users import bp as users_bp
@@ -106,6 +107,7 @@ def _register_blueprints(app):
         inspections_bp,
         faults_bp,
         offline_bp,
+        reports_bp,
     ):
         app.register_blueprint(blueprint)
 
