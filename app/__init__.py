@@ -61,7 +61,8 @@ def _init_extensions(app):
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
-    from app import security_headers, templating, waiting
+    from app import outbox, security_headers, templating, waiting
+    outbox.init_app(app)
     security_headers.init_app(app)
     templating.init_app(app)
     waiting.init_app(app)
@@ -87,7 +88,9 @@ def _register_blueprints(app):
     from app.home import bp as home_bp
     from app.inspections import bp as inspections_bp
     from app.labels import bp as labels_bp
+    from app.offline import bp as offline_bp
     from app.register import bp as register_bp
+    from app.reports import bp as reports_bp
     from app.rounds import bp as rounds_bp
     from app.scan import bp as scan_bp
     from app.users import bp as users_bp
@@ -105,6 +108,8 @@ def _register_blueprints(app):
         inspections_bp,
         faults_bp,
         dashboard_bp,
+        offline_bp,
+        reports_bp,
     ):
         app.register_blueprint(blueprint)
 

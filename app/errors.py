@@ -4,6 +4,8 @@ from flask import render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
+from app import outbox
+
 PAGES = {
     400: (_l("Bad request"), _l("The request could not be understood.")),
     403: (
@@ -30,11 +32,13 @@ CSRF_PAGE = (
 
 
 def init_app(app):
-    def render(status, title, message):
+    def render(status, title, message, code=None):
+        if outbox.is_outbox_request():
+            return outbox.answer(status, error=code or str(status), message=str(message))
         return render_template("error.html", title=title, message=message), status
 
     for status, (title, message) in PAGES.items():
         app.register_error_handler(
             status, lambda error, s=status, t=title, m=message: render(s, t, m)
         )
-    app.register_error_handler(CSRFError, lambda error: render(400, *CSRF_PAGE))
+    app.register_error_handler(CSRFError, lambda error: render(400, *CSRF_PAGE, code="csrf"))

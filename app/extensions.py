@@ -11,6 +11,18 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 
+class PatrolLoginManager(LoginManager):
+    """Sends signed-out people to sign in, except the phone's outbox: it gets a 401 in JSON,
+    which it can act on (a redirect would look like a sign-in page to it)."""
+
+    def unauthorized(self):
+        from app import outbox
+
+        if outbox.is_outbox_request():
+            return outbox.signed_out()
+        return super().unauthorized()
+
+
 class Base(DeclarativeBase):
     # Named constraints let Alembic alter them, including SQLite's batch mode.
     metadata = MetaData(
@@ -26,7 +38,7 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-login_manager = LoginManager()
+login_manager = PatrolLoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 # Counts live in RATELIMIT_STORAGE_URI: memory for one server, redis:// for several.

@@ -16,7 +16,8 @@ from tests.factories import make_asset
 
 CODE = "ABC234"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-# Deliberately public: signing in and out, the language switch, and the files every page needs;
+# Deliberately public: signing in and out, the language switch, and the files every page needs
+# (with the service worker, the manifest, the offline page and the outbox's fresh CSRF token);
 # and, while the school allows reports without an account, a plate's public page, the report
 # form, and the reporter's confirmation page with its photos (opened by its secret token).
 PUBLIC_ENDPOINTS = {
@@ -26,9 +27,13 @@ PUBLIC_ENDPOINTS = {
     "faults.report",
     "faults.reported",
     "faults.public_photo",
+    "offline.service_worker",
+    "offline.manifest",
+    "offline.page",
+    "offline.csrf_token",
 }
 PUBLIC_FORMS = {"auth.login", "auth.logout", "auth.language", "faults.report"}
-ADMIN_AREAS = ("/register", "/labels", "/users", "/checklists", "/dashboard")
+ADMIN_AREAS = ("/register", "/labels", "/users", "/checklists", "/reports", "/dashboard")
 # Inside the admin areas but shown to every role: the photo on an asset's scan page.
 STAFF_ENDPOINTS_IN_ADMIN_AREAS = {"register.asset_photo"}
 STAFF_WITHOUT_ADMIN = ("inspector", "repairer")

@@ -14,7 +14,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import settings
+from app import outbox, settings
 from app.auth.access import staff_required
 from app.extensions import db, limiter, login_manager
 from app.faults import bp
@@ -32,8 +32,13 @@ def _signed_in() -> bool:
 
 @limiter.limit("5 per minute;20 per hour", methods=["POST"], exempt_when=_signed_in)
 def report(code):
-    public = not current_user.is_authenticated
+    public = not current_user.is_authenticated or outbox.sent_as_public()
     if public and not settings.public_reports_allowed():
+        if current_user.is_authenticated:
+            # A report kept on the phone from before someone signed in on it.
+            return outbox.refused(
+                _("Reports without an account are turned off: sign in and report it again.")
+            )
         return login_manager.unauthorized()
     # Asset.code is the current code only: a replaced label cannot be used to report.
     asset = db.session.scalar(
@@ -48,11 +53,13 @@ def report(code):
             "%(asset)s is retired: it is no longer in use, so there is nothing to report.",
             asset=asset.title,
         )
+        if outbox.is_outbox_request():
+            return outbox.refused(message)
         return render_template("error.html", title=_("Retired"), message=message), 409
 
     load_ancestors(asset.place)
     if request.method == "GET":
-        return render_form(asset, Report(), new_client_id(), kept=[], photo_errors=[])
+        return render_form(asset, Report(), new_client_id(), kept=[], photo_errors=[], fresh=True)
 
     form = request.form
     entered = Report(
@@ -64,6 +71,10 @@ def report(code):
     )
     client_id = form.get("client_id", "").strip()
     if not valid_client_id(client_id):
+        if outbox.is_outbox_request():
+            # A saved form is only ever sent again with its own id: without one, a retry
+            # could record it twice.
+            abort(400)
         # A form from nowhere: a fresh id keeps this send from matching anyone else's.
         client_id = new_client_id()
     signer = None if public else current_user.id
@@ -90,9 +101,14 @@ def report(code):
             photo_errors.append(f"{upload.filename}: {error.message}")
 
     if not entered.check(public) or photo_errors:
+        if outbox.is_outbox_request():
+            errors = {name: [message] for name, message in entered.errors.items()}
+            if photo_errors:
+                errors["photos"] = photo_errors
+            return outbox.field_errors(errors)
         return render_form(asset, entered, client_id, kept, photo_errors), 400
 
-    fault, _created = report_fault(
+    fault, created = report_fault(
         asset,
         entered.description,
         Urgency(entered.urgency),
@@ -103,6 +119,10 @@ def report(code):
         public_phone=entered.public_phone if public else None,
         client_id=client_id,
     )
+    if outbox.is_outbox_request():
+        if fault.is_public:
+            return outbox.recorded(url_for("faults.reported", token=fault.public_token), created)
+        return outbox.recorded(url_for("faults.show", fault_id=fault.id), created)
     if fault.is_public:
         return redirect(url_for("faults.reported", token=fault.public_token), 303)
     if fault.took_out_of_service:
@@ -112,10 +132,13 @@ def report(code):
     return redirect(url_for("scan.door", code=asset.code), 303)
 
 
-def render_form(asset, entered: Report, client_id: str, kept: list[str], photo_errors):
+def render_form(
+    asset, entered: Report, client_id: str, kept: list[str], photo_errors, fresh=False
+):
     signer = current_user.id if current_user.is_authenticated else None
     return render_template(
         "faults/report.html",
+        fresh=fresh,
         asset=asset,
         entered=entered,
         client_id=client_id,

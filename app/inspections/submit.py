@@ -79,6 +79,7 @@ class Entered:
 @dataclass
 class Result:
     inspection: Inspection | None = None
+    created: bool = False  # False for a repeat: the inspection is the one first recorded
     # By item id, or "signature" / "note" for the form as a whole.
     errors: dict = field(default_factory=dict)
 
@@ -192,7 +193,7 @@ def submit_inspection(
         if first is None:
             raise
         return Result(inspection=first)
-    return Result(inspection=inspection)
+    return Result(inspection=inspection, created=True)
 
 
 def _check_item(item, entered: Entered, errors: dict) -> _Checked:

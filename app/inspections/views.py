@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
+from app import outbox
 from app.auth.access import roles_required, staff_required
 from app.extensions import db
 from app.inspections import bp
@@ -76,8 +77,10 @@ def new(asset_id, checklist_id):
     except InspectionRefused as refused:
         return _render_refused(asset, refused.message)
     if result.errors:
+        if outbox.is_outbox_request():
+            return outbox.field_errors(_error_fields(result.errors))
         return _render_form(asset, checklist, version, entered, result.errors, status=400)
-    return _answer(result.inspection)
+    return _answer(result)
 
 
 @bp.route("/inspections/<int:inspection_id>/correct", methods=["GET", "POST"])
@@ -117,10 +120,12 @@ def correct(inspection_id):
     except InspectionRefused as refused:
         return _render_refused(asset, refused.message, old)
     if result.errors:
+        if outbox.is_outbox_request():
+            return outbox.field_errors(_error_fields(result.errors))
         return _render_form(
             asset, checklist, version, entered, result.errors, corrects=old, status=400
         )
-    return _answer(result.inspection)
+    return _answer(result)
 
 
 @bp.route("/inspections/<int:inspection_id>")
@@ -208,8 +213,23 @@ def _parse(version) -> Entered:
     return entered
 
 
-def _answer(inspection: Inspection):
+def _error_fields(errors: dict) -> dict:
+    """By the form's own names: "item-<id>" (the item's id on the page), "signature", "note"."""
+    return {
+        f"item-{key}" if isinstance(key, int) else key: messages
+        for key, messages in errors.items()
+    }
+
+
+def _answer(result):
     """The same answer for the first send and any repeat of it: all of it read from the record."""
+    inspection = result.inspection
+    if outbox.is_outbox_request():
+        return outbox.recorded(
+            url_for("inspections.show", inspection_id=inspection.id),
+            result.created,
+            faults=len(faults_raised(inspection)),
+        )
     faults = faults_raised(inspection)
     if inspection.corrects_id is not None:
         flash(_("Correction signed and saved"), "success")
@@ -263,6 +283,8 @@ def _render_form(
 
 
 def _render_refused(asset, message, corrects=None):
+    if outbox.is_outbox_request():
+        return outbox.refused(message)
     page = render_template(
         "inspections/refused.html", asset=asset, message=message, corrects=corrects
     )

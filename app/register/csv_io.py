@@ -9,10 +9,12 @@ changes nothing; an empty code gets a fresh one; a blank label's code is claimed
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import Response, stream_with_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
@@ -51,6 +53,8 @@ PATH_SEPARATORS = ("›", ">", "/")
 # Cells that start with an apostrophe get one more, so the import can undo it exactly.
 DEFUSED_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 CODE_QUERY_CHUNK = 500
+PLACES_PER_QUERY = 50
+CHUNK_CHARS = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -119,35 +123,65 @@ def import_assets(data: bytes) -> ImportSummary:
 
 def export_assets() -> bytes:
     """The whole register, retired assets included, in walking order; UTF-8 with a BOM."""
+    return "".join(csv_text(register_rows())).encode("utf-8")
+
+
+def register_rows(place_ids: set[int] | None = None) -> Iterator[tuple]:
+    """The header, then each asset (those in place_ids only, if given), in walking order.
+
+    Assets are read a few places at a time, so a large register is never all in memory.
+    """
     tree = PlaceTree.load()
     places = _PlaceLookup(tree)
     kinds = _KindLookup(db.session.scalars(sa.select(AssetKind)).all())
-    order = {place.id: index for index, (place, _) in enumerate(tree.walk())}
-    assets = sorted(
-        db.session.scalars(sa.select(Asset)),
-        key=lambda a: (order.get(a.place_id, len(order)), a.name, a.id),
-    )
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
-    for asset in assets:
-        kind = kinds.by_id[asset.kind_id]
-        place = tree.by_id[asset.place_id]
-        writer.writerow(
-            _defuse(value)
-            for value in (
+    walk = [place for place, _ in tree.walk() if place_ids is None or place.id in place_ids]
+    yield COLUMNS
+    for start in range(0, len(walk), PLACES_PER_QUERY):
+        chunk = walk[start:start + PLACES_PER_QUERY]
+        order = {place.id: index for index, place in enumerate(chunk)}
+        assets = db.session.scalars(sa.select(Asset).where(Asset.place_id.in_(order))).all()
+        for asset in sorted(assets, key=lambda a: (order[a.place_id], a.name, a.id)):
+            yield (
                 asset.code,
                 asset.name,
                 asset.name_en or "",
-                kinds.label(kind),
-                places.label(place),
+                kinds.label(kinds.by_id[asset.kind_id]),
+                places.label(tree.by_id[asset.place_id]),
                 asset.asset_number or "",
                 asset.status.value,
                 asset.notes,
             )
+
+
+def streamed_response(rows: Iterable[Iterable], filename: str) -> Response:
+    """A CSV download made while it is sent: a large file is never whole in memory."""
+    pieces = (piece.encode("utf-8") for piece in csv_text(rows))
+    return Response(
+        stream_with_context(pieces),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def csv_text(rows: Iterable[Iterable]) -> Iterator[str]:
+    """CSV text in pieces of about CHUNK_CHARS, BOM first, every text cell defused.
+
+    The BOM tells Excel the file is UTF-8; without it Chinese opens as mojibake. Numbers are
+    written as they are: they cannot be formulas, and a negative reading must stay a number.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    yield "\ufeff"
+    for row in rows:
+        writer.writerow(
+            defuse(value) if isinstance(value, str) else ("" if value is None else value)
+            for value in row
         )
-    # The BOM tells Excel the file is UTF-8; without it Chinese opens as mojibake.
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        if buffer.tell() >= CHUNK_CHARS:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
 
 def _decode(data: bytes) -> str:
@@ -512,7 +546,8 @@ class _PlaceLookup:
         return path if found is place else place.code
 
 
-def _defuse(value: str) -> str:
+def defuse(value: str) -> str:
+    """A cell a spreadsheet would run as a formula, made plain text."""
     return "'" + value if value.startswith(DEFUSED_STARTS) else value
 
 

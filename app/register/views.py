@@ -4,7 +4,6 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import (
-    Response,
     abort,
     current_app,
     flash,
@@ -443,8 +442,4 @@ def import_assets():
 @admin_required
 def export_assets():
     filename = f"patrol-assets-{date.today().isoformat()}.csv"
-    return Response(
-        csv_io.export_assets(),
-        content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return csv_io.streamed_response(csv_io.register_rows(), filename)

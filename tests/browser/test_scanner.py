@@ -98,6 +98,9 @@ def camera(browser, tmp_path):
         context = with_camera.new_context(
             viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
             locale=LOCALES[language], permissions=["camera"] if allowed else [],
+            # Playwright's routes do not see what Patrol's service worker answers; the
+            # scanner's tests route pages and do not test offline.
+            service_workers="block",
         )
         context.set_default_timeout(15_000)
         # Every camera stream the page takes, so a test can see it released.

@@ -1,0 +1,144 @@
+/* Patrol's service worker (the server puts PATROL_SHELL above: the shell's version and files).
+
+   - The app shell (every file under static/, the offline page, the manifest) is kept under a
+     cache named after a hash of its contents; a release with any change installs a new one
+     and the old one is deleted when it takes over.
+   - Pages: the network first, then the copy kept on the phone, then the offline page. Pages
+     are kept as they are visited (never one marked no-store), and by "Take today's round
+     offline" on Today.
+   - Nothing but GET is ever answered from a cache. A form sent while the network fails is
+     kept in the outbox (IndexedDB) instead of being lost, and sent later.
+   - Signing out forgets the pages kept for that person; the outbox is never deleted here. */
+"use strict";
+
+importScripts("/static/js/outbox.js");
+
+var SHELL_CACHE = "patrol-shell-" + PATROL_SHELL.version;
+var SHELL_PREFIX = "patrol-shell-";
+var PAGES_CACHE = PatrolOutbox.PAGES_CACHE;
+var STATIC_PREFIX = "/static/";
+var NETWORK_PATIENCE_MS = 8000;
+
+self.addEventListener("install", function (event) {
+  event.waitUntil(
+    caches.open(SHELL_CACHE).then(function (cache) {
+      // Past the browser's HTTP cache, so the new release's files are the ones kept.
+      return cache.addAll(PATROL_SHELL.urls.map(function (url) {
+        return new Request(url, { cache: "reload", credentials: "same-origin" });
+      }));
+    }).then(function () { return self.skipWaiting(); })
+  );
+});
+
+self.addEventListener("activate", function (event) {
+  event.waitUntil(
+    caches.keys().then(function (names) {
+      return Promise.all(names.filter(function (name) {
+        return name.indexOf(SHELL_PREFIX) === 0 && name !== SHELL_CACHE;
+      }).map(function (name) { return caches.delete(name); }));
+    }).then(function () { return self.clients.claim(); })
+  );
+});
+
+function keptPage(response) {
+  var type = response.headers.get("Content-Type") || "";
+  var control = response.headers.get("Cache-Control") || "";
+  return response.status === 200 && response.type === "basic" && !response.redirected &&
+    type.indexOf("text/html") === 0 && control.indexOf("no-store") < 0;
+}
+
+function keptCopy(request) {
+  return caches.open(PAGES_CACHE).then(function (cache) {
+    return cache.match(request.url, { ignoreVary: true });
+  });
+}
+
+// Network first; but on a network that barely works (the far end of the playground), a kept
+// copy is shown after a few seconds rather than a blank page. The network's answer, when it
+// comes, still refreshes the kept copy.
+function page(event) {
+  var request = event.request;
+  var network = fetch(request).then(function (response) {
+    if (keptPage(response)) {
+      var copy = response.clone();
+      return caches.open(PAGES_CACHE).then(function (cache) {
+        return cache.put(request.url, copy);
+      }).then(function () { return response; });
+    }
+    return response;
+  });
+  event.waitUntil(network.catch(function () {}));
+  return new Promise(function (resolve) {
+    var timer = setTimeout(function () {
+      keptCopy(request).then(function (kept) { if (kept) resolve(kept); });
+    }, NETWORK_PATIENCE_MS);
+    network.then(function (response) {
+      clearTimeout(timer);
+      resolve(response);
+    }, function () {
+      clearTimeout(timer);
+      keptCopy(request).then(function (kept) {
+        resolve(kept || caches.match(PATROL_SHELL.offline, { ignoreVary: true }));
+      });
+    });
+  });
+}
+
+function shellFile(request) {
+  return caches.open(SHELL_CACHE).then(function (cache) {
+    return cache.match(request, { ignoreVary: true });
+  }).then(function (kept) { return kept || fetch(request); });
+}
+
+// A form sent while the network fails: kept in the outbox, then the offline page says so.
+function sendOrKeep(event) {
+  var request = event.request;
+  var copy = request.clone();
+  return fetch(request).catch(function (networkError) {
+    return copy.formData().then(function (data) {
+      var item = PatrolOutbox.itemFrom(request.url, data);
+      if (!item) throw networkError;
+      return PatrolOutbox.keep(item);
+    }).then(function () {
+      PatrolOutbox.askForSync(self.registration);
+      tellPages();
+      return Response.redirect(PATROL_SHELL.offline + "?saved=1", 303);
+    });
+  });
+}
+
+self.addEventListener("fetch", function (event) {
+  var request = event.request;
+  var url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (request.method !== "GET") {
+    if (url.pathname === "/logout") {
+      // The next person on this phone must not see the last one's pages. Never the outbox.
+      event.respondWith(caches.delete(PAGES_CACHE).then(function () { return fetch(request); }));
+    } else if (request.mode === "navigate" && PatrolOutbox.isOutboxForm(url.pathname)) {
+      event.respondWith(sendOrKeep(event));
+    }
+    return;  // anything else that changes data goes to the network, never to a cache
+  }
+  if (request.mode === "navigate") {
+    event.respondWith(page(event));
+  } else if (url.pathname.indexOf(STATIC_PREFIX) === 0 || PATROL_SHELL.urls.indexOf(url.pathname) >= 0) {
+    event.respondWith(shellFile(request));
+  }
+});
+
+function tellPages() {
+  return self.clients.matchAll({ type: "window" }).then(function (pages) {
+    pages.forEach(function (client) { client.postMessage({ outbox: "changed" }); });
+  });
+}
+
+// Background Sync (Chromium only): a send when the network returns, even with no page open.
+// Pages also send on load, on "online" and on "Send now", so nothing depends on it.
+self.addEventListener("sync", function (event) {
+  if (event.tag !== PatrolOutbox.SYNC_TAG) return;
+  event.waitUntil(PatrolOutbox.flush().then(function (outcome) {
+    tellPages();
+    if (outcome.offline) throw new Error("still offline: the browser tries again later");
+  }));
+});

@@ -1,0 +1,46 @@
+"""The outbox's and the offline round's words, for the script that shows them.
+
+Rendered into every page as JSON, in the page's language; {num}, {time}, {done} and {total}
+are filled in by the script.
+"""
+
+from flask_babel import gettext as _
+
+from app.offline import bp
+
+
+def outbox_texts() -> dict:
+    return {
+        "waiting": _("%(num)s waiting to send", num="{num}"),
+        "send_now": _("Send now"),
+        "offline": _("No network: they are kept on this phone and sent when it is back."),
+        "saved": _("Saved on this phone. It is sent as soon as there is a network."),
+        "not_saved": _(
+            "This phone could not keep the form. Nothing was sent: keep the page open and "
+            "send it again when there is a network."
+        ),
+        "sent": _("Sent:"),
+        "untitled": _("A form sent without a network"),
+        "sign_in": _("Sign in to send"),
+        "entered": _("What was entered"),
+        "photos": _("%(num)s photos", num="{num}"),
+        "remove": _("Remove from this phone"),
+        "remove_confirm": _("Remove it from this phone? It was not sent and cannot be recovered."),
+        "taking": _("Keeping the round on this phone…"),
+        "taking_count": _(
+            "Keeping the round on this phone: %(done)s of %(total)s",
+            done="{done}",
+            total="{total}",
+        ),
+        "taken": _("%(num)s pages kept on this phone, %(time)s.", num="{num}", time="{time}"),
+        "not_taken": _("%(num)s could not be kept.", num="{num}"),
+        "left_out": _(
+            "%(num)s more did not fit: the most pressing were kept.", num="{num}"
+        ),
+        "take_failed": _("The round could not be kept: there is no network. Try again."),
+    }
+
+
+@bp.app_context_processor
+def offline_context():
+    return {"outbox_texts": outbox_texts}

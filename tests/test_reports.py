@@ -1,0 +1,497 @@
+"""Reports: the figures against a hand-made history, the page, its PDF, and bad input.
+
+The history is October 2025 at a small school (the school's time zone is Asia/Shanghai,
+eight hours ahead of the UTC the database keeps):
+- two slides on the playground, checked weekly on Mondays (6, 13, 20 and 27 October):
+  slide A every Monday, slide B on the 6th and late on the 14th, then missed twice;
+  slide A's inspection of the 13th is corrected on the 14th (a correction, not a check);
+- a fan in room 101, checked monthly on the 1st: done, with a failed item;
+- faults: the unsafe slide B reported on the 20th, repaired on the 22nd (accidental,
+  120.50 yuan, a drawn signature) and accepted on the 23rd; the fan reported on the 1st and
+  still open; one reported at 23:59 on 30 September and repaired on 2 October (natural wear,
+  30 yuan); one reported at 00:30 on 1 November.
+"""
+
+import io
+import re
+from datetime import date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+from pypdf import PdfReader
+
+from app.extensions import db
+from app.models import (
+    Answer,
+    Cause,
+    Checklist,
+    ChecklistItem,
+    ChecklistVersion,
+    Fault,
+    FaultEvent,
+    FaultStatus,
+    Frequency,
+    Inspection,
+    ItemType,
+    Outcome,
+    PlaceKind,
+    Signature,
+    Urgency,
+    User,
+)
+from app.reports import figures, pdf
+from app.reports.choice import MONTH, TERM, Choice, Period, read_choice
+from app.terms import month_period, term_containing
+from tests.factories import make_asset, make_kind, make_place
+
+SEPTEMBER_1 = datetime(2025, 9, 1, 1, 0)
+TODAY = date(2025, 11, 15)
+OCTOBER = {"period": "month", "month": "2025-10"}
+
+
+def _png():
+    image = Image.new("RGBA", (120, 40))
+    for x in range(10, 110):
+        image.putpixel((x, 20), (0, 0, 0, 255))
+    data = io.BytesIO()
+    image.save(data, "PNG")
+    return data.getvalue()
+
+
+def _routine(key, name, name_en, kind, frequency, **schedule):
+    checklist = Checklist(
+        key=key, name=name, name_en=name_en, kind=kind, frequency=frequency,
+        created_at=SEPTEMBER_1, **schedule,
+    )
+    version = ChecklistVersion(checklist=checklist, number=1, created_at=SEPTEMBER_1)
+    item = ChecklistItem(version=version, position=0, type=ItemType.CHECK, text="外观完好",
+                         text_en="Looks sound")
+    db.session.add_all([checklist, version, item])
+    db.session.flush()
+    return checklist, version, item
+
+
+def _signature(user, at, image=None, name=None):
+    signature = Signature(signer=user, signer_name=name or user.display_name, signed_at=at,
+                          image=image)
+    db.session.add(signature)
+    return signature
+
+
+def _inspect(asset, routine, day, hour=1, passed=True, corrects=None, note=""):
+    checklist, version, item = routine
+    inspector = db.session.scalar(sa.select(User).where(User.username == "inspector"))
+    at = datetime(day.year, day.month, day.day, hour, 0)
+    inspection = Inspection(
+        client_id=f"{asset.id}-{checklist.id}-{day}-{hour}-{corrects is not None}",
+        asset=asset, checklist=checklist, version=version, inspector=inspector,
+        signature=_signature(inspector, at), submitted_at=at, local_date=day, passed=passed,
+        corrects=corrects, note=note,
+    )
+    db.session.add(inspection)
+    db.session.add(Answer(inspection=inspection, item=item, position=0,
+                          outcome=Outcome.PASS if passed else Outcome.FAIL, note=note))
+    db.session.flush()
+    return inspection
+
+
+def _fault(asset, reported_at, urgency=Urgency.NEEDS_REPAIR, description="坏了"):
+    reporter = db.session.scalar(sa.select(User).where(User.username == "inspector"))
+    fault = Fault(asset=asset, description=description, urgency=urgency,
+                  reported_by=reporter, reported_at=reported_at)
+    db.session.add(fault)
+    db.session.add(FaultEvent(fault=fault, action="reported", status=FaultStatus.REPORTED,
+                              actor=reporter, at=reported_at))
+    return fault
+
+
+def _repair(fault, at, cost, cause, image=None):
+    repairer = db.session.scalar(sa.select(User).where(User.username == "repairer"))
+    signature = _signature(repairer, at, image)
+    fault.status = FaultStatus.REPAIRED
+    fault.assigned_to = repairer
+    fault.repaired_by = repairer
+    fault.repaired_at = at
+    fault.repair_note = "换了螺丝"
+    fault.cost = cost
+    fault.cause = cause
+    fault.repair_signature = signature
+    db.session.add(FaultEvent(fault=fault, action="repaired", status=FaultStatus.REPAIRED,
+                              actor=repairer, at=at, signature=signature))
+
+
+def _accept(fault, at, image=None):
+    admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
+    signature = _signature(admin, at, image, name="王主任")
+    fault.status = FaultStatus.ACCEPTED
+    fault.accepted_by = admin
+    fault.accepted_at = at
+    fault.acceptance_signature = signature
+    db.session.add(FaultEvent(fault=fault, action="accepted", status=FaultStatus.ACCEPTED,
+                              actor=admin, at=at, signature=signature))
+
+
+def build_history():
+    site = make_place("阳光幼儿园", "Sunshine", kind=PlaceKind.SITE)
+    playground = make_place("操场", "Playground", parent=site)
+    building = make_place("教学楼", "Main building", kind=PlaceKind.BUILDING, parent=site)
+    room = make_place("101室", "Room 101", kind=PlaceKind.ROOM, parent=building)
+    slide_kind = make_kind()
+    fan_kind = make_kind("fan", "电风扇", "Electric fan")
+    slide_a = make_asset("滑梯A", "Slide A", kind=slide_kind, place=playground)
+    slide_b = make_asset("滑梯B", "Slide B", kind=slide_kind, place=playground)
+    fan = make_asset("电风扇", "Fan", kind=fan_kind, place=room)
+    for asset in (slide_a, slide_b, fan):
+        asset.created_at = asset.updated_at = SEPTEMBER_1
+    slides = _routine("slides", "滑梯每周检查", "Weekly slide check", slide_kind,
+                      Frequency.WEEKLY, weekday=0)
+    fans = _routine("fans", "电风扇每月检查", "Monthly fan check", fan_kind,
+                    Frequency.MONTHLY, day_of_month=1)
+    for day in (6, 13, 20, 27):
+        done = _inspect(slide_a, slides, date(2025, 10, day))
+        if day == 13:
+            thirteenth = done
+    _inspect(slide_a, slides, date(2025, 10, 14), corrects=thirteenth)
+    _inspect(slide_b, slides, date(2025, 10, 6))
+    _inspect(slide_b, slides, date(2025, 10, 14))
+    _inspect(fan, fans, date(2025, 10, 1), passed=False)
+    _inspect(slide_a, slides, date(2025, 11, 3))  # November: not October's
+
+    drawn = _png()
+    unsafe = _fault(slide_b, datetime(2025, 10, 20, 2), Urgency.UNSAFE, "护栏松动")
+    _repair(unsafe, datetime(2025, 10, 22, 3), "120.50", Cause.ACCIDENTAL, drawn)
+    _accept(unsafe, datetime(2025, 10, 23, 4), drawn)
+    _fault(fan, datetime(2025, 10, 1, 2))
+    late_september = _fault(fan, datetime(2025, 9, 30, 15, 59))
+    _repair(late_september, datetime(2025, 10, 2, 3), "30", Cause.NATURAL_WEAR)
+    _fault(slide_a, datetime(2025, 10, 31, 16, 30))
+    db.session.commit()
+    return {"playground": playground.id, "room": room.id, "building": building.id,
+            "slides": slides[0].id, "fans": fans[0].id, "unsafe": unsafe.id}
+
+
+@pytest.fixture
+def history(app):
+    with app.app_context():
+        return build_history()
+
+
+def month_choice(year, month, place=None, checklist=None):
+    start, end = month_period(year, month)
+    return Choice(Period(MONTH, start, end, f"{year}-{month:02d}"), place, checklist)
+
+
+def term_choice(day):
+    term = term_containing(day)
+    return Choice(Period(TERM, term.start, term.end, term.start.isoformat(), term))
+
+
+def test_a_month_of_figures(app, history):
+    with app.test_request_context():
+        report = figures.build_report(month_choice(2025, 10), TODAY)
+        assert (report.total.due, report.total.done, report.total.missed, report.total.open) == (
+            9, 7, 2, 0
+        )
+        assert report.rate == pytest.approx(7 / 9)
+        by_routine = {row.checklist.key: row for row in report.routines}
+        assert (by_routine["slides"].counts.due, by_routine["slides"].counts.done) == (8, 6)
+        assert (by_routine["slides"].recorded, by_routine["slides"].failed) == (6, 0)
+        assert (by_routine["fans"].counts.due, by_routine["fans"].counts.done) == (1, 1)
+        assert (by_routine["fans"].recorded, by_routine["fans"].failed) == (1, 1)
+        assert (report.recorded, report.failed, report.corrections) == (7, 1, 1)
+        assert [(m.asset.name, m.counts.missed) for m in report.misses.rows] == [("滑梯B", 2)]
+        assert [(p.path, p.counts.due, p.counts.done) for p in report.places] == [
+            ("阳光幼儿园 › 操场", 8, 6),
+            ("阳光幼儿园 › 教学楼 › 101室", 1, 1),
+        ]
+        assert len(report.asset_rows) == 3
+
+        # Faults reported in October: not the one at 23:59 on 30 September, nor 00:30 on 1 Nov.
+        assert report.faults_raised == 2
+        assert report.faults_by_urgency[Urgency.UNSAFE][FaultStatus.ACCEPTED] == 1
+        assert report.faults_by_urgency[Urgency.NEEDS_REPAIR][FaultStatus.REPORTED] == 1
+        # Repairs finished in October: including the one reported in September.
+        assert report.repairs_finished == 2
+        assert [(c.cause, c.repairs, str(c.cost)) for c in report.causes] == [
+            (Cause.NATURAL_WEAR, 1, "30.00"),
+            (Cause.ACCIDENTAL, 1, "120.50"),
+        ]
+        assert "照价赔偿" in report.causes[1].rule  # the default rule, in Chinese
+        assert str(report.total_cost) == "150.50"
+        assert [(s.name, s.signed) for s in report.signers] == [("Inspector", 8)]
+        assert len(report.inspections) == 8
+        assert len(report.signature_ids()) == 2  # the drawn repair and acceptance
+        assert not report.nothing_happened
+
+
+def test_one_place_and_one_routine(app, history):
+    with app.test_request_context():
+        from app.models import Place
+
+        playground = db.session.get(Place, history["playground"])
+        report = figures.build_report(month_choice(2025, 10, place=playground), TODAY)
+        assert (report.total.due, report.total.done, report.total.missed) == (8, 6, 2)
+        assert report.faults_raised == 1 and report.repairs_finished == 1
+        assert str(report.total_cost) == "120.50"
+
+        building = db.session.get(Place, history["building"])
+        inside = figures.build_report(month_choice(2025, 10, place=building), TODAY)
+        assert (inside.total.due, inside.total.done, inside.failed) == (1, 1, 1)
+        assert inside.faults_raised == 1 and str(inside.total_cost) == "30.00"
+
+        fans = db.session.get(Checklist, history["fans"])
+        routine = figures.build_report(month_choice(2025, 10, checklist=fans), TODAY)
+        assert [row.checklist.key for row in routine.routines] == ["fans"]
+        assert (routine.total.due, routine.recorded, routine.corrections) == (1, 1, 0)
+        assert routine.faults_raised == 1 and routine.repairs_finished == 1
+
+
+def test_a_term_counts_up_to_today_and_takes_in_both_month_ends(app, history):
+    with app.test_request_context():
+        report = figures.build_report(term_choice(date(2025, 10, 1)), TODAY)
+        assert report.choice.period.start == date(2025, 9, 1)
+        assert report.counted_until == TODAY
+        # Mondays from 1 September to 10 November: 11 for each slide; the fan on the 1st of
+        # September, October and November.
+        assert report.total.due == 11 * 2 + 3
+        assert (report.total.done, report.total.missed) == (8, 17)  # October's 7, and 3 Nov
+        assert report.faults_raised == 4
+        assert report.recorded == 8
+        assert report.repairs_finished == 2
+
+
+def test_an_empty_period_says_so(app, history, client, auth):
+    with app.test_request_context():
+        report = figures.build_report(month_choice(2025, 6), TODAY)
+        assert report.nothing_happened
+    auth.login()
+    page = client.get("/reports/report?period=month&month=2025-06")
+    assert page.status_code == 200
+    assert "Nothing was due and nothing happened in this period" in page.text
+    document = client.get("/reports/report.pdf?period=month&month=2025-06")
+    assert document.status_code == 200
+    assert "Nothing was due and nothing happened" in pdf_text(document.data)
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def test_the_page_in_english(app, history, client, auth):
+    app.config["SCHOOL_NAME"] = "Sunshine Kindergarten"
+    auth.login()
+    page = client.get("/reports/report?period=month&month=2025-10")
+    assert page.status_code == 200
+    text = page.text
+    assert "Monthly report: checks, faults and repairs" in text
+    assert "Sunshine Kindergarten" in text and "October 2025" in text
+    assert "Generated" in text and "by Admin" in text
+    assert "Weekly slide check" in text and "¥150.50" in text
+    assert "/faults/signatures/" in text  # the drawn repair signature is shown
+    assert '<nav class="actions no-print">' in text
+
+
+def test_the_page_and_pdf_in_chinese(app, history, client, auth):
+    app.config["SCHOOL_NAME"] = "阳光幼儿园"
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
+    auth.login()
+    page = client.get("/reports/report?period=month&month=2025-10")
+    assert "月度报表" in page.text and "2025年10月" in page.text and "阳光幼儿园" in page.text
+    assert "滑梯每周检查" in page.text
+    document = client.get("/reports/report.pdf?period=month&month=2025-10")
+    assert document.status_code == 200
+    assert document.mimetype == "application/pdf"
+    assert "attachment" in document.headers["Content-Disposition"]
+    text = pdf_text(document.data)
+    assert "月度报表" in text and "2025年10月" in text and "阳光幼儿园" in text
+    assert "滑梯每周检查" in text and "150.50" in text
+    reader = PdfReader(io.BytesIO(document.data))
+    assert all(_fonts_embedded(page) for page in reader.pages)
+    images = [name for page in reader.pages for name in _images(page)]
+    assert len(images) >= 2  # the drawn repair and acceptance signatures
+
+
+def _fonts_embedded(page) -> bool:
+    fonts = page["/Resources"].get("/Font", {})
+    for font in fonts.values():
+        font = font.get_object()
+        descriptor = (
+            font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+            if "/DescendantFonts" in font
+            else font["/FontDescriptor"]
+        ).get_object()
+        if not any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")):
+            return False
+    return True
+
+
+def _images(page):
+    resources = page["/Resources"]
+    objects = resources.get("/XObject", {})
+    return [name for name, item in objects.items() if item.get_object()["/Subtype"] == "/Image"]
+
+
+def test_a_pdf_without_a_chinese_font_is_still_made(app, history, client, auth, monkeypatch,
+                                                    caplog):
+    monkeypatch.setattr(pdf, "cjk_font_installed", lambda: False)
+    auth.login()
+    page = client.get("/reports/report?period=month&month=2025-10")
+    assert "The server has no Chinese font" in page.text
+    document = client.get("/reports/report.pdf?period=month&month=2025-10")
+    assert document.status_code == 200 and document.data.startswith(b"%PDF")
+    assert "No CJK font is installed" in caplog.text
+
+
+def test_the_font_check_sees_this_machines_fonts():
+    # Debian's fonts-noto-cjk is installed here and on CI (.ci/run).
+    assert pdf.cjk_font_installed() is True
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/reports/",
+        "/reports/report?period=month&month=2025-10",
+        "/reports/report.pdf?period=month&month=2025-10",
+        "/reports/inspections.csv?period=month&month=2025-10",
+        "/reports/faults.csv?period=month&month=2025-10",
+        "/reports/register.csv",
+    ],
+)
+def test_only_admins_see_reports(app, client, auth, url):
+    signed_out = client.get(url)
+    assert signed_out.status_code == 302 and signed_out.location.startswith("/login?next=")
+    for username in ("inspector", "repairer"):
+        auth.login(username)
+        assert client.get(url).status_code == 403
+        auth.logout()
+    auth.login("admin")
+    assert client.get(url).status_code == 200
+
+
+BAD_INPUT = [
+    ({"period": "month", "month": "2025-13"}, "month", "There is no month 13"),
+    ({"period": "month", "month": "0-05"}, "month", "There is no report for the year 0"),
+    ({"period": "month", "month": "last month"}, "month", "Write the month as year-month"),
+    ({"period": "month", "month": "99999-01"}, "month", "There is no report for the year 99999"),
+    ({"period": "month", "month": "9999-01"}, "month", "That month has not begun yet"),
+    ({"period": "month", "month": ""}, "month", "Choose the month."),
+    ({"period": "term", "term": "2025-02-30"}, "term", "Choose a term from the list."),
+    ({"period": "term", "term": "autumn"}, "term", "Choose a term from the list."),
+    ({"period": "week"}, "period", "Choose a month or a term."),
+    ({**OCTOBER, "place": "999999"}, "place", "There is no such place"),
+    ({**OCTOBER, "place": "99999999999999999999"}, "place", "There is no such place"),
+    ({**OCTOBER, "place": "-1"}, "place", "There is no such place"),
+    ({**OCTOBER, "routine": "abc"}, "routine", "There is no such routine"),
+]
+
+
+@pytest.mark.parametrize(("args", "field", "message"), BAD_INPUT)
+@pytest.mark.parametrize(
+    "path", ["/reports/report", "/reports/report.pdf", "/reports/inspections.csv", "/reports/"]
+)
+def test_bad_input_is_refused_in_words_and_kept(app, client, auth, args, field, message, path):
+    auth.login()
+    response = client.get(path, query_string=args)
+    assert response.status_code == 400
+    assert response.mimetype == "text/html"
+    assert message in response.text
+    typed = args.get(field)
+    if typed and field in ("month", "place", "routine"):
+        assert f'value="{typed}"' in response.text
+
+
+def test_a_future_month_or_term_is_refused(app, client, auth):
+    auth.login()
+    with app.app_context():
+        next_term = term_containing(term_containing(date.today()).end + timedelta(days=1))
+    today = date.today()
+    next_month = f"{today.year + (today.month == 12)}-{today.month % 12 + 1:02d}"
+    response = client.get("/reports/report", query_string={"period": "month",
+                                                           "month": next_month})
+    assert response.status_code == 400
+    assert "That month has not begun yet" in response.text
+    assert f'value="{next_month}"' in response.text
+    response = client.get("/reports/report", query_string={"period": "term",
+                                                           "term": next_term.start.isoformat()})
+    assert response.status_code == 400 and "That term has not begun yet" in response.text
+
+
+def test_bad_input_in_chinese(app, client, auth):
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
+    auth.login()
+    response = client.get("/reports/report", query_string={"period": "month", "month": "2025-13"})
+    assert response.status_code == 400
+    assert "没有 13 月" in response.text
+    assert 'value="2025-13"' in response.text
+
+
+def test_months_written_by_hand(app):
+    with app.test_request_context():
+        for typed in ("2025-10", "2025/10", "2025.10", "2025年10月", " 2025-10-17 "):
+            reading = read_choice({"period": "month", "month": typed}, TODAY)
+            assert reading.errors == {}, typed
+            assert reading.choice.period.start == date(2025, 10, 1)
+            assert reading.choice.period.end == date(2025, 10, 31)
+        term = read_choice({"period": "term", "term": "2025-10-15"}, TODAY).choice.period
+        assert (term.start, term.end) == (date(2025, 9, 1), date(2026, 1, 31))
+
+
+def test_the_picker_offers_months_terms_places_and_routines(app, history, client, auth):
+    auth.login()
+    page = client.get("/reports/")
+    assert page.status_code == 200
+    assert 'type="month"' in page.text
+    assert 'name="term"' in page.text and 'value="2025-09-01"' in page.text
+    assert "Room 101" in page.text and "Weekly slide check" in page.text
+    assert re.search(r'<a href="/reports/">Reports</a>', client.get("/").text)
+
+
+def test_queries_do_not_grow_with_the_history(app, history):
+    counted = []
+
+    def count(*_args):
+        counted.append(1)
+
+    with app.test_request_context():
+        choice = month_choice(2025, 10)
+        figures.build_report(choice, TODAY)  # warm: the routines and settings are read once
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        figures.build_report(choice, TODAY)
+        small = len(counted)
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+
+        from app.models import Asset
+
+        slide = db.session.scalar(sa.select(Asset).where(Asset.name == "滑梯B"))
+        routine = (
+            db.session.get(Checklist, history["slides"]),
+            db.session.scalar(sa.select(ChecklistVersion).where(
+                ChecklistVersion.checklist_id == history["slides"])),
+            db.session.scalar(sa.select(ChecklistItem).join(ChecklistVersion).where(
+                ChecklistVersion.checklist_id == history["slides"])),
+        )
+        for day in range(1, 31):
+            _inspect(slide, routine, date(2025, 10, day), hour=5)
+            fault = _fault(slide, datetime(2025, 10, day, 3))
+            _repair(fault, datetime(2025, 10, day, 6), "1", Cause.DELIBERATE, _png())
+        db.session.commit()
+        db.session.expire_all()
+        figures.build_report(choice, TODAY)
+        counted.clear()
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        bigger = figures.build_report(choice, TODAY)
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+        assert bigger.repairs_finished == 32
+        assert len(counted) == small
+
+
+def test_the_page_prints_on_a4_without_menus(app, history, client, auth):
+    auth.login()
+    page = client.get("/reports/report?period=month&month=2025-10").text
+    assert "/static/css/report.css" in page
+    stylesheet = client.get("/static/css/report.css").text
+    assert "size: A4" in stylesheet
+    assert ".topbar, .no-print" in stylesheet and "display: table-header-group" in stylesheet
+    assert page.count("<thead>") >= 5
