@@ -84,6 +84,9 @@ def applies_to(checklist: Checklist, asset: Asset) -> bool:
     )
 
 
+WHOLE_SCHOOL = 500  # assets: beyond this many, last_done_dates reads every asset's
+
+
 def last_done_dates(
     asset_ids: Sequence[int], since: date | None = None
 ) -> dict[tuple[int, int], date]:
@@ -91,11 +94,13 @@ def last_done_dates(
     `since`, when given: older inspections are not read)."""
     if not asset_ids:
         return {}
-    query = (
-        sa.select(Inspection.asset_id, Inspection.checklist_id, sa.func.max(Inspection.local_date))
-        .where(Inspection.asset_id.in_(asset_ids))
-        .group_by(Inspection.asset_id, Inspection.checklist_id)
-    )
+    query = sa.select(
+        Inspection.asset_id, Inspection.checklist_id, sa.func.max(Inspection.local_date)
+    ).group_by(Inspection.asset_id, Inspection.checklist_id)
+    # Thousands of ids (a whole school) cost more to send than the few other assets' rows
+    # they would leave out; those rows are never looked up.
+    if len(asset_ids) <= WHOLE_SCHOOL:
+        query = query.where(Inspection.asset_id.in_(asset_ids))
     if since is not None:
         query = query.where(Inspection.local_date >= since)
     rows = db.session.execute(query)

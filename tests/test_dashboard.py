@@ -171,7 +171,10 @@ def figures():
     return build_dashboard(TODAY, utcnow(), TIMEZONE)
 
 
-def test_this_weeks_routines_done_due_and_overdue(app, school):
+@pytest.mark.parametrize("whole_school", [500, 1])
+def test_this_weeks_routines_done_due_and_overdue(app, school, monkeypatch, whole_school):
+    # With a threshold of 1, the last inspections are read for every asset, not by id.
+    monkeypatch.setattr(routines, "WHOLE_SCHOOL", whole_school)
     with app.app_context():
         weeks = {
             w.checklist.name_en: (w.done, w.due, w.overdue, w.total) for w in figures().routines

@@ -131,21 +131,19 @@ def routine_weeks(checks: list[RoutineState]) -> list[RoutineWeek]:
 def in_walking_order(checks: list[RoutineState], first: int | None = None) -> list[RoutineState]:
     """Overdue longest first, then by routine, place and asset as the labels read; only the
     `first` few when asked (without sorting the rest)."""
-    titles = {}  # by object: a school has few routines and places, each loaded once
-
-    def title(named) -> tuple:
-        key = id(named)
-        if key not in titles:
-            titles[key] = natural_key(named.title)
-        return titles[key]
+    # A school has few routines and places, each loaded once: each group's key is made once.
+    groups = {}
 
     def group(entry: RoutineState) -> tuple:
-        return (
-            LISTED_FIRST[entry.state],
-            entry.occurrence.due_date or date.max,
-            title(entry.checklist),
-            title(entry.asset.place),
-        )
+        key = (id(entry.checklist), id(entry.asset.place), entry.state)
+        if key not in groups:
+            groups[key] = (
+                LISTED_FIRST[entry.state],
+                entry.occurrence.due_date or date.max,
+                natural_key(entry.checklist.title),
+                natural_key(entry.asset.place.title),
+            )
+        return groups[key]
 
     def rank(entry: RoutineState) -> tuple:
         return (*group(entry), natural_key(entry.asset.name), entry.asset.id)
