@@ -89,6 +89,7 @@ def _register_blueprints(app):
     from app.register import bp as register_bp
     from app.rounds import bp as rounds_bp
     from app.scan import bp as scan_bp
+    from app.stocktakes import bp as stocktakes_bp
     from app.users import bp as users_bp
 
     errors.init_app(app)
@@ -103,6 +104,7 @@ def _register_blueprints(app):
         checklists_bp,
         inspections_bp,
         faults_bp,
+        stocktakes_bp,
     ):
         app.register_blueprint(blueprint)
 
