@@ -128,9 +128,11 @@ class Stocktake(db.Model):
 @event.listens_for(Stocktake, "before_update")
 def _closed_is_final(mapper, connection, target):
     """An open stocktake is closed once; after that it is a signed record."""
-    history = sa.inspect(target).attrs.status.history
-    was = (history.deleted or history.unchanged or [None])[0]
-    if was == StocktakeStatus.CLOSED:
+    # Asked of the database: an expired object does not know what it was loaded as.
+    was = connection.scalar(
+        sa.select(Stocktake.__table__.c.status).where(Stocktake.__table__.c.id == target.id)
+    )
+    if was == StocktakeStatus.CLOSED.value:
         raise ImmutableRecordError(f"Stocktake {target.id} is closed: a signed record")
 
 
