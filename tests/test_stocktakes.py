@@ -699,3 +699,24 @@ def test_a_big_room_shows_its_missing_list_a_page_at_a_time(app, school):
     assert first.count("Chair 0") == 50 and "Page 1 of 3" in first
     last = text(client.get("/stocktakes/1?missing=3"))
     assert "Chair 119" in last and "Chair 000" not in last
+
+
+def test_the_page_loads_the_in_app_scanner_where_the_app_has_it(app, school, monkeypatch):
+    from jinja2 import ChoiceLoader, DictLoader
+
+    from app.stocktakes import views
+
+    with app.app_context():
+        start(school["junior1"])
+    client = signed_in(app, "inspector")
+    monkeypatch.setattr(views, "SCANNER_TEMPLATE", "scan/no_such_scanner.html")
+    without = text(client.get("/stocktakes/1"))
+    assert "js/stocktake.js" in without and "data-scan hidden" in without
+    assert "the-in-app-scanner" not in without
+    monkeypatch.undo()
+    tag = '<script src="/the-in-app-scanner.js"></script>'
+    fake = "{% macro scanner_script() %}" + tag + "{% endmacro %}"
+    app.jinja_env.loader = ChoiceLoader(
+        [DictLoader({"scan/_scanner.html": fake}), app.jinja_env.loader]
+    )
+    assert tag in text(client.get("/stocktakes/1"))

@@ -7,7 +7,6 @@ contractor, and a stocktake shows what the school owns, where, and what is missi
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -24,6 +23,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from jinja2 import TemplateNotFound
 
 from app.auth.access import admin_required, roles_required
 from app.extensions import db
@@ -39,7 +39,7 @@ from app.models import (
     StocktakeScan,
     StocktakeStatus,
 )
-from app.register.tree import PlaceTree
+from app.register.tree import INDENT, PlaceTree
 from app.sent_forms import new_client_id, valid_client_id
 from app.stocktakes import bp
 from app.stocktakes.counting import (
@@ -51,7 +51,6 @@ from app.stocktakes.counting import (
     counting_place,
     finding_counts,
     move_found_asset,
-    scope_ids,
     start_stocktake,
     tally,
 )
@@ -65,6 +64,9 @@ RECENT_SCANS = 10
 WHOLE_SCHOOL = "school"
 # Where each counter said they are, per stocktake: the one-tap count from a plate uses it.
 PLACES_KEY = "stocktake_places"
+SCANNER_TEMPLATE = "scan/_scanner.html"
+# The differences first: they are what the record is read for.
+RECORD_ORDER = [Finding.MISSING, Finding.WRONG_PLACE, Finding.MOVED, Finding.UNKNOWN, Finding.FOUND]
 
 
 @dataclass(frozen=True)
@@ -181,12 +183,7 @@ def _render_live(stocktake: Stocktake, typed: str = "", error=None, place_id=Non
         here = counting_place(stocktake, tree, place_id)
     except StocktakeError:
         here = counting_place(stocktake, tree, None)
-    scope = scope_ids(stocktake, tree)
-    places = [
-        (place.id, label)
-        for (place, _depth), (_id, label) in zip(tree.walk(), tree.options(), strict=True)
-        if scope is None or place.id in scope
-    ]
+    places = _places_to_count_in(stocktake, tree)
 
     missing_number = _page_number("missing", len(standing.missing), PER_PAGE)
     missing_ids = standing.missing[(missing_number - 1) * PER_PAGE:missing_number * PER_PAGE]
@@ -232,8 +229,23 @@ def _render_live(stocktake: Stocktake, typed: str = "", error=None, place_id=Non
 
 
 def _scanner_available() -> bool:
-    """The in-app scanner is its own script; the page offers scanning only where it is served."""
-    return (Path(current_app.static_folder) / "js" / "scanner.js").is_file()
+    """The in-app scanner comes with its own script tag (templates/scan/_scanner.html); the
+    page offers scanning where the app has it, and counts by typed codes everywhere."""
+    try:
+        current_app.jinja_env.get_template(SCANNER_TEMPLATE)
+    except TemplateNotFound:
+        return False
+    return True
+
+
+def _places_to_count_in(stocktake: Stocktake, tree: PlaceTree) -> list[tuple[int, str]]:
+    """The stocktake's place and those inside it, indented from it, in walking order."""
+    if stocktake.place_id is None:
+        return tree.options()
+    top = tree.by_id[stocktake.place_id]
+    return [(top.id, top.title)] + [
+        (place.id, INDENT * (depth + 1) + place.title) for place, depth in tree.walk(top)
+    ]
 
 
 def _assets_in_order(ids: list[int]) -> list[Asset]:
@@ -370,7 +382,7 @@ def _render_record(stocktake: Stocktake):
     counts = finding_counts([stocktake.id]).get(stocktake.id, {})
     printing = request.args.get("print") == "1"
     chosen = request.args.get("finding", "")
-    shown = [f for f in Finding if f.value == chosen] or list(Finding)
+    shown = [f for f in RECORD_ORDER if f.value == chosen] or RECORD_ORDER
     sections = []
     for finding in shown:
         total = counts.get(finding, 0)

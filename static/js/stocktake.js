@@ -66,8 +66,8 @@
   scanButton.hidden = false;
   scanButton.addEventListener("click", function () {
     window.patrolScanner.open({
-      onCode: function (code, url) {
-        send(url || code);
+      onCode: function (code) {
+        send(code);
         return true;  // keep scanning: the next item is already in view
       }
     });
