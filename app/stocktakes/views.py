@@ -21,6 +21,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2 import TemplateNotFound
@@ -396,6 +397,7 @@ def _render_record(stocktake: Stocktake):
             query = query.offset((number - 1) * RECORD_PER_PAGE).limit(RECORD_PER_PAGE)
         lines = db.session.scalars(query).all() if total else []
         sections.append((finding, Page(lines, number, total, RECORD_PER_PAGE)))
+    counted_times = _counted_times(line for _finding, page in sections for line in page.items)
     moves = db.session.scalars(
         sa.select(StocktakeMove)
         .where(StocktakeMove.stocktake_id == stocktake.id)
@@ -410,8 +412,22 @@ def _render_record(stocktake: Stocktake):
         chosen=chosen if len(shown) == 1 else "",
         printing=printing,
         moves=moves,
+        counted_times=counted_times,
         Finding=Finding,
     )
+
+
+def _counted_times(lines) -> dict[int, str]:
+    """When each line was counted, formatted once per minute: a printed record is long."""
+    by_minute, times = {}, {}
+    for line in lines:
+        if line.counted_at is None:
+            continue
+        minute = line.counted_at.replace(second=0, microsecond=0)
+        if minute not in by_minute:
+            by_minute[minute] = format_datetime(minute, "short")
+        times[line.id] = by_minute[minute]
+    return times
 
 
 @bp.route("/<int:stocktake_id>/signature.png")
