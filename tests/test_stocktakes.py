@@ -720,3 +720,32 @@ def test_the_page_loads_the_in_app_scanner_where_the_app_has_it(app, school, mon
         [DictLoader({"scan/_scanner.html": fake}), app.jinja_env.loader]
     )
     assert tag in text(client.get("/stocktakes/1"))
+
+
+def test_the_demo_classroom_stocktake_finds_one_missing_and_one_in_the_wrong_room(app, runner):
+    """The issue's "done when", as a new user would do it with the demo's labels."""
+    from tests.test_demo import remove_users, seed
+
+    with app.app_context():
+        remove_users()
+    seed(runner)
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
+    client.post("/login", data={"username": "admin", "password": "demo"})
+    with app.app_context():
+        place = counting.Place
+        classroom_id = db.session.scalar(sa.select(place.id).where(place.code == "8BMPKT"))
+    client.post("/stocktakes/new", data={"client_id": CLIENT_ID, "place": classroom_id})
+    for code in ("8DDU6P", "8EBFQG", "96CGBF", "9EF8XK", "9HC3NX", "A3RPWP", "B9UVMP"):
+        assert client.post("/stocktakes/1/count", data={"code": code}).status_code == 303
+    live = text(client.get("/stocktakes/1"))
+    assert "已找到 6 / 7" in live
+    assert "小一班电子琴" in live  # not found yet: lent to the music room
+    assert "在阳光幼儿园 › 教学楼 › 小一班找到，登记在阳光幼儿园 › 教学楼 › 小二班" in live
+    client.post("/stocktakes/1/close", data={"signer_name": "王丽"})
+    with app.app_context():
+        assert lines(1) == {
+            Finding.FOUND: ["8DDU6P", "8EBFQG", "96CGBF", "9EF8XK", "9HC3NX", "A3RPWP"],
+            Finding.MISSING: ["A5KEYB"],
+            Finding.WRONG_PLACE: ["B9UVMP"],
+        }
