@@ -15,7 +15,8 @@
   }
   var placeSelect = form.querySelector("select[name=place]");
   var codeInput = form.querySelector("input[name=code]");
-  var TONES = { counted: "ok", place: "info", already: "info" };
+  // Anything else (a refused code, a closed stocktake) is an error.
+  var TONES = { counted: "ok", place: "info", already: "info", wrong_place: "warn", unknown: "warn" };
 
   function show(text, tone) {
     var line = document.createElement("li");
@@ -41,7 +42,7 @@
         return null;
       }
       return response.json().then(function (answer) {
-        show(answer.message, TONES[answer.result] || (answer.result === "wrong_place" ? "warn" : "error"));
+        show(answer.message, TONES[answer.result] || "error");
         if (answer.result === "place" && placeSelect && answer.place !== null) {
           placeSelect.value = String(answer.place);
         }

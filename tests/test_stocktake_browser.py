@@ -1,0 +1,88 @@
+"""The stocktake page in a real browser: counting in scanning mode through the in-app scanner's
+API (stood in for by a fake camera), with the CSRF token, answer by answer."""
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.serving import make_server
+
+from app.extensions import db
+from app.models import PlaceKind, StocktakeScan
+from tests.conftest import PASSWORD
+from tests.factories import make_asset, make_place
+
+sync_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = "/usr/bin/chromium"
+# The scanner's API as static/js/scanner.js exposes it; the test plays the camera.
+FAKE_SCANNER = """
+window.patrolScanner = {open: function (options) {
+  window.readByCamera = options.onCode;
+  return {stop: function () {}};
+}};
+"""
+
+
+@pytest.fixture
+def live_server(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    with app.app_context():
+        room = make_place("小一班", "Junior Class 1", PlaceKind.ROOM, code="JJ2345")
+        other = make_place("小二班", "Junior Class 2", PlaceKind.ROOM, code="KK2345")
+        make_asset("吊扇", "Ceiling fan", place=room, code="FAN222")
+        make_asset("紫外线灯", "UV lamp", place=other, code="UVM222")
+        db.session.commit()
+        room_id = room.id
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", room_id
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def page(live_server):
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-background-networking"]
+        )
+        context = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-US")
+        context.add_init_script(FAKE_SCANNER)
+        yield context.new_page()
+        browser.close()
+
+
+def test_scanning_mode_counts_each_code_and_shows_the_answers_line_by_line(
+    app, live_server, page
+):
+    base, room_id = live_server
+    page.goto(f"{base}/login")
+    page.fill("#username", "admin")
+    page.fill("#password", PASSWORD)
+    page.click("main button.primary")
+    page.goto(f"{base}/stocktakes/new")
+    page.select_option("#place", str(room_id))
+    page.click("main button.primary")
+    page.wait_for_url(f"{base}/stocktakes/1")
+
+    page.click("[data-scan]")
+    for code in ("FAN222", "UVM222", "FAN222", "ZZZ999"):
+        assert page.evaluate(f"window.readByCamera('{code}', '{base}/q/{code}')") is True
+    results = page.locator("[data-results] li")
+    sync_api.expect(results).to_have_count(4)
+    answers = results.all_inner_texts()
+    assert answers[3] == "Counted: Ceiling fan."
+    assert answers[2] == "UV lamp: found here, but registered in Junior Class 2."
+    assert answers[1].startswith("Already counted: Ceiling fan (FAN222), by Admin at ")
+    assert answers[0] == "Code ZZZ999 is not in the register: listed as unknown."
+
+    # A typed code goes the same way; a refused one stays in the field to be corrected.
+    page.fill("#code", "<b>AB</b>")
+    page.click("form[data-stocktake-count] button[type=submit]")
+    sync_api.expect(results).to_have_count(5)
+    assert results.first.inner_text().startswith("“<b>AB</b>” is not a Patrol code")
+    assert page.input_value("#code") == "<b>AB</b>"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(StocktakeScan.id))) == 3
