@@ -81,6 +81,8 @@ def test_scanning_mode_counts_each_code_and_shows_the_answers_line_by_line(
         "UV lamp: found here, but registered in Junior Class 2.",
     ]
 
+    sync_api.expect(page.locator("[data-score]")).to_have_text("Found 1 of 1")
+
     # A typed code goes the same way; a refused one stays in the field to be corrected.
     page.fill("#code", "<b>AB</b>")
     page.click("form[data-stocktake-count] button[type=submit]")

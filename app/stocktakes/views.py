@@ -52,6 +52,7 @@ from app.stocktakes.counting import (
     counting_place,
     finding_counts,
     move_found_asset,
+    score,
     start_stocktake,
     tally,
 )
@@ -310,11 +311,13 @@ def count(stocktake_id):
         here = counted.place
     _remember_place(stocktake, here)
     if _wants_json():
+        found, expected = score(stocktake, tree)
         return jsonify(
             result=counted.result,
             message=counted.message,
             code=counted.scan.code if counted.scan else "",
             place=here.id if here is not None else None,
+            score=_("Found %(found)s of %(expected)s", found=found, expected=expected),
         )
     category = {"counted": "success", "place": "info", "already": "info"}.get(
         counted.result, "error"

@@ -14,6 +14,7 @@
     });
   }
   var placeSelect = form.querySelector("select[name=place]");
+  var scoreLine = document.querySelector("[data-score]");
   var codeInput = form.querySelector("input[name=code]");
   // Anything else (a refused code, a closed stocktake) is an error.
   var TONES = { counted: "ok", place: "info", already: "info", wrong_place: "warn", unknown: "warn" };
@@ -43,6 +44,7 @@
       }
       return response.json().then(function (answer) {
         show(answer.message, TONES[answer.result] || "error");
+        if (answer.score && scoreLine) scoreLine.textContent = answer.score;
         if (answer.result === "place" && placeSelect && answer.place !== null) {
           placeSelect.value = String(answer.place);
         }
