@@ -197,7 +197,9 @@ def code_from_scan(typed: str) -> str:
     return normalize_code(text)
 
 
-def count_code(stocktake: Stocktake, typed: str, place: Place | None, by) -> Counted:
+def count_code(
+    stocktake: Stocktake, typed: str, place: Place | None, by, tree: PlaceTree | None = None
+) -> Counted:
     """Count what the code is on, once; StocktakeError says why nothing was counted."""
     if not typed.strip():
         raise StocktakeError(_l("Type or scan a code."))
@@ -221,8 +223,9 @@ def count_code(stocktake: Stocktake, typed: str, place: Place | None, by) -> Cou
         .where(ScanCode.value == code)
         .options(so.joinedload(ScanCode.asset), so.joinedload(ScanCode.place))
     )
+    tree = tree or PlaceTree.load()
     if scan_code is not None and scan_code.place is not None and not scan_code.is_replaced:
-        return _place_label(stocktake, scan_code.place)
+        return _place_label(stocktake, scan_code.place, tree)
 
     asset = scan_code.asset if scan_code is not None and not scan_code.is_replaced else None
     unknown = None
@@ -257,7 +260,7 @@ def count_code(stocktake: Stocktake, typed: str, place: Place | None, by) -> Cou
         if earlier is None:
             raise
         return _already(earlier)
-    return _counted(scan, scan_code)
+    return _counted(scan, scan_code, tree)
 
 
 def _touch_open(stocktake: Stocktake) -> None:
@@ -302,8 +305,7 @@ def _already(earlier: StocktakeScan) -> Counted:
     return Counted("already", str(message), earlier)
 
 
-def _place_label(stocktake: Stocktake, place: Place) -> Counted:
-    tree = PlaceTree.load()
+def _place_label(stocktake: Stocktake, place: Place, tree: PlaceTree) -> Counted:
     scope = scope_ids(stocktake, tree)
     if scope is not None and place.id not in scope:
         raise StocktakeError(
@@ -320,7 +322,7 @@ def _place_label(stocktake: Stocktake, place: Place) -> Counted:
     )
 
 
-def _counted(scan: StocktakeScan, scan_code: ScanCode | None) -> Counted:
+def _counted(scan: StocktakeScan, scan_code: ScanCode | None, tree: PlaceTree) -> Counted:
     if scan.asset is None:
         messages = {
             UnknownCode.NOT_ISSUED: _l(
@@ -339,7 +341,6 @@ def _counted(scan: StocktakeScan, scan_code: ScanCode | None) -> Counted:
         }
         return Counted("unknown", str(messages[scan.unknown]), scan)
     asset = scan.asset
-    tree = PlaceTree.load()
     if _Subtrees(tree).elsewhere(asset.place_id, scan.place_id):
         return Counted(
             "wrong_place",

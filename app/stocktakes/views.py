@@ -295,7 +295,7 @@ def count(stocktake_id):
             raise StocktakeError(_("Choose a place inside this stocktake."), "place")
         tree = PlaceTree.load()
         here = counting_place(stocktake, tree, place_id)
-        counted = count_code(stocktake, typed, here, current_user)
+        counted = count_code(stocktake, typed, here, current_user, tree)
     except StocktakeError as refused:
         if _wants_json():
             return jsonify(result="refused", message=str(refused.message), code=typed[:200]), (
