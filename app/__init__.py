@@ -92,6 +92,7 @@ def _register_blueprints(app):
     from app.reports import bp as reports_bp
     from app.rounds import bp as rounds_bp
     from app.scan import bp as scan_bp
+    from app.stocktakes import bp as stocktakes_bp
     from app.users import bp as users_bp
 
     errors.init_app(app)
@@ -108,6 +109,7 @@ def _register_blueprints(app):
         faults_bp,
         offline_bp,
         reports_bp,
+        stocktakes_bp,
     ):
         app.register_blueprint(blueprint)
 
