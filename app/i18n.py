@@ -3,9 +3,12 @@
 import os
 from pathlib import Path
 
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import current_app, has_request_context, request
+from babel.support import NullTranslations
+from flask import current_app, g, has_request_context, request
+from flask_babel import get_locale, get_translations
 from flask_babel.speaklater import LazyString
 from markupsafe import escape
 
@@ -35,6 +38,50 @@ def _terminal_language() -> str:
         if value:
             return "zh" if value.lower().startswith("zh") else "en"
     return "en"
+
+
+# A page asks for its locale and catalog dozens of times (each message, each bilingual name).
+# Flask-Babel answers through several lookups each time; once it has chosen them for the
+# request (or force_locale has set one), they sit on its namespace in g, read here directly.
+# A catalog is reused only for the very locale object it was found for, so force_locale and
+# refresh() are followed at once.
+
+
+def current_locale() -> Locale | None:
+    """get_locale(), cheaply once the request has chosen its locale."""
+    try:
+        locale = g._flask_babel.babel_locale
+    except (AttributeError, RuntimeError):  # not chosen yet, or no app context
+        return get_locale()
+    return locale if locale is not None else get_locale()
+
+
+def translations() -> NullTranslations:
+    """get_translations(), cheaply after the first message of the request."""
+    try:
+        state = g._flask_babel
+        found_for, catalog = state.patrol_catalog
+        if found_for is state.babel_locale:
+            return catalog
+    except (AttributeError, RuntimeError):
+        pass
+    catalog = get_translations()
+    state = g.get("_flask_babel") if g else None
+    locale = getattr(state, "babel_locale", None)
+    if locale is not None:
+        state.patrol_catalog = (locale, catalog)
+    return catalog
+
+
+def install_template_gettext(app) -> None:
+    """The templates' _() and ngettext() as Flask-Babel installs them, through translations()."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+    )
 
 
 def compile_catalogs() -> None:
