@@ -44,11 +44,12 @@ def today() -> date:
     return school_today(current_app.config["SCHOOL_TIMEZONE"])
 
 
-CLOSED_PERIODS = sa.select(ClosedPeriod)
+CLOSED_PERIODS = sa.select(ClosedPeriod.start_date, ClosedPeriod.end_date)
 
 
 def school_calendar() -> Calendar:
-    return Calendar(db.session.scalars(CLOSED_PERIODS))
+    # Plain rows: the calendar reads two dates from each, and every scan page asks.
+    return Calendar(db.session.connection().execute(CLOSED_PERIODS))
 
 
 def active_checklists() -> list[Checklist]:
@@ -133,7 +134,7 @@ def last_done_dates(asset_ids: Sequence[int]) -> dict[tuple[int, int], date]:
     """The latest school-local day each (asset, checklist) was inspected on."""
     if not asset_ids:
         return {}
-    rows = db.session.execute(LAST_DONE, {"asset_ids": list(asset_ids)})
+    rows = db.session.connection().execute(LAST_DONE, {"asset_ids": list(asset_ids)})
     return {(asset_id, checklist_id): day for asset_id, checklist_id, day in rows}
 
 

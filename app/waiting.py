@@ -75,7 +75,8 @@ def _waiting_query(role):
 
 
 def waiting_on(user) -> Waiting:
-    jobs, to_accept = db.session.execute(_waiting_query(user.role), {"user_id": user.id}).one()
+    counted = db.session.connection().execute(_waiting_query(user.role), {"user_id": user.id})
+    jobs, to_accept = counted.one()
     return Waiting(jobs=jobs, to_accept=to_accept)
 
 
