@@ -250,6 +250,18 @@ class Server:
                 time.sleep(0.2)
         raise SystemExit(f"gunicorn did not answer within {timeout} s")
 
+    def workers_cpu_seconds(self):
+        """CPU time used so far by the workers: a share of a busy machine does not change it."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        total = 0
+        for pid in children.read_text().split():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            except FileNotFoundError:  # a worker restarting
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / os.sysconf("SC_CLK_TCK")
+
     def stop(self):
         self.process.terminate()
         try:
@@ -297,16 +309,18 @@ def check_page(origin, path, headers):
         return answer.read().decode()
 
 
-def load(origin, path, headers, seconds, connections, codes_file=None):
-    """One wrk run; requests/s and latency percentiles in ms."""
+def load(server, path, headers, seconds, connections, codes_file=None):
+    """One wrk run; requests/s, latency percentiles and the workers' CPU per request in ms."""
     command = ["wrk", "--threads", "1", "--connections", str(connections),
                "--duration", f"{seconds:g}s", "--timeout", "10s", "--script", str(WRK_SCRIPT)]
     for name, value in headers.items():
         command += ["--header", f"{name}: {value}"]
-    command.append(f"{origin}{path}")
+    command.append(f"{server.origin}{path}")
     if codes_file:
         command += ["--", str(codes_file)]
+    cpu_before = server.workers_cpu_seconds()
     finished = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    cpu_used = server.workers_cpu_seconds() - cpu_before
     result = next((line for line in finished.stdout.splitlines() if line.startswith("RESULT ")),
                   None)
     if finished.returncode != 0 or result is None:
@@ -319,6 +333,7 @@ def load(origin, path, headers, seconds, connections, codes_file=None):
     return {
         "rate": figures["requests"] / (figures["duration_us"] / 1e6),
         "requests": figures["requests"],
+        "cpu": cpu_used * 1000 / max(figures["requests"], 1),
         **{name: figures[f"{name}_us"] / 1000 for name in ("p50", "p90", "p99", "max")},
     }
 
@@ -385,10 +400,10 @@ def main(args):
             targets = (("GET /q/<code>", "/q/", codes_file), ("bare Flask route", "/bench-bare",
                                                              None))
             for _name, path, codes in targets:  # warm every worker's caches first
-                load(server.origin, path, headers, args.warmup, connections, codes)
+                load(server, path, headers, args.warmup, connections, codes)
             rounds = []
             for _ in range(args.rounds):
-                rounds.append([load(server.origin, path, headers, args.seconds, connections, codes)
+                rounds.append([load(server, path, headers, args.seconds, connections, codes)
                                for _name, path, codes in targets])
         finally:
             if server is not None:
@@ -412,17 +427,24 @@ def main(args):
         f"gunicorn, {args.workers} sync workers, on the loopback; wrk, {connections} connections, "
         f"{args.seconds:g} s a run, signed in as the inspector, random assets"
     )
-    print(f"{'':9}{'':19}{'requests/s':>11}{'p50 ms':>8}{'p90 ms':>8}{'p99 ms':>8}{'max ms':>8}")
+    print(f"{'':9}{'':19}{'requests/s':>11}{'p50 ms':>8}{'p90 ms':>8}{'p99 ms':>8}"
+          f"{'max ms':>8}{'CPU ms/req':>12}")
     for number, measured in enumerate(rounds, 1):
         for (name, *_), figures in zip(targets, measured, strict=True):
             print(f"{f'round {number}':9}{name:19}{figures['rate']:>11.0f}{figures['p50']:>8.1f}"
-                  f"{figures['p90']:>8.1f}{figures['p99']:>8.1f}{figures['max']:>8.1f}")
+                  f"{figures['p90']:>8.1f}{figures['p99']:>8.1f}{figures['max']:>8.1f}"
+                  f"{figures['cpu']:>12.2f}")
         ratio = measured[0]["rate"] / measured[1]["rate"]
         print(f"{'':9}scan page / bare route throughput: {ratio:.2f}")
     scan = statistics.mean(measured[0]["rate"] for measured in rounds)
     bare = statistics.mean(measured[1]["rate"] for measured in rounds)
     print(f"mean of the rounds: scan page {scan:.0f}/s, bare route {bare:.0f}/s, "
           f"ratio {scan / bare:.2f} (budget: at least 0.50)")
+    scan_cpu = statistics.mean(measured[0]["cpu"] for measured in rounds)
+    bare_cpu = statistics.mean(measured[1]["cpu"] for measured in rounds)
+    print(f"workers' CPU per request: scan page {scan_cpu:.2f} ms, bare route {bare_cpu:.2f} ms "
+          f"(ratio {bare_cpu / scan_cpu:.2f}; unlike throughput, untouched by other load on "
+          f"the machine)")
 
 
 if __name__ == "__main__":
@@ -434,8 +456,8 @@ if __name__ == "__main__":
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2,
                         help="gunicorn workers (default: one per core)")
     parser.add_argument("--connections", type=int, help="wrk connections (default: 2 per worker)")
-    parser.add_argument("--seconds", type=float, default=10, help="length of each wrk run")
-    parser.add_argument("--rounds", type=int, default=2,
+    parser.add_argument("--seconds", type=float, default=5, help="length of each wrk run")
+    parser.add_argument("--rounds", type=int, default=3,
                         help="scan page then bare route, so many times over")
     parser.add_argument("--warmup", type=float, default=2, help="seconds of each, not counted")
     parser.add_argument("--port", type=int, help="loopback port for gunicorn (default: a free one)")
