@@ -100,6 +100,11 @@ def build_school(assets, inspections, answers_per_inspection, rng):
     places_count = 1 + BUILDINGS + rooms
     codes = unique_codes(places_count + assets, rng)
     place_codes, asset_codes = codes[:places_count], codes[places_count:]
+    with_history = assets - WITHOUT_HISTORY
+    day = today()
+    started = datetime.combine(day, datetime.min.time()) + timedelta(hours=1)
+    # In use since the first week of history, so what was done counts towards completion.
+    in_use_since = started - timedelta(weeks=-(-inspections // with_history) + 1)
 
     places = [{"id": 1, "code": place_codes[0], "name": "校园", "kind": PlaceKind.SITE,
                "parent_id": None, "position": 0}]
@@ -122,7 +127,7 @@ def build_school(assets, inspections, answers_per_inspection, rng):
     ])
     insert(Asset.__table__, [
         {"id": a + 1, "code": asset_codes[a], "name": f"设备{a + 1}", "kind_id": a % KINDS + 1,
-         "place_id": room_ids[a % rooms]}
+         "place_id": room_ids[a % rooms], "created_at": in_use_since}
         for a in range(assets)
     ])
     insert(ScanCode.__table__, [
@@ -138,7 +143,7 @@ def build_school(assets, inspections, answers_per_inspection, rng):
     }])
     insert(Checklist.__table__, [
         {"id": k + 1, "name": f"每周检查{k + 1}", "kind_id": k + 1,
-         "frequency": Frequency.WEEKLY, "weekday": 0}
+         "frequency": Frequency.WEEKLY, "weekday": 0, "created_at": in_use_since}
         for k in range(KINDS)
     ])
     insert(ChecklistVersion.__table__, [
@@ -154,9 +159,6 @@ def build_school(assets, inspections, answers_per_inspection, rng):
     db.session.execute(sa.insert(Signature.__table__), [
         {"id": 1, "signer_id": 1, "signer_name": "Inspector"}
     ])
-    with_history = assets - WITHOUT_HISTORY
-    day = today()
-    started = datetime.combine(day, datetime.min.time()) + timedelta(hours=1)
     rows = []
     for n in range(inspections):
         asset = n % with_history

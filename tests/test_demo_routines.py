@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.checklists.schedules import schedule_problems
+from app.compliance import completion
 from app.demo import kindergarten
 from app.demo.history import (
     FAILURES,
@@ -321,6 +322,20 @@ def test_on_monday_the_playground_is_due_and_only_the_safety_net_is_overdue(app,
         "school_bus_weekly": 1, "sports_equipment_daily": 5, "gate_closing_daily": 1,
         "canteen_closing_daily": 1, "canteen_daily_log": 1,
     }
+
+
+def test_the_history_counts_towards_completion_and_only_the_overdue_check_is_missed(
+    app, seeded
+):
+    # Seeded today, the register and the routines are dated back to their first due date,
+    # so the weeks of history count and nothing before them is owed.
+    result = completion(MONDAY - timedelta(days=HISTORY_DAYS), MONDAY, today=MONDAY)
+    missed = {r.checklist.key: r.missed for r in result.routines if r.missed}
+    assert missed == {SAFETY_NET[1]: 1}
+    assert result.total.done > 300
+    assert result.total.open == Counter(
+        entry.checklist.key for entry in states_on(MONDAY) if entry.state == State.DUE
+    ).total()
 
 
 def test_when_the_safety_net_is_within_its_grace_the_crack_reading_is_overdue(app):

@@ -281,6 +281,7 @@ def record_history(today: date, assets_by_code: dict, result) -> None:
         )
     }
     timezone = ZoneInfo(current_app.config["SCHOOL_TIMEZONE"])
+    _in_use_since_history(today, assets_by_code, checklists, timezone)
 
     missing = []
     for planned in plan_history(today, school_calendar()):
@@ -314,6 +315,24 @@ def record_history(today: date, assets_by_code: dict, result) -> None:
                 inspection = db.session.get(Inspection, inspection_id)
                 _raise(asset, description, inspection, item, inspector)
                 result.added["faults"] += 1
+
+
+def _in_use_since_history(today, assets_by_code, checklists, timezone) -> None:
+    """Date the register and the routines back to the first due date of their history.
+
+    Completion over a period counts an asset and a routine only from the day they were made;
+    seeded today, the demo's weeks of history would count for nothing.
+    """
+    school = school_calendar()
+    for routine in ROUTINES:
+        checklist = checklists.get(routine.key)
+        due_dates = _due_dates(routine, today, school)
+        if checklist is None or not due_dates:
+            continue
+        since = _naive_utc(datetime.combine(min(due_dates), time(), tzinfo=timezone))
+        covered = [assets_by_code[code] for code in _covered(routine) if code in assets_by_code]
+        for row in (checklist, *covered):
+            row.created_at = min(row.created_at, since)
 
 
 class Recording(NamedTuple):

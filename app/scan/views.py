@@ -17,6 +17,13 @@ from app.scan.pages import asset_page, assigned_job, check_status, due_marks
 INSPECTING_ROLES = (Role.ADMIN, Role.INSPECTOR)
 
 
+@bp.route("/scan")
+@staff_required
+def scanner():
+    """The in-app scanner: the camera where the browser allows it, the code field always."""
+    return render_template("scan/scanner.html")
+
+
 @bp.route("/q")
 @staff_required
 def lookup():
