@@ -33,7 +33,7 @@ def _init_extensions(app):
 
     from app import database  # noqa: F401  (connection settings for SQLite)
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from app.i18n import compile_catalogs, select_locale
+    from app.i18n import compile_catalogs, install_request_domain, select_locale
 
     db.init_app(app)
     migrate.init_app(
@@ -55,6 +55,7 @@ def _init_extensions(app):
         locale_selector=select_locale,
         timezone_selector=lambda: app.config["SCHOOL_TIMEZONE"],
     )
+    install_request_domain(app, babel)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("Please sign in to continue.")
@@ -93,6 +94,7 @@ def _register_blueprints(app):
     from app.reports import bp as reports_bp
     from app.rounds import bp as rounds_bp
     from app.scan import bp as scan_bp
+    from app.stocktakes import bp as stocktakes_bp
     from app.users import bp as users_bp
 
     errors.init_app(app)
@@ -110,6 +112,7 @@ def _register_blueprints(app):
         dashboard_bp,
         offline_bp,
         reports_bp,
+        stocktakes_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -3,9 +3,12 @@
 import os
 from pathlib import Path
 
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import current_app, has_request_context, request
+from babel.support import NullTranslations
+from flask import current_app, g, has_request_context, request
+from flask_babel import Domain, get_locale
 from flask_babel.speaklater import LazyString
 from markupsafe import escape
 
@@ -35,6 +38,56 @@ def _terminal_language() -> str:
         if value:
             return "zh" if value.lower().startswith("zh") else "en"
     return "en"
+
+
+# A page asks for its locale and catalog dozens of times (each message, each bilingual name,
+# each label). Flask-Babel answers through several lookups each time; once it has chosen them
+# for the request (or force_locale has set one), they sit on its namespace in g, read here
+# directly. A catalog is reused only for the very locale object it was found for, so
+# force_locale and refresh() take effect at once.
+
+
+def current_locale() -> Locale | None:
+    """get_locale(), cheaply once the request has chosen its locale."""
+    try:
+        locale = g._flask_babel.babel_locale
+    except (AttributeError, RuntimeError):  # not chosen yet, or no app context
+        return get_locale()
+    return locale if locale is not None else get_locale()
+
+
+class RequestDomain(Domain):
+    """Flask-Babel's message domain, keeping the catalog it found for the request's locale."""
+
+    def get_translations(self) -> NullTranslations:
+        try:
+            state = g._flask_babel
+            found_for, catalog = state.patrol_catalog
+            if found_for is state.babel_locale:
+                return catalog
+        except (AttributeError, RuntimeError):
+            pass
+        catalog = super().get_translations()
+        state = g.get("_flask_babel") if g else None
+        locale = getattr(state, "babel_locale", None)
+        if locale is not None:
+            state.patrol_catalog = (locale, catalog)
+        return catalog
+
+
+def install_request_domain(app, babel) -> None:
+    """Python's _() and lazy labels, and the templates' _() and ngettext(), through it."""
+    domain = RequestDomain(domain=app.extensions["babel"].default_domain)
+    # Flask-Babel keeps its default domain in a cached property: this sets it once.
+    babel.domain_instance = domain
+    translations = domain.get_translations
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+    )
 
 
 def compile_catalogs() -> None:

@@ -4,7 +4,7 @@ The outbox marks its sends with the X-Patrol-Outbox header. Such a send is answe
 JSON and a status the script can act on — never a redirect or an HTML page it cannot show:
 201 recorded, 200 already recorded (a repeat of the same client id), 400 with the field
 errors, 401 signed out, 403 wrong role or wrong person, 409 refused (the asset was retired).
-docs/outbox.openapi.yaml describes them; a test keeps it in step with the URL map.
+docs/outbox.openapi.json describes them; a test keeps it in step with the URL map.
 """
 
 from flask import jsonify, request

@@ -15,7 +15,14 @@ import sqlalchemy.orm as so
 from flask import current_app
 
 from app.extensions import db
-from app.models import Asset, Checklist, ChecklistVersion, ClosedPeriod, Inspection
+from app.models import (
+    Asset,
+    Checklist,
+    ChecklistItem,
+    ChecklistVersion,
+    ClosedPeriod,
+    Inspection,
+)
 from app.schedule import Calendar, Occurrence, Schedule, State, occurrence, school_today
 
 
@@ -40,40 +47,75 @@ def today() -> date:
     return school_today(current_app.config["SCHOOL_TIMEZONE"])
 
 
+CLOSED_PERIODS = sa.select(ClosedPeriod.start_date, ClosedPeriod.end_date)
+
+
 def school_calendar() -> Calendar:
-    return Calendar(db.session.scalars(sa.select(ClosedPeriod)))
+    # Plain rows: the calendar reads two dates from each, and every scan page asks.
+    return Calendar(db.session.connection().execute(CLOSED_PERIODS))
 
 
 def active_checklists() -> list[Checklist]:
-    """Every active routine with its versions and items, in one round trip per relation."""
-    return list(
-        db.session.scalars(
+    """Every active routine with something to inspect, with its versions and items, in one
+    round trip per relation."""
+    return [
+        checklist
+        for checklist in db.session.scalars(
             sa.select(Checklist)
             .where(Checklist.active.is_(True))
             .options(so.selectinload(Checklist.versions).selectinload(ChecklistVersion.items))
             .order_by(Checklist.id)
         )
+        if has_items(checklist)
+    ]
+
+
+def _current_version_has_items():
+    """SQL for has_items: the routine's newest version has at least one item."""
+    newer = so.aliased(ChecklistVersion)
+    current = (
+        sa.select(sa.func.max(newer.number))
+        .where(newer.checklist_id == Checklist.id)
+        .correlate(Checklist)
+        .scalar_subquery()
     )
+    return (
+        sa.select(ChecklistItem.id)
+        .join(ChecklistVersion, ChecklistItem.version_id == ChecklistVersion.id)
+        .where(ChecklistVersion.checklist_id == Checklist.id, ChecklistVersion.number == current)
+        .correlate(Checklist)
+        .exists()
+    )
+
+
+# Built once, the kinds and assets bound at each call: the scan page runs it on every scan.
+COVERING = (
+    sa.select(Checklist)
+    .where(
+        Checklist.active.is_(True),
+        sa.or_(
+            Checklist.kind_id.in_(sa.bindparam("kind_ids", expanding=True)),
+            Checklist.asset_id.in_(sa.bindparam("asset_ids", expanding=True)),
+        ),
+        _current_version_has_items(),
+    )
+    .order_by(Checklist.id)
+)
 
 
 def checklists_covering(assets: Sequence[Asset]) -> list[Checklist]:
     """The active routines for these assets' kinds or for the assets themselves.
 
-    Only these routines' versions and items are loaded (a routine with nothing to inspect
-    does not count), not every routine of the school.
+    Only routines with something to inspect (their current version has items) count, and
+    neither their versions nor their items are loaded: the callers need the schedule alone.
     """
     return list(
         db.session.scalars(
-            sa.select(Checklist)
-            .where(
-                Checklist.active.is_(True),
-                sa.or_(
-                    Checklist.kind_id.in_({asset.kind_id for asset in assets}),
-                    Checklist.asset_id.in_({asset.id for asset in assets}),
-                ),
-            )
-            .options(so.selectinload(Checklist.versions).selectinload(ChecklistVersion.items))
-            .order_by(Checklist.id)
+            COVERING,
+            {
+                "kind_ids": list({asset.kind_id for asset in assets}),
+                "asset_ids": list({asset.id for asset in assets}),
+            },
         )
     )
 
@@ -84,7 +126,19 @@ def applies_to(checklist: Checklist, asset: Asset) -> bool:
     )
 
 
-WHOLE_SCHOOL = 500  # assets: beyond this many, last_done_dates reads every asset's
+# Beyond this many assets (a whole school), the ids cost more to send than the few other
+# assets' rows they would leave out; those rows are never looked up.
+WHOLE_SCHOOL = 500
+# Built once, the assets and the earliest day bound at each call: the scan page runs it on
+# every scan.
+LAST_DONE_EVERY_ASSET = (
+    sa.select(Inspection.asset_id, Inspection.checklist_id, sa.func.max(Inspection.local_date))
+    .where(Inspection.local_date >= sa.bindparam("since"))
+    .group_by(Inspection.asset_id, Inspection.checklist_id)
+)
+LAST_DONE = LAST_DONE_EVERY_ASSET.where(
+    Inspection.asset_id.in_(sa.bindparam("asset_ids", expanding=True))
+)
 
 
 def last_done_dates(
@@ -94,23 +148,24 @@ def last_done_dates(
     `since`, when given: older inspections are not read)."""
     if not asset_ids:
         return {}
-    query = sa.select(
-        Inspection.asset_id, Inspection.checklist_id, sa.func.max(Inspection.local_date)
-    ).group_by(Inspection.asset_id, Inspection.checklist_id)
-    # Thousands of ids (a whole school) cost more to send than the few other assets' rows
-    # they would leave out; those rows are never looked up.
-    if len(asset_ids) <= WHOLE_SCHOOL:
-        query = query.where(Inspection.asset_id.in_(asset_ids))
-    if since is not None:
-        query = query.where(Inspection.local_date >= since)
-    rows = db.session.execute(query)
+    since = since or date.min
+    if len(asset_ids) > WHOLE_SCHOOL:
+        rows = db.session.connection().execute(LAST_DONE_EVERY_ASSET, {"since": since})
+    else:
+        rows = db.session.connection().execute(
+            LAST_DONE, {"asset_ids": list(asset_ids), "since": since}
+        )
     return {(asset_id, checklist_id): day for asset_id, checklist_id, day in rows}
 
 
 def routine_states(
     assets: Sequence[Asset], on: date | None = None, checklists: Sequence[Checklist] | None = None
 ) -> list[RoutineState]:
-    """Each (asset, routine) pair that applies, with its state on the given school day."""
+    """Each (asset, routine) pair that applies, with its state on the given school day.
+
+    The routines given must each have something to inspect (see has_items); by default, every
+    active one that has.
+    """
     day = on or today()
     school = school_calendar()
     routines = active_checklists() if checklists is None else checklists
@@ -123,11 +178,10 @@ def routine_states(
     # rather than tried one by one: a whole school is thousands of assets times every routine.
     by_kind, by_asset = defaultdict(list), defaultdict(list)
     for checklist in routines:
-        if has_items(checklist):
-            if checklist.asset_id is not None:
-                by_asset[checklist.asset_id].append(checklist)
-            else:
-                by_kind[checklist.kind_id].append(checklist)
+        if checklist.asset_id is not None:
+            by_asset[checklist.asset_id].append(checklist)
+        else:
+            by_kind[checklist.kind_id].append(checklist)
     order = {checklist.id: index for index, checklist in enumerate(routines)}
     states = []
     for asset in assets:

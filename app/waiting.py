@@ -1,5 +1,6 @@
 """What waits on the signed-in user: jobs to do and repairs to accept, counted in one query."""
 
+import functools
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -11,6 +12,9 @@ from app.extensions import db
 from app.models import Fault, FaultStatus, Role, User
 
 Reporter = so.aliased(User)
+# The counting query is built once per role, with the user's id bound at each request: the
+# header shows it on every page, and building the statement cost more than running it.
+USER_ID = sa.bindparam("user_id", type_=sa.Integer)
 
 
 class Waiting(NamedTuple):
@@ -21,20 +25,20 @@ class Waiting(NamedTuple):
         return bool(self.jobs or self.to_accept)
 
 
-def jobs_for(user):
+def jobs_for(role):
     """The faults that wait on this user's hands: their own open jobs; for an admin, also
     the reported faults nobody has been given yet (to assign)."""
     mine = sa.and_(
-        Fault.assigned_to_id == user.id,
+        Fault.assigned_to_id == USER_ID,
         Fault.status.in_((FaultStatus.ASSIGNED, FaultStatus.IN_PROGRESS)),
     )
-    if user.role != Role.ADMIN:
+    if role != Role.ADMIN:
         return mine
     to_assign = sa.and_(Fault.status == FaultStatus.REPORTED, Fault.assigned_to_id.is_(None))
     return sa.or_(mine, to_assign)
 
 
-def repairs_to_accept(user):
+def repairs_to_accept(role):
     """Repairs this user may accept: the SQL form of app.faults.lifecycle.may_accept.
 
     The reporter accepts when they have an active account and did not do the repair
@@ -47,26 +51,32 @@ def repairs_to_accept(user):
         Reporter.active.is_(True),
         sa.or_(Fault.repaired_by_id.is_(None), Fault.repaired_by_id != Fault.reported_by_id),
     )
-    whose = sa.and_(reporter_accepts, Fault.reported_by_id == user.id)
-    if user.role in (Role.ADMIN, Role.INSPECTOR):
+    whose = sa.and_(reporter_accepts, Fault.reported_by_id == USER_ID)
+    if role in (Role.ADMIN, Role.INSPECTOR):
         whose = sa.or_(whose, sa.not_(reporter_accepts))
     return sa.and_(
         Fault.status == FaultStatus.REPAIRED,
-        sa.or_(Fault.repaired_by_id.is_(None), Fault.repaired_by_id != user.id),
+        sa.or_(Fault.repaired_by_id.is_(None), Fault.repaired_by_id != USER_ID),
         whose,
     )
 
 
-def waiting_on(user) -> Waiting:
-    jobs, to_accept = db.session.execute(
+@functools.cache
+def _waiting_query(role):
+    return (
         sa.select(
-            sa.func.count(sa.case((jobs_for(user), 1))),
-            sa.func.count(sa.case((repairs_to_accept(user), 1))),
+            sa.func.count(sa.case((jobs_for(role), 1))),
+            sa.func.count(sa.case((repairs_to_accept(role), 1))),
         )
         .select_from(Fault)
         .outerjoin(Reporter, Fault.reported_by_id == Reporter.id)
         .where(Fault.status != FaultStatus.ACCEPTED)
-    ).one()
+    )
+
+
+def waiting_on(user) -> Waiting:
+    counted = db.session.connection().execute(_waiting_query(user.role), {"user_id": user.id})
+    jobs, to_accept = counted.one()
     return Waiting(jobs=jobs, to_accept=to_accept)
 
 

@@ -1,24 +1,41 @@
 """How fast the scan page is served on a large school, next to a bare Flask route.
 
     .venv/bin/python benchmarks/scan_page.py [--assets 5000] [--inspections 200000]
-        [--seconds 10] [--answers 3] [--database-url postgresql://...]
+        [--answers 3] [--database-url postgresql://...] [--workers 2] [--connections 4]
+        [--seconds 10] [--rounds 2] [--warmup 2] [--port N]
 
-Builds a school in a temporary SQLite database (or in a schema of its own in the given
-PostgreSQL database, dropped afterwards) with bulk INSERTs: places, kinds, assets and their
-codes, a weekly checklist per kind, the inspections spread over the assets with a few answers
-each, and some open faults. Then, signed in as an inspector, it asks the Flask test client for
-/q/<code> of random assets for --seconds, and for a trivial route on the same app for as long,
-single-threaded in this process, and prints requests per second, median and p95 latency and
-their ratio. It also prints the SQL queries per scan page, for an asset with its share of the
-history and for one with none: the budget is that they are the same.
+Needs gunicorn (`pip install -e '.[bench]'`) and wrk (`apt-get install -y wrk`).
+
+Builds a school in a temporary SQLite file (or in a schema of its own in the given PostgreSQL
+database, dropped afterwards) with bulk INSERTs: places, kinds, assets and their codes, a
+weekly checklist per kind, the inspections spread over the assets with a few answers each, and
+some open faults. It counts the SQL queries per scan page in-process, for an asset with its
+share of the history and for one with none: the budget is that they are the same.
+
+Then it serves the real app under gunicorn on the loopback (benchmarks/bench_server.py, which
+adds a bare route that exists only there), signs in as an inspector through the sign-in form,
+and drives wrk with that cookie: /q/<code> of random assets, then the bare route, each for
+--seconds, --rounds times over, after a short warm-up. It prints requests per second and
+latency percentiles for each run and the ratio of the throughputs (the budget: at least half).
+Any answer but 200 stops it. It stops gunicorn and removes its files and schema when done.
 """
 
 import argparse
+import http.cookiejar
+import importlib.util
+import os
 import random
+import shutil
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+import urllib.parse
+import urllib.request
 from datetime import datetime, timedelta
+from html.parser import HTMLParser
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -26,6 +43,7 @@ from flask_migrate import upgrade
 from werkzeug.security import generate_password_hash
 
 from app import create_app
+from app.config import database_uri
 from app.extensions import db
 from app.models import (
     Answer,
@@ -50,6 +68,9 @@ from app.models import (
 from app.models.code import ALPHABET, CODE_LENGTH
 from app.routines import today
 
+ROOT = Path(__file__).resolve().parent.parent
+WRK_SCRIPT = Path(__file__).with_name("scan_page.lua")
+USER_AGENT = "patrol-benchmark"
 PASSWORD = "benchmark"
 KINDS = 20
 ITEMS_PER_CHECKLIST = 9
@@ -167,30 +188,6 @@ def build_school(assets, inspections, answers_per_inspection, rng):
     return asset_codes[:with_history], asset_codes[with_history:]
 
 
-def measure(client, paths, seconds):
-    """Latencies in ms of GETs of random paths for about `seconds`, after a short warm-up."""
-    for path in paths[:20]:
-        client.get(path)
-    latencies = []
-    deadline = time.perf_counter() + seconds
-    while time.perf_counter() < deadline:
-        path = random.choice(paths)
-        started = time.perf_counter()
-        response = client.get(path)
-        latencies.append((time.perf_counter() - started) * 1000)
-        if response.status_code != 200:
-            raise SystemExit(f"GET {path} answered {response.status_code}")
-    return latencies
-
-
-def summary(latencies):
-    return (
-        len(latencies) / (sum(latencies) / 1000),
-        statistics.median(latencies),
-        statistics.quantiles(latencies, n=20)[-1],
-    )
-
-
 def queries_per_page(engine, client, code):
     """Counted outside any app context, so no session outlives the request to cache rows."""
     counted = []
@@ -207,68 +204,213 @@ def queries_per_page(engine, client, code):
 
 
 def bench_schema(database_url):
-    """A schema of its own in the given PostgreSQL database, so nothing there is touched."""
-    schema = f"patrol_bench_{int(time.time())}"
-    engine = sa.create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    """A schema of its own in the given PostgreSQL database, so nothing there is touched.
+
+    Returns an engine to drop it with, and the URL with that schema first on the search path
+    (psycopg passes `options` to the server), which the gunicorn workers get as DATABASE_URL.
+    """
+    schema = f"patrol_bench_{os.getpid()}_{int(time.time())}"
+    engine = sa.create_engine(database_uri(database_url))
     with engine.begin() as connection:
         connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    return engine, schema
+    url = sa.engine.make_url(database_url).update_query_dict(
+        {"options": f"-csearch_path={schema}"}
+    )
+    return engine, schema, url.render_as_string(hide_password=False)
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    """Patrol under gunicorn on the loopback, started and stopped by the benchmark."""
+
+    def __init__(self, folder, environment, workers, port):
+        self.origin = f"http://127.0.0.1:{port}"
+        self.log = Path(folder) / "gunicorn.log"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--workers", str(workers),
+             "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT), "--error-logfile", str(self.log),
+             "benchmarks.bench_server:app"],
+            env={**os.environ, **environment},
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        )
+
+    def wait_until_up(self, timeout=60):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise SystemExit(f"gunicorn stopped at start:\n{self.log.read_text()}")
+            try:
+                with urllib.request.urlopen(f"{self.origin}/bench-bare", timeout=5) as answer:
+                    if answer.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise SystemExit(f"gunicorn did not answer within {timeout} s")
+
+    def workers_cpu_seconds(self):
+        """CPU time used so far by the workers: a share of a busy machine does not change it."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        total = 0
+        for pid in children.read_text().split():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            except FileNotFoundError:  # a worker restarting
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / os.sysconf("SC_CLK_TCK")
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class FormFields(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.values = {}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "input" and attrs.get("name"):
+            self.values[attrs["name"]] = attrs.get("value") or ""
+
+
+def sign_in(origin):
+    """Sign in through the real form, CSRF token and all; returns the request headers to send."""
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    # The same browser identity on every request, or Flask-Login's session protection would
+    # see a new one and rewrite the session cookie on each.
+    browser.addheaders = [("User-Agent", USER_AGENT), ("Accept-Language", "zh")]
+    with browser.open(f"{origin}/login", timeout=10) as page:
+        form = FormFields()
+        form.feed(page.read().decode())
+    fields = {**form.values, "username": "inspector", "password": PASSWORD}
+    with browser.open(f"{origin}/login", urllib.parse.urlencode(fields).encode(), timeout=10) as a:
+        landed = a.url
+    if "/login" in urllib.parse.urlsplit(landed).path:
+        raise SystemExit("could not sign in as the inspector")
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    return {"User-Agent": USER_AGENT, "Accept-Language": "zh", "Cookie": cookie}
+
+
+def check_page(origin, path, headers):
+    request = urllib.request.Request(f"{origin}{path}", headers=headers)
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        if answer.status != 200 or urllib.parse.urlsplit(answer.url).path != path:
+            raise SystemExit(f"GET {path} with the inspector's cookie did not answer its page")
+        return answer.read().decode()
+
+
+def load(server, path, headers, seconds, connections, codes_file=None):
+    """One wrk run; requests/s, latency percentiles and the workers' CPU per request in ms."""
+    command = ["wrk", "--threads", "1", "--connections", str(connections),
+               "--duration", f"{seconds:g}s", "--timeout", "10s", "--script", str(WRK_SCRIPT)]
+    for name, value in headers.items():
+        command += ["--header", f"{name}: {value}"]
+    command.append(f"{server.origin}{path}")
+    if codes_file:
+        command += ["--", str(codes_file)]
+    cpu_before = server.workers_cpu_seconds()
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    cpu_used = server.workers_cpu_seconds() - cpu_before
+    result = next((line for line in finished.stdout.splitlines() if line.startswith("RESULT ")),
+                  None)
+    if finished.returncode != 0 or result is None:
+        raise SystemExit(f"wrk failed:\n{finished.stdout}{finished.stderr}")
+    figures = dict(field.split("=") for field in result.split()[1:])
+    figures = {name: int(value) for name, value in figures.items()}
+    if figures["not_ok"] or figures["socket_errors"]:
+        raise SystemExit(f"GET {path}: {figures['not_ok']} answers were not 200 and "
+                         f"{figures['socket_errors']} requests failed")
+    return {
+        "rate": figures["requests"] / (figures["duration_us"] / 1e6),
+        "requests": figures["requests"],
+        "cpu": cpu_used * 1000 / max(figures["requests"], 1),
+        **{name: figures[f"{name}_us"] / 1000 for name in ("p50", "p90", "p99", "max")},
+    }
+
+
+def build(config, args):
+    """The school, built in-process; then the queries per scan page, counted in-process."""
+    app = create_app(config)
+    with app.app_context():
+        started = time.perf_counter()
+        upgrade()
+        with_history, without_history = build_school(
+            args.assets, args.inspections, args.answers, random.Random(2024)
+        )
+        built = time.perf_counter() - started
+        db.session.remove()
+
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
+    signed_in = client.post("/login", data={"username": "inspector", "password": PASSWORD})
+    if signed_in.status_code != 302:
+        raise SystemExit("could not sign in as the inspector")
+    with app.app_context():
+        engine = db.engine
+    queries = (queries_per_page(engine, client, with_history[0]),
+               queries_per_page(engine, client, without_history[0]))
+    engine.dispose()
+    return with_history, without_history, built, queries
 
 
 def main(args):
-    rng = random.Random(2024)
-    with tempfile.TemporaryDirectory() as folder:
-        config = {
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install -y wrk")
+    if importlib.util.find_spec("gunicorn") is None:
+        raise SystemExit("gunicorn is missing: .venv/bin/pip install -e '.[bench]'")
+
+    with tempfile.TemporaryDirectory(prefix="patrol-bench-") as folder:
+        environment = {
+            "PATROL_ENV": "development",
             "SECRET_KEY": "benchmark",
-            "WTF_CSRF_ENABLED": False,
             "UPLOAD_FOLDER": str(Path(folder) / "uploads"),
             "QR_FOLDER": str(Path(folder) / "qr"),
         }
         schema_engine = schema = None
         if args.database_url:
-            schema_engine, schema = bench_schema(args.database_url)
-            config["DATABASE_URL"] = args.database_url
-            config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-                "connect_args": {"options": f"-csearch_path={schema}"}
-            }
+            schema_engine, schema, environment["DATABASE_URL"] = bench_schema(args.database_url)
             where = f"PostgreSQL, schema {schema}"
         else:
-            config["DATABASE_URL"] = f"sqlite:///{Path(folder) / 'bench.sqlite'}"
+            environment["DATABASE_URL"] = f"sqlite:///{Path(folder) / 'bench.sqlite'}"
             where = "SQLite (temporary file)"
-        app = create_app(config)
-
-        @app.route("/bench-bare")
-        def bench_bare():
-            return "ok"
-
+        server = None
         try:
-            with app.app_context():
-                started = time.perf_counter()
-                upgrade()
-                with_history, without_history = build_school(
-                    args.assets, args.inspections, args.answers, rng
-                )
-                built = time.perf_counter() - started
-                db.session.remove()
+            config = {**environment, "WTF_CSRF_ENABLED": False}
+            with_history, without_history, built, queries = build(config, args)
+            codes_file = Path(folder) / "codes.txt"
+            codes_file.write_text("\n".join(with_history) + "\n")
 
-            client = app.test_client()
-            client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
-            signed_in = client.post("/login", data={"username": "inspector", "password": PASSWORD})
-            if signed_in.status_code != 302:
-                raise SystemExit("could not sign in as the inspector")
+            server = Server(folder, environment, args.workers, args.port or free_port())
+            server.wait_until_up()
+            headers = sign_in(server.origin)
+            check_page(server.origin, f"/q/{with_history[0]}", headers)
+            check_page(server.origin, "/bench-bare", headers)
 
-            with app.app_context():
-                engine = db.engine
-            queries_full = queries_per_page(engine, client, with_history[0])
-            queries_empty = queries_per_page(engine, client, without_history[0])
-
-            scan = summary(measure(client, [f"/q/{c}" for c in with_history], args.seconds))
-            bare = summary(measure(client, ["/bench-bare"], args.seconds))
+            connections = args.connections or 2 * args.workers
+            targets = (("GET /q/<code>", "/q/", codes_file), ("bare Flask route", "/bench-bare",
+                                                             None))
+            for _name, path, codes in targets:  # warm every worker's caches first
+                load(server, path, headers, args.warmup, connections, codes)
+            rounds = []
+            for _ in range(args.rounds):
+                rounds.append([load(server, path, headers, args.seconds, connections, codes)
+                               for _name, path, codes in targets])
         finally:
+            if server is not None:
+                server.stop()
             if schema_engine is not None:
-                with app.app_context():
-                    db.session.remove()
-                    db.engine.dispose()
                 with schema_engine.begin() as connection:
                     connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
                 schema_engine.dispose()
@@ -280,23 +422,45 @@ def main(args):
         f"built in {built:.1f} s"
     )
     print(
-        f"SQL queries per scan page: {queries_full} with {per_asset:.0f} inspections behind it, "
-        f"{queries_empty} with none"
+        f"SQL queries per scan page: {queries[0]} with {per_asset:.0f} inspections behind it, "
+        f"{queries[1]} with none"
     )
-    print(f"{'':22}{'requests/s':>11}{'median ms':>11}{'p95 ms':>9}")
-    for name, (rate, median, p95) in (("GET /q/<code>", scan), ("bare Flask route", bare)):
-        print(f"{name:22}{rate:>11.0f}{median:>11.2f}{p95:>9.2f}")
     print(
-        f"scan page / bare route throughput: {scan[0] / bare[0]:.2f} "
-        f"(single-threaded test client, {args.seconds:g} s each, random assets)"
+        f"gunicorn, {args.workers} sync workers, on the loopback; wrk, {connections} connections, "
+        f"{args.seconds:g} s a run, signed in as the inspector, random assets"
     )
+    print(f"{'':9}{'':19}{'requests/s':>11}{'p50 ms':>8}{'p90 ms':>8}{'p99 ms':>8}"
+          f"{'max ms':>8}{'CPU ms/req':>12}")
+    for number, measured in enumerate(rounds, 1):
+        for (name, *_), figures in zip(targets, measured, strict=True):
+            print(f"{f'round {number}':9}{name:19}{figures['rate']:>11.0f}{figures['p50']:>8.1f}"
+                  f"{figures['p90']:>8.1f}{figures['p99']:>8.1f}{figures['max']:>8.1f}"
+                  f"{figures['cpu']:>12.2f}")
+        ratio = measured[0]["rate"] / measured[1]["rate"]
+        print(f"{'':9}scan page / bare route throughput: {ratio:.2f}")
+    scan = statistics.mean(measured[0]["rate"] for measured in rounds)
+    bare = statistics.mean(measured[1]["rate"] for measured in rounds)
+    print(f"mean of the rounds: scan page {scan:.0f}/s, bare route {bare:.0f}/s, "
+          f"ratio {scan / bare:.2f} (budget: at least 0.50)")
+    scan_cpu = statistics.mean(measured[0]["cpu"] for measured in rounds)
+    bare_cpu = statistics.mean(measured[1]["cpu"] for measured in rounds)
+    print(f"workers' CPU per request: scan page {scan_cpu:.2f} ms, bare route {bare_cpu:.2f} ms "
+          f"(ratio {bare_cpu / scan_cpu:.2f}; unlike throughput, untouched by other load on "
+          f"the machine)")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assets", type=int, default=5000)
     parser.add_argument("--inspections", type=int, default=200_000)
-    parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--answers", type=int, default=3, help="answers per inspection")
     parser.add_argument("--database-url", help="postgresql://… (a schema is made and dropped)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2,
+                        help="gunicorn workers (default: one per core)")
+    parser.add_argument("--connections", type=int, help="wrk connections (default: 2 per worker)")
+    parser.add_argument("--seconds", type=float, default=5, help="length of each wrk run")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="scan page then bare route, so many times over")
+    parser.add_argument("--warmup", type=float, default=2, help="seconds of each, not counted")
+    parser.add_argument("--port", type=int, help="loopback port for gunicorn (default: a free one)")
     main(parser.parse_args())

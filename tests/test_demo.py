@@ -64,7 +64,7 @@ def test_seed_demo_loads_the_kindergarten(app, runner):
     with app.app_context():
         remove_users()
     output = seed(runner)
-    assert "Added: places 30, kinds of asset 20, assets 105, users 3." in output
+    assert "Added: places 30, kinds of asset 20, assets 107, users 3." in output
     with app.app_context():
         assets = db.session.scalars(sa.select(Asset).options(selectinload(Asset.kind))).all()
         places = db.session.scalars(sa.select(Place)).all()
@@ -154,7 +154,7 @@ def test_seed_demo_keeps_what_was_changed_and_restores_what_is_missing(app, runn
 
 def test_seed_demo_leaves_existing_passwords_alone(app, runner):
     output = seed(runner)
-    assert "Added: places 30, kinds of asset 20, assets 105, users 0." in output
+    assert "Added: places 30, kinds of asset 20, assets 107, users 0." in output
     for username in ("admin", "inspector", "repairer"):
         assert f"User {username} already existed: its own password still applies." in output
     with app.app_context():
@@ -246,7 +246,7 @@ def test_demo_builds_seeds_and_serves_phones(tmp_path, monkeypatch, served):
         {"host": "0.0.0.0", "port": 8123, "app": fresh, "threaded": True}
     ]
     with fresh.app_context():
-        assert db.session.scalar(sa.select(sa.func.count(Asset.id))) == 105
+        assert db.session.scalar(sa.select(sa.func.count(Asset.id))) == 107
         db.engine.dispose()
 
 
@@ -259,7 +259,7 @@ def test_demo_on_a_migrated_database_seeds_once(app, runner, served):
     assert [call["host"] for call in served] == ["0.0.0.0", "0.0.0.0"]
     assert [call["port"] for call in served] == [5000, 5000]
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count(Asset.id))) == 105
+        assert db.session.scalar(sa.select(sa.func.count(Asset.id))) == 107
 
 
 def test_demo_respects_an_explicit_base_url(app, runner, served):

@@ -37,6 +37,9 @@ ADMIN_AREAS = ("/register", "/labels", "/users", "/checklists", "/reports", "/da
 # Inside the admin areas but shown to every role: the photo on an asset's scan page.
 STAFF_ENDPOINTS_IN_ADMIN_AREAS = {"register.asset_photo"}
 STAFF_WITHOUT_ADMIN = ("inspector", "repairer")
+# Open to the logistics head and the inspectors, who count; a repairer may be an outside
+# contractor and does not see what the school owns and what is missing.
+COUNTING_AREAS = ("/stocktakes",)
 VARIABLE = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 CSRF_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -179,6 +182,22 @@ def test_admin_areas_refuse_other_roles(app, register, username):
 def test_admin_areas_open_to_admins(app, register):
     wrong = admin_areas_refused_to_admin(app)
     assert not wrong, "refused or broken for the admin:\n" + "\n".join(wrong)
+
+
+def test_counting_areas_refuse_repairers(app, register):
+    client = signed_in(app, "repairer")
+    walked = [
+        (endpoint, method, url)
+        for endpoint, method, url in routes(app, {"GET"} | UNSAFE_METHODS)
+        if url.startswith(COUNTING_AREAS)
+    ]
+    assert len(walked) >= 7
+    wrong = [
+        f"{method} {url} ({endpoint}): {status}"
+        for endpoint, method, url in walked
+        if (status := client.open(url, method=method, data={}).status_code) != 403
+    ]
+    assert not wrong, "open to repairer:\n" + "\n".join(wrong)
 
 
 # The guards catch what they are meant to catch

@@ -54,3 +54,32 @@ def test_lazy_messages_with_user_text_are_escaped(app):
         page = render_template_string("{{ message }}", message=message)
     assert "<script>" not in page
     assert "&lt;script&gt;" in page
+
+
+def test_the_request_catalog_follows_force_locale_and_refresh(app):
+    """The catalog kept for a request is reused only for the locale it was found for."""
+    from flask import render_template_string
+    from flask_babel import force_locale, refresh
+    from flask_babel import gettext as _
+    from flask_babel import lazy_gettext as _l
+
+    from app.i18n import LANGUAGE_COOKIE, current_locale
+
+    def shown():
+        return (
+            _("Today"),
+            str(_l("Today")),
+            render_template_string("{{ _('Today') }}"),
+            current_locale().language,
+        )
+
+    with app.test_request_context(headers={"Accept-Language": "zh"}):
+        assert shown() == ("今日巡检", "今日巡检", "今日巡检", "zh")
+        with force_locale("en"):
+            assert shown() == ("Today", "Today", "Today", "en")
+        assert shown() == ("今日巡检", "今日巡检", "今日巡检", "zh")
+
+    with app.test_request_context(headers={"Cookie": f"{LANGUAGE_COOKIE}=en"}):
+        assert shown() == ("Today", "Today", "Today", "en")
+        refresh()
+        assert shown() == ("Today", "Today", "Today", "en")

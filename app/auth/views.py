@@ -4,7 +4,7 @@ import secrets
 import sqlalchemy as sa
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.auth import bp
@@ -82,11 +82,3 @@ def language():
         )
     return response
 
-
-@bp.app_context_processor
-def forms_for_every_page():
-    # formdata=None: the page must render even when the request body itself was refused.
-    return {
-        "language_form": LanguageForm(formdata=None),
-        "signed_in": current_user.is_authenticated,
-    }

@@ -149,6 +149,11 @@ SITE = DemoPlace(
                                   "Junior Class 1 doors and windows"),
                         DemoAsset("A3RPWP", "furniture", "小一班幼儿床", "Junior Class 1 beds",
                                   "YJ-2015-0201", "28 张。"),
+                        # Things that move between rooms: what a stocktake finds missing or
+                        # in the wrong room.
+                        DemoAsset("A5KEYB", "electrical", "小一班电子琴",
+                                  "Junior Class 1 electronic keyboard", "YJ-2021-0301",
+                                  "音乐课常借到音乐室，借用须登记。"),
                     ),
                 ),
                 DemoPlace(
@@ -165,6 +170,9 @@ SITE = DemoPlace(
                                   "Junior Class 2 doors and windows"),
                         DemoAsset("B8HS7G", "furniture", "小二班幼儿床", "Junior Class 2 beds",
                                   "YJ-2015-0202", "27 张。"),
+                        DemoAsset("B9UVMP", "electrical", "小二班移动紫外线消毒灯",
+                                  "Junior Class 2 mobile UV disinfection lamp", "YJ-2019-0302",
+                                  "带轮，可推到各班使用。"),
                     ),
                 ),
                 DemoPlace(

@@ -41,7 +41,7 @@ from app.models import (
 )
 from app.models.common import utcnow
 from app.photos import PhotoError, save_photo
-from app.routines import routine_states
+from app.routines import has_items, routine_states
 from app.schedule import local_date
 
 MAX_NOTE_LENGTH = 2000
@@ -113,7 +113,7 @@ def find_by_client_id(client_id: str) -> Inspection | None:
 
 def routine_state(asset, checklist):
     """Where this routine stands for this asset today, or None when it does not apply."""
-    states = routine_states([asset], checklists=[checklist])
+    states = routine_states([asset], checklists=[checklist] if has_items(checklist) else [])
     return states[0] if states else None
 
 

@@ -17,6 +17,15 @@ from app.models.inspection import Answer, Inspection, Outcome
 from app.models.place import Place, PlaceKind
 from app.models.setting import Setting
 from app.models.signature import Signature
+from app.models.stocktake import (
+    Finding,
+    Stocktake,
+    StocktakeLine,
+    StocktakeMove,
+    StocktakeScan,
+    StocktakeStatus,
+    UnknownCode,
+)
 from app.models.user import Role, User
 
 __all__ = [
@@ -44,6 +53,13 @@ __all__ = [
     "Role",
     "ScanCode",
     "Signature",
+    "Finding",
+    "Stocktake",
+    "StocktakeLine",
+    "StocktakeMove",
+    "StocktakeScan",
+    "StocktakeStatus",
+    "UnknownCode",
     "Urgency",
     "User",
 ]

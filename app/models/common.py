@@ -4,7 +4,8 @@ import enum
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask_babel import get_locale
+
+from app.i18n import current_locale
 
 
 def utcnow() -> datetime:
@@ -26,7 +27,7 @@ def enum_column(enum_class: type[enum.Enum]) -> sa.Enum:
 
 def localized(chinese: str, english: str | None) -> str:
     """The school writes in Chinese; English is shown when asked for and given."""
-    locale = get_locale()
+    locale = current_locale()
     if english and locale is not None and locale.language == "en":
         return english
     return chinese

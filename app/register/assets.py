@@ -49,6 +49,11 @@ def search_assets(
     return db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False, count=True)
 
 
+def move_asset(asset: Asset, place: Place) -> None:
+    """The register now has the asset in this place: from its edit form, or a stocktake."""
+    asset.place = place
+
+
 def asset_number_holder(number: str | None, asset: Asset | None = None) -> Asset | None:
     """Another asset that already carries this 校产编号."""
     if not number:

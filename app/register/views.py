@@ -29,6 +29,7 @@ from app.register.assets import (
     asset_number_holder,
     blank_code_problem,
     kind_clashes,
+    move_asset,
     search_assets,
 )
 from app.register.forms import (
@@ -385,7 +386,7 @@ def _apply_asset_form(form, asset, tree) -> bool:
     asset.name = form.name.data
     asset.name_en = form.name_en.data or None
     asset.kind_id = form.kind_id.data
-    asset.place = tree.by_id[form.place_id.data]
+    move_asset(asset, tree.by_id[form.place_id.data])
     asset.asset_number = number
     asset.status = AssetStatus(form.status.data)
     asset.notes = form.notes.data

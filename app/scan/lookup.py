@@ -1,4 +1,8 @@
-"""Loading what a scanned code leads to in a fixed number of queries, however big the register."""
+"""Loading what a scanned code leads to in a fixed number of queries, however big the register.
+
+The statements are built once, with the code or place bound at each request: every scan runs
+them, and building and keying a statement costs more than running it.
+"""
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -6,19 +10,36 @@ import sqlalchemy.orm as so
 from app.extensions import db
 from app.models import Asset, Place, ScanCode
 
+SCAN_CODE = (
+    sa.select(ScanCode)
+    .where(ScanCode.value == sa.bindparam("value", type_=sa.String))
+    .options(
+        so.joinedload(ScanCode.asset).joinedload(Asset.kind),
+        so.joinedload(ScanCode.asset).joinedload(Asset.place),
+        so.joinedload(ScanCode.place).selectinload(Place.children),
+        so.joinedload(ScanCode.place).selectinload(Place.assets).joinedload(Asset.kind),
+    )
+)
+
+
+def _ancestors_query():
+    chain = (
+        sa.select(Place.id, Place.parent_id)
+        .where(Place.id == sa.bindparam("parent_id", type_=sa.Integer))
+        .cte("chain", recursive=True)
+    )
+    chain = chain.union_all(
+        sa.select(Place.id, Place.parent_id).join(chain, Place.id == chain.c.parent_id)
+    )
+    return sa.select(Place).join(chain, Place.id == chain.c.id)
+
+
+ANCESTORS = _ancestors_query()
+
 
 def find_scan_code(value: str) -> ScanCode | None:
     """The code with its owner, the owner's kind and place, and a place's contents."""
-    return db.session.scalar(
-        sa.select(ScanCode)
-        .where(ScanCode.value == value)
-        .options(
-            so.joinedload(ScanCode.asset).joinedload(Asset.kind),
-            so.joinedload(ScanCode.asset).joinedload(Asset.place),
-            so.joinedload(ScanCode.place).selectinload(Place.children),
-            so.joinedload(ScanCode.place).selectinload(Place.assets).joinedload(Asset.kind),
-        )
-    )
+    return db.session.scalar(SCAN_CODE, {"value": value})
 
 
 def load_ancestors(place: Place) -> None:
@@ -28,16 +49,6 @@ def load_ancestors(place: Place) -> None:
     """
     if place.parent_id is None:
         return
-    chain = (
-        sa.select(Place.id, Place.parent_id)
-        .where(Place.id == place.parent_id)
-        .cte("chain", recursive=True)
-    )
-    chain = chain.union_all(
-        sa.select(Place.id, Place.parent_id).join(chain, Place.id == chain.c.parent_id)
-    )
-    chain_places = {
-        p.id: p for p in db.session.scalars(sa.select(Place).join(chain, Place.id == chain.c.id))
-    }
+    chain_places = {p.id: p for p in db.session.scalars(ANCESTORS, {"parent_id": place.parent_id})}
     for member in [place, *chain_places.values()]:
         so.attributes.set_committed_value(member, "parent", chain_places.get(member.parent_id))
