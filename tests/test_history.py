@@ -305,7 +305,7 @@ def test_a_reading_item_without_readings_is_listed_without_a_chart(app, client, 
     text = text_of(client.get(f"/assets/{wall['asset']}/history"))
     assert "Crack width</strong> (mm)" in text
     assert "No readings yet" in text
-    assert "<svg" not in text
+    assert '<svg class="chart"' not in text
 
 
 def test_history_page_draws_the_chart_with_its_limit(app, client, auth, wall):

@@ -219,6 +219,8 @@
     return list;
   }
 
+  var opened = new Set();
+
   function problemView(item) {
     var box = element("div", "outbox-problem");
     box.appendChild(element("strong", "", item.title || text.untitled));
@@ -233,6 +235,11 @@
       return box;
     }
     var details = element("details");
+    // The list is drawn anew after every send; what was opened stays open.
+    details.open = opened.has(item.client_id);
+    details.addEventListener("toggle", function () {
+      if (details.open) opened.add(item.client_id); else opened.delete(item.client_id);
+    });
     details.appendChild(element("summary", "", text.entered));
     details.appendChild(whatWasEntered(item));
     var remove = element("button", "link", text.remove);

@@ -41,8 +41,6 @@ def _config(tmp_path, database_url):
         "DATABASE_URL": database_url,
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         "QR_FOLDER": str(tmp_path / "qr"),
-        # Many sign-ins from one address in a run are the tests, not a guesser.
-        "RATELIMIT_ENABLED": False,
     }
 
 
