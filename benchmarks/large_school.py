@@ -131,11 +131,11 @@ def bench_schema(database_url):
     return engine, schema, url.render_as_string(hide_password=False)
 
 
-def signed_in_client(app, username, language="zh"):
-    """The Flask test client, signed in through the sign-in form as one of the school's users."""
+def signed_in_client(app, username, password=PASSWORD, language="zh"):
+    """The Flask test client, signed in through the sign-in form."""
     client = app.test_client()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
-    signed_in = client.post("/login", data={"username": username, "password": PASSWORD})
+    signed_in = client.post("/login", data={"username": username, "password": password})
     if signed_in.status_code != 302:
         raise SystemExit(f"could not sign in as {username}")
     return client
