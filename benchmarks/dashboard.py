@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/dashboard.py [--assets 5000] [--inspections 200000]
         [--requests 40] [--answers 3] [--database-url postgresql://...]
 
-Builds the same school as benchmarks/scan_page.py (its build_school), then adds what the
+Builds the school of benchmarks/large_school.py (its build_school), then adds what the
 dashboard reads beyond it: a crack-width reading on the first kind's routine with a reading
 in each of that kind's inspections (some rising fast), faults accepted this month, and assets
 out of service. Signed in as an admin, it asks the Flask test client for the home page
@@ -17,24 +17,23 @@ import argparse
 import os
 import random
 import statistics
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import sqlalchemy as sa
-from flask_migrate import upgrade
-from scan_page import (  # benchmarks/ is the script's own folder, first on sys.path
+from large_school import (  # benchmarks/ is the script's own folder, first on sys.path
     ITEMS_PER_CHECKLIST,
     KINDS,
     PASSWORD,
-    bench_schema,
+    add_school_options,
     build_school,
+    counted_queries,
     insert,
+    school_app,
+    signed_in_client,
 )
 from werkzeug.security import generate_password_hash
 
-from app import create_app
 from app.extensions import db
 from app.models import (
     Answer,
@@ -109,20 +108,6 @@ def add_dashboard_history(assets, rng):
     return len(answers)
 
 
-def queries_per_page(engine, client):
-    counted = []
-
-    def count(*_args):
-        counted.append(1)
-
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        client.get("/")
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
-    return len(counted)
-
-
 def measure(client, count):
     for _ in range(3):
         client.get("/")
@@ -139,62 +124,32 @@ def measure(client, count):
 
 def main(args):
     rng = random.Random(2024)
-    with tempfile.TemporaryDirectory() as folder:
-        config = {
-            "SECRET_KEY": "benchmark",
-            "WTF_CSRF_ENABLED": False,
-            "UPLOAD_FOLDER": str(Path(folder) / "uploads"),
-            "QR_FOLDER": str(Path(folder) / "qr"),
-        }
-        schema_engine = schema = None
-        if args.database_url:
-            schema_engine, schema = bench_schema(args.database_url)
-            config["DATABASE_URL"] = args.database_url
-            config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-                "connect_args": {"options": f"-csearch_path={schema}"}
-            }
-            where = f"PostgreSQL, schema {schema}"
-        else:
-            config["DATABASE_URL"] = f"sqlite:///{Path(folder) / 'bench.sqlite'}"
-            where = "SQLite (temporary file)"
-        app = create_app(config)
-        try:
-            with app.app_context():
-                started = time.perf_counter()
-                upgrade()
-                build_school(args.assets, args.inspections, args.answers, rng)
-                readings = add_dashboard_history(args.assets, rng)
-                if args.database_url:
-                    db.session.execute(sa.text("ANALYZE"))
-                    db.session.commit()
-                built = time.perf_counter() - started
-                db.session.remove()
+    with school_app(args.database_url) as school:
+        app = school.app
+        with app.app_context():
+            started = time.perf_counter()
+            build_school(args.assets, args.inspections, args.answers, rng)
+            readings = add_dashboard_history(args.assets, rng)
+            if args.database_url:
+                db.session.execute(sa.text("ANALYZE"))
+                db.session.commit()
+            built = time.perf_counter() - started
+            db.session.remove()
 
-            client = app.test_client()
-            client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
-            signed_in = client.post("/login", data={"username": "admin", "password": PASSWORD})
-            if signed_in.status_code != 302:
-                raise SystemExit("could not sign in as the admin")
-            with app.app_context():
-                engine = db.engine
+        client = signed_in_client(app, "admin")
+        with app.app_context():
+            engine = db.engine
+        client.get("/")
+        latencies, cpu = measure(client, args.requests)
+        with counted_queries(engine) as queries:
             client.get("/")
-            latencies, cpu = measure(client, args.requests)
-            queries = queries_per_page(engine, client)
-            page = client.get("/").get_data(as_text=True)
-        finally:
-            if schema_engine is not None:
-                with app.app_context():
-                    db.session.remove()
-                    db.engine.dispose()
-                with schema_engine.begin() as connection:
-                    connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-                schema_engine.dispose()
+        page = client.get("/").get_data(as_text=True)
 
     print(
-        f"{where}: {args.assets} assets, {args.inspections} inspections with {args.answers} "
+        f"{school.where}: {args.assets} assets, {args.inspections} inspections with {args.answers} "
         f"answers each, {readings} crack readings; built in {built:.1f} s"
     )
-    print(f"dashboard page ({len(page) // 1024} KB of HTML): {queries} SQL queries")
+    print(f"dashboard page ({len(page) // 1024} KB of HTML): {len(queries)} SQL queries")
     print(f"{'GET / (admin)':22}{'median ms':>11}{'p95 ms':>9}")
     for name, times in (("server time", latencies), ("of it on this CPU", cpu)):
         print(f"{name:22}{statistics.median(times):>11.1f}"
@@ -208,9 +163,6 @@ def main(args):
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--assets", type=int, default=5000)
-    parser.add_argument("--inspections", type=int, default=200_000)
+    add_school_options(parser)
     parser.add_argument("--requests", type=int, default=40)
-    parser.add_argument("--answers", type=int, default=3, help="answers per inspection")
-    parser.add_argument("--database-url", help="postgresql://… (a schema is made and dropped)")
     main(parser.parse_args())

@@ -23,14 +23,12 @@ import gzip
 import json
 import re
 import sys
-import tempfile
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from flask_migrate import upgrade
+from large_school import school_app, signed_in_client  # beside this script
 
-from app import create_app
 from app.demo import kindergarten
 from app.demo.seed import seed_demo
 from app.extensions import db
@@ -229,30 +227,14 @@ def lazy_decoder_files(visit, decoder_address):
 
 
 def main():
-    with tempfile.TemporaryDirectory() as folder:
-        app = create_app(
-            {
-                "SECRET_KEY": "benchmark",
-                "WTF_CSRF_ENABLED": False,
-                "DATABASE_URL": f"sqlite:///{Path(folder) / 'weight.sqlite'}",
-                "BASE_URL": BASE_URL,
-                "UPLOAD_FOLDER": str(Path(folder) / "uploads"),
-                "QR_FOLDER": str(Path(folder) / "qr"),
-            }
-        )
-        with app.app_context():
+    with school_app(BASE_URL=BASE_URL) as school:
+        with school.app.app_context():
             upgrade()
             seed_demo()
             db.session.remove()
 
-        client = app.test_client()
         # Chinese, the users' first language and the app's default.
-        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
-        signed_in = client.post(
-            "/login", data={"username": "inspector", "password": kindergarten.DEMO_PASSWORD}
-        )
-        if signed_in.status_code != 302:
-            raise SystemExit("could not sign in as the demo's inspector")
+        client = signed_in_client(school.app, "inspector", kindergarten.DEMO_PASSWORD)
 
         visit = Visit(client, {urlsplit(APP_ORIGIN).netloc, urlsplit(BASE_URL).netloc})
         scan_page = f"/q/{kindergarten.START_ASSET}"

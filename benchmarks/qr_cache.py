@@ -11,10 +11,10 @@ QR folder and a realistic BASE_URL, since the URL's length decides the symbol's 
 
 import statistics
 import sys
-import tempfile
 import time
 
-from app import create_app
+from large_school import school_app  # beside this script
+
 from app.labels import qr
 from app.models.code import random_code
 from app.urls import scan_url
@@ -55,24 +55,14 @@ def measure(codes, fmt):
 
 def main(count):
     codes = [random_code() for _ in range(count)]
-    with tempfile.TemporaryDirectory() as folder:
-        app = create_app(
-            {
-                "TESTING": True,
-                "SECRET_KEY": "benchmark",
-                "DATABASE_URL": "sqlite://",
-                "BASE_URL": BASE_URL,
-                "QR_FOLDER": folder,
-            }
-        )
-        with app.app_context():
-            results = {fmt: measure(codes, fmt) for fmt in qr.FORMATS}
-            sizes = {
-                fmt: statistics.mean(len(qr.image_bytes(c, fmt)) for c in codes)
-                for fmt in qr.FORMATS
-            }
-            url = scan_url(codes[0])
-            version = qr.symbol(url).version
+    with school_app(BASE_URL=BASE_URL) as school, school.app.app_context():
+        results = {fmt: measure(codes, fmt) for fmt in qr.FORMATS}
+        sizes = {
+            fmt: statistics.mean(len(qr.image_bytes(c, fmt)) for c in codes)
+            for fmt in qr.FORMATS
+        }
+        url = scan_url(codes[0])
+        version = qr.symbol(url).version
 
     print(
         f"{count} codes like {url} ({len(url)} bytes), error correction {qr.DEFAULT_LEVEL}, "

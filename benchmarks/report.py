@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/report.py [--assets 5000] [--inspections 200000]
         [--answers 3] [--database-url postgresql://...]
 
-Builds the school of benchmarks/scan_page.py (bulk INSERTs into a temporary SQLite file, or
+Builds the school of benchmarks/large_school.py (bulk INSERTs into a temporary SQLite file, or
 a schema of its own in the given PostgreSQL database, dropped afterwards), signs in as an
 admin and asks for the report of the previous (whole) term and of the current one: the
 figures alone, the HTML page, and the PDF, each timed once after a warm-up of the figures.
@@ -13,18 +13,20 @@ It prints seconds, SQL queries, the HTML's size and the PDF's pages and size.
 import argparse
 import io
 import random
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
-import sqlalchemy as sa
-from flask_migrate import upgrade
+from large_school import (  # beside this script
+    PASSWORD,
+    add_school_options,
+    build_school,
+    counted_queries,
+    school_app,
+    signed_in_client,
+)
 from pypdf import PdfReader
-from scan_page import PASSWORD, bench_schema, build_school  # beside this script
 from werkzeug.security import generate_password_hash
 
-from app import create_app
 from app.extensions import db
 from app.models import Role, User
 from app.reports import figures
@@ -44,94 +46,52 @@ def timed(client, url):
 
 def main(args):
     rng = random.Random(2024)
-    with tempfile.TemporaryDirectory() as folder:
-        config = {
-            "SECRET_KEY": "benchmark",
-            "WTF_CSRF_ENABLED": False,
-            "UPLOAD_FOLDER": str(Path(folder) / "uploads"),
-            "QR_FOLDER": str(Path(folder) / "qr"),
-            "SCHOOL_NAME": "基准测试学校",
-        }
-        schema_engine = schema = None
-        if args.database_url:
-            schema_engine, schema = bench_schema(args.database_url)
-            config["DATABASE_URL"] = args.database_url
-            config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-                "connect_args": {"options": f"-csearch_path={schema}"}
-            }
-            where = f"PostgreSQL, schema {schema}"
-        else:
-            config["DATABASE_URL"] = f"sqlite:///{Path(folder) / 'bench.sqlite'}"
-            where = "SQLite (temporary file)"
-        app = create_app(config)
-        lines = []
-        try:
-            with app.app_context():
-                upgrade()
-                build_school(args.assets, args.inspections, args.answers, rng)
-                db.session.add(User(username="admin", display_name="总务主任", role=Role.ADMIN,
-                                    password_hash=generate_password_hash(PASSWORD)))
-                db.session.commit()
-                current = term_containing(today())
-                terms = [term_containing(current.start - timedelta(days=1)), current]
-                db.session.remove()
+    lines = []
+    with school_app(args.database_url, SCHOOL_NAME="基准测试学校") as school:
+        app = school.app
+        with app.app_context():
+            build_school(args.assets, args.inspections, args.answers, rng)
+            db.session.add(User(username="admin", display_name="总务主任", role=Role.ADMIN,
+                                password_hash=generate_password_hash(PASSWORD)))
+            db.session.commit()
+            current = term_containing(today())
+            terms = [term_containing(current.start - timedelta(days=1)), current]
+            db.session.remove()
 
-            client = app.test_client()
-            client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
-            if client.post("/login", data={"username": "admin", "password": PASSWORD}
-                           ).status_code != 302:
-                raise SystemExit("could not sign in as the admin")
-            with app.app_context():
-                engine = db.engine
-            for term in terms:
-                counted = []
-
-                def count(*_args, counted=counted):
-                    counted.append(1)
-
-                with app.test_request_context():
-                    choice = Choice(Period(TERM, term.start, term.end, term.start.isoformat(),
-                                           term))
-                    figures.build_report(choice, today())  # warm-up
-                    sa.event.listen(engine, "before_cursor_execute", count)
+        client = signed_in_client(app, "admin")
+        with app.app_context():
+            engine = db.engine
+        for term in terms:
+            with app.test_request_context():
+                choice = Choice(Period(TERM, term.start, term.end, term.start.isoformat(), term))
+                figures.build_report(choice, today())  # warm-up
+                with counted_queries(engine) as counted:
                     started = time.perf_counter()
                     report = figures.build_report(choice, today())
                     figures_s = time.perf_counter() - started
-                    sa.event.remove(engine, "before_cursor_execute", count)
-                    name = str(term.name)
-                    until = report.counted_until
-                url = f"/reports/report?period=term&term={term.start}"
-                html_s, html = timed(client, url)
-                pdf_s, document = timed(client, url.replace("/report?", "/report.pdf?"))
-                pages = len(PdfReader(io.BytesIO(document)).pages)
-                lines.append(
-                    f"{name} ({term.start} – {until}): "
-                    f"{report.total.due} checks due, {report.recorded} inspections, "
-                    f"{report.faults_raised} faults; {report.asset_pairs} asset checks "
-                    f"{'listed' if report.asset_rows is not None else 'summed per place'}, "
-                    f"{len(report.places)} places, {report.misses.total} misses "
-                    f"({len(report.misses.rows)} listed)\n"
-                    f"  figures {figures_s:.2f} s ({len(counted)} SQL queries); "
-                    f"HTML page {html_s:.2f} s ({len(html) / 1024:.0f} KB); "
-                    f"PDF {pdf_s:.2f} s ({pages} pages, {len(document) / 1024:.0f} KB)"
-                )
-                print(lines[-1], flush=True)
-        finally:
-            if schema_engine is not None:
-                with app.app_context():
-                    db.session.remove()
-                    db.engine.dispose()
-                with schema_engine.begin() as connection:
-                    connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-                schema_engine.dispose()
-    print(f"{where}: {args.assets} assets, {args.inspections} inspections")
+                name = str(term.name)
+                until = report.counted_until
+            url = f"/reports/report?period=term&term={term.start}"
+            html_s, html = timed(client, url)
+            pdf_s, document = timed(client, url.replace("/report?", "/report.pdf?"))
+            pages = len(PdfReader(io.BytesIO(document)).pages)
+            lines.append(
+                f"{name} ({term.start} – {until}): "
+                f"{report.total.due} checks due, {report.recorded} inspections, "
+                f"{report.faults_raised} faults; {report.asset_pairs} asset checks "
+                f"{'listed' if report.asset_rows is not None else 'summed per place'}, "
+                f"{len(report.places)} places, {report.misses.total} misses "
+                f"({len(report.misses.rows)} listed)\n"
+                f"  figures {figures_s:.2f} s ({len(counted)} SQL queries); "
+                f"HTML page {html_s:.2f} s ({len(html) / 1024:.0f} KB); "
+                f"PDF {pdf_s:.2f} s ({pages} pages, {len(document) / 1024:.0f} KB)"
+            )
+            print(lines[-1], flush=True)
+    print(f"{school.where}: {args.assets} assets, {args.inspections} inspections")
     print("\n".join(lines))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--assets", type=int, default=5000)
-    parser.add_argument("--inspections", type=int, default=200_000)
-    parser.add_argument("--answers", type=int, default=3, help="answers per inspection")
-    parser.add_argument("--database-url", help="postgresql://… (a schema is made and dropped)")
+    add_school_options(parser)
     main(parser.parse_args())
