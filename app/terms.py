@@ -72,7 +72,15 @@ def term_starts(values: dict[str, str | None] | None = None) -> TermStarts:
         autumn=parse_month_day(values.get(AUTUMN_START)) or DEFAULT_STARTS.autumn,
         spring=parse_month_day(values.get(SPRING_START)) or DEFAULT_STARTS.spring,
     )
-    return starts if starts.spring < starts.autumn else DEFAULT_STARTS
+    return starts if in_calendar_order(starts) else DEFAULT_STARTS
+
+
+def in_calendar_order(starts: TermStarts) -> bool:
+    """Whether the spring term starts before the autumn term within a calendar year.
+
+    Otherwise a year's two terms would overlap or leave days in neither.
+    """
+    return starts.spring < starts.autumn
 
 
 def term_containing(day: date, starts: TermStarts | None = None) -> Term:

@@ -504,7 +504,10 @@ def test_setting_the_share_changes_what_is_flagged(app, client, auth, school, mo
     auth.login()
     page = client.get("/dashboard/settings").get_data(as_text=True)
     assert 'value="20"' in page
-    response = client.post("/dashboard/settings", data={"reading_rise_share": " 19 "})
+    response = client.post("/dashboard/settings", data={
+        "reading_rise_share": " 19 ", "autumn_month": "9", "autumn_day": "1",
+        "spring_month": "2", "spring_day": "1",
+    })
     assert response.status_code == 303
     with app.app_context():
         assert school_settings.reading_rise_share() == 19

@@ -4,7 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
-from app import routines, settings
+from app import routines, settings, terms
 from app.auth.access import admin_required
 from app.compliance import Counts
 from app.dashboard import bp
@@ -110,15 +110,24 @@ def readings():
 @bp.route("/settings", methods=["GET", "POST"])
 @admin_required
 def edit_settings():
-    """The share of its limit a reading may rise by before the dashboard flags it."""
+    """The share of its limit a reading may rise by before the dashboard flags it, and the
+    days the school's terms start on (what the dashboard and the term reports count over)."""
     form = DashboardSettingsForm()
+    status = 200
     if request.method == "GET":
         form.reading_rise_share.data = settings.reading_rise_share()
+        form.fill_term_starts(terms.term_starts())
     elif form.validate_on_submit():
         settings.put(settings.READING_RISE_SHARE, str(form.reading_rise_share.data))
+        for key, (month, day) in (
+            (terms.AUTUMN_START, form.starts.autumn),
+            (terms.SPRING_START, form.starts.spring),
+        ):
+            settings.put(key, f"{month:02d}-{day:02d}")
         db.session.commit()
         flash(_("Settings saved."), "success")
         return redirect(url_for("dashboard.edit_settings"), code=303)
     else:
-        return render_template("dashboard/settings.html", form=form), 400
-    return render_template("dashboard/settings.html", form=form)
+        status = 400
+    this_term = terms.term_containing(routines.today())
+    return render_template("dashboard/settings.html", form=form, this_term=this_term), status
