@@ -11,8 +11,10 @@ from app.inspections.signatures import (
     MAX_DRAWN_BYTES,
     SignatureError,
     drawn_signature_png,
+    make_signature,
     typed_signer_name,
 )
+from app.models import User
 
 
 def data_url(image, fmt="PNG", **save):
@@ -112,3 +114,20 @@ def test_typed_name_is_tidied_and_limited(app):
     for bad in ("", "   ", "x" * 81):
         with pytest.raises(SignatureError):
             typed_signer_name(bad)
+
+
+def test_one_rule_for_every_signed_record(app):
+    """Inspections, repairs, acceptances and stocktakes all sign through make_signature."""
+    signer = User(username="wang", display_name="Wang Wei")
+    drawn = make_signature(signer, data_url(scribble()), "")
+    assert drawn.signer is signer and drawn.signer_name == "Wang Wei" and drawn.image
+    for_someone = make_signature(signer, data_url(scribble()), "  Wang  for Parent Li ")
+    assert for_someone.signer_name == "Wang for Parent Li" and for_someone.image
+    typed = make_signature(signer, "", " Li  Na ")
+    assert typed.signer_name == "Li Na" and typed.image is None
+    with pytest.raises(SignatureError):
+        make_signature(signer, "", "  ")
+    with pytest.raises(SignatureError):
+        make_signature(signer, data_url(scribble()), "x" * 81)
+    with pytest.raises(SignatureError):
+        make_signature(signer, "data:image/png;base64,AAAA", "Li Na")

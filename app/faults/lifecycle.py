@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from app import mail
 from app.extensions import db
 from app.faults.raising import action_label as raising_action_label
-from app.inspections.signatures import SignatureError, drawn_signature_png, typed_signer_name
+from app.inspections.signatures import SignatureError, make_signature
 from app.models import (
     OPEN_STATUSES,
     AssetStatus,
@@ -24,7 +24,6 @@ from app.models import (
     FaultEvent,
     FaultStatus,
     Role,
-    Signature,
 )
 from app.models.common import utcnow
 
@@ -156,16 +155,6 @@ def parse_cost(typed) -> Decimal | None:
     if cost != cost.quantize(Decimal("0.01")):
         raise ValueError(_l("At most two decimals (fen)."))
     return cost.quantize(Decimal("0.01"))
-
-
-def make_signature(signer, drawn: str = "", typed: str = "") -> Signature:
-    """The signature the person gave now: the finger drawing, or the typed name without one."""
-    drawn = (drawn or "").strip()
-    if drawn:
-        image = drawn_signature_png(drawn)
-        name = typed_signer_name(typed) if _text(typed) else signer.display_name
-        return Signature(signer=signer, signer_name=name, image=image)
-    return Signature(signer=signer, signer_name=typed_signer_name(typed or ""), image=None)
 
 
 def complete(

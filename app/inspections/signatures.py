@@ -1,4 +1,4 @@
-"""The signature on an inspection: a finger drawing sent as a PNG data URL, or a typed name.
+"""The signature on a record: a finger drawing sent as a PNG data URL, or a typed name.
 
 What the phone sends is decoded, checked to be a real PNG with some ink on it and drawn
 again, so what is stored is a clean PNG of sensible size and nothing else.
@@ -12,6 +12,8 @@ from io import BytesIO
 from flask import abort, make_response
 from flask_babel import lazy_gettext as _l
 from PIL import Image, UnidentifiedImageError
+
+from app.models import Signature
 
 DATA_URL_PREFIX = "data:image/png;base64,"
 MAX_DRAWN_BYTES = 300 * 1024
@@ -58,6 +60,19 @@ def typed_signer_name(typed: str) -> str:
             _l("The name is too long: at most %(count)s characters.", count=MAX_NAME_LENGTH)
         )
     return name
+
+
+def make_signature(signer, drawn: str = "", typed: str = "") -> Signature:
+    """The signature the person gave now: the finger drawing, or the typed name without one.
+
+    With a drawing the name signed is the one typed, if any, else the signer's own.
+    """
+    drawn = (drawn or "").strip()
+    if drawn:
+        image = drawn_signature_png(drawn)
+        name = typed_signer_name(typed) if (typed or "").strip() else signer.display_name
+        return Signature(signer=signer, signer_name=name, image=image)
+    return Signature(signer=signer, signer_name=typed_signer_name(typed or ""), image=None)
 
 
 def _decode_png(data: bytes, error: SignatureError) -> Image.Image:

@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.faults.raising import raise_fault
-from app.inspections.signatures import SignatureError, drawn_signature_png, typed_signer_name
+from app.inspections.signatures import SignatureError, make_signature
 from app.models import (
     Answer,
     AssetStatus,
@@ -162,7 +162,7 @@ def submit_inspection(
     checked = [_check_item(item, entered, errors) for item in version.items]
     if len(entered.note) > MAX_NOTE_LENGTH:
         errors["note"] = [_too_long(MAX_NOTE_LENGTH)]
-    signer_name, image = _check_signature(entered, inspector, errors)
+    signature = _check_signature(entered, inspector, errors)
     if errors:
         return Result(errors=errors)
 
@@ -179,8 +179,8 @@ def submit_inspection(
 
     try:
         inspection = _record(
-            asset, checklist, version, inspector, entered, checked, signer_name, image,
-            corrects, now, day, off_schedule,
+            asset, checklist, version, inspector, entered, checked, signature, corrects, now,
+            day, off_schedule,
         )
         for answer in checked:
             if answer.failed and answer.item.id not in already_failed:
@@ -269,25 +269,21 @@ def parse_number(typed: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _check_signature(entered: Entered, inspector, errors: dict) -> tuple[str, bytes | None]:
+def _check_signature(entered: Entered, inspector, errors: dict) -> Signature | None:
     try:
-        if entered.signature_data:
-            image = drawn_signature_png(entered.signature_data)
-            typed = " ".join(entered.signer_name.split())
-            return (typed_signer_name(typed) if typed else inspector.display_name), image
-        return typed_signer_name(entered.signer_name), None
+        return make_signature(inspector, entered.signature_data, entered.signer_name)
     except SignatureError as error:
         # A drawing that cannot be used is not shown again: the signer draws a new one.
         entered.signature_data = ""
         errors["signature"] = [error.message]
-        return "", None
+        return None
 
 
 def _record(
-    asset, checklist, version, inspector, entered, checked, signer_name, image, corrects, now,
-    day, off_schedule,
+    asset, checklist, version, inspector, entered, checked, signature, corrects, now, day,
+    off_schedule,
 ) -> Inspection:
-    signature = Signature(signer=inspector, signer_name=signer_name, signed_at=now, image=image)
+    signature.signed_at = now
     inspection = Inspection(
         client_id=entered.client_id,
         asset=asset,

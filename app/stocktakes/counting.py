@@ -30,8 +30,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.faults.lifecycle import make_signature
-from app.inspections.signatures import SignatureError
+from app.inspections.signatures import SignatureError, make_signature
 from app.models import (
     Asset,
     AssetStatus,

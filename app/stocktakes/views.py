@@ -186,11 +186,14 @@ def _render_live(stocktake: Stocktake, typed: str = "", error=None, place_id=Non
 
     missing_number = _page_number("missing", len(standing.missing), PER_PAGE)
     missing_ids = standing.missing[(missing_number - 1) * PER_PAGE:missing_number * PER_PAGE]
-    missing = _assets_in_order(missing_ids)
+    missing = _in_order(Asset, missing_ids, so.joinedload(Asset.kind))
     elsewhere_ids = standing.moved + standing.wrong_place
     elsewhere_number = _page_number("elsewhere", len(elsewhere_ids), PER_PAGE)
-    elsewhere = _scans_in_order(
-        elsewhere_ids[(elsewhere_number - 1) * PER_PAGE:elsewhere_number * PER_PAGE]
+    elsewhere = _in_order(
+        StocktakeScan,
+        elsewhere_ids[(elsewhere_number - 1) * PER_PAGE:elsewhere_number * PER_PAGE],
+        so.joinedload(StocktakeScan.asset),
+        so.joinedload(StocktakeScan.counted_by),
     )
     unknown_number = _page_number("unknown", standing.unknown, PER_PAGE)
     unknown = db.session.scalars(
@@ -236,28 +239,13 @@ def _places_to_count_in(stocktake: Stocktake, tree: PlaceTree) -> list[tuple[int
     ]
 
 
-def _assets_in_order(ids: list[int]) -> list[Asset]:
+def _in_order(model, ids: list[int], *options) -> list:
+    """The rows with these ids, in the order of the ids (one page of a list sorted elsewhere)."""
     if not ids:
         return []
     found = {
-        asset.id: asset
-        for asset in db.session.scalars(
-            sa.select(Asset).where(Asset.id.in_(ids)).options(so.joinedload(Asset.kind))
-        )
-    }
-    return [found[i] for i in ids if i in found]
-
-
-def _scans_in_order(ids: list[int]) -> list[StocktakeScan]:
-    if not ids:
-        return []
-    found = {
-        scan.id: scan
-        for scan in db.session.scalars(
-            sa.select(StocktakeScan)
-            .where(StocktakeScan.id.in_(ids))
-            .options(so.joinedload(StocktakeScan.asset), so.joinedload(StocktakeScan.counted_by))
-        )
+        row.id: row
+        for row in db.session.scalars(sa.select(model).where(model.id.in_(ids)).options(*options))
     }
     return [found[i] for i in ids if i in found]
 
