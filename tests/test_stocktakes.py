@@ -297,6 +297,8 @@ def test_two_signed_in_phones_interleaved(app, school):
     assert two.json["result"] == "already" and "by Inspector at" in two.json["message"]
     assert three.json["result"] == "counted"
     assert (one.json["score"], three.json["score"]) == ("Found 1 of 3", "Found 2 of 3")
+    # Each answer carries the counts over the lists, the other phone's scans included.
+    assert three.json["counts"] == {"missing": 1, "elsewhere": 0, "unknown": 0}
     with app.app_context():
         assert sorted(s.code for s in scans(1)) == ["FAN222", "FAN333"]
 

@@ -441,21 +441,6 @@ def tally(stocktake: Stocktake, tree: PlaceTree | None = None) -> Tally:
     return result
 
 
-def score(stocktake: Stocktake, tree: PlaceTree) -> tuple[int, int]:
-    """(found, expected) in two counts, for the answer to each scan."""
-    in_use = Asset.status != AssetStatus.RETIRED
-    scope = scope_ids(stocktake, tree)
-    if scope is not None:
-        in_use = sa.and_(in_use, Asset.place_id.in_(scope))
-    expected = db.session.scalar(sa.select(sa.func.count(Asset.id)).where(in_use))
-    found = db.session.scalar(
-        sa.select(sa.func.count(StocktakeScan.id))
-        .join(Asset, Asset.id == StocktakeScan.asset_id)
-        .where(StocktakeScan.stocktake_id == stocktake.id, in_use)
-    )
-    return found, expected
-
-
 def _expected(stocktake: Stocktake, tree: PlaceTree) -> list[_Expected]:
     """The assets the register has in the scope, retired aside, in walking order."""
     query = sa.select(Asset.id, Asset.place_id, Asset.name).where(

@@ -50,7 +50,6 @@ from app.stocktakes.counting import (
     counting_place,
     finding_counts,
     move_found_asset,
-    score,
     start_stocktake,
     tally,
 )
@@ -285,13 +284,22 @@ def count(stocktake_id):
         here = counted.place
     _remember_place(stocktake, here)
     if _wants_json():
-        found, expected = score(stocktake, tree)
+        standing = tally(stocktake, tree)
         return jsonify(
             result=counted.result,
             message=counted.message,
             code=counted.scan.code if counted.scan else "",
             place=here.id if here is not None else None,
-            score=_("Found %(found)s of %(expected)s", found=found, expected=expected),
+            score=_(
+                "Found %(found)s of %(expected)s",
+                found=standing.found, expected=standing.expected,
+            ),
+            # The counts above the lists, other phones' scans included.
+            counts={
+                "missing": len(standing.missing),
+                "elsewhere": len(standing.wrong_place) + len(standing.moved),
+                "unknown": standing.unknown,
+            },
         )
     category = {"counted": "success", "place": "info", "already": "info"}.get(
         counted.result, "error"

@@ -45,6 +45,11 @@
       return response.json().then(function (answer) {
         show(answer.message, TONES[answer.result] || "error");
         if (answer.score && scoreLine) scoreLine.textContent = answer.score;
+        // The lists below stay as the page drew them; their counts follow each answer.
+        Object.keys(answer.counts || {}).forEach(function (name) {
+          var count = document.querySelector("[data-count='" + name + "']");
+          if (count) count.textContent = answer.counts[name];
+        });
         if (answer.result === "place" && placeSelect && answer.place !== null) {
           placeSelect.value = String(answer.place);
         }

@@ -77,6 +77,9 @@ def test_scanning_mode_counts_each_code_and_shows_the_answers_line_by_line(
     ]
 
     expect(page.locator("[data-score]")).to_have_text("Found 1 of 1")
+    expect(page.locator("[data-count=missing]")).to_have_text("0")
+    expect(page.locator("[data-count=elsewhere]")).to_have_text("1")
+    expect(page.locator("[data-count=unknown]")).to_have_text("1")
 
     # A typed code goes the same way; a refused one stays in the field to be corrected.
     page.fill("#code", "<b>AB</b>")
