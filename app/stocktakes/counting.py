@@ -418,6 +418,63 @@ def tally(stocktake: Stocktake, tree: PlaceTree | None = None) -> Tally:
     """Found, missing, wrong place and moved, in a fixed number of light queries."""
     tree = tree or PlaceTree.load()
     expected = _expected(stocktake, tree)
+    scans = _findings(stocktake, tree)
+    result = Tally(
+        expected=len(expected),
+        wrong_place=scans.wrong_place,
+        moved=scans.moved,
+        unknown=scans.unknown,
+        scanned=scans.scanned,
+    )
+    result.found = sum(1 for asset in expected if asset.id in scans.counted)
+    result.missing = [asset.id for asset in expected if asset.id not in scans.counted]
+    return result
+
+
+@dataclass(frozen=True)
+class ScanCounts:
+    """The figures over the live page's lists, for the answer to each scan."""
+
+    found: int
+    expected: int
+    missing: int
+    elsewhere: int
+    unknown: int
+
+
+def scan_counts(stocktake: Stocktake, tree: PlaceTree) -> ScanCounts:
+    """What tally() counts, without loading and ordering every expected asset."""
+    in_use = Asset.status != AssetStatus.RETIRED
+    scope = scope_ids(stocktake, tree)
+    if scope is not None:
+        in_use = sa.and_(in_use, Asset.place_id.in_(scope))
+    expected = db.session.scalar(sa.select(sa.func.count(Asset.id)).where(in_use))
+    found = db.session.scalar(
+        sa.select(sa.func.count(StocktakeScan.id))
+        .join(Asset, Asset.id == StocktakeScan.asset_id)
+        .where(StocktakeScan.stocktake_id == stocktake.id, in_use)
+    )
+    scans = _findings(stocktake, tree)
+    return ScanCounts(
+        found=found,
+        expected=expected,
+        missing=expected - found,
+        elsewhere=len(scans.wrong_place) + len(scans.moved),
+        unknown=scans.unknown,
+    )
+
+
+@dataclass
+class _Findings:
+    counted: set[int] = field(default_factory=set)  # asset ids
+    wrong_place: list[int] = field(default_factory=list)  # scan ids
+    moved: list[int] = field(default_factory=list)  # scan ids
+    unknown: int = 0
+    scanned: int = 0
+
+
+def _findings(stocktake: Stocktake, tree: PlaceTree) -> _Findings:
+    """Each scan sorted into counted, moved, in the wrong place or unknown."""
     scans = _scanned(stocktake)
     moved_assets = set(
         db.session.scalars(
@@ -425,19 +482,16 @@ def tally(stocktake: Stocktake, tree: PlaceTree | None = None) -> Tally:
         )
     )
     subtrees = _Subtrees(tree)
-    result = Tally(expected=len(expected), scanned=len(scans))
-    counted = set()
+    result = _Findings(scanned=len(scans))
     for scan in scans:
         if scan.asset_id is None:
             result.unknown += 1
             continue
-        counted.add(scan.asset_id)
+        result.counted.add(scan.asset_id)
         if scan.asset_id in moved_assets:
             result.moved.append(scan.id)
         elif subtrees.elsewhere(scan.asset_place_id, scan.place_id):
             result.wrong_place.append(scan.id)
-    result.found = sum(1 for asset in expected if asset.id in counted)
-    result.missing = [asset.id for asset in expected if asset.id not in counted]
     return result
 
 

@@ -50,6 +50,7 @@ from app.stocktakes.counting import (
     counting_place,
     finding_counts,
     move_found_asset,
+    scan_counts,
     start_stocktake,
     tally,
 )
@@ -284,22 +285,15 @@ def count(stocktake_id):
         here = counted.place
     _remember_place(stocktake, here)
     if _wants_json():
-        standing = tally(stocktake, tree)
+        now = scan_counts(stocktake, tree)
         return jsonify(
             result=counted.result,
             message=counted.message,
             code=counted.scan.code if counted.scan else "",
             place=here.id if here is not None else None,
-            score=_(
-                "Found %(found)s of %(expected)s",
-                found=standing.found, expected=standing.expected,
-            ),
+            score=_("Found %(found)s of %(expected)s", found=now.found, expected=now.expected),
             # The counts above the lists, other phones' scans included.
-            counts={
-                "missing": len(standing.missing),
-                "elsewhere": len(standing.wrong_place) + len(standing.moved),
-                "unknown": standing.unknown,
-            },
+            counts={"missing": now.missing, "elsewhere": now.elsewhere, "unknown": now.unknown},
         )
     category = {"counted": "success", "place": "info", "already": "info"}.get(
         counted.result, "error"
