@@ -88,18 +88,27 @@ def _current_version_has_items():
     )
 
 
-# Built once, the kinds and assets bound at each call: the scan page runs it on every scan.
-COVERING = (
-    sa.select(Checklist)
-    .where(
-        Checklist.active.is_(True),
-        sa.or_(
-            Checklist.kind_id.in_(sa.bindparam("kind_ids", expanding=True)),
-            Checklist.asset_id.in_(sa.bindparam("asset_ids", expanding=True)),
-        ),
-        _current_version_has_items(),
+def _covering(kinds, assets):
+    return (
+        sa.select(Checklist)
+        .where(
+            Checklist.active.is_(True),
+            sa.or_(kinds, assets),
+            _current_version_has_items(),
+        )
+        .order_by(Checklist.id)
     )
-    .order_by(Checklist.id)
+
+
+# Built once, the kinds and assets bound at each call: the scan page runs it on every scan,
+# for one asset, where equalities spare the rewriting of IN lists at each execution.
+COVERING = _covering(
+    Checklist.kind_id.in_(sa.bindparam("kind_ids", expanding=True)),
+    Checklist.asset_id.in_(sa.bindparam("asset_ids", expanding=True)),
+)
+COVERING_ONE = _covering(
+    Checklist.kind_id == sa.bindparam("kind_id", type_=sa.Integer),
+    Checklist.asset_id == sa.bindparam("asset_id", type_=sa.Integer),
 )
 
 
@@ -109,6 +118,11 @@ def checklists_covering(assets: Sequence[Asset]) -> list[Checklist]:
     Only routines with something to inspect (their current version has items) count, and
     neither their versions nor their items are loaded: the callers need the schedule alone.
     """
+    if len(assets) == 1:
+        (asset,) = assets
+        return list(
+            db.session.scalars(COVERING_ONE, {"kind_id": asset.kind_id, "asset_id": asset.id})
+        )
     return list(
         db.session.scalars(
             COVERING,
@@ -139,6 +153,9 @@ LAST_DONE_EVERY_ASSET = (
 LAST_DONE = LAST_DONE_EVERY_ASSET.where(
     Inspection.asset_id.in_(sa.bindparam("asset_ids", expanding=True))
 )
+LAST_DONE_ONE = LAST_DONE_EVERY_ASSET.where(
+    Inspection.asset_id == sa.bindparam("asset_id", type_=sa.Integer)
+)
 
 
 def last_done_dates(
@@ -151,6 +168,10 @@ def last_done_dates(
     since = since or date.min
     if len(asset_ids) > WHOLE_SCHOOL:
         rows = db.session.connection().execute(LAST_DONE_EVERY_ASSET, {"since": since})
+    elif len(asset_ids) == 1:
+        rows = db.session.connection().execute(
+            LAST_DONE_ONE, {"asset_id": asset_ids[0], "since": since}
+        )
     else:
         rows = db.session.connection().execute(
             LAST_DONE, {"asset_ids": list(asset_ids), "since": since}

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from app.extensions import db
 from app.models import Fault, FaultStatus, Role, User
+from app.models.common import one_of
 
 Reporter = so.aliased(User)
 # The counting query is built once per role, with the user's id bound at each request: the
@@ -30,7 +31,7 @@ def jobs_for(role):
     the reported faults nobody has been given yet (to assign)."""
     mine = sa.and_(
         Fault.assigned_to_id == USER_ID,
-        Fault.status.in_((FaultStatus.ASSIGNED, FaultStatus.IN_PROGRESS)),
+        one_of(Fault.status, (FaultStatus.ASSIGNED, FaultStatus.IN_PROGRESS)),
     )
     if role != Role.ADMIN:
         return mine

@@ -25,6 +25,15 @@ def enum_column(enum_class: type[enum.Enum]) -> sa.Enum:
     )
 
 
+def one_of(column, values) -> sa.ColumnElement[bool]:
+    """`column IN values` for a fixed list, written as equalities joined by OR.
+
+    For the statements built once and run on every page: SQLAlchemy rewrites an IN list into
+    the SQL string again at each execution, while equalities compile once with the statement.
+    """
+    return sa.or_(*(column == value for value in values))
+
+
 def localized(chinese: str, english: str | None) -> str:
     """The school writes in Chinese; English is shown when asked for and given."""
     locale = current_locale()

@@ -27,7 +27,7 @@ from app.models import (
     Urgency,
     User,
 )
-from app.models.common import localized
+from app.models.common import localized, one_of
 from app.rounds.today import due_checks_for_asset
 from app.routines import RoutineState, checklists_covering, routine_states
 from app.schedule import State
@@ -108,7 +108,7 @@ def _open_faults_query(limit: int):
         )
         .where(
             Fault.asset_id == sa.bindparam("asset_id", type_=sa.Integer),
-            Fault.status.in_(OPEN_STATUSES),
+            one_of(Fault.status, OPEN_STATUSES),
         )
         .order_by(
             sa.case((Fault.urgency == Urgency.UNSAFE, 0), else_=1),
