@@ -5,7 +5,10 @@ are filled in by the script.
 """
 
 from flask_babel import gettext as _
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup
 
+from app.i18n import current_locale
 from app.offline import bp
 
 
@@ -41,6 +44,18 @@ def outbox_texts() -> dict:
     }
 
 
+# Every page carries these words, and the catalogs do not change while the app runs: each
+# language's JSON is made once.
+_texts_json: dict[str, Markup] = {}
+
+
+def outbox_texts_json() -> Markup:
+    language = str(current_locale())
+    if language not in _texts_json:
+        _texts_json[language] = htmlsafe_json_dumps(outbox_texts())
+    return _texts_json[language]
+
+
 @bp.app_context_processor
 def offline_context():
-    return {"outbox_texts": outbox_texts}
+    return {"outbox_texts_json": outbox_texts_json}
