@@ -68,12 +68,20 @@ def _init_extensions(app):
     templating.init_app(app)
     waiting.init_app(app)
 
+    import sqlalchemy as sa
+
     from app.models import User
+
+    # Built once: every signed-in request runs it, and Session.get builds and keys a new
+    # statement each time, which costs more than running it.
+    user_by_id = sa.select(User).where(User.id == sa.bindparam("user_id", type_=sa.Integer))
 
     @login_manager.user_loader
     def load_user(session_id):
         user_id, _, token = session_id.partition(":")
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        if not user_id.isdigit():
+            return None
+        user = db.session.scalar(user_by_id, {"user_id": int(user_id)})
         # A disabled user, or one whose password was changed since, is signed out at once.
         if user is None or not user.active or user.session_token != token:
             return None
