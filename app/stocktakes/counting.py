@@ -20,6 +20,7 @@ Rules, as the people counting meet them:
   a closed stocktake is never changed again.
 """
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -82,15 +83,19 @@ def frozen_path(tree: PlaceTree, place: Place) -> tuple[str, str]:
     )
 
 
-def open_stocktakes(limit: int | None = None) -> list[Stocktake]:
-    return list(
-        db.session.scalars(
-            sa.select(Stocktake)
-            .where(Stocktake.status == StocktakeStatus.OPEN)
-            .order_by(Stocktake.started_at, Stocktake.id)
-            .limit(limit)
-        )
+@functools.cache
+def _open_stocktakes_query(limit: int | None):
+    return (
+        sa.select(Stocktake)
+        .where(Stocktake.status == StocktakeStatus.OPEN)
+        .order_by(Stocktake.started_at, Stocktake.id)
+        .limit(limit)
     )
+
+
+def open_stocktakes(limit: int | None = None) -> list[Stocktake]:
+    # Built once per limit: every scan page asks, and there is seldom one open.
+    return list(db.session.scalars(_open_stocktakes_query(limit)))
 
 
 def overlapping(tree: PlaceTree, place: Place | None) -> Stocktake | None:
