@@ -14,11 +14,14 @@ in-process, for an asset with its share of the history and for one with none: th
 that they are the same.
 
 Then it serves the real app under gunicorn on the loopback (benchmarks/bench_server.py, which
-adds a bare route that exists only there), signs in as an inspector through the sign-in form,
-and drives wrk with that cookie: /q/<code> of random assets, then the bare route, each for
---seconds, --rounds times over, after a short warm-up. It prints requests per second and
-latency percentiles for each run and the ratio of the throughputs (the budget: at least half).
-Any answer but 200 stops it. It stops gunicorn and removes its files and schema when done.
+adds routes that exist only there), signs in as an inspector through the sign-in form, and
+drives wrk with that cookie: /q/<code> of random assets, then the bare route, then two more
+yardsticks (a route that only asks who is signed in, and an empty page in the layout), each
+for --seconds, --rounds times over, after a short warm-up. It prints requests per second and
+latency percentiles for each run, the ratio of the scan page's throughput to the bare
+route's (the budget: at least half), and each yardstick's: what any signed-in page costs
+before it reads or shows anything of its own. Any answer but 200 stops it. It stops gunicorn
+and removes its files and schema when done.
 """
 
 import argparse
@@ -51,6 +54,13 @@ from app.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
 WRK_SCRIPT = Path(__file__).with_name("scan_page.lua")
+# The routes benchmarks/bench_server.py adds, measured beside the scan page.
+YARDSTICKS = (
+    ("bare Flask route", "/bench-bare", None),
+    ("signed in, no page", "/bench-signed-in", None),
+    ("empty page, layout", "/bench-layout", None),
+)
+BARE = 1  # the bare route's place among the targets
 USER_AGENT = "patrol-benchmark"
 
 
@@ -220,11 +230,11 @@ def main(args):
             server.wait_until_up()
             headers = sign_in(server.origin)
             check_page(server.origin, f"/q/{with_history[0]}", headers)
-            check_page(server.origin, "/bench-bare", headers)
+            for _name, path, _codes in YARDSTICKS:
+                check_page(server.origin, path, headers)
 
             connections = args.connections or 2 * args.workers
-            targets = (("GET /q/<code>", "/q/", codes_file), ("bare Flask route", "/bench-bare",
-                                                             None))
+            targets = (("GET /q/<code>", "/q/", codes_file), *YARDSTICKS)
             for _name, path, codes in targets:  # warm every worker's caches first
                 load(server, path, headers, args.warmup, connections, codes)
             rounds = []
@@ -255,17 +265,19 @@ def main(args):
             print(f"{f'round {number}':9}{name:19}{figures['rate']:>11.0f}{figures['p50']:>8.1f}"
                   f"{figures['p90']:>8.1f}{figures['p99']:>8.1f}{figures['max']:>8.1f}"
                   f"{figures['cpu']:>12.2f}")
-        ratio = measured[0]["rate"] / measured[1]["rate"]
+        ratio = measured[0]["rate"] / measured[BARE]["rate"]
         print(f"{'':9}scan page / bare route throughput: {ratio:.2f}")
-    scan = statistics.mean(measured[0]["rate"] for measured in rounds)
-    bare = statistics.mean(measured[1]["rate"] for measured in rounds)
-    print(f"mean of the rounds: scan page {scan:.0f}/s, bare route {bare:.0f}/s, "
-          f"ratio {scan / bare:.2f} (budget: at least 0.50)")
-    scan_cpu = statistics.mean(measured[0]["cpu"] for measured in rounds)
-    bare_cpu = statistics.mean(measured[1]["cpu"] for measured in rounds)
-    print(f"workers' CPU per request: scan page {scan_cpu:.2f} ms, bare route {bare_cpu:.2f} ms "
-          f"(ratio {bare_cpu / scan_cpu:.2f}; unlike throughput, untouched by other load on "
-          f"the machine)")
+
+    def mean(index, figure):
+        return statistics.mean(measured[index][figure] for measured in rounds)
+
+    bare = mean(BARE, "rate")
+    print(f"mean of the rounds: scan page {mean(0, 'rate'):.0f}/s, bare route {bare:.0f}/s, "
+          f"ratio {mean(0, 'rate') / bare:.2f} (budget: at least 0.50)")
+    print("mean of the rounds, each beside the bare route: throughput ratio; workers' CPU per "
+          "request (unlike throughput, untouched by other load on the machine)")
+    for index, (name, *_) in enumerate(targets):
+        print(f"  {name:19}{mean(index, 'rate') / bare:>6.2f}{mean(index, 'cpu'):>8.2f} ms")
 
 
 if __name__ == "__main__":
