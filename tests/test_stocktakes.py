@@ -1,6 +1,7 @@
 """Stocktakes (盘点): starting, counting by code on one phone or several, the wrong room,
 unknown codes, closing with a signature, and the record that never changes."""
 
+import contextlib
 import re
 import threading
 
@@ -485,6 +486,43 @@ def test_closing_twice_changes_nothing(app, school):
         assert db.session.scalar(sa.select(sa.func.count(StocktakeLine.id))) == 3
         with pytest.raises(AlreadyClosed):
             counting.close_stocktake(stocktake, user("admin"), typed="王丽")
+
+
+def test_two_overlapping_starts_at_once_open_one_stocktake(app, school, monkeypatch):
+    # Each start holds at its overlap check until the other gets there too (or 2 s pass):
+    # without the starts waiting for each other, both would find nothing open and both start.
+    ready = threading.Barrier(2)
+    check = counting.overlapping
+
+    def overlapping_when_both_are_there(tree, place):
+        with contextlib.suppress(threading.BrokenBarrierError):
+            ready.wait(timeout=2)
+        return check(tree, place)
+
+    monkeypatch.setattr(counting, "overlapping", overlapping_when_both_are_there)
+    answers = []
+
+    def admin_starting(place_key, client_id):
+        with app.app_context():
+            try:
+                start(school[place_key], client_id=client_id)
+                answers.append("started")
+            except StocktakeError as error:
+                answers.append(str(error.message))
+            db.session.remove()
+
+    threads = [
+        threading.Thread(target=admin_starting, args=("building", "b" * 32)),
+        threading.Thread(target=admin_starting, args=("junior1", "c" * 32)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert answers.count("started") == 1
+    assert len(answers) == 2 and "already open" in next(a for a in answers if a != "started")
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Stocktake.id))) == 1
 
 
 def test_two_closes_at_once_close_it_once(app, school):

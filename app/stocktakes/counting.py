@@ -3,7 +3,8 @@ found elsewhere, and the signed close that freezes the result.
 
 Rules, as the people counting meet them:
 - A stocktake covers a place and everything inside it, or the whole school. Two open
-  stocktakes never cover the same place, so a scan is never counted twice over.
+  stocktakes never cover the same place, so a scan is never counted twice over; starts wait
+  for each other, so two admins starting at once cannot both pass that check.
 - The expected things are the assets the register has in the scope, retired ones aside.
 - Each thing is counted once per stocktake, however many phones scan it and however often:
   the database keeps (stocktake, asset) and (stocktake, code) unique, and the second scan is
@@ -110,6 +111,7 @@ def overlapping(tree: PlaceTree, place: Place | None) -> Stocktake | None:
 
 def start_stocktake(place: Place | None, by, client_id: str) -> Stocktake:
     """Open a stocktake of the place (None: the whole school); a repeated form opens nothing."""
+    _take_start_turn()
     first = _by_client_id(client_id)
     if first is not None:
         return first
@@ -137,6 +139,21 @@ def start_stocktake(place: Place | None, by, client_id: str) -> Stocktake:
             raise
         return first
     return stocktake
+
+
+def _take_start_turn() -> None:
+    """Starts wait for each other, so two overlapping stocktakes cannot both pass the check.
+
+    Every stocktake covers a top place or all of them, so each start first takes the rows of
+    the school's top places with a write that changes nothing: PostgreSQL locks those rows
+    and SQLite its database, until the start commits or rolls back.
+    """
+    db.session.execute(
+        sa.update(Place)
+        .where(Place.parent_id.is_(None))
+        .values(position=Place.position)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _by_client_id(client_id: str) -> Stocktake | None:
