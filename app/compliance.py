@@ -38,7 +38,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.extensions import db
-from app.models import Asset, AssetStatus, Checklist, Inspection, Place
+from app.models import Asset, Checklist, Inspection, Place
 from app.routines import active_checklists, has_items, school_calendar
 from app.schedule import LOOKBACK_DAYS, Calendar, Schedule, local_date
 
@@ -194,9 +194,8 @@ def _is_due(schedule: Schedule, day: date, school: Calendar) -> bool:
 
 def _assets(start, scope, timezone) -> list[tuple[int, int, date, date | None]]:
     """(id, kind, first day counted, last day counted or None) of the assets in scope."""
-    retired_on = sa.case((Asset.status == AssetStatus.RETIRED, Asset.updated_at))
     query = scope.narrow(
-        sa.select(Asset.id, Asset.kind_id, Asset.created_at, retired_on).order_by(Asset.id),
+        sa.select(Asset.id, Asset.kind_id, Asset.created_at, Asset.retired_at).order_by(Asset.id),
         Asset.id,
     )
     register = []

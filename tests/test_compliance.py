@@ -184,14 +184,16 @@ def test_a_routine_counts_from_the_day_it_was_made(app):
         assert counts(only(*NOVEMBER, AFTER_NOVEMBER)) == (2, 0, 0, 2)
 
 
-def test_retired_assets_count_until_the_register_last_changed_them(app):
+def test_retired_assets_count_until_the_day_they_were_retired(app):
     with app.app_context():
         kind = make_kind()
         check = routine(kind)
         gone = asset("滑梯 1", kind, status=AssetStatus.RETIRED)
-        gone.updated_at = datetime(2026, 10, 20)
+        gone.retired_at = datetime(2026, 10, 20)
         leaving = asset("滑梯 2", kind, status=AssetStatus.RETIRED)
-        leaving.updated_at = datetime(2026, 11, 12)
+        leaving.retired_at = datetime(2026, 11, 12)
+        # Edited since (a note, a photo): the day it was retired stays what counts.
+        leaving.updated_at = datetime(2026, 11, 28)
         broken = asset("滑梯 3", kind, status=AssetStatus.OUT_OF_SERVICE)
         sign(leaving, check, date(2026, 11, 9))
         result = only(*NOVEMBER, AFTER_NOVEMBER, per_asset=True)

@@ -124,7 +124,7 @@ def school(app):
         for routine in (slide_check, fan_check, light_check, tidy, reading):
             routine.created_at = REGISTERED
         retired = db.session.scalar(sa.select(Asset).where(Asset.name_en == "Slide 4"))
-        retired.created_at = retired.updated_at = REGISTERED
+        retired.created_at = retired.retired_at = REGISTERED
 
         now = utcnow()
 

@@ -38,3 +38,36 @@ def test_existing_users_get_a_session_token_of_their_own(tmp_path):
         db.engine.dispose()
     assert len(set(tokens)) == 2
     assert all(len(token) == 32 for token in tokens)
+
+
+def test_assets_retired_before_keep_their_last_change_as_the_day_they_were_retired(tmp_path):
+    from flask_migrate import upgrade
+
+    from app import create_app
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "x", "TESTING": True})
+    with app.app_context():
+        upgrade(revision="c93e14b74c09")
+        with db.engine.begin() as connection:
+            connection.execute(sa.text(
+                "INSERT INTO asset_kinds (id, key, name) VALUES (1, 'slide', '滑梯')"
+            ))
+            connection.execute(sa.text(
+                "INSERT INTO places (id, code, name, kind, position, notes)"
+                " VALUES (1, 'PPP222', '操场', 'area', 0, '')"
+            ))
+            for code, status in (("AAA222", "retired"), ("BBB222", "in_service")):
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO assets (code, name, kind_id, place_id, status, notes,"
+                        " created_at, updated_at) VALUES (:code, :code, 1, 1, :status, '',"
+                        " '2026-01-01 08:00:00', '2026-10-20 09:30:00')"
+                    ),
+                    {"code": code, "status": status},
+                )
+        upgrade()
+        with db.engine.connect() as connection:
+            retired = dict(connection.execute(sa.text("SELECT code, retired_at FROM assets")).all())
+        db.engine.dispose()
+    assert retired == {"AAA222": "2026-10-20 09:30:00", "BBB222": None}

@@ -353,6 +353,30 @@ def test_retire_needs_confirmation_and_keeps_record_and_code(app, client, auth, 
     assert "/retire" not in page
 
 
+def test_the_day_of_retirement_is_kept_and_later_edits_leave_it(app, client, auth, register):
+    auth.login()
+    url = f"/register/assets/{register.fan_asset}"
+    assert asset_named(app, "吊扇").retired_at is None
+    client.post(f"{url}/retire", data={"confirm": "y"})
+    retired_at = asset_named(app, "吊扇").retired_at
+    assert retired_at is not None
+    client.post(f"{url}/edit", data=form_data(register, name="吊扇", status="retired",
+                                              notes="已拆除"))
+    asset = asset_named(app, "吊扇")
+    assert asset.notes == "已拆除" and asset.retired_at == retired_at
+    # Back in use after all: no longer retired, so no day of retirement.
+    client.post(f"{url}/edit", data=form_data(register, name="吊扇", status="in_service"))
+    assert asset_named(app, "吊扇").retired_at is None
+
+
+def test_the_database_refuses_a_retirement_without_its_day(app, register):
+    with app.app_context(), pytest.raises(sa.exc.IntegrityError):
+        db.session.execute(
+            sa.update(Asset).where(Asset.id == register.fan_asset).values(status="retired")
+        )
+        db.session.flush()
+
+
 def test_retire_needs_get_to_be_refused(client, auth, register):
     auth.login()
     assert client.get(f"/register/assets/{register.fan_asset}/retire").status_code == 405

@@ -63,9 +63,26 @@ class Asset(BilingualName, db.Model):
     photo: so.Mapped[str | None] = so.mapped_column(sa.String(80))
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+    # When it was retired, for counting its checks up to that day: set and cleared with the
+    # status, however the status is changed (the retire button, the edit form, an import).
+    retired_at: so.Mapped[datetime | None]
 
     kind: so.Mapped[AssetKind] = so.relationship(back_populates="assets")
     place: so.Mapped[Place] = so.relationship(back_populates="assets")
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(status = 'retired') = (retired_at IS NOT NULL)", name="retired_when_retired"
+        ),
+    )
+
+    @so.validates("status")
+    def _date_retirement(self, _key, status: AssetStatus) -> AssetStatus:
+        if status != AssetStatus.RETIRED:
+            self.retired_at = None
+        elif self.status != AssetStatus.RETIRED or self.retired_at is None:
+            self.retired_at = utcnow()
+        return status
 
     @property
     def in_service(self) -> bool:
