@@ -239,8 +239,10 @@ def test_retired_asset_says_so(app, client, auth, register):
     set_status(app, AssetStatus.RETIRED)
     auth.login("inspector")
     page = text(client.get(f"/q/{ASSET}"))
-    assert "Retired: this asset is no longer in use." in page
+    assert re.search(r"Retired on \w{3} \d{1,2}, \d{4}: this asset is no longer in use\.", page)
     assert "banner-danger" not in page
+    page = text(client.get(f"/q/{ASSET}", headers={"Accept-Language": "zh-CN"}))
+    assert re.search(r"已于\d{4}年\d{1,2}月\d{1,2}日报废：该资产不再使用。", page)
 
 
 def test_photo_and_notes_are_shown_and_notes_escaped(app, client, auth, register):
@@ -731,7 +733,7 @@ def test_a_retired_asset_offers_no_checks(app, client, auth, playground, monkeyp
     on_day(monkeypatch, MONDAY)
     auth.login(role)
     page = main_part(client.get(f"/q/{SLIDE}"))
-    assert "Retired: this asset is no longer in use." in page
+    assert "this asset is no longer in use." in page
     assert start_button(page) is None
     assert '/inspect"' not in page
     assert "Weekly slide check" not in page.split("Latest inspections")[0]
