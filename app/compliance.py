@@ -63,11 +63,18 @@ class Counts:
         self.missed += other.missed
 
 
+@dataclass
+class AssetCounts(Counts):
+    """One asset's counts under one routine, with the due dates it missed, oldest first."""
+
+    missed_on: list[date] = field(default_factory=list)
+
+
 @dataclass(kw_only=True)
 class RoutineCompletion(Counts):
     checklist: Checklist
     # asset id -> its counts, filled only when asked for (per_asset=True).
-    assets: dict[int, Counts] = field(default_factory=dict)
+    assets: dict[int, AssetCounts] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -144,9 +151,8 @@ def completion(
             if low >= high:
                 continue
             done_days = [i for i in done.get((asset_id, checklist.id), ()) if low <= i < high]
-            open_ = sum(
-                1 for i in range(max(low, due.first_open), high) if i not in done_days
-            )
+            first_open = max(low, due.first_open)
+            open_ = sum(1 for i in range(first_open, high) if i not in done_days)
             counts = Counts(
                 due=high - low,
                 done=len(done_days),
@@ -155,7 +161,13 @@ def completion(
             )
             result.add(counts)
             if per_asset:
-                result.assets[asset_id] = counts
+                # Not done and no longer open: the due dates before the first still open.
+                missed_on = [
+                    due.days[i] for i in range(low, min(first_open, high)) if i not in done_days
+                ]
+                result.assets[asset_id] = AssetCounts(
+                    counts.due, counts.done, counts.open, counts.missed, missed_on=missed_on
+                )
         total.add(result)
     return Completion(results, total)
 

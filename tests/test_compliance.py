@@ -136,6 +136,24 @@ def test_a_due_still_within_its_grace_is_open_not_missed(app):
         assert counts(only(*NOVEMBER, date(2026, 11, 23))) == (4, 3, 0, 1)
 
 
+def test_each_asset_lists_the_due_dates_it_missed_and_not_those_still_open(app):
+    with app.app_context():
+        slide, other = asset(), asset("滑梯 2")
+        check = routine(slide.kind, grace_days=2)
+        for day in (2, 9):
+            sign(slide, check, date(2026, 11, day))
+        sign(other, check, date(2026, 11, 16))
+        result = only(*NOVEMBER, date(2026, 11, 23), per_asset=True)
+        # The 23rd is today, within its grace: open, so not missed (yet).
+        assert result.assets[slide.id].missed_on == [date(2026, 11, 16)]
+        assert result.assets[other.id].missed_on == [date(2026, 11, 2), date(2026, 11, 9)]
+        later = only(*NOVEMBER, AFTER_NOVEMBER, per_asset=True)
+        assert later.assets[slide.id].missed_on == [
+            date(2026, 11, 16), date(2026, 11, 23), date(2026, 11, 30)
+        ]
+        assert all(len(c.missed_on) == c.missed for c in later.assets.values())
+
+
 def test_a_grace_longer_than_the_interval_closes_at_the_next_due_date(app):
     with app.app_context():
         slide = asset()

@@ -204,6 +204,7 @@ def test_a_month_of_figures(app, history):
         assert (by_routine["fans"].recorded, by_routine["fans"].failed) == (1, 1)
         assert (report.recorded, report.failed, report.corrections) == (7, 1, 1)
         assert [(m.asset.name, m.counts.missed) for m in report.misses.rows] == [("滑梯B", 2)]
+        assert report.misses.rows[0].counts.missed_on == [date(2025, 10, 20), date(2025, 10, 27)]
         assert [(p.path, p.counts.due, p.counts.done) for p in report.places] == [
             ("阳光幼儿园 › 操场", 8, 6),
             ("阳光幼儿园 › 教学楼 › 101室", 1, 1),
@@ -293,6 +294,7 @@ def test_the_page_in_english(app, history, client, auth):
     assert "Weekly slide check" in text and "¥150.50" in text
     assert "/faults/signatures/" in text  # the drawn repair signature is shown
     assert '<nav class="actions no-print">' in text
+    assert "Due dates missed" in text and "10/20/25</span>, <span>10/27/25" in text
 
 
 def test_the_page_and_pdf_in_chinese(app, history, client, auth):
@@ -309,6 +311,7 @@ def test_the_page_and_pdf_in_chinese(app, history, client, auth):
     text = pdf_text(document.data)
     assert "月度报表" in text and "2025年10月" in text and "阳光幼儿园" in text
     assert "滑梯每周检查" in text and "150.50" in text
+    assert "漏检的应检日期" in text and "2025/10/20, 2025/10/27" in text
     reader = PdfReader(io.BytesIO(document.data))
     assert all(_fonts_embedded(page) for page in reader.pages)
     images = [name for page in reader.pages for name in _images(page)]
