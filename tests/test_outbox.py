@@ -15,7 +15,7 @@ from werkzeug.routing import RequestRedirect
 
 from app import settings
 from app.extensions import db
-from app.models import Asset, AssetStatus, Fault, Inspection, User
+from app.models import Asset, AssetStatus, Fault, FaultPhoto, Inspection, User
 from tests.factories import make_asset
 from tests.test_inspections import all_ok, drawn_signature, form_url, make_slide
 
@@ -247,6 +247,28 @@ def test_a_photo_that_is_not_an_image_is_a_field_error(app, client, auth, swing)
     assert response.status_code == 400
     assert response.get_json()["errors"]["photos"][0].startswith("photo.jpg: ")
     assert count(app, Fault) == 0
+
+
+def test_a_kept_copy_of_a_report_corrected_and_sent_since_is_answered_as_recorded(
+    app, client, auth, swing
+):
+    auth.login("inspector")
+    data = report_data()
+
+    def kept_copy():
+        fake = (BytesIO(b"<html>not a photo</html>"), "photo.jpg")
+        return send(client, f"/q/{SWING}/report", {**data, "photos": [fake]})
+
+    assert kept_copy().status_code == 400
+    # Corrected in its own form, without the photo, and sent from the page.
+    corrected = client.post(f"/q/{SWING}/report", data=dict(data))
+    assert corrected.status_code == 303
+    # The copy the phone still keeps comes again: the report it became answers it.
+    again = kept_copy()
+    assert again.status_code == 200 and re.fullmatch(r"/faults/\d+", again.get_json()["url"])
+    assert count(app, Fault) == 1
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(FaultPhoto)) == 0
 
 
 def test_report_on_a_retired_asset_is_refused_with_409(app, client, auth, swing):

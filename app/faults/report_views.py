@@ -18,7 +18,7 @@ from app import outbox, settings
 from app.auth.access import staff_required
 from app.extensions import db, limiter, login_manager
 from app.faults import bp
-from app.faults.reporting import PHOTOS_MAX, Report, report_fault, reportable
+from app.faults.reporting import PHOTOS_MAX, Report, find_report, report_fault, reportable
 from app.models import Asset, AssetStatus, Fault, FaultPhoto, Urgency
 from app.models.code import normalize_code
 from app.photos import PhotoError, save_photo, send_photo
@@ -77,6 +77,11 @@ def report(code):
             abort(400)
         # A form from nowhere: a fresh id keeps this send from matching anyone else's.
         client_id = new_client_id()
+    earlier = find_report(client_id)
+    if earlier is not None:
+        # A repeat is answered as the first, whatever it carries now: a copy kept on the phone
+        # from before its corrected form was sent must not be refused, nor record again.
+        return _answered(asset, earlier, created=False)
     signer = None if public else current_user.id
     kept = [
         name
@@ -119,6 +124,11 @@ def report(code):
         public_phone=entered.public_phone if public else None,
         client_id=client_id,
     )
+    return _answered(asset, fault, created)
+
+
+def _answered(asset: Asset, fault: Fault, created: bool):
+    """The same answer for the first send and any repeat of it."""
     if outbox.is_outbox_request():
         if fault.is_public:
             return outbox.recorded(url_for("faults.reported", token=fault.public_token), created)
