@@ -41,6 +41,11 @@ def outbox_texts() -> dict:
             "%(num)s more did not fit: the most pressing were kept.", num="{num}"
         ),
         "take_failed": _("The round could not be kept: there is no network. Try again."),
+        "correct": _("Correct it in its form"),
+        "correcting": _(
+            "This is what was entered, kept on this phone. Correct what is marked and send it "
+            "again."
+        ),
     }
 
 

@@ -234,6 +234,12 @@
       box.appendChild(signIn);
       return box;
     }
+    if (item.problem.status === 400 && Object.keys(item.problem.errors).length) {
+      // The hash, not a query: the page is the one kept for the round, offline too.
+      var correct = element("a", "button primary", text.correct);
+      correct.href = item.action + "#outbox=" + encodeURIComponent(item.client_id);
+      box.appendChild(correct);
+    }
     var details = element("details");
     // The list is drawn anew after every send; what was opened stays open.
     details.open = opened.has(item.client_id);
@@ -320,6 +326,84 @@
       });
     });
   });
+
+  // ---- A refused item, corrected in the form it was made in ----------------------------
+  // Its fields go back into the form with the server's words beside them, under the same
+  // client id. Sent from the page, the form is recorded as usual; the copy still kept here is
+  // then answered as that record on its next send, and leaves the outbox.
+  var PAGE_OWN_FIELDS = /^(csrf_token|client_id|version_id)$/;
+
+  function refill(form, item) {
+    form.elements.client_id.value = item.client_id;
+    var values = {};
+    var files = {};
+    item.fields.forEach(function (field) {
+      var name = field[0];
+      if (field.length > 2) {
+        (files[name] = files[name] || []).push(new File([field[1]], field[2], { type: field[1].type }));
+      } else {
+        (values[name] = values[name] || []).push(field[1]);
+      }
+    });
+    Array.prototype.forEach.call(form.elements, function (input) {
+      var name = input.name;
+      if (!name || PAGE_OWN_FIELDS.test(name) || input.tagName === "BUTTON") return;
+      if (input.type === "file") {
+        if (!files[name] || !window.DataTransfer) return;
+        var transfer = new DataTransfer();
+        files[name].forEach(function (file) { transfer.items.add(file); });
+        input.files = transfer.files;
+      } else if (input.type === "radio" || input.type === "checkbox") {
+        input.checked = (values[name] || []).indexOf(input.value) >= 0;
+      } else if (input.type !== "hidden" || input.hasAttribute("data-signature")) {
+        input.value = (values[name] || [""])[0];
+      } else {
+        return;
+      }
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+  }
+
+  // Beside the field it is about, as the server's own form shows it; else at the top.
+  function markErrors(form, errors, top) {
+    Object.keys(errors).forEach(function (name) {
+      var found = name === "signature" ? form.querySelector("[data-signature]")
+        : document.getElementById(name) || form.elements[name];
+      if (found && !found.tagName) found = found[0];  // radio buttons: the first of them
+      var control = found && /^(INPUT|TEXTAREA|SELECT)$/.test(found.tagName);
+      var box = control ? found.closest(".field, .item, fieldset, section") : found;
+      errors[name].forEach(function (message) {
+        var line = element("small", "error", message);
+        line.setAttribute("role", "alert");
+        var legend = box && box.querySelector("legend");
+        if (!box) top.appendChild(line);
+        else if (legend) legend.parentNode.insertBefore(line, legend.nextSibling);
+        else box.appendChild(line);
+      });
+      if (box) box.classList.add("has-error");
+    });
+  }
+
+  // "Correct it" on the form's own page changes only the hash: load the page again to fill it.
+  window.addEventListener("hashchange", function () {
+    if (/^#outbox=/.test(location.hash)) location.reload();
+  });
+  var correcting = /^#outbox=(.+)$/.exec(location.hash);
+  if (correcting) {
+    var correctId = decodeURIComponent(correcting[1]);
+    waiting().then(function (items) {
+      var item = items.find(function (kept) { return kept.client_id === correctId; });
+      var form = document.querySelector("form[data-outbox]");
+      if (!item || !item.problem || !form) return;
+      if (new URL(form.action, location.href).pathname !== item.action) return;
+      refill(form, item);
+      var top = element("div", "outbox-correcting");
+      top.appendChild(element("p", "flash flash-info", text.correcting));
+      form.parentNode.insertBefore(top, form);
+      markErrors(form, item.problem.errors, top);
+      top.scrollIntoView();
+    });
+  }
 
   if (sessionStorage.getItem("patrol-saved") || /[?&]saved=1/.test(location.search)) {
     sessionStorage.removeItem("patrol-saved");

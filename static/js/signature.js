@@ -27,6 +27,11 @@
       if (stored.value) pad.fromDataURL(stored.value);
     };
     pad.addEventListener("endStroke", function () { stored.value = pad.toDataURL(); });
+    // A drawing put back into the form (a kept send being corrected) shows on the pad.
+    stored.addEventListener("change", function () {
+      pad.clear();
+      if (stored.value) pad.fromDataURL(stored.value);
+    });
     padBox.querySelector("[data-pad-clear]").addEventListener("click", function () {
       pad.clear();
       stored.value = "";

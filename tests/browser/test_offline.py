@@ -236,3 +236,85 @@ def test_a_report_on_an_asset_retired_meanwhile_stays_and_shows_what_was_entered
     page.locator(".outbox-problem button.link").click()
     page.wait_for_function("!document.querySelector('.outbox-head')")
     assert page.evaluate("PatrolOutbox.waiting()") == []
+
+
+def test_a_report_refused_for_its_photo_is_corrected_in_its_form_and_recorded_once(
+    live_server, phone, tmp_path
+):
+    page = phone("en")
+    sign_in(page, live_server, "inspector")
+    page.goto(f"{live_server.url}/today")
+    # As the phone kept it offline: a description, an urgency and a "photo" that is none.
+    page.evaluate(
+        """action => PatrolOutbox.keep({client_id: 'c0ffee00-0000-4000-8000-000000000002',
+            action: action, fields: [['csrf_token', 'stale'],
+              ['client_id', 'c0ffee00-0000-4000-8000-000000000002'],
+              ['description', 'The slide has a sharp crack.'], ['urgency', 'needs_repair'],
+              ['photos', new Blob(['<html>not a photo</html>'], {type: 'image/jpeg'}),
+               'crack.jpg']],
+            entered_by: document.body.dataset.user, title: 'Fault report: slide 2',
+            saved_at: new Date().toISOString(), problem: null})""",
+        f"/q/{SLIDE_2}/report",
+    )
+    page.evaluate("PatrolOutbox.flush()")
+    page.reload()
+    problem = page.locator(".outbox-problem")
+    problem.wait_for()
+    assert "crack.jpg" in problem.inner_text()
+
+    problem.locator("a", has_text="Correct it in its form").click()
+    page.wait_for_selector(".outbox-correcting")
+    assert page.input_value("#description") == "The slide has a sharp crack."
+    assert page.is_checked("input[name=urgency][value=needs_repair]")
+    assert page.evaluate("document.getElementById('photos').files[0].name") == "crack.jpg"
+    marked = page.locator(".field.has-error small.error")
+    assert marked.count() == 1 and "crack.jpg" in marked.inner_text()
+
+    page.set_input_files("#photos", str(photo_file(tmp_path)))
+    page.click("form.report-form button.primary")
+    page.wait_for_url(re.compile(rf"/q/{SLIDE_2}$"))
+    # The copy kept on the phone goes on the next send, answered as the report it became.
+    page.wait_for_selector(".outbox-sent")
+    assert page.evaluate("PatrolOutbox.waiting()") == []
+    assert _count(live_server, Fault, Fault.description == "The slide has a sharp crack.") == 1
+
+
+def test_an_inspection_refused_for_unanswered_items_is_corrected_in_its_form(
+    live_server, phone
+):
+    page = phone("en")
+    sign_in(page, live_server, "inspector")
+    page.goto(f"{live_server.url}/today")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    page.goto(f"{live_server.url}/q/{SLIDE_2}")
+    inspect_url = page.locator("a[href$='/inspect']").first.get_attribute("href")
+    slide_id = _asset_id(live_server, SLIDE_2)
+    before = _count(live_server, Inspection, Inspection.asset_id == slide_id)
+
+    # Signed without an answer, with no network: kept, and refused once it is sent.
+    page.goto(live_server.url + inspect_url)
+    page.context.set_offline(True)
+    draw_signature(page)
+    page.click("[data-send]")
+    page.wait_for_url(re.compile(r"/(today|offline)"))
+    page.context.set_offline(False)
+    page.goto(f"{live_server.url}/today")
+    problem = page.locator(".outbox-problem")
+    problem.wait_for()
+
+    problem.locator("a", has_text="Correct it in its form").click()
+    page.wait_for_selector(".outbox-correcting")
+    assert page.locator("li.item.has-error small.error").count() >= 1
+    assert page.input_value("[data-signature]").startswith("data:image/png;base64,")
+    drawn = page.evaluate(
+        """() => { const c = document.querySelector('form[data-signed] canvas');
+            const pixels = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            return pixels.some(value => value !== 0); }"""
+    )
+    assert drawn
+
+    page.click("[data-all-ok]")
+    page.click("[data-send]")
+    page.wait_for_selector(".outbox-sent")
+    assert page.evaluate("PatrolOutbox.waiting()") == []
+    assert _count(live_server, Inspection, Inspection.asset_id == slide_id) == before + 1
