@@ -1,9 +1,13 @@
-"""The migrations build exactly the schema the models describe."""
+"""The migrations build exactly the schema the models describe, and carry old data over."""
+
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from flask_migrate import upgrade
 
+from app import create_app
 from app.extensions import db
 
 
@@ -14,60 +18,62 @@ def test_migrations_match_the_models(app):
     assert differences == []
 
 
-def test_existing_users_get_a_session_token_of_their_own(tmp_path):
-    from flask_migrate import upgrade
-
-    from app import create_app
-
+@contextmanager
+def upgraded_from(tmp_path, revision):
+    """A SQLite file migrated up to `revision`, filled by the block, then to the newest."""
     url = f"sqlite:///{tmp_path / 'old.sqlite'}"
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "x", "TESTING": True})
     with app.app_context():
-        upgrade(revision="25c2551a212c")
+        upgrade(revision=revision)
         with db.engine.begin() as connection:
-            for name in ("wang", "zhang"):
-                connection.execute(
-                    sa.text(
-                        "INSERT INTO users (username, display_name, password_hash, role, active,"
-                        " created_at) VALUES (:n, :n, 'x', 'admin', 1, '2026-01-01')"
-                    ),
-                    {"n": name},
-                )
+            yield connection
         upgrade()
-        with db.engine.connect() as connection:
-            tokens = connection.execute(sa.text("SELECT session_token FROM users")).scalars().all()
         db.engine.dispose()
+
+
+def rows(tmp_path, sql):
+    """What the upgraded file holds."""
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    with engine.connect() as connection:
+        found = connection.execute(sa.text(sql)).all()
+    engine.dispose()
+    return found
+
+
+def test_existing_users_get_a_session_token_of_their_own(tmp_path):
+    with upgraded_from(tmp_path, "25c2551a212c") as connection:
+        for name in ("wang", "zhang"):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO users (username, display_name, password_hash, role, active,"
+                    " created_at) VALUES (:n, :n, 'x', 'admin', 1, '2026-01-01')"
+                ),
+                {"n": name},
+            )
+    tokens = [token for (token,) in rows(tmp_path, "SELECT session_token FROM users")]
     assert len(set(tokens)) == 2
     assert all(len(token) == 32 for token in tokens)
 
 
 def test_assets_retired_before_keep_their_last_change_as_the_day_they_were_retired(tmp_path):
-    from flask_migrate import upgrade
-
-    from app import create_app
-
-    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "x", "TESTING": True})
-    with app.app_context():
-        upgrade(revision="c93e14b74c09")
-        with db.engine.begin() as connection:
-            connection.execute(sa.text(
-                "INSERT INTO asset_kinds (id, key, name) VALUES (1, 'slide', '滑梯')"
-            ))
-            connection.execute(sa.text(
+    with upgraded_from(tmp_path, "c93e14b74c09") as connection:
+        connection.execute(
+            sa.text("INSERT INTO asset_kinds (id, key, name) VALUES (1, 'slide', '滑梯')")
+        )
+        connection.execute(
+            sa.text(
                 "INSERT INTO places (id, code, name, kind, position, notes)"
                 " VALUES (1, 'PPP222', '操场', 'area', 0, '')"
-            ))
-            for code, status in (("AAA222", "retired"), ("BBB222", "in_service")):
-                connection.execute(
-                    sa.text(
-                        "INSERT INTO assets (code, name, kind_id, place_id, status, notes,"
-                        " created_at, updated_at) VALUES (:code, :code, 1, 1, :status, '',"
-                        " '2026-01-01 08:00:00', '2026-10-20 09:30:00')"
-                    ),
-                    {"code": code, "status": status},
-                )
-        upgrade()
-        with db.engine.connect() as connection:
-            retired = dict(connection.execute(sa.text("SELECT code, retired_at FROM assets")).all())
-        db.engine.dispose()
+            )
+        )
+        for code, status in (("AAA222", "retired"), ("BBB222", "in_service")):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO assets (code, name, kind_id, place_id, status, notes,"
+                    " created_at, updated_at) VALUES (:code, :code, 1, 1, :status, '',"
+                    " '2026-01-01 08:00:00', '2026-10-20 09:30:00')"
+                ),
+                {"code": code, "status": status},
+            )
+    retired = dict(rows(tmp_path, "SELECT code, retired_at FROM assets"))
     assert retired == {"AAA222": "2026-10-20 09:30:00", "BBB222": None}
