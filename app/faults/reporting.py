@@ -84,13 +84,10 @@ def report_fault(
 ) -> tuple[Fault, bool]:
     """Record the report and its photos and commit; (fault, False) when it was already made.
 
-    Two sends of the same form at once both get past the first look; the unique client id
-    lets only one commit, and the other answers with the fault that one recorded.
+    The form's view answers a repeat before anything else (find_report). Two sends of the
+    same form at once both get past that look; the unique client id lets only one commit,
+    and the other answers with the fault that one recorded.
     """
-    if client_id:
-        earlier = find_report(client_id)
-        if earlier is not None:
-            return earlier, False
     public = reporter is None
     fault = raise_fault(
         asset,
