@@ -153,7 +153,7 @@ def completion(
             done_days = [i for i in done.get((asset_id, checklist.id), ()) if low <= i < high]
             first_open = max(low, due.first_open)
             open_ = sum(1 for i in range(first_open, high) if i not in done_days)
-            counts = Counts(
+            counts = AssetCounts(
                 due=high - low,
                 done=len(done_days),
                 open=open_,
@@ -162,12 +162,10 @@ def completion(
             result.add(counts)
             if per_asset:
                 # Not done and no longer open: the due dates before the first still open.
-                missed_on = [
+                counts.missed_on = [
                     due.days[i] for i in range(low, min(first_open, high)) if i not in done_days
                 ]
-                result.assets[asset_id] = AssetCounts(
-                    counts.due, counts.done, counts.open, counts.missed, missed_on=missed_on
-                )
+                result.assets[asset_id] = counts
         total.add(result)
     return Completion(results, total)
 

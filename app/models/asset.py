@@ -47,6 +47,11 @@ class AssetKind(BilingualName, db.Model):
 
 class Asset(BilingualName, db.Model):
     __tablename__ = "assets"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(status = 'retired') = (retired_at IS NOT NULL)", name="retired_when_retired"
+        ),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     code: so.Mapped[str] = so.mapped_column(sa.String(12), unique=True)
@@ -69,12 +74,6 @@ class Asset(BilingualName, db.Model):
 
     kind: so.Mapped[AssetKind] = so.relationship(back_populates="assets")
     place: so.Mapped[Place] = so.relationship(back_populates="assets")
-
-    __table_args__ = (
-        sa.CheckConstraint(
-            "(status = 'retired') = (retired_at IS NOT NULL)", name="retired_when_retired"
-        ),
-    )
 
     @so.validates("status")
     def _date_retirement(self, _key, status: AssetStatus) -> AssetStatus:
