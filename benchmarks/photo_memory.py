@@ -21,13 +21,17 @@ set of gunicorn and its workers, from /proc), then sends the eight as public fau
 from the outbox (JSON answers), all at once, sampling the memory every 10 ms until every
 answer is in. It prints idle, peak and peak above idle, and each send's status and message.
 The goal: under 400 MB above idle, every real photo kept, every hostile one refused.
+
+A second round sends eight images just within the limits Patrol accepts (the dearest to
+decode it lets in: RGBA WebP and PNG, a progressive JPEG and a 50-megapixel JPEG, two of
+each, each with noise so none is small), and prints the same figures: what an attacker who
+knows the limits can make a server spend.
 """
 
 import argparse
 import importlib.util
 import io
 import json
-import os
 import random
 import secrets
 import threading
@@ -42,6 +46,7 @@ from PIL import Image, ImageDraw
 from scan_page import Server, free_port
 
 from app.extensions import db
+from app.photos.decoding import WHOLE_MAX_PIXELS
 
 MEGABYTE = 1024 * 1024
 GOAL_ABOVE_IDLE = 400 * MEGABYTE
@@ -63,6 +68,35 @@ def hostile_images():
         ("JPEG declaring 20000x20000", "declared.jpg", declared_jpeg(20000, 20000)),
         ("progressive JPEG 7000x7000", "progressive.jpg", progressive.getvalue()),
     ]
+
+
+def within_limits(rng):
+    """(label, filename, bytes): the dearest images to decode that are still accepted."""
+    whole = int(WHOLE_MAX_PIXELS ** 0.5) - 1
+    images = []
+    for number in range(2):
+        noise = Image.effect_noise((whole, whole), 30 + number)
+        rgba = Image.merge("RGBA", (noise, noise, noise, noise))
+        # Under the 10 MB a photo may weigh: PNG has no lossy setting to shrink noise with.
+        gradient = Image.linear_gradient("L").resize((whole, whole))
+        smooth = Image.merge("RGBA", (gradient, gradient, noise.point(lambda v: v // 64 * 64),
+                                      gradient))
+        for label, extension, options in (
+            ("WebP RGBA", "webp", {"format": "WEBP", "quality": 1, "method": 0}),
+            ("PNG RGBA", "png", {"format": "PNG", "compress_level": 1}),
+            ("progressive JPEG", "jpg",
+             {"format": "JPEG", "progressive": True, "subsampling": 0, "quality": 30}),
+        ):
+            data = io.BytesIO()
+            image = {"webp": rgba, "png": smooth, "jpg": rgba.convert("RGB")}[extension]
+            image.save(data, **options)
+            images.append((f"{label} {whole}x{whole}", f"limit{number}.{extension}",
+                           data.getvalue()))
+        large = Image.effect_noise((8160, 6120), 20).convert("RGB")
+        data = io.BytesIO()
+        large.save(data, "JPEG", quality=30)
+        images.append(("JPEG 8160x6120", f"large{number}.jpg", data.getvalue()))
+    return images
 
 
 def declared_jpeg(width, height):
@@ -170,7 +204,7 @@ def main(args):
     if importlib.util.find_spec("gunicorn") is None:
         raise SystemExit("gunicorn is missing: .venv/bin/pip install -e '.[bench]'")
     rng = random.Random(2024)
-    hostile, real = hostile_images(), phone_photos(4, rng)
+    hostile, real, limits = hostile_images(), phone_photos(4, rng), within_limits(rng)
 
     with school_app() as school:
         with school.app.app_context():
@@ -192,34 +226,48 @@ def main(args):
             time.sleep(1)
             idle = tree_rss(server.process.pid)
 
-            sampler = PeakSampler(server.process.pid)
-            sampler.start()
             sends = [*hostile, *real]
-            with ThreadPoolExecutor(len(sends)) as pool:
-                answers = list(pool.map(
-                    lambda numbered: send_report(
-                        server.origin, codes[numbered[0]], f"10.0.1.{numbered[0] + 1}",
-                        numbered[1][1], numbered[1][2],
-                    ),
-                    enumerate(sends),
-                ))
-            sampler.running = False
-            sampler.join()
+            peak, answers = send_at_once(server, codes, sends, 1)
+            time.sleep(1)
+            second_idle = tree_rss(server.process.pid)
+            second_peak, second_answers = send_at_once(server, codes, limits, 2)
         finally:
             server.stop()
 
-    peak = sampler.peak
     print(f"gunicorn, {args.workers} workers x {args.threads} threads, on the loopback; "
           f"{len(sends)} public fault reports sent at once, one photo each")
-    print(f"idle {idle / MEGABYTE:.0f} MB, peak {peak / MEGABYTE:.0f} MB, "
-          f"peak above idle {(peak - idle) / MEGABYTE:.0f} MB "
-          f"(goal: under {GOAL_ABOVE_IDLE // MEGABYTE} MB)")
-    for (label, _filename, data), (status, answer) in zip(sends, answers, strict=True):
-        print(f"  {label} ({len(data) / 1024:.0f} KB): {outcome(status, answer)}")
+    print_round("hostile images and real phone photos", idle, peak, sends, answers)
     kept_real = sum(status in (200, 201) for status, _ in answers[len(hostile):])
     refused_hostile = sum(status not in (200, 201) for status, _ in answers[:len(hostile)])
     print(f"real photos kept: {kept_real} of {len(real)}; "
           f"hostile images refused: {refused_hostile} of {len(hostile)}")
+    print_round("images just within the limits", second_idle, second_peak, limits,
+                second_answers)
+
+
+def send_at_once(server, codes, sends, round_number):
+    """Every send at once, each from an address of its own; (peak memory, answers)."""
+    sampler = PeakSampler(server.process.pid)
+    sampler.start()
+    with ThreadPoolExecutor(len(sends)) as pool:
+        answers = list(pool.map(
+            lambda numbered: send_report(
+                server.origin, codes[numbered[0]], f"10.{round_number}.1.{numbered[0] + 1}",
+                numbered[1][1], numbered[1][2],
+            ),
+            enumerate(sends),
+        ))
+    sampler.running = False
+    sampler.join()
+    return sampler.peak, answers
+
+
+def print_round(title, idle, peak, sends, answers):
+    print(f"{title}: idle {idle / MEGABYTE:.0f} MB, peak {peak / MEGABYTE:.0f} MB, "
+          f"peak above idle {(peak - idle) / MEGABYTE:.0f} MB "
+          f"(goal: under {GOAL_ABOVE_IDLE // MEGABYTE} MB)")
+    for (label, _filename, data), (status, answer) in zip(sends, answers, strict=True):
+        print(f"  {label} ({len(data) / 1024:.0f} KB): {outcome(status, answer)}")
 
 
 if __name__ == "__main__":
