@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 from app import outbox
+from app.photos import DecodersBusy
 
 PAGES = {
     400: (_l("Bad request"), _l("The request could not be understood.")),
@@ -25,6 +26,11 @@ PAGES = {
     ),
 }
 
+BUSY_PAGE = (
+    _l("Busy"),
+    _l("Patrol is busy with other photos. Nothing was saved yet: wait a moment and send again."),
+)
+
 CSRF_PAGE = (
     _l("Form expired"),
     _l("This form has expired or was sent from elsewhere. Reload the page and send it again."),
@@ -42,3 +48,10 @@ def init_app(app):
             status, lambda error, s=status, t=title, m=message: render(s, t, m)
         )
     app.register_error_handler(CSRFError, lambda error: render(400, *CSRF_PAGE, code="csrf"))
+
+    @app.errorhandler(DecodersBusy)
+    def busy(error):
+        # 503 with Retry-After: the phone's outbox keeps the send and tries again.
+        response = app.make_response(render(503, *BUSY_PAGE, code="busy"))
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response

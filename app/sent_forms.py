@@ -13,8 +13,12 @@ import uuid
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from app.photos import claim_photo
+
 CLIENT_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
-PHOTO_TOKEN_MAX_AGE = 7 * 24 * 3600
+# A refused form's photos can be claimed by sending it again for a day; after that
+# `flask photos clean` may delete them (app/photos/cleanup.py).
+PHOTO_TOKEN_MAX_AGE = 24 * 3600
 
 
 def new_client_id() -> str:
@@ -38,6 +42,6 @@ def photo_from_token(token: str, user_id: int | None, client_id: str) -> str | N
         filename, signer, form = _serializer().loads(token, max_age=PHOTO_TOKEN_MAX_AGE)
     except (BadSignature, ValueError, TypeError):
         return None
-    if signer != user_id or form != client_id:
+    if signer != user_id or form != client_id or not claim_photo(filename):
         return None
     return filename

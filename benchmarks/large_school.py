@@ -77,14 +77,14 @@ class SchoolApp:
 
 
 @contextmanager
-def school_app(database_url=None, **extra_config):
+def school_app(database_url=None, folder=None, **extra_config):
     """The app on an empty database of its own (no tables yet), removed afterwards.
 
     CSRF is off so the test client posts forms directly. With database_url, a schema of its
     own in that PostgreSQL database, first on the search path, dropped afterwards; otherwise
-    a temporary SQLite file.
+    a temporary SQLite file (in `folder` if given, else the system's temporary folder).
     """
-    with tempfile.TemporaryDirectory(prefix="patrol-bench-") as folder:
+    with tempfile.TemporaryDirectory(prefix="patrol-bench-", dir=folder) as folder:
         folder = Path(folder)
         schema_engine = app = None
         try:

@@ -80,11 +80,12 @@ def free_port():
 class Server:
     """Patrol under gunicorn on the loopback, started and stopped by the benchmark."""
 
-    def __init__(self, folder, environment, workers, port):
+    def __init__(self, folder, environment, workers, port, threads=1):
         self.origin = f"http://127.0.0.1:{port}"
         self.log = Path(folder) / "gunicorn.log"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--workers", str(workers),
+             "--threads", str(threads),
              "--bind", f"127.0.0.1:{port}", "--chdir", str(ROOT), "--error-logfile", str(self.log),
              "benchmarks.bench_server:app"],
             env={**os.environ, **environment},

@@ -1,9 +1,12 @@
 """Small builders for register data; call them inside an app context."""
 
+import uuid
+
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Asset, AssetKind, AssetStatus, Place, PlaceKind
+from app.faults.reporting import report_fault
+from app.models import Asset, AssetKind, AssetStatus, Place, PlaceKind, Urgency
 from app.models.code import issue_code
 
 
@@ -46,3 +49,14 @@ def make_asset(
     issue_code(asset, code)
     db.session.flush()
     return asset
+
+
+def make_fault(asset, photos=(), photo=None):
+    """A public report of the asset with its photos, as the report form records it."""
+    fault, _created = report_fault(
+        asset, "Broken", Urgency.NEEDS_REPAIR, False, list(photos),
+        reporter=None, public_name="王老师", public_phone="", client_id=uuid.uuid4().hex,
+    )
+    fault.photo = photo
+    db.session.commit()
+    return fault

@@ -22,6 +22,7 @@ from app.models import (
     User,
 )
 from app.models.code import replace_code
+from app.photos import decoding
 from tests.factories import make_asset
 
 SWING = "SWG234"
@@ -489,3 +490,30 @@ def test_staff_find_the_report_form_on_the_scan_page(app, client, auth):
     auth.login("inspector")
     page = client.get(f"/q/{code}").get_data(as_text=True)
     assert f'href="/q/{code}/report"' in page
+
+
+def test_a_send_that_finds_every_decoder_busy_is_answered_retry_later(
+    app, client, swing, monkeypatch
+):
+    monkeypatch.setattr(decoding, "DECODE_WAIT", 0.01)
+    taken = [decoding.decode_slot() for _ in range(decoding.DECODE_SLOTS)]
+    for slot in taken:
+        slot.__enter__()
+    try:
+        response = client.post(
+            f"/q/{SWING}/report",
+            data={"description": "Chain loose", "urgency": "unsafe", "client_id": "c" * 32,
+                  "public_name": PUBLIC_NAME, "photos": [photo()]},
+            content_type="multipart/form-data",
+            headers={"X-Patrol-Outbox": "1", "Accept-Language": "en"},
+        )
+        html = public_report(client, photos=[photo()], client_id="d" * 32)
+    finally:
+        for slot in taken:
+            slot.__exit__(None, None, None)
+    # 503 is what the phone's outbox keeps and sends again.
+    assert response.status_code == 503 and html.status_code == 503
+    assert response.headers["Retry-After"] == html.headers["Retry-After"] == "5"
+    assert response.json["error"] == "busy" and "busy" in response.json["message"]
+    with app.app_context():
+        assert faults() == []

@@ -1,10 +1,20 @@
 import io
+import zlib
 
 import pytest
 from PIL import ExifTags, Image
 from werkzeug.datastructures import FileStorage
 
-from app.photos import PhotoError, delete_photo, photo_folder, save_photo, thumbnail_name
+from app.photos import (
+    MAX_SIDE,
+    DecodersBusy,
+    PhotoError,
+    decoding,
+    delete_photo,
+    photo_folder,
+    save_photo,
+    thumbnail_name,
+)
 
 
 def image_bytes(size=(400, 200), fmt="JPEG", mode="RGB", exif=None, color="red"):
@@ -119,16 +129,66 @@ def test_oversized_file_is_refused(app):
         assert "too large" in str(refused.value.message)
 
 
-@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
-def test_decompression_bomb_is_refused(app, monkeypatch):
-    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100 * 100)
-    for size in ((150, 100), (300, 300)):  # just over the limit, and far over it
-        with english(app):
-            with pytest.raises(PhotoError) as refused:
-                save_photo(upload(image_bytes(size, fmt="PNG"), "bomb.png"))
-            assert "too many pixels" in str(refused.value.message)
+def jpeg_bytes(size=(64, 64), **options):
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "grey").save(buffer, "JPEG", **options)
+    return buffer.getvalue()
 
 
+def first_scan_of_one_component(data: bytes) -> bytes:
+    """The JPEG with its scan header saying it carries one component of three."""
+    data = bytearray(data)
+    data[data.index(b"\xff\xda") + 4] = 1
+    return bytes(data)
+
+
+def declared(data: bytes, width: int, height: int) -> bytes:
+    """The image with its header rewritten to claim width x height (what an attacker sends)."""
+    data = bytearray(data)
+    if data.startswith(b"\x89PNG"):
+        data[16:24] = width.to_bytes(4, "big") + height.to_bytes(4, "big")
+        data[29:33] = zlib.crc32(bytes(data[12:29])).to_bytes(4, "big")
+        return bytes(data)
+    frame = next(data.index(m) for m in (b"\xff\xc0", b"\xff\xc2") if m in data)
+    data[frame + 5 : frame + 9] = height.to_bytes(2, "big") + width.to_bytes(2, "big")
+    return bytes(data)
+
+
+def refusal(app, data, filename="photo.jpg"):
+    with english(app):
+        with pytest.raises(PhotoError) as refused:
+            save_photo(upload(data, filename))
+        return str(refused.value.message)
+
+
+@pytest.mark.parametrize(
+    ("data", "shown", "limit"),
+    [
+        # PNG and WebP are decoded whole: refused by their header, before any pixel.
+        (declared(image_bytes(fmt="PNG"), 9400, 9400), "(9400 × 9400)", "8.5 megapixels"),
+        (declared(image_bytes(fmt="PNG"), 3000, 3000), "(3000 × 3000)", "8.5 megapixels"),
+        # A progressive JPEG is held whole while decoded, however small it is drawn.
+        (
+            declared(jpeg_bytes(progressive=True), 4000, 3000),
+            "(4000 × 3000)",
+            "progressive JPEG may have at most 8.5 megapixels",
+        ),
+        # So is a sequential JPEG whose first scan leaves out a colour component.
+        (
+            declared(first_scan_of_one_component(jpeg_bytes()), 4000, 3000),
+            "(4000 × 3000)",
+            "progressive JPEG may have at most 8.5 megapixels",
+        ),
+        # A sequential JPEG is drawn at a reduced scale: up to the largest phone cameras.
+        (declared(image_bytes(), 9000, 9000), "(9000 × 9000)", "at most 50 megapixels"),
+        # Beyond what Pillow opens at all.
+        (declared(image_bytes(), 20000, 20000), "too many pixels", "at most 50 megapixels"),
+    ],
+)
+def test_too_many_pixels_is_refused_by_the_declared_size(app, data, shown, limit):
+    message = refusal(app, data)
+    assert "too many pixels" in message and shown in message and limit in message
+    assert not list(photo_folder_path(app).glob("*"))
 def test_delete_photo_removes_both_files(app):
     with english(app):
         name = save_photo(upload(image_bytes()))
@@ -137,3 +197,54 @@ def test_delete_photo_removes_both_files(app):
         delete_photo(None)
         assert not (photo_folder() / name).exists()
         assert not (photo_folder() / thumbnail_name(name)).exists()
+
+
+def test_pixels_up_to_the_limit_are_accepted(app, monkeypatch):
+    monkeypatch.setattr(decoding, "WHOLE_MAX_PIXELS", 100 * 100)
+    with english(app):
+        save_photo(upload(image_bytes((100, 100), fmt="PNG"), "edge.png"))
+    assert "too many pixels" in refusal(app, image_bytes((101, 100), fmt="PNG"), "over.png")
+
+
+def test_a_long_thin_jpeg_is_decoded_at_a_reduced_scale(app):
+    # Drawn to fit a square it would be decoded whole: its short side is already small.
+    with english(app):
+        image = decoding.decode(jpeg_bytes((16000, 96)), MAX_SIDE)
+    assert image.size == (2000, 12)
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
+def test_an_animation_keeps_its_first_frame(app, fmt):
+    frames = [Image.new("RGB", (120, 80), colour) for colour in ("red", "blue", "green")]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, fmt, save_all=True, append_images=frames[1:], duration=100)
+    assert Image.open(io.BytesIO(buffer.getvalue())).n_frames == 3
+    with english(app):
+        name = save_photo(upload(buffer.getvalue(), f"moving.{fmt.lower()}"))
+    red, green, blue = stored(app, name).getpixel((60, 40))
+    assert red > 200 and green < 60 and blue < 60
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP", "JPEG"])
+def test_a_truncated_photo_is_refused(app, fmt):
+    data = Image.effect_noise((300, 300), 50).convert("RGB")
+    buffer = io.BytesIO()
+    data.save(buffer, fmt)
+    cut = buffer.getvalue()[: len(buffer.getvalue()) * 2 // 3]
+    assert "not a photo" in refusal(app, cut, f"cut.{fmt.lower()}")
+    assert not list(photo_folder_path(app).glob("*"))
+
+
+def test_a_busy_server_answers_send_again_without_storing(app, monkeypatch):
+    monkeypatch.setattr(decoding, "DECODE_WAIT", 0.01)
+    taken = [decoding.decode_slot() for _ in range(decoding.DECODE_SLOTS)]
+    for slot in taken:
+        slot.__enter__()
+    try:
+        with english(app), pytest.raises(DecodersBusy):
+            save_photo(upload(image_bytes()))
+    finally:
+        for slot in taken:
+            slot.__exit__(None, None, None)
+    with english(app):
+        save_photo(upload(image_bytes()))
