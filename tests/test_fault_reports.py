@@ -55,7 +55,7 @@ def photo(name="crack.png"):
     return (png(), name)
 
 
-def report(client, code=SWING, photos=(), **fields):
+def report(client, code=SWING, photos=(), headers=None, **fields):
     data = {
         "description": "The seat is cracked",
         "urgency": "unsafe",
@@ -63,7 +63,9 @@ def report(client, code=SWING, photos=(), **fields):
         "photos": list(photos),
         **fields,
     }
-    return client.post(f"/q/{code}/report", data=data, content_type="multipart/form-data")
+    return client.post(
+        f"/q/{code}/report", data=data, content_type="multipart/form-data", headers=headers
+    )
 
 
 def public_report(client, **fields):
@@ -433,6 +435,13 @@ def test_one_phone_number_is_limited_whatever_the_address_and_spelling(app, clie
         assert len(faults()) == 5
 
 
+def test_address_key_counts_an_ipv6_line_once():
+    assert report_limits.address_key("2001:db8:1:2:aaaa::1") == "2001:db8:1:2::/64"
+    assert report_limits.address_key("::ffff:10.1.1.1") == "10.1.1.1"
+    assert report_limits.address_key("10.1.1.1") == "10.1.1.1"
+    assert report_limits.address_key("") == ""
+
+
 def test_phone_key_counts_each_number_once_however_written():
     assert {report_limits.phone_key(p) for p in PHONE_SPELLINGS} == {"13800138000"}
     assert report_limits.phone_key("١٣٨٠٠١٣٨٠٠٠") == "13800138000"
@@ -459,6 +468,31 @@ def test_many_phone_numbers_from_one_address_are_held_by_the_address_limit(app, 
     assert "短时间内报修次数过多" in page(response)
     with app.app_context():
         assert len(faults()) == 5
+
+
+@pytest.mark.parametrize(
+    "addresses",
+    [
+        [f"2001:db8:1:2:{n:x}::1" for n in range(6)],  # one IPv6 line, a new address each time
+        ["::ffff:10.1.1.1", "10.1.1.1"] * 3,
+    ],
+)
+def test_one_line_is_one_address(app, client, swing, addresses):
+    answers = []
+    for n, address in enumerate(addresses):
+        client.environ_base["REMOTE_ADDR"] = address
+        answers.append(public_report(client, client_id=f"{n:032x}").status_code)
+    assert answers == [303] * 5 + [429]
+
+
+def test_a_forwarded_for_header_does_not_make_a_new_address(app, client, swing):
+    answers = [
+        public_report(
+            client, client_id=f"{n:032x}", headers={"X-Forwarded-For": f"10.9.9.{n}"}
+        ).status_code
+        for n in range(6)
+    ]
+    assert answers == [303] * 5 + [429]
 
 
 def test_a_report_without_a_phone_number_is_held_by_its_address_alone(app, client, swing):
