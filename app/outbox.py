@@ -3,7 +3,8 @@
 The outbox marks its sends with the X-Patrol-Outbox header. Such a send is answered with
 JSON and a status the script can act on — never a redirect or an HTML page it cannot show:
 201 recorded, 200 already recorded (a repeat of the same client id), 400 with the field
-errors, 401 signed out, 403 wrong role or wrong person, 409 refused (the asset was retired).
+errors, 401 signed out, 403 wrong role or wrong person, 409 refused (the asset was retired),
+429 too many reports without an account for now (kept, and sent again later).
 docs/outbox.openapi.json describes them; a test keeps it in step with the URL map.
 """
 
@@ -45,6 +46,13 @@ def field_errors(errors: dict):
 
 def refused(message):
     return answer(409, error="refused", message=str(message))
+
+
+def too_many(message, retry_after: int):
+    """429: nothing recorded; send it again after retry_after seconds (also in Retry-After)."""
+    response = answer(429, error="too_many", message=str(message), retry_after=retry_after)
+    response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def signed_out():

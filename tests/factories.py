@@ -1,10 +1,12 @@
-"""Small builders for register data; call them inside an app context."""
+"""Small builders for register data and faults; call them inside an app context."""
 
+import secrets
 import uuid
 
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.faults.raising import raise_fault
 from app.faults.reporting import report_fault
 from app.models import Asset, AssetKind, AssetStatus, Place, PlaceKind, Urgency
 from app.models.code import issue_code
@@ -59,4 +61,22 @@ def make_fault(asset, photos=(), photo=None):
     )
     fault.photo = photo
     db.session.commit()
+    return fault
+
+
+def make_public_report(
+    asset, description="Seat cracked", take_out_of_service=True, name="路人", phone=None, at=None
+):
+    """A fault reported without an account, by default taking its asset out of service."""
+    fault = raise_fault(
+        asset,
+        description,
+        Urgency.UNSAFE,
+        take_out_of_service=take_out_of_service,
+        public_name=name,
+        public_phone=phone,
+        public_token=secrets.token_urlsafe(16),
+        at=at,
+    )
+    db.session.flush()
     return fault

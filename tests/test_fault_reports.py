@@ -9,7 +9,7 @@ from PIL import Image
 
 from app import settings
 from app.extensions import db
-from app.faults import reporting
+from app.faults import report_limits, reporting
 from app.models import (
     Asset,
     AssetStatus,
@@ -56,7 +56,7 @@ def photo(name="crack.png"):
     return (png(), name)
 
 
-def report(client, code=SWING, photos=(), **fields):
+def report(client, code=SWING, photos=(), headers=None, **fields):
     data = {
         "description": "The seat is cracked",
         "urgency": "unsafe",
@@ -64,7 +64,9 @@ def report(client, code=SWING, photos=(), **fields):
         "photos": list(photos),
         **fields,
     }
-    return client.post(f"/q/{code}/report", data=data, content_type="multipart/form-data")
+    return client.post(
+        f"/q/{code}/report", data=data, content_type="multipart/form-data", headers=headers
+    )
 
 
 def public_report(client, **fields):
@@ -395,18 +397,143 @@ def test_two_sends_at_once_record_one_fault(app, swing):
         assert db.session.get(Asset, swing["swing"]).status == AssetStatus.IN_SERVICE
 
 
-def test_public_reporter_sending_too_often_gets_the_429_page(app, client, swing):
+PHONE_SPELLINGS = (
+    "13800138000",
+    "138 0013 8000",
+    "+86 13800138000",
+    "+86 138-0013-8000",
+    "0086 138 0013 8000",
+    "8613800138000",
+    "１３８００１３８０００",
+    "13800138000 ",
+    " 138-0013-8000",
+    "＋８６ １３８ ００１３ ８０００",
+)
+
+
+def from_address(client, number):
+    client.environ_base["REMOTE_ADDR"] = f"10.0.{number // 250}.{number % 250 + 1}"
+
+
+def test_one_phone_number_is_limited_whatever_the_address_and_spelling(app, client, swing):
+    answers = []
+    for n in range(30):
+        from_address(client, n)
+        phone = PHONE_SPELLINGS[n % len(PHONE_SPELLINGS)]
+        answers.append(
+            public_report(
+                client, client_id=f"{n:032x}", public_phone=phone, description=f"Crack {n}"
+            )
+        )
+    assert [r.status_code for r in answers] == [303] * 5 + [429] * 25
+    refused = answers[-1]
+    text = page(refused)
+    assert "Too many reports in a short time" in text
+    assert "Crack 29" in text and 'value="＋８６' not in text
+    assert 'value="+86 138 0013 8000"' in text  # full-width typed, shown as the same number
+    assert int(refused.headers["Retry-After"]) > 0
+    with app.app_context():
+        assert len(faults()) == 5
+
+
+def test_address_key_counts_an_ipv6_line_once():
+    assert report_limits.address_key("2001:db8:1:2:aaaa::1") == "2001:db8:1:2::/64"
+    assert report_limits.address_key("::ffff:10.1.1.1") == "10.1.1.1"
+    assert report_limits.address_key("10.1.1.1") == "10.1.1.1"
+    assert report_limits.address_key("") == ""
+
+
+def test_phone_key_counts_each_number_once_however_written():
+    assert {report_limits.phone_key(p) for p in PHONE_SPELLINGS} == {"13800138000"}
+    assert report_limits.phone_key("١٣٨٠٠١٣٨٠٠٠") == "13800138000"
+    assert report_limits.phone_key("010-1234 5678") == report_limits.phone_key("+86 10 12345678")
+    assert report_limits.phone_key("13800138001") != report_limits.phone_key("13800138000")
+    assert report_limits.phone_key("") == report_limits.phone_key(" - + ") == ""
+
+
+def test_many_phone_numbers_from_one_address_are_held_by_the_address_limit(app, client, swing):
     for n in range(5):
-        assert public_report(client, client_id=f"{n}" * 32).status_code == 303
-    response = public_report(client, client_id="f" * 32)
+        phone = f"1380013800{n}" if n % 2 else ""
+        assert public_report(client, client_id=f"{n:032x}", public_phone=phone).status_code == 303
+    response = public_report(
+        client, client_id="f" * 32, public_phone="13900139000", description="Seat <b>loose</b>"
+    )
     assert response.status_code == 429
-    assert "Too many tries" in page(response)
+    text = page(response)
+    assert "Too many reports in a short time" in text
+    assert "Seat &lt;b&gt;loose&lt;/b&gt;" in text and 'value="13900139000"' in text
+    assert f'value="{PUBLIC_NAME}"' in text
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
     response = public_report(client, client_id="e" * 32)
     assert response.status_code == 429
-    assert "尝试次数过多" in page(response)
+    assert "短时间内报修次数过多" in page(response)
     with app.app_context():
         assert len(faults()) == 5
+
+
+@pytest.mark.parametrize(
+    "addresses",
+    [
+        [f"2001:db8:1:2:{n:x}::1" for n in range(6)],  # one IPv6 line, a new address each time
+        ["::ffff:10.1.1.1", "10.1.1.1"] * 3,
+    ],
+)
+def test_one_line_is_one_address(app, client, swing, addresses):
+    answers = []
+    for n, address in enumerate(addresses):
+        client.environ_base["REMOTE_ADDR"] = address
+        answers.append(public_report(client, client_id=f"{n:032x}").status_code)
+    assert answers == [303] * 5 + [429]
+
+
+def test_a_forwarded_for_header_does_not_make_a_new_address(app, client, swing):
+    answers = [
+        public_report(
+            client, client_id=f"{n:032x}", headers={"X-Forwarded-For": f"10.9.9.{n}"}
+        ).status_code
+        for n in range(6)
+    ]
+    assert answers == [303] * 5 + [429]
+
+
+def test_a_report_without_a_phone_number_is_held_by_its_address_alone(app, client, swing):
+    for n in range(12):
+        from_address(client, n)
+        assert public_report(client, client_id=f"{n:032x}").status_code == 303
+    with app.app_context():
+        assert len(faults()) == 12
+
+
+def test_a_repeat_or_a_refused_send_is_not_counted(app, client, swing):
+    for n in range(4):
+        from_address(client, n)
+        response = public_report(client, client_id=f"{n:032x}", public_phone="13800138000")
+        assert response.status_code == 303
+    from_address(client, 10)
+    for _ in range(3):
+        # The same form again, and a form with a field to correct: neither is a new report.
+        assert public_report(client, client_id=f"{0:032x}").status_code == 303
+    refused = public_report(
+        client, client_id="d" * 32, public_phone="13800138000", public_name=""
+    )
+    assert refused.status_code == 400
+    from_address(client, 11)
+    last = public_report(client, client_id="c" * 32, public_phone="+86 13800138000")
+    assert last.status_code == 303
+    with app.app_context():
+        assert len(faults()) == 5
+
+
+def test_a_phone_over_the_limit_keeps_its_photos_in_the_form(app, client, swing):
+    for n in range(5):
+        from_address(client, n)
+        public_report(client, client_id=f"{n:032x}", public_phone="13800138000")
+    from_address(client, 9)
+    response = public_report(
+        client, client_id="b" * 32, public_phone="138 0013 8000", photos=[photo()]
+    )
+    assert response.status_code == 429
+    assert len(PHOTO_TOKEN.findall(page(response))) == 1
 
 
 def test_staff_are_not_rate_limited(app, client, auth, swing):

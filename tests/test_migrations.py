@@ -2,13 +2,18 @@
 
 from contextlib import contextmanager
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 
 from app import create_app
 from app.extensions import db
+from app.faults import lifecycle
+from app.models import Role
+from tests.factories import make_asset, make_public_report
+from tests.test_fault_lifecycle import add_user
 
 
 def test_migrations_match_the_models(app):
@@ -77,3 +82,19 @@ def test_assets_retired_before_keep_their_last_change_as_the_day_they_were_retir
             )
     retired = dict(rows(tmp_path, "SELECT code, retired_at FROM assets"))
     assert retired == {"AAA222": "2026-10-20 09:30:00", "BBB222": None}
+
+
+def test_a_dismissal_is_never_rewritten_to_fit_an_older_schema(tmp_path):
+    url = f"sqlite:///{tmp_path / 'dismissed.sqlite'}"
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "x", "TESTING": True})
+    with app.app_context():
+        upgrade()
+        fault = make_public_report(make_asset())
+        lifecycle.dismiss(fault, add_user("head", Role.ADMIN), "A prank")
+        db.session.commit()
+        with pytest.raises(SystemExit):  # Flask-Migrate's answer to the migration's error
+            downgrade(revision="d41a7e5b9c20")
+        version = db.session.scalar(sa.text("SELECT version_num FROM alembic_version"))
+        assert version == "e7b2c5a9d013"
+        db.session.remove()
+        db.engine.dispose()

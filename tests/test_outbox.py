@@ -229,6 +229,23 @@ def test_public_report_answers_with_the_reporters_own_page(app, client, swing):
     assert count(app, Fault) == 1
 
 
+def test_too_many_public_reports_get_429_with_when_to_send_again(app, client, swing):
+    for n in range(5):
+        client.environ_base["REMOTE_ADDR"] = f"10.0.0.{n + 1}"
+        data = report_data(public_name="王老师", public_phone="+86 138 0013 8000")
+        assert send(client, f"/q/{SWING}/report", data).status_code == 201
+    client.environ_base["REMOTE_ADDR"] = "10.0.0.9"
+    data = report_data(public_name="王老师", public_phone="13800138000")
+    response = send(client, f"/q/{SWING}/report", data, language="zh")
+    assert response.status_code == 429
+    answer = response.get_json()
+    assert answer["error"] == "too_many"
+    assert "短时间内报修次数过多" in answer["message"]
+    assert answer["retry_after"] > 0
+    assert response.headers["Retry-After"] == str(answer["retry_after"])
+    assert count(app, Fault) == 5
+
+
 def test_report_errors_in_chinese(app, client, swing):
     response = send(
         client, f"/q/{SWING}/report", report_data(description="", public_name=""), language="zh"
@@ -317,7 +334,7 @@ def test_openapi_file_is_openapi_3_and_describes_the_outbox_answers():
     inspect = spec["paths"]["/assets/{asset_id}/checklists/{checklist_id}/inspect"]["post"]
     assert {"200", "201", "400", "401", "403", "409"} <= set(inspect["responses"])
     report = spec["paths"]["/q/{code}/report"]["post"]
-    assert {"200", "201", "400", "401", "409"} <= set(report["responses"])
+    assert {"200", "201", "400", "401", "409", "429"} <= set(report["responses"])
 
 
 def test_every_path_in_the_openapi_file_exists_with_its_methods(app):

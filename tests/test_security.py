@@ -11,8 +11,9 @@ from flask import url_for
 
 from app.auth.access import staff_required
 from app.extensions import csrf, db
+from app.models import Asset
 from tests.conftest import PASSWORD
-from tests.factories import make_asset
+from tests.factories import make_asset, make_public_report
 
 CODE = "ABC234"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -40,6 +41,8 @@ STAFF_WITHOUT_ADMIN = ("inspector", "repairer")
 # Open to the logistics head and the inspectors, who count; a repairer may be an outside
 # contractor and does not see what the school owns and what is missing.
 COUNTING_AREAS = ("/stocktakes",)
+# Steps on a fault only the logistics head may take, on any fault: the others get 403.
+HEAD_FAULT_STEPS = ("dismiss",)
 VARIABLE = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 CSRF_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -198,6 +201,22 @@ def test_counting_areas_refuse_repairers(app, register):
         if (status := client.open(url, method=method, data={}).status_code) != 403
     ]
     assert not wrong, "open to repairer:\n" + "\n".join(wrong)
+
+
+@pytest.mark.parametrize("username", STAFF_WITHOUT_ADMIN)
+def test_the_heads_fault_steps_refuse_other_roles(app, register, username):
+    with app.app_context():
+        fault = make_public_report(db.session.get(Asset, 1))
+        db.session.commit()
+        fault_id = fault.id
+    client = signed_in(app, username)
+    wrong = [
+        f"POST {url}: {status}"
+        for url in (f"/faults/{fault_id}/{step}" for step in HEAD_FAULT_STEPS)
+        if (status := client.post(url, data={}).status_code) != 403
+    ]
+    assert not wrong, f"open to {username}:\n" + "\n".join(wrong)
+    assert signed_in(app, "admin").post(f"/faults/{fault_id}/dismiss").status_code == 303
 
 
 # The guards catch what they are meant to catch

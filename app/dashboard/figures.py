@@ -7,6 +7,7 @@
   more than a week ago, as of `now`.
 - Report to accepted repair: over the faults accepted this school-local month, the mean time
   from the report to the acceptance.
+- Assets a visitor took out of service (app.faults.taken_out_by_visitor), shown first.
 - Assets out of service, each with the open fault that says why.
 - Each routine's completion over the term so far: app.compliance's due against done.
 """
@@ -24,6 +25,7 @@ from app import settings
 from app.compliance import Counts, RoutineCompletion, completion
 from app.dashboard.readings import RisingReading, rising_readings
 from app.extensions import db
+from app.faults import taken_out_by_visitor
 from app.models import (
     OPEN_STATUSES,
     Asset,
@@ -257,6 +259,23 @@ def out_of_service(limit: int = SHOWN_ON_DASHBOARD) -> tuple[int, list[OutOfServ
     return count, [OutOfService(a, (faults.get(a.id) or [None])[0]) for a in assets]
 
 
+def taken_out_by_visitors(limit: int = SHOWN_ON_DASHBOARD) -> tuple[int, list[Fault]]:
+    """How many open faults keep an asset out of service that a visitor took out, and the
+    newest `limit` of them with their asset and place."""
+    count = db.session.scalar(
+        sa.select(sa.func.count(Fault.id)).join(Fault.asset).where(taken_out_by_visitor.condition())
+    )
+    faults = db.session.scalars(
+        sa.select(Fault)
+        .join(Fault.asset)
+        .where(taken_out_by_visitor.condition())
+        .options(so.contains_eager(Fault.asset).joinedload(Asset.place))
+        .order_by(Fault.reported_at.desc(), Fault.id.desc())
+        .limit(limit)
+    ).all()
+    return count, list(faults)
+
+
 @dataclass(frozen=True)
 class TermCompletion:
     term: Term
@@ -306,6 +325,8 @@ class Dashboard:
     overdue_count: int
     faults: OpenFaults
     repairs: RepairTime
+    by_visitors_count: int
+    by_visitors: list[Fault]  # the newest few
     out_of_service_count: int
     out_of_service: list[OutOfService]
     rising: list[RisingReading]
@@ -318,6 +339,7 @@ def build_dashboard(on: date, now: datetime, timezone: str) -> Dashboard:
     checks = week_checks(on, routines)
     overdue = [e for e in checks if e.state == State.OVERDUE]
     out_count, out_list = out_of_service()
+    visitors_count, visitors_list = taken_out_by_visitors()
     share = settings.reading_rise_share()
     return Dashboard(
         on=on,
@@ -327,6 +349,8 @@ def build_dashboard(on: date, now: datetime, timezone: str) -> Dashboard:
         overdue_count=len(overdue),
         faults=open_faults(now),
         repairs=repair_time(on, timezone),
+        by_visitors_count=visitors_count,
+        by_visitors=visitors_list,
         out_of_service_count=out_count,
         out_of_service=out_list,
         rising=rising_readings(share),

@@ -39,6 +39,7 @@ ACTION_LABELS = {
     "reopened": _l("Sent back"),
     "comment": _l("Comment"),
     "back_in_service": _l("Asset back in service"),
+    "dismissed": _l("Dismissed: not a real fault"),
 }
 
 
@@ -57,6 +58,10 @@ class LifecycleError(Exception):
 
 class AlreadyDone(LifecycleError):
     """The step was already taken (a second tap, a second phone): nothing more to do."""
+
+
+class NotAllowed(LifecycleError):
+    """The person's role never allows this step, whatever the fault."""
 
 
 def _record(fault: Fault, action: str, actor, note: str = "", signature=None, at=None):
@@ -339,3 +344,47 @@ def back_in_service(asset, admin, note) -> list[Fault]:
         fault.took_out_of_service = False
         _record(fault, "back_in_service", admin, note=note)
     return recorded_on
+
+
+# Before the repair is signed off: once something was repaired, the fault was real.
+DISMISSABLE = (FaultStatus.REPORTED, FaultStatus.ASSIGNED, FaultStatus.IN_PROGRESS)
+
+
+def dismissal_applies(fault: Fault) -> bool:
+    """A report made without an account, still open and not repaired, may be a prank."""
+    return fault.is_public and fault.status in DISMISSABLE
+
+
+def may_dismiss(fault: Fault, user) -> bool:
+    return user.role == Role.ADMIN and dismissal_applies(fault)
+
+
+def dismiss(fault: Fault, admin, note) -> None:
+    """The logistics head undoes a visitor's prank in one step: it was not a real fault.
+
+    Anyone who scans a plate may take the asset out of service (a child's safety comes first);
+    the logistics head alone may say it was a false report, and only of a report made
+    without an account before its repair is signed off. The fault is closed as dismissed,
+    kept with its whole story, and its asset goes back in service unless another open fault
+    keeps it out.
+    """
+    if admin.role != Role.ADMIN:
+        raise NotAllowed(_l("Only an administrator can dismiss a report as not a real fault."))
+    if fault.status == FaultStatus.DISMISSED:
+        raise AlreadyDone(_l("This report is already dismissed."))
+    if not dismissal_applies(fault):
+        raise LifecycleError(
+            _l(
+                "Only a report made without an account, before its repair is signed off, "
+                "can be dismissed as not a real fault."
+            )
+        )
+    note = _text(note)
+    if len(note) > MAX_TEXT:
+        raise LifecycleError(
+            _l("At most %(count)s characters.", count=MAX_TEXT),
+            {"note": _l("At most %(count)s characters.", count=MAX_TEXT)},
+        )
+    fault.status = FaultStatus.DISMISSED
+    _record(fault, "dismissed", admin, note=note)
+    _return_to_service(fault, admin)

@@ -16,8 +16,8 @@ from flask_login import current_user
 
 from app import outbox, settings
 from app.auth.access import staff_required
-from app.extensions import db, limiter, login_manager
-from app.faults import bp
+from app.extensions import db, login_manager
+from app.faults import bp, report_limits
 from app.faults.reporting import PHOTOS_MAX, Report, find_report, report_fault, reportable
 from app.models import Asset, AssetStatus, Fault, FaultPhoto, Urgency
 from app.models.code import normalize_code
@@ -26,11 +26,6 @@ from app.scan.lookup import load_ancestors
 from app.sent_forms import new_client_id, photo_from_token, photo_token, valid_client_id
 
 
-def _signed_in() -> bool:
-    return current_user.is_authenticated
-
-
-@limiter.limit("5 per minute;20 per hour", methods=["POST"], exempt_when=_signed_in)
 def report(code):
     public = not current_user.is_authenticated or outbox.sent_as_public()
     if public and not settings.public_reports_allowed():
@@ -88,6 +83,9 @@ def report(code):
         for name in (photo_from_token(t, signer, client_id) for t in form.getlist("photo_token"))
         if name
     ]
+    limited = not current_user.is_authenticated
+    if limited and (too_many := report_limits.count_address()):
+        return _too_many(asset, entered, client_id, kept, too_many)
     photo_errors = []
     uploads = [f for f in request.files.getlist("photos") if f and f.filename]
     for upload in uploads:
@@ -112,6 +110,8 @@ def report(code):
                 errors["photos"] = photo_errors
             return outbox.field_errors(errors)
         return render_form(asset, entered, client_id, kept, photo_errors), 400
+    if limited and (too_many := report_limits.count_phone(entered.public_phone)):
+        return _too_many(asset, entered, client_id, kept, too_many)
 
     fault, created = report_fault(
         asset,
@@ -142,8 +142,17 @@ def _answered(asset: Asset, fault: Fault, created: bool):
     return redirect(url_for("scan.door", code=asset.code), 303)
 
 
+def _too_many(asset, entered: Report, client_id: str, kept: list[str], too_many):
+    """429: nothing recorded; the form again with what was entered, or the outbox told when."""
+    if outbox.is_outbox_request():
+        return outbox.too_many(too_many.message, too_many.retry_after)
+    page = render_form(asset, entered, client_id, kept, [], refused=too_many.message)
+    return page, 429, {"Retry-After": str(too_many.retry_after)}
+
+
 def render_form(
-    asset, entered: Report, client_id: str, kept: list[str], photo_errors, fresh=False
+    asset, entered: Report, client_id: str, kept: list[str], photo_errors, fresh=False,
+    refused=None,
 ):
     signer = current_user.id if current_user.is_authenticated else None
     return render_template(
@@ -154,6 +163,7 @@ def render_form(
         client_id=client_id,
         kept_tokens=[photo_token(name, signer, client_id) for name in kept],
         photo_errors=photo_errors,
+        refused=refused,
         public=not current_user.is_authenticated,
         urgencies=list(Urgency),
         photos_max=PHOTOS_MAX,

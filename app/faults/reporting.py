@@ -6,6 +6,7 @@ made when it was shown, and a second send finds the fault the first one recorded
 
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -38,7 +39,8 @@ class Report:
         """Fill in errors for what cannot be accepted; True when nothing is wrong."""
         self.description = self.description.strip()
         self.public_name = self.public_name.strip()
-        self.public_phone = self.public_phone.strip()
+        # A Chinese keyboard may type full-width digits, + and -: they are the same number.
+        self.public_phone = unicodedata.normalize("NFKC", self.public_phone).strip()
         if not self.description:
             self.errors["description"] = _l("Say what is wrong.")
         elif len(self.description) > DESCRIPTION_MAX:

@@ -11,7 +11,7 @@ from flask_login import current_user
 from app import settings as school_settings
 from app.auth.access import admin_required, roles_required, staff_required
 from app.extensions import db
-from app.faults import bp, lifecycle
+from app.faults import bp, lifecycle, taken_out_by_visitor
 from app.faults.forms import FaultSettingsForm
 from app.faults.lifecycle import action_label
 from app.inspections.signatures import signature_png_response
@@ -38,18 +38,20 @@ MONTH = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
 STATUS_FILTERS = ("open", *(status.value for status in FaultStatus), "all")
 
 
-def _unassigned_unsafe_first():
-    """An unsafe fault nobody has taken goes to the top of any list."""
+def _most_pressing_first():
+    """An asset a visitor took out of service, then an unsafe fault nobody has taken, go to
+    the top of any list."""
     return sa.case(
+        (taken_out_by_visitor.condition(), 0),
         (
             sa.and_(
                 Fault.urgency == Urgency.UNSAFE,
                 Fault.assigned_to_id.is_(None),
                 Fault.status.in_(OPEN_STATUSES),
             ),
-            0,
+            1,
         ),
-        else_=1,
+        else_=2,
     )
 
 
@@ -77,7 +79,8 @@ def _month(value: str) -> tuple[date, date] | None:
 @bp.route("/")
 @staff_required
 def index():
-    """Faults by status, place, urgency and age; an unsafe one nobody has taken comes first."""
+    """Faults by status, place, urgency and age, or only those keeping an asset out of service
+    that a visitor took out; those come first, then an unsafe one nobody has taken."""
     status = request.args.get("status", "open")
     if status not in STATUS_FILTERS:
         status = "open"
@@ -91,6 +94,7 @@ def index():
     newer = request.args.get("newer", type=int)
     if newer is not None and not 0 < newer <= 3650:
         newer = None
+    by_visitor = request.args.get("visitor") == "1"
     accepted = request.args.get("accepted", "")
     accepted_month = _month(accepted)
     if accepted_month is None:
@@ -112,6 +116,8 @@ def index():
         query = query.where(Fault.reported_at < utcnow() - timedelta(days=age))
     if newer:
         query = query.where(Fault.reported_at >= utcnow() - timedelta(days=newer))
+    if by_visitor:
+        query = query.where(taken_out_by_visitor.condition())
     if accepted_month is not None:
         start, end = utc_bounds(*accepted_month, current_app.config["SCHOOL_TIMEZONE"])
         query = query.where(Fault.accepted_at >= start, Fault.accepted_at < end)
@@ -120,7 +126,7 @@ def index():
         so.joinedload(Fault.reported_by),
         so.joinedload(Fault.assigned_to),
         so.selectinload(Fault.photos),
-    ).order_by(_unassigned_unsafe_first(), Fault.reported_at.desc(), Fault.id.desc())
+    ).order_by(_most_pressing_first(), Fault.reported_at.desc(), Fault.id.desc())
     page = db.paginate(query, per_page=PER_PAGE, error_out=False)
     filters = {
         "status": status,
@@ -129,6 +135,7 @@ def index():
         "age": age or "",
         "newer": newer or "",
         "accepted": accepted,
+        "visitor": "1" if by_visitor else "",
     }
     return render_template(
         "faults/index.html",
@@ -139,6 +146,7 @@ def index():
         statuses=STATUS_FILTERS,
         status_labels={status.value: status.label for status in FaultStatus},
         urgencies=list(Urgency),
+        taken_out_by_visitor=taken_out_by_visitor.applies,
         now=utcnow(),
     )
 
@@ -209,6 +217,7 @@ def _render_show(fault, failed=None, errors=None, entered=None, status=200):
             now=utcnow(),
             action_label=action_label,
             actions=_allowed_actions(fault, current_user),
+            taken_out_by_visitor=taken_out_by_visitor.applies(fault),
             repairers=repairers,
             causes=list(Cause),
             cause_rule=school_settings.cause_rule,
@@ -241,6 +250,8 @@ def _allowed_actions(fault: Fault, user) -> set[str]:
         allowed.update({"accept", "reopen"})
     if user.role == Role.ADMIN and fault.asset.status == AssetStatus.OUT_OF_SERVICE:
         allowed.add("back_in_service")
+    if lifecycle.may_dismiss(fault, user):
+        allowed.add("dismiss")
     return allowed
 
 
@@ -308,6 +319,23 @@ def _back_in_service(fault, form):
     return _("%(asset)s is back in service.", asset=fault.asset.title)
 
 
+def _dismiss(fault, form):
+    was_out = fault.asset.status == AssetStatus.OUT_OF_SERVICE
+    lifecycle.dismiss(fault, current_user, form.get("note"))
+    if not was_out:
+        return _("Dismissed as not a real fault.")
+    if fault.asset.status == AssetStatus.IN_SERVICE:
+        return _(
+            "Dismissed as not a real fault. %(asset)s is back in service.",
+            asset=fault.asset.title,
+        )
+    return _(
+        "Dismissed as not a real fault. %(asset)s stays out of service: "
+        "another open fault keeps it out.",
+        asset=fault.asset.title,
+    )
+
+
 ACTIONS = {
     "assign": _assign,
     "take": _take,
@@ -317,6 +345,7 @@ ACTIONS = {
     "reopen": _reopen,
     "comment": _comment,
     "back-in-service": _back_in_service,
+    "dismiss": _dismiss,
 }
 
 
@@ -330,6 +359,9 @@ def act(fault_id, action):
     fault = _load(fault_id, for_update=True)
     try:
         message = step(fault, request.form)
+    except lifecycle.NotAllowed:
+        db.session.rollback()
+        abort(403)
     except lifecycle.AlreadyDone as done:
         db.session.rollback()
         flash(str(done.message), "info")

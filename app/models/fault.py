@@ -34,6 +34,8 @@ class FaultStatus(enum.StrEnum):
     IN_PROGRESS = "in_progress"
     REPAIRED = "repaired"
     ACCEPTED = "accepted"
+    # Closed without a repair: the logistics head found it was not a real fault (a prank).
+    DISMISSED = "dismissed"
 
     @property
     def label(self):
@@ -41,7 +43,7 @@ class FaultStatus(enum.StrEnum):
 
     @property
     def is_open(self) -> bool:
-        return self != FaultStatus.ACCEPTED
+        return self not in (FaultStatus.ACCEPTED, FaultStatus.DISMISSED)
 
 
 FAULT_STATUS_LABELS = {
@@ -50,6 +52,7 @@ FAULT_STATUS_LABELS = {
     FaultStatus.IN_PROGRESS: _l("In progress"),
     FaultStatus.REPAIRED: _l("Repaired, waiting for acceptance"),
     FaultStatus.ACCEPTED: _l("Accepted"),
+    FaultStatus.DISMISSED: _l("Dismissed: not a real fault"),
 }
 
 OPEN_STATUSES = tuple(status for status in FaultStatus if status.is_open)

@@ -1,0 +1,108 @@
+"""How often reports without an account are accepted: per address, and per phone number.
+
+A visitor's report costs the school a look, and may take an asset out of service, so
+reports made without an account are counted twice (in RATELIMIT_STORAGE_URI, shared by
+every server):
+
+- per address (the phone's, as PROXY_COUNT lets Patrol see it; an IPv6 phone is counted by
+  its /64, which is all one line's), before the photos are read, so a flood from one
+  address costs no image decoding;
+- per phone number given, whatever the address, once the report is otherwise acceptable.
+  A number is one number however it is written (phone_key).
+
+A report without a phone number is held by the address limit alone; many numbers from one
+address are held by it too. A repeat of a send already recorded is answered before it is
+counted. Signed-in staff are never limited. The windows move: "5 per minute" holds over any
+60 seconds, not only from one clock minute to the next.
+"""
+
+import ipaddress
+import math
+import time
+import unicodedata
+from dataclasses import dataclass
+
+from flask_babel import ngettext
+from flask_limiter.util import get_remote_address
+from limits import RateLimitItem, parse_many
+from limits.strategies import MovingWindowRateLimiter
+
+from app.extensions import limiter
+
+ADDRESS_LIMITS = parse_many("5 per minute;20 per hour")
+PHONE_LIMITS = parse_many("5 per minute;20 per hour")
+# China's country code, written before a number dialled from abroad (+86, 0086).
+COUNTRY_CODE = "86"
+MOBILE_DIGITS = 11
+# One home or mobile line gets a whole IPv6 /64 and may use any address inside it.
+IPV6_LINE = 64
+
+
+@dataclass(frozen=True)
+class TooMany:
+    """A report refused for now: the words for the reporter, and the seconds to wait."""
+
+    retry_after: int
+
+    @property
+    def message(self) -> str:
+        minutes = max(1, math.ceil(self.retry_after / 60))
+        return ngettext(
+            "Too many reports in a short time. Nothing was sent yet and what you wrote "
+            "is kept: send it again in %(num)d minute.",
+            "Too many reports in a short time. Nothing was sent yet and what you wrote "
+            "is kept: send it again in %(num)d minutes.",
+            minutes,
+        )
+
+
+def phone_key(typed: str) -> str:
+    """The phone number as it is counted: its digits alone, "" when it has none.
+
+    Every way of writing one number gives the same key: spaces and dashes, full-width or
+    other scripts' digits, a trailing space, "+86"/"0086" before the number or the trunk
+    "0" before an area code. "138 0013 8000", "+86 138-0013-8000" and "１３８００１３８０００"
+    are one phone.
+    """
+    digits = "".join(
+        str(unicodedata.decimal(character)) for character in typed if character.isdecimal()
+    )
+    digits = digits.removeprefix("00")
+    if digits.startswith(COUNTRY_CODE) and len(digits) > MOBILE_DIGITS:
+        digits = digits.removeprefix(COUNTRY_CODE)
+    return digits.lstrip("0")
+
+
+def address_key(address: str) -> str:
+    """The address as it is counted: an IPv4 address, or the /64 an IPv6 address is in."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6 and ip.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{ip}/{IPV6_LINE}", strict=False))
+    return str(getattr(ip, "ipv4_mapped", None) or ip)
+
+
+def count_address() -> TooMany | None:
+    """Count a report from this request's address; TooMany when it is over the limit."""
+    return _count(ADDRESS_LIMITS, "public-report-address", address_key(get_remote_address() or ""))
+
+
+def count_phone(typed: str) -> TooMany | None:
+    """Count a report giving this phone number; TooMany when it is over the limit."""
+    key = phone_key(typed)
+    if not key:
+        return None
+    return _count(PHONE_LIMITS, "public-report-phone", key)
+
+
+def _count(items: list[RateLimitItem], *identifiers: str) -> TooMany | None:
+    strategy = MovingWindowRateLimiter(limiter.storage)
+    # Every window is tested before any is counted: a refused send uses up none of them.
+    full = [item for item in items if not strategy.test(item, *identifiers)]
+    if not full and all([strategy.hit(item, *identifiers) for item in items]):
+        return None
+    full = full or items
+    reset = max(strategy.get_window_stats(item, *identifiers).reset_time for item in full)
+    return TooMany(retry_after=max(1, math.ceil(reset - time.time())))
