@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 from app import outbox
+from app.sent_forms import FormReused
 
 PAGES = {
     400: (_l("Bad request"), _l("The request could not be understood.")),
@@ -25,6 +26,8 @@ PAGES = {
     ),
 }
 
+NOT_RECORDED = _l("Not recorded")
+
 CSRF_PAGE = (
     _l("Form expired"),
     _l("This form has expired or was sent from elsewhere. Reload the page and send it again."),
@@ -42,3 +45,6 @@ def init_app(app):
             status, lambda error, s=status, t=title, m=message: render(s, t, m)
         )
     app.register_error_handler(CSRFError, lambda error: render(400, *CSRF_PAGE, code="csrf"))
+    app.register_error_handler(
+        FormReused, lambda error: render(409, NOT_RECORDED, error.message, code="refused")
+    )

@@ -1,9 +1,10 @@
-"""Small builders for register data; call them inside an app context."""
+"""Small builders for register data and people; call them inside an app context."""
 
 import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
 
 from app.extensions import db
-from app.models import Asset, AssetKind, AssetStatus, Place, PlaceKind
+from app.models import Asset, AssetKind, AssetStatus, Place, PlaceKind, User
 from app.models.code import issue_code
 
 
@@ -46,3 +47,16 @@ def make_asset(
     issue_code(asset, code)
     db.session.flush()
     return asset
+
+
+def make_user(username, role, password="correct horse"):
+    """Someone who can sign in beside the admin, inspector and repairer every test has."""
+    user = User(
+        username=username,
+        display_name=username.title(),
+        role=role,
+        password_hash=generate_password_hash(password),
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user

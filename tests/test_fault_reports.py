@@ -1,5 +1,6 @@
 """Reporting a fault from a plate: staff and public reports, photos, limits, the repairer's jump."""
 
+import hashlib
 import re
 from io import BytesIO
 
@@ -427,6 +428,24 @@ def test_confirmation_page_opens_only_with_its_token(app, client, auth, swing):
     report(client, client_id="d" * 32)
     with app.app_context():
         assert faults()[1].public_token is None
+
+
+def test_the_report_form_gives_a_browser_its_id_before_the_first_send(app, client, swing):
+    """A retry whose first answer was lost comes with the id the first send had; the report
+    keeps only its hash, which opens nothing."""
+
+    def reporter_cookies(response):
+        return [c for c in response.headers.getlist("Set-Cookie") if c.startswith("patrol_")]
+
+    (cookie,) = reporter_cookies(client.get(f"/q/{SWING}/report"))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Max-Age=31536000" in cookie
+    browser_id = re.match(r"patrol_reporter=([A-Za-z0-9_-]{43});", cookie).group(1)
+    assert reporter_cookies(client.get(f"/q/{SWING}/report")) == []
+    response = public_report(client)
+    assert response.status_code == 303 and reporter_cookies(response) == []
+    with app.app_context():
+        kept = faults()[0].reporter_browser
+    assert kept == hashlib.sha256(browser_id.encode()).hexdigest()
 
 
 def test_confirmation_page_shows_where_the_report_stands(app, client, swing):
