@@ -5,7 +5,8 @@ belongs to the faults area, so the route is added to the app when the blueprint 
 registered rather than under the blueprint's /faults prefix.
 
 Deliberately public when the school allows reports without an account: the report form,
-and the confirmation page with its photos, which only the reporter's secret token opens.
+and the confirmation page with its photos, which opens only with the report's secret token
+and in the browser that sent it (app.faults.reporter_browser).
 """
 
 import sqlalchemy as sa
@@ -18,7 +19,7 @@ from app import outbox, settings
 from app.auth.access import staff_required
 from app.extensions import db, limiter, login_manager
 from app.faults import bp
-from app.faults.reporter_browser import this_browser
+from app.faults.reporter_browser import is_the_reporters, this_browser
 from app.faults.reporting import PHOTOS_MAX, Report, earlier_report, report_fault, reportable
 from app.models import Asset, AssetStatus, Fault, FaultPhoto, Urgency
 from app.models.code import normalize_code
@@ -169,7 +170,7 @@ def _public_fault(token: str) -> Fault:
         .where(Fault.public_token == token, Fault.is_public.is_(True))
         .options(so.joinedload(Fault.asset), so.selectinload(Fault.photos))
     )
-    if fault is None:
+    if fault is None or not is_the_reporters(fault):
         abort(404)
     return fault
 

@@ -2,14 +2,16 @@
 
 The browser is given a random id in a cookie of its own (httponly, for a year) when it is
 shown the report form without a sign-in, or sends one; a public report keeps the id's hash.
-Only that browser repeats the report: its client id sent from anywhere else is another form,
-refused. A cookie of its own rather than the session, because the session is replaced
+Only that browser repeats the report (its client id sent from anywhere else is another form,
+refused) and opens the report's confirmation page with its photos: the page's address alone
+opens nothing. A cookie of its own rather than the session, because the session is replaced
 at sign-in, and a report kept in the outbox from before someone signed in on the phone is
 still this browser's. The id is made when the form is shown, so a retry whose first answer
 was lost on the network still comes from the browser that sent the first.
 """
 
 import hashlib
+import hmac
 import re
 import secrets
 
@@ -52,3 +54,12 @@ def this_browser() -> str:
 
     return _hashed(browser_id)
 
+
+def is_the_reporters(fault) -> bool:
+    """Whether this request comes from the browser the public report was sent from."""
+    browser_id = _sent()
+    return (
+        browser_id is not None
+        and fault.reporter_browser is not None
+        and hmac.compare_digest(fault.reporter_browser, _hashed(browser_id))
+    )
