@@ -6,6 +6,7 @@ from flask_wtf.csrf import CSRFError
 
 from app import outbox
 from app.photos import DecodersBusy
+from app.sent_forms import FormReused
 
 PAGES = {
     400: (_l("Bad request"), _l("The request could not be understood.")),
@@ -30,6 +31,7 @@ BUSY_PAGE = (
     _l("Busy"),
     _l("Patrol is busy with other photos. Nothing was saved yet: wait a moment and send again."),
 )
+NOT_RECORDED = _l("Not recorded")
 
 CSRF_PAGE = (
     _l("Form expired"),
@@ -55,3 +57,7 @@ def init_app(app):
         response = app.make_response(render(503, *BUSY_PAGE, code="busy"))
         response.headers["Retry-After"] = str(error.retry_after)
         return response
+
+    app.register_error_handler(
+        FormReused, lambda error: render(409, NOT_RECORDED, error.message, code="refused")
+    )

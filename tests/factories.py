@@ -1,14 +1,15 @@
-"""Small builders for register data and faults; call them inside an app context."""
+"""Small builders for register data, faults and people; call them inside an app context."""
 
 import secrets
 import uuid
 
 import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
 
 from app.extensions import db
 from app.faults.raising import raise_fault
 from app.faults.reporting import report_fault
-from app.models import Asset, AssetKind, AssetStatus, Place, PlaceKind, Urgency
+from app.models import Asset, AssetKind, AssetStatus, Place, PlaceKind, Urgency, User
 from app.models.code import issue_code
 
 
@@ -80,3 +81,16 @@ def make_public_report(
     )
     db.session.flush()
     return fault
+
+
+def make_user(username, role, password="correct horse"):
+    """Someone who can sign in beside the admin, inspector and repairer every test has."""
+    user = User(
+        username=username,
+        display_name=username.title(),
+        role=role,
+        password_hash=generate_password_hash(password),
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user

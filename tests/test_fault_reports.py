@@ -1,5 +1,6 @@
 """Reporting a fault from a plate: staff and public reports, photos, limits, the repairer's jump."""
 
+import hashlib
 import re
 from io import BytesIO
 
@@ -555,6 +556,49 @@ def test_confirmation_page_opens_only_with_its_token(app, client, auth, swing):
     report(client, client_id="d" * 32)
     with app.app_context():
         assert faults()[1].public_token is None
+
+
+def test_confirmation_page_and_photos_open_only_in_the_reporters_browser(app, client, swing):
+    response = public_report(client, photos=[photo()])
+    address = response.headers["Location"]
+    with app.app_context():
+        photo_id = faults()[0].photos[0].id
+    photo_address = f"{address}/photos/{photo_id}"
+    assert client.get(address).status_code == 200
+    assert client.get(photo_address).status_code == 200
+
+    elsewhere = app.test_client()
+    assert elsewhere.get(address).status_code == 404
+    assert elsewhere.get(photo_address).status_code == 404
+    elsewhere.set_cookie("patrol_reporter", "x" * 43)
+    assert elsewhere.get(address).status_code == 404
+    assert PUBLIC_NAME not in page(elsewhere.get(address))
+
+
+def test_the_report_form_gives_a_browser_its_id_before_the_first_send(app, client, swing):
+    """A retry whose first answer was lost comes with the id the first send had; the report
+    keeps only its hash, which opens nothing."""
+
+    def reporter_cookies(response):
+        return [c for c in response.headers.getlist("Set-Cookie") if c.startswith("patrol_")]
+
+    (cookie,) = reporter_cookies(client.get(f"/q/{SWING}/report"))
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Max-Age=31536000" in cookie
+    browser_id = re.match(r"patrol_reporter=([A-Za-z0-9_-]{43});", cookie).group(1)
+    assert reporter_cookies(client.get(f"/q/{SWING}/report")) == []
+    response = public_report(client)
+    assert response.status_code == 303 and reporter_cookies(response) == []
+    with app.app_context():
+        kept = faults()[0].reporter_browser
+    assert kept == hashlib.sha256(browser_id.encode()).hexdigest()
+
+
+def test_a_report_made_before_browsers_were_kept_opens_for_nobody(app, client, swing):
+    response = public_report(client)
+    with app.app_context():
+        faults()[0].reporter_browser = None
+        db.session.commit()
+    assert client.get(response.headers["Location"]).status_code == 404
 
 
 def test_confirmation_page_shows_where_the_report_stands(app, client, swing):

@@ -33,6 +33,7 @@ def raise_fault(
     public_name: str | None = None,
     public_phone: str | None = None,
     public_token: str | None = None,
+    reporter_browser: str | None = None,
 ) -> Fault:
     """Record a fault and its "reported" event; an unsafe one may take the asset out of service.
 
@@ -57,6 +58,7 @@ def raise_fault(
         reporter_name=public_name,
         reporter_phone=public_phone,
         public_token=public_token,
+        reporter_browser=reporter_browser,
     )
     db.session.add(fault)
     db.session.add(

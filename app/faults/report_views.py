@@ -5,7 +5,8 @@ belongs to the faults area, so the route is added to the app when the blueprint 
 registered rather than under the blueprint's /faults prefix.
 
 Deliberately public when the school allows reports without an account: the report form,
-and the confirmation page with its photos, which only the reporter's secret token opens.
+and the confirmation page with its photos, which opens only with the report's secret token
+and in the browser that sent it (app.faults.reporter_browser).
 """
 
 import sqlalchemy as sa
@@ -18,12 +19,13 @@ from app import outbox, settings
 from app.auth.access import staff_required
 from app.extensions import db, login_manager
 from app.faults import bp, report_limits
-from app.faults.reporting import PHOTOS_MAX, Report, find_report, report_fault, reportable
+from app.faults.reporter_browser import is_the_reporters, this_browser
+from app.faults.reporting import PHOTOS_MAX, Report, earlier_report, report_fault, reportable
 from app.models import Asset, AssetStatus, Fault, FaultPhoto, Urgency
 from app.models.code import normalize_code
 from app.photos import PhotoError, save_photo, send_photo
 from app.scan.lookup import load_ancestors
-from app.sent_forms import new_client_id, photo_from_token, photo_token, valid_client_id
+from app.sent_forms import new_client_id, photo_from_token, photo_token, sent_client_id
 
 
 def report(code):
@@ -53,6 +55,7 @@ def report(code):
         return render_template("error.html", title=_("Retired"), message=message), 409
 
     load_ancestors(asset.place)
+    browser = this_browser() if public else None
     if request.method == "GET":
         return render_form(asset, Report(), new_client_id(), kept=[], photo_errors=[], fresh=True)
 
@@ -64,15 +67,9 @@ def report(code):
         public_name=form.get("public_name", ""),
         public_phone=form.get("public_phone", ""),
     )
-    client_id = form.get("client_id", "").strip()
-    if not valid_client_id(client_id):
-        if outbox.is_outbox_request():
-            # A saved form is only ever sent again with its own id: without one, a retry
-            # could record it twice.
-            abort(400)
-        # A form from nowhere: a fresh id keeps this send from matching anyone else's.
-        client_id = new_client_id()
-    earlier = find_report(client_id)
+    client_id = sent_client_id(form.get("client_id", ""))
+    reporter = None if public else current_user._get_current_object()
+    earlier = earlier_report(client_id, asset, reporter, browser)
     if earlier is not None:
         # A repeat is answered as the first, whatever it carries now: a copy kept on the phone
         # from before its corrected form was sent must not be refused, nor record again.
@@ -119,10 +116,11 @@ def report(code):
         Urgency(entered.urgency),
         entered.take_out_of_service,
         kept,
-        reporter=None if public else current_user._get_current_object(),
+        reporter=reporter,
         public_name=entered.public_name if public else None,
         public_phone=entered.public_phone if public else None,
         client_id=client_id,
+        browser=browser,
     )
     return _answered(asset, fault, created)
 
@@ -182,7 +180,7 @@ def _public_fault(token: str) -> Fault:
         .where(Fault.public_token == token, Fault.is_public.is_(True))
         .options(so.joinedload(Fault.asset), so.selectinload(Fault.photos))
     )
-    if fault is None:
+    if fault is None or not is_the_reporters(fault):
         abort(404)
     return fault
 

@@ -1,7 +1,10 @@
 """Reporting a fault on the spot: by staff, or by anyone who scans the plate when the school allows.
 
 A report is made once however many times the phone sends it: the form carries a client id
-made when it was shown, and a second send finds the fault the first one recorded.
+made when it was shown, and a second send finds the fault the first one recorded. Only the
+same form is a repeat: the same account, or for a public report the same browser
+(app.faults.reporter_browser), about the same asset; anything else is refused
+(app.sent_forms).
 """
 
 import re
@@ -9,13 +12,13 @@ import secrets
 import unicodedata
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.faults.raising import raise_fault
 from app.models import AssetStatus, Fault, FaultPhoto, Urgency
+from app.sent_forms import earlier_send
 
 DESCRIPTION_MAX = 2000
 NAME_MAX = 80
@@ -69,8 +72,15 @@ def reportable(asset) -> bool:
     return asset.status != AssetStatus.RETIRED
 
 
-def find_report(client_id: str) -> Fault | None:
-    return db.session.scalar(sa.select(Fault).where(Fault.client_id == client_id))
+def earlier_report(client_id: str, asset, reporter, browser: str | None) -> Fault | None:
+    """What an earlier send of this same report recorded; FormReused if another form's id."""
+    return earlier_send(
+        Fault,
+        client_id,
+        asset_id=asset.id,
+        reported_by_id=reporter.id if reporter is not None else None,
+        reporter_browser=browser,
+    )
 
 
 def report_fault(
@@ -83,12 +93,14 @@ def report_fault(
     public_name: str | None = None,
     public_phone: str | None = None,
     client_id: str | None = None,
+    browser: str | None = None,
 ) -> tuple[Fault, bool]:
     """Record the report and its photos and commit; (fault, False) when it was already made.
 
-    The form's view answers a repeat before anything else (find_report). Two sends of the
-    same form at once both get past that look; the unique client id lets only one commit,
-    and the other answers with the fault that one recorded.
+    A public report keeps the (hashed) browser it came from. The form's view answers a
+    repeat before anything else (earlier_report). Two sends with the same client id at once
+    both get past that look; the unique client id lets only one commit, and the other is
+    answered with that fault, or refused when that was another form.
     """
     public = reporter is None
     fault = raise_fault(
@@ -101,6 +113,7 @@ def report_fault(
         public_name=public_name if public else None,
         public_phone=(public_phone or None) if public else None,
         public_token=secrets.token_urlsafe(16) if public else None,
+        reporter_browser=browser if public else None,
     )
     for name in photo_names:
         db.session.add(FaultPhoto(fault=fault, filename=name))
@@ -108,7 +121,11 @@ def report_fault(
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        earlier = find_report(client_id) if client_id else None
+        earlier = (
+            earlier_report(client_id, asset, reporter, browser if public else None)
+            if client_id
+            else None
+        )
         if earlier is None:
             raise
         return earlier, False

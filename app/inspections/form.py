@@ -8,7 +8,7 @@ Photos accepted on a refused attempt are carried as app.sent_forms tokens.
 import re
 
 from app.inspections.submit import Entered, Entry, format_number
-from app.sent_forms import photo_from_token
+from app.sent_forms import photo_from_token, sent_client_id
 
 # What a browser keeps in <input type=number>; anything else would be blanked on the page.
 HTML_NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
@@ -24,7 +24,7 @@ def is_html_number(typed: str) -> bool:
 
 
 def parse_form(form, files, items, user_id: int) -> Entered:
-    client_id = form.get("client_id", "").strip()
+    client_id = sent_client_id(form.get("client_id", ""))
     entered = Entered(
         client_id=client_id,
         entries={},

@@ -13,7 +13,8 @@ Rules, as the inspector meets them:
 - Each failed check and each out-of-range reading raises a fault; a failed critical item
   takes the asset out of service at once.
 - The same form sent twice (a double tap, a retry after a flaky network) records nothing
-  new and is answered as the first time.
+  new and is answered as the first time; its client id sent by another inspector, or for
+  another asset, checklist or correction, is refused (app.sent_forms).
 """
 
 import math
@@ -43,6 +44,7 @@ from app.models.common import utcnow
 from app.photos import PhotoError, save_photo
 from app.routines import has_items, routine_states
 from app.schedule import local_date
+from app.sent_forms import earlier_send
 
 MAX_NOTE_LENGTH = 2000
 MAX_TEXT_LENGTH = 4000
@@ -107,8 +109,18 @@ class _Checked:
         return self.outcome == Outcome.FAIL or self.out_of_range
 
 
-def find_by_client_id(client_id: str) -> Inspection | None:
-    return db.session.scalar(sa.select(Inspection).where(Inspection.client_id == client_id))
+def earlier_inspection(
+    client_id: str, asset, checklist, inspector, corrects: Inspection | None
+) -> Inspection | None:
+    """What an earlier send of this same form recorded: see app.sent_forms for the rule."""
+    return earlier_send(
+        Inspection,
+        client_id,
+        inspector_id=inspector.id,
+        asset_id=asset.id,
+        checklist_id=checklist.id,
+        corrects_id=corrects.id if corrects is not None else None,
+    )
 
 
 def routine_state(asset, checklist):
@@ -151,7 +163,7 @@ def submit_inspection(
     corrects: Inspection | None = None,
 ) -> Result:
     """Validate and record one inspection, in one transaction; see the module's rules."""
-    first = find_by_client_id(entered.client_id)
+    first = earlier_inspection(entered.client_id, asset, checklist, inspector, corrects)
     if first is not None:
         return Result(inspection=first)
     reason = refusal(asset, corrects)
@@ -187,9 +199,9 @@ def submit_inspection(
                 _raise_fault_for(answer, inspection, asset, inspector, now)
         db.session.commit()
     except IntegrityError:
-        # Two sends of the same form raced each other: the other one recorded it first.
+        # Two sends with this client id raced each other: the other one recorded first.
         db.session.rollback()
-        first = find_by_client_id(entered.client_id)
+        first = earlier_inspection(entered.client_id, asset, checklist, inspector, corrects)
         if first is None:
             raise
         return Result(inspection=first)

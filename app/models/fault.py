@@ -105,6 +105,9 @@ class Fault(db.Model):
     reporter_name: so.Mapped[str | None] = so.mapped_column(sa.String(80))
     reporter_phone: so.Mapped[str | None] = so.mapped_column(sa.String(30))
     public_token: so.Mapped[str | None] = so.mapped_column(sa.String(32), unique=True)
+    # The browser it was sent from, hashed: only that browser repeats the report or opens its
+    # confirmation page (app/faults/reporter_browser.py).
+    reporter_browser: so.Mapped[str | None] = so.mapped_column(sa.String(64))
 
     assigned_to_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("users.id"), index=True

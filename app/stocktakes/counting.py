@@ -50,6 +50,7 @@ from app.models.code import CODE_LENGTH, is_well_formed, normalize_code
 from app.models.common import utcnow
 from app.register.assets import move_asset
 from app.register.tree import PlaceTree
+from app.sent_forms import earlier_send
 
 # A code is 6 characters; a scanner may hand over the label's whole address.
 MAX_TYPED = 200
@@ -110,9 +111,10 @@ def overlapping(tree: PlaceTree, place: Place | None) -> Stocktake | None:
 
 
 def start_stocktake(place: Place | None, by, client_id: str) -> Stocktake:
-    """Open a stocktake of the place (None: the whole school); a repeated form opens nothing."""
+    """Open a stocktake of the place (None: the whole school); a repeated form opens nothing,
+    and its client id sent by someone else or for another place is refused (app.sent_forms)."""
     _take_start_turn()
-    first = _by_client_id(client_id)
+    first = _earlier_start(client_id, place, by)
     if first is not None:
         return first
     tree = PlaceTree.load()
@@ -134,7 +136,7 @@ def start_stocktake(place: Place | None, by, client_id: str) -> Stocktake:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        first = _by_client_id(client_id)
+        first = _earlier_start(client_id, place, by)
         if first is None:
             raise
         return first
@@ -156,8 +158,13 @@ def _take_start_turn() -> None:
     )
 
 
-def _by_client_id(client_id: str) -> Stocktake | None:
-    return db.session.scalar(sa.select(Stocktake).where(Stocktake.client_id == client_id))
+def _earlier_start(client_id: str, place: Place | None, by) -> Stocktake | None:
+    return earlier_send(
+        Stocktake,
+        client_id,
+        started_by_id=by.id,
+        place_id=place.id if place is not None else None,
+    )
 
 
 # Scope

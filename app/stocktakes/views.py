@@ -39,7 +39,7 @@ from app.models import (
     StocktakeStatus,
 )
 from app.register.tree import INDENT, PlaceTree
-from app.sent_forms import new_client_id, valid_client_id
+from app.sent_forms import new_client_id, sent_client_id
 from app.stocktakes import bp
 from app.stocktakes.counting import (
     AlreadyClosed,
@@ -122,11 +122,9 @@ def new():
     error = None
     if request.method == "POST":
         entered = {
-            "client_id": request.form.get("client_id", ""),
+            "client_id": sent_client_id(request.form.get("client_id", "")),
             "place": request.form.get("place", ""),
         }
-        if not valid_client_id(entered["client_id"]):
-            entered["client_id"] = new_client_id()
         try:
             place = _chosen_scope(tree, entered["place"])
             stocktake = start_stocktake(place, current_user, entered["client_id"])
