@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.models import Role, User
+from app.users.common_passwords import is_common
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9._-]{3,40}")
 USERNAME_RULE = _l("3 to 40 characters: letters a–z, digits, dot, dash or underscore.")
@@ -47,6 +48,9 @@ def password_problem(password: str):
         return _l("Use at least %(count)s characters.", count=PASSWORD_MIN_LENGTH)
     if len(password) > PASSWORD_MAX_LENGTH:
         return _l("Use at most %(count)s characters.", count=PASSWORD_MAX_LENGTH)
+    if is_common(password):
+        return _l("This is one of the most common passwords, the first ones anyone tries. "
+                  "Choose another.")
     return None
 
 
