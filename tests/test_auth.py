@@ -3,6 +3,7 @@ import sqlalchemy as sa
 from app.auth import views as auth_views
 from app.extensions import db
 from app.models import User
+from app.users.rules import change_password
 from tests.conftest import PASSWORD
 
 
@@ -122,7 +123,7 @@ def test_a_new_password_signs_other_phones_out(app, client, auth):
     assert other_phone.get("/today").status_code == 200
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.username == "inspector"))
-        user.set_password("a brand new one")
+        change_password(user, "a brand new one")
         db.session.commit()
     assert other_phone.get("/today").status_code == 302
     assert client.get("/today").status_code == 302

@@ -2,12 +2,20 @@ import functools
 import secrets
 
 import sqlalchemy as sa
-from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.auth import bp
+from app.auth import bp, sign_ins
 from app.auth.forms import LanguageForm, LoginForm
 from app.extensions import db, limiter
 from app.i18n import LANGUAGE_COOKIE
@@ -39,6 +47,8 @@ def login():
         elif not user.active:
             flash(_("This account is disabled. Ask the logistics head."), "error")
         else:
+            sign_ins.start(user, request.user_agent.string)
+            db.session.commit()
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(form.next.data) or url_for("home.index"))
     status = 400 if request.method == "POST" else 200
@@ -61,9 +71,17 @@ def _unknown_user_hash() -> str:
 @bp.route("/logout", methods=["POST"])
 def logout():
     # A POST, so CSRFProtect checks its token: another site cannot sign anyone out.
-    logout_user()
+    sign_out_this_phone()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
+
+
+def sign_out_this_phone() -> None:
+    """End this phone's sign-in on the server, so no copy of its cookies opens a page again."""
+    if current_user.is_authenticated:
+        sign_ins.end(current_user.sign_in)
+        db.session.commit()
+    logout_user()
 
 
 @bp.route("/language", methods=["POST"])
