@@ -1,5 +1,7 @@
 import sqlalchemy as sa
+from itsdangerous import URLSafeTimedSerializer
 
+from app.auth import known_phones
 from app.auth import views as auth_views
 from app.extensions import db
 from app.models import User
@@ -172,3 +174,86 @@ def test_successful_sign_ins_do_not_count(client, auth):
     for _ in range(8):
         assert auth.login("inspector").status_code == 302
         auth.logout()
+
+
+# Guessing is slowed without letting a stranger lock anyone out
+
+STRANGER = "203.0.113.9"
+OWNER = "198.51.100.7"
+
+
+def from_address(app, address):
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def sign_in(client, username="inspector", password=PASSWORD):
+    return client.post("/login", data={"username": username, "password": password}).status_code
+
+
+def guess(client, username="inspector", times=5):
+    for _ in range(times):
+        assert sign_in(client, username, "a wrong guess") == 400
+
+
+def known_phone(app, address=OWNER, username="inspector"):
+    """A phone that signed in as the user once, and signed out again."""
+    client = from_address(app, address)
+    assert sign_in(client, username) == 302
+    client.post("/logout")
+    return client
+
+
+def test_a_stranger_guessing_at_a_name_does_not_lock_its_owner_out(app):
+    stranger = from_address(app, STRANGER)
+    guess(stranger)
+    assert sign_in(stranger) == 429
+    assert sign_in(from_address(app, OWNER)) == 302
+
+
+def test_the_owners_phone_gets_in_even_from_the_strangers_address(app):
+    """The school's Wi-Fi: one address outside for every phone inside."""
+    own_phone = known_phone(app)
+    stranger = from_address(app, STRANGER)
+    guess(stranger)
+    guess(stranger, username="admin")
+    for number in range(10):
+        sign_in(stranger, f"someone{number}", "a wrong guess")
+    assert sign_in(stranger) == 429
+    own_phone.environ_base["REMOTE_ADDR"] = STRANGER
+    assert sign_in(own_phone) == 302
+
+
+def test_a_name_guessed_from_many_addresses_is_slowed_except_on_its_owners_phone(app):
+    own_phone = known_phone(app)
+    for number in range(20):
+        guess(from_address(app, f"203.0.113.{number}"), times=1)
+    assert sign_in(from_address(app, "192.0.2.1")) == 429
+    assert sign_in(own_phone) == 302
+
+
+def test_guessing_on_a_known_phone_is_slowed_as_well(app):
+    own_phone = known_phone(app)
+    guess(own_phone)
+    assert sign_in(own_phone) == 429
+    assert sign_in(from_address(app, "192.0.2.1")) == 302
+
+
+def test_a_phone_known_for_one_person_is_a_stranger_to_another(app):
+    repairers_phone = known_phone(app, username="repairer")
+    guess(repairers_phone, username="inspector")
+    assert sign_in(repairers_phone, "inspector") == 429
+
+
+def test_a_made_up_known_phone_cookie_counts_for_nothing(app):
+    stranger = from_address(app, STRANGER)
+    with app.app_context():
+        inspector_id = db.session.scalar(sa.select(User.id).where(User.username == "inspector"))
+    forged = URLSafeTimedSerializer("not the secret key", salt="patrol.known-phone")
+    stranger.set_cookie(
+        known_phones.COOKIE, forged.dumps({"phone": "mine", "users": [inspector_id]})
+    )
+    guess(stranger)
+    assert sign_in(stranger) == 429

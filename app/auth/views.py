@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.auth import bp, sign_ins
+from app.auth import attempts, bp, known_phones, sign_ins
 from app.auth.forms import LanguageForm, LoginForm
 from app.extensions import db, limiter
 from app.i18n import LANGUAGE_COOKIE
@@ -23,18 +23,34 @@ from app.models import User
 from app.urls import safe_next
 
 
-def _refused(response) -> bool:
-    """Only refused sign-ins count towards the limits: a busy morning is not an attack."""
-    return response.status_code == 400
-
-
-def _typed_username() -> str:
-    return "login:" + request.form.get("username", "").strip().lower()[:40]
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("20 per 10 minutes", methods=["POST"], deduct_when=_refused)
-@limiter.limit("5 per minute", methods=["POST"], key_func=_typed_username, deduct_when=_refused)
+@limiter.limit(
+    attempts.PER_ADDRESS,
+    methods=["POST"],
+    deduct_when=attempts.refused,
+    exempt_when=attempts.from_known_phone,
+)
+@limiter.limit(
+    attempts.PER_USERNAME_AND_ADDRESS,
+    methods=["POST"],
+    key_func=attempts.username_and_address_key,
+    deduct_when=attempts.refused,
+    exempt_when=attempts.from_known_phone,
+)
+@limiter.limit(
+    attempts.PER_USERNAME,
+    methods=["POST"],
+    key_func=attempts.username_key,
+    deduct_when=attempts.refused,
+    exempt_when=attempts.from_known_phone,
+)
+@limiter.limit(
+    attempts.PER_KNOWN_PHONE,
+    methods=["POST"],
+    key_func=attempts.known_phone_key,
+    deduct_when=attempts.refused,
+    exempt_when=attempts.from_another_phone,
+)
 def login():
     form = LoginForm()
     if request.method == "GET":
@@ -50,7 +66,9 @@ def login():
             sign_ins.start(user, request.user_agent.string)
             db.session.commit()
             login_user(user, remember=form.remember.data)
-            return redirect(safe_next(form.next.data) or url_for("home.index"))
+            response = redirect(safe_next(form.next.data) or url_for("home.index"))
+            known_phones.remember(response, user.id)
+            return response
     status = 400 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
 
