@@ -7,6 +7,7 @@ from app.extensions import db
 from app.models import User
 from app.users.rules import change_password
 from tests.conftest import PASSWORD
+from tests.test_security import CSRF_TOKEN
 
 
 def test_login_page_renders(client):
@@ -257,3 +258,37 @@ def test_a_made_up_known_phone_cookie_counts_for_nothing(app):
     )
     guess(stranger)
     assert sign_in(stranger) == 429
+
+
+# The CSRF token changes when the person behind the phone does
+
+
+def csrf_token_in(page):
+    return CSRF_TOKEN.search(page.text).group(1)
+
+
+def test_a_csrf_token_made_before_signing_in_is_refused_after_it(csrf_app):
+    client = csrf_app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    before = csrf_token_in(client.get("/login"))
+    data = {"username": "inspector", "password": PASSWORD, "csrf_token": before}
+    assert client.post("/login", data=data).status_code == 302
+    refused = client.post("/phones/end-others", data={"csrf_token": before})
+    assert refused.status_code == 400 and "This form has expired" in refused.text
+    after = csrf_token_in(client.get("/phones"))
+    assert after != before
+    assert client.post("/phones/end-others", data={"csrf_token": after}).status_code == 302
+
+
+def test_a_csrf_token_made_while_signed_in_is_refused_after_signing_out(csrf_app):
+    client = csrf_app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    data = {"username": "inspector", "password": PASSWORD}
+    data["csrf_token"] = csrf_token_in(client.get("/login"))
+    assert client.post("/login", data=data).status_code == 302
+    signed_in = csrf_token_in(client.get("/phones"))
+    assert client.post("/logout", data={"csrf_token": signed_in}).status_code == 302
+    refused = client.post("/login", data={**data, "csrf_token": signed_in})
+    assert refused.status_code == 400 and "This form has expired" in refused.text
+    data["csrf_token"] = csrf_token_in(client.get("/login"))
+    assert client.post("/login", data=data).status_code == 302

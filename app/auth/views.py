@@ -9,6 +9,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -21,6 +22,9 @@ from app.extensions import db, limiter
 from app.i18n import LANGUAGE_COOKIE
 from app.models import User
 from app.urls import safe_next
+
+# Where Flask-WTF keeps the raw CSRF token in the session (its WTF_CSRF_FIELD_NAME).
+CSRF_SESSION_KEY = "csrf_token"
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -65,6 +69,8 @@ def login():
         else:
             sign_ins.start(user, request.user_agent.string)
             db.session.commit()
+            # A token made before signing in (perhaps planted by someone else) ends here.
+            session.pop(CSRF_SESSION_KEY, None)
             login_user(user, remember=form.remember.data)
             response = redirect(safe_next(form.next.data) or url_for("home.index"))
             known_phones.remember(response, user.id)
@@ -95,11 +101,13 @@ def logout():
 
 
 def sign_out_this_phone() -> None:
-    """End this phone's sign-in on the server, so no copy of its cookies opens a page again."""
+    """End this phone's sign-in on the server, so no copy of its cookies opens a page again,
+    and drop the CSRF token made while signed in."""
     if current_user.is_authenticated:
         sign_ins.end(current_user.sign_in)
         db.session.commit()
     logout_user()
+    session.pop(CSRF_SESSION_KEY, None)
 
 
 @bp.route("/language", methods=["POST"])
