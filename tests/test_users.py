@@ -185,7 +185,9 @@ def test_short_or_oversized_passwords_are_refused(app, client, auth, password):
 COMMON = "This is one of the most common passwords, the first ones anyone tries. Choose another."
 
 
-@pytest.mark.parametrize("password", ["12345678", "password", "PassWord", "qwertyuiop", "88888888"])
+@pytest.mark.parametrize(
+    "password", ["12345678", "password", "PassWord", "qwertyuiop", "88888888", "１２３４５６７８"]
+)
 def test_common_passwords_are_refused_for_a_new_user(app, client, auth, password):
     auth.login("admin")
     response = client.post("/users/new", data=new_user(password=password, confirm=password))

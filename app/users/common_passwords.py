@@ -6,14 +6,16 @@ password is set, not when Patrol starts.
 
 import functools
 import gzip
+import unicodedata
 from pathlib import Path
 
 LIST = Path(__file__).with_name("common_passwords.txt.gz")
 
 
 def is_common(password: str) -> bool:
-    """Case and surrounding spaces aside: "Password " is guessed as soon as "password"."""
-    return password.strip().lower() in _common_passwords()
+    """Case, surrounding spaces and full-width forms aside: "Password " and "１２３４５６７８"
+    (typed with a Chinese input method in full-width mode) are guessed as soon as the list's."""
+    return unicodedata.normalize("NFKC", password).strip().lower() in _common_passwords()
 
 
 @functools.cache
