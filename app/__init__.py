@@ -68,24 +68,10 @@ def _init_extensions(app):
     templating.init_app(app)
     waiting.init_app(app)
 
-    import sqlalchemy as sa
+    from app.auth import sign_ins
 
-    from app.models import User
-
-    # Built once: every signed-in request runs it, and Session.get builds and keys a new
-    # statement each time, which costs more than running it.
-    user_by_id = sa.select(User).where(User.id == sa.bindparam("user_id", type_=sa.Integer))
-
-    @login_manager.user_loader
-    def load_user(session_id):
-        user_id, _, token = session_id.partition(":")
-        if not user_id.isdigit():
-            return None
-        user = db.session.scalar(user_by_id, {"user_id": int(user_id)})
-        # A disabled user, or one whose password was changed since, is signed out at once.
-        if user is None or not user.active or user.session_token != token:
-            return None
-        return user
+    # The cookies carry a sign-in's token: one query finds it with its user, or refuses it.
+    login_manager.user_loader(sign_ins.load)
 
 
 def _register_blueprints(app):

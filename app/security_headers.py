@@ -13,10 +13,19 @@ HEADERS = {
     "X-Frame-Options": "DENY",
 }
 
+# Production runs behind HTTPS: a phone that has seen Patrol once never tries plain HTTP for
+# it again for a year, so no one on the school Wi-Fi can serve it a look-alike sign-in page.
+# Not in development, where the demo is opened as http://192.168.x.x on the LAN.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
+
 
 def init_app(app):
+    headers = dict(HEADERS)
+    if app.config["PATROL_ENV"] == "production":
+        headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
+
     @app.after_request
     def set_security_headers(response):
-        for name, value in HEADERS.items():
+        for name, value in headers.items():
             response.headers.setdefault(name, value)
         return response

@@ -1,9 +1,13 @@
 import sqlalchemy as sa
+from itsdangerous import URLSafeTimedSerializer
 
+from app.auth import known_phones
 from app.auth import views as auth_views
 from app.extensions import db
 from app.models import User
+from app.users.rules import change_password
 from tests.conftest import PASSWORD
+from tests.test_security import CSRF_TOKEN
 
 
 def test_login_page_renders(client):
@@ -122,7 +126,7 @@ def test_a_new_password_signs_other_phones_out(app, client, auth):
     assert other_phone.get("/today").status_code == 200
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.username == "inspector"))
-        user.set_password("a brand new one")
+        change_password(user, "a brand new one")
         db.session.commit()
     assert other_phone.get("/today").status_code == 302
     assert client.get("/today").status_code == 302
@@ -171,3 +175,120 @@ def test_successful_sign_ins_do_not_count(client, auth):
     for _ in range(8):
         assert auth.login("inspector").status_code == 302
         auth.logout()
+
+
+# Guessing is slowed without letting a stranger lock anyone out
+
+STRANGER = "203.0.113.9"
+OWNER = "198.51.100.7"
+
+
+def from_address(app, address):
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def sign_in(client, username="inspector", password=PASSWORD):
+    return client.post("/login", data={"username": username, "password": password}).status_code
+
+
+def guess(client, username="inspector", times=5):
+    for _ in range(times):
+        assert sign_in(client, username, "a wrong guess") == 400
+
+
+def known_phone(app, address=OWNER, username="inspector"):
+    """A phone that signed in as the user once, and signed out again."""
+    client = from_address(app, address)
+    assert sign_in(client, username) == 302
+    client.post("/logout")
+    return client
+
+
+def test_a_stranger_guessing_at_a_name_does_not_lock_its_owner_out(app):
+    stranger = from_address(app, STRANGER)
+    guess(stranger)
+    assert sign_in(stranger) == 429
+    assert sign_in(from_address(app, OWNER)) == 302
+
+
+def test_the_owners_phone_gets_in_even_from_the_strangers_address(app):
+    """The school's Wi-Fi: one address outside for every phone inside."""
+    own_phone = known_phone(app)
+    stranger = from_address(app, STRANGER)
+    guess(stranger)
+    guess(stranger, username="admin")
+    for number in range(10):
+        sign_in(stranger, f"someone{number}", "a wrong guess")
+    assert sign_in(stranger) == 429
+    own_phone.environ_base["REMOTE_ADDR"] = STRANGER
+    assert sign_in(own_phone) == 302
+
+
+def test_a_name_guessed_from_many_addresses_is_slowed_except_on_its_owners_phone(app):
+    own_phone = known_phone(app)
+    for number in range(20):
+        guess(from_address(app, f"203.0.113.{number}"), times=1)
+    assert sign_in(from_address(app, "192.0.2.1")) == 429
+    assert sign_in(own_phone) == 302
+
+
+def test_guessing_on_a_known_phone_is_slowed_as_well(app):
+    own_phone = known_phone(app)
+    guess(own_phone)
+    assert sign_in(own_phone) == 429
+    assert sign_in(from_address(app, "192.0.2.1")) == 302
+
+
+def test_a_phone_known_for_one_person_is_a_stranger_to_another(app):
+    repairers_phone = known_phone(app, username="repairer")
+    guess(repairers_phone, username="inspector")
+    assert sign_in(repairers_phone, "inspector") == 429
+
+
+def test_a_made_up_known_phone_cookie_counts_for_nothing(app):
+    stranger = from_address(app, STRANGER)
+    with app.app_context():
+        inspector_id = db.session.scalar(sa.select(User.id).where(User.username == "inspector"))
+    forged = URLSafeTimedSerializer("not the secret key", salt="patrol.known-phone")
+    stranger.set_cookie(
+        known_phones.COOKIE, forged.dumps({"phone": "mine", "users": [inspector_id]})
+    )
+    guess(stranger)
+    assert sign_in(stranger) == 429
+
+
+# The CSRF token changes when the person behind the phone does
+
+
+def csrf_token_in(page):
+    return CSRF_TOKEN.search(page.text).group(1)
+
+
+def test_a_csrf_token_made_before_signing_in_is_refused_after_it(csrf_app):
+    client = csrf_app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    before = csrf_token_in(client.get("/login"))
+    data = {"username": "inspector", "password": PASSWORD, "csrf_token": before}
+    assert client.post("/login", data=data).status_code == 302
+    refused = client.post("/phones/end-others", data={"csrf_token": before})
+    assert refused.status_code == 400 and "This form has expired" in refused.text
+    after = csrf_token_in(client.get("/phones"))
+    assert after != before
+    assert client.post("/phones/end-others", data={"csrf_token": after}).status_code == 302
+
+
+def test_a_csrf_token_made_while_signed_in_is_refused_after_signing_out(csrf_app):
+    client = csrf_app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    data = {"username": "inspector", "password": PASSWORD}
+    data["csrf_token"] = csrf_token_in(client.get("/login"))
+    assert client.post("/login", data=data).status_code == 302
+    signed_in = csrf_token_in(client.get("/phones"))
+    assert client.post("/logout", data={"csrf_token": signed_in}).status_code == 302
+    refused = client.post("/login", data={**data, "csrf_token": signed_in})
+    assert refused.status_code == 400 and "This form has expired" in refused.text
+    data["csrf_token"] = csrf_token_in(client.get("/login"))
+    assert client.post("/login", data=data).status_code == 302

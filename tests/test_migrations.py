@@ -45,19 +45,34 @@ def rows(tmp_path, sql):
     return found
 
 
-def test_existing_users_get_a_session_token_of_their_own(tmp_path):
-    with upgraded_from(tmp_path, "25c2551a212c") as connection:
+def test_sign_ins_replace_the_token_per_user_and_give_it_back_on_downgrade(tmp_path):
+    with upgraded_from(tmp_path, "d41a7e5b9c20") as connection:
         for name in ("wang", "zhang"):
             connection.execute(
                 sa.text(
                     "INSERT INTO users (username, display_name, password_hash, role, active,"
-                    " created_at) VALUES (:n, :n, 'x', 'admin', 1, '2026-01-01')"
+                    " created_at, session_token) VALUES (:n, :n, 'x', 'admin', 1, '2026-01-01',"
+                    " :token)"
                 ),
-                {"n": name},
+                {"n": name, "token": "0" * 32},
             )
+    columns = {row[1] for row in rows(tmp_path, "PRAGMA table_info(users)")}
+    assert "session_token" not in columns
+    assert rows(tmp_path, "SELECT username FROM users ORDER BY username") == [
+        ("wang",),
+        ("zhang",),
+    ]
+    assert rows(tmp_path, "SELECT count(*) FROM sign_ins") == [(0,)]
+
+    app = create_app(
+        {"DATABASE_URL": f"sqlite:///{tmp_path / 'old.sqlite'}", "SECRET_KEY": "x", "TESTING": True}
+    )
+    with app.app_context():
+        downgrade(revision="d41a7e5b9c20")
+        db.engine.dispose()
     tokens = [token for (token,) in rows(tmp_path, "SELECT session_token FROM users")]
     assert len(set(tokens)) == 2
-    assert all(len(token) == 32 for token in tokens)
+    assert all(len(token) == 32 and token != "0" * 32 for token in tokens)
 
 
 def test_assets_retired_before_keep_their_last_change_as_the_day_they_were_retired(tmp_path):

@@ -547,6 +547,9 @@ def test_replace_needs_the_csrf_token(csrf_app, client, register):
     client.post("/login", data={"username": "admin", "password": PASSWORD, "csrf_token": token})
     assert replace(client, ASSET).status_code == 400
     assert codes_of(csrf_app, ASSET)[0] == ASSET
+    # Signing in made a new token: the one from the sign-in page is spent.
+    page = text(client.get(f"/q/{ASSET}"))
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
     response = client.post(f"/q/{ASSET}/replace", data={"csrf_token": token})
     assert response.status_code == 303
 

@@ -160,13 +160,14 @@ def admin_areas_refused_to_admin(app):
 def test_every_data_changing_route_needs_its_csrf_token(csrf_app, register):
     covered = {endpoint for endpoint, _m, _u in routes(csrf_app, UNSAFE_METHODS)}
     assert {"auth.logout", "scan.replace_code", "users.new", "users.edit"} <= covered
+    assert {"auth.end_phone", "auth.end_all_phones", "users.sign_out_everywhere"} <= covered
     wrong = accepted_without_csrf_token(csrf_app)
     assert not wrong, "accepted without a CSRF token:\n" + "\n".join(wrong)
 
 
 def test_every_page_needs_a_sign_in(app, register):
     covered = {endpoint for endpoint, _m, _u in routes(app, {"GET"})}
-    assert {"home.index", "scan.door", "scan.lookup", "users.index"} <= covered
+    assert {"home.index", "scan.door", "scan.lookup", "users.index", "auth.phones"} <= covered
     wrong = open_to_signed_out(app, {"GET"}, skip=PUBLIC_ENDPOINTS)
     assert not wrong, "open to signed-out visitors:\n" + "\n".join(wrong)
 

@@ -2,7 +2,9 @@
 
 import pytest
 
+from app import create_app
 from app.security_headers import HEADERS
+from tests.conftest import base_config
 
 
 def assert_guarded(response):
@@ -34,3 +36,22 @@ def test_headers_set_by_a_view_are_kept(app, client):
     response = client.get("/framed")
     assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
     assert response.headers["Referrer-Policy"] == HEADERS["Referrer-Policy"]
+
+
+def test_production_tells_browsers_to_use_https_only(app, tmp_path):
+    production = create_app(
+        {**base_config(tmp_path, app.config["DATABASE_URL"]), "PATROL_ENV": "production"}
+    )
+    client = production.test_client()
+    for url in ("/login", "/", "/no/such/page", "/static/css/patrol.css"):
+        response = client.get(url)
+        assert response.headers["Strict-Transport-Security"] == (
+            "max-age=31536000; includeSubDomains"
+        ), url
+        assert_guarded(response)
+
+
+def test_development_serves_the_lan_over_plain_http(client):
+    assert client.application.config["PATROL_ENV"] == "development"
+    for url in ("/login", "/", "/static/css/patrol.css"):
+        assert "Strict-Transport-Security" not in client.get(url).headers

@@ -182,6 +182,50 @@ def test_short_or_oversized_passwords_are_refused(app, client, auth, password):
         assert user_named("wang.li") is None
 
 
+COMMON = "This is one of the most common passwords, the first ones anyone tries. Choose another."
+
+
+@pytest.mark.parametrize(
+    "password", ["12345678", "password", "PassWord", "qwertyuiop", "88888888", "１２３４５６７８"]
+)
+def test_common_passwords_are_refused_for_a_new_user(app, client, auth, password):
+    auth.login("admin")
+    response = client.post("/users/new", data=new_user(password=password, confirm=password))
+    assert response.status_code == 400
+    assert COMMON in text(response)
+    assert 'value="wang.li"' in text(response)
+    with app.app_context():
+        assert user_named("wang.li") is None
+
+
+def test_a_common_password_is_refused_in_chinese_too(app, auth):
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
+    client.post("/login", data={"username": "admin", "password": PASSWORD})
+    response = client.post("/users/new", data=new_user(password="iloveyou", confirm="iloveyou"))
+    assert response.status_code == 400
+    assert "这是最常见的密码之一" in text(response)
+
+
+def test_a_common_password_is_refused_as_a_new_password(app, client, auth):
+    auth.login("admin")
+    uid = user_id(app, "admin")
+    data = edit_data(app, "admin", password="password1", confirm="password1")
+    response = client.post(f"/users/{uid}/edit", data=data)
+    assert response.status_code == 400
+    assert COMMON in text(response)
+    with app.app_context():
+        assert db.session.get(User, uid).check_password(PASSWORD)
+
+
+def test_uncommon_passwords_are_accepted(app, client, auth):
+    auth.login("admin")
+    passwords = ["correct horse", "滑梯每周一都要检查", "gatehouse-2026-spring"]
+    for number, password in enumerate(passwords):
+        data = new_user(username=f"wang{number}", password=password, confirm=password)
+        assert client.post("/users/new", data=data).status_code == 302, password
+
+
 def test_missing_fields_are_refused(client, auth):
     auth.login("admin")
     response = client.post("/users/new", data={})

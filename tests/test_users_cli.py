@@ -174,3 +174,16 @@ def test_set_password_refuses_a_short_one(app, runner):
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.username == "repairer"))
         assert user.check_password(PASSWORD)
+
+
+@pytest.mark.parametrize(
+    "command", [["create", "zhang", "--role", "admin"], ["set-password", "admin"]]
+)
+def test_common_passwords_are_refused(app, runner, command):
+    result = runner.invoke(args=["users", *command, "--password-stdin"], input="Password\n")
+    assert result.exit_code == 1
+    assert "one of the most common passwords" in result.output
+    assert user_count(app) == 3
+    with app.app_context():
+        user = db.session.scalar(sa.select(User).where(User.username == "admin"))
+        assert user.check_password(PASSWORD)

@@ -2,31 +2,59 @@ import functools
 import secrets
 
 import sqlalchemy as sa
-from flask import current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.auth import bp
+from app.auth import attempts, bp, known_phones, sign_ins
 from app.auth.forms import LanguageForm, LoginForm
 from app.extensions import db, limiter
 from app.i18n import LANGUAGE_COOKIE
 from app.models import User
 from app.urls import safe_next
 
-
-def _refused(response) -> bool:
-    """Only refused sign-ins count towards the limits: a busy morning is not an attack."""
-    return response.status_code == 400
-
-
-def _typed_username() -> str:
-    return "login:" + request.form.get("username", "").strip().lower()[:40]
+# Where Flask-WTF keeps the raw CSRF token in the session (its WTF_CSRF_FIELD_NAME).
+CSRF_SESSION_KEY = "csrf_token"
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("20 per 10 minutes", methods=["POST"], deduct_when=_refused)
-@limiter.limit("5 per minute", methods=["POST"], key_func=_typed_username, deduct_when=_refused)
+@limiter.limit(
+    attempts.PER_ADDRESS,
+    methods=["POST"],
+    deduct_when=attempts.refused,
+    exempt_when=attempts.from_known_phone,
+)
+@limiter.limit(
+    attempts.PER_USERNAME_AND_ADDRESS,
+    methods=["POST"],
+    key_func=attempts.username_and_address_key,
+    deduct_when=attempts.refused,
+    exempt_when=attempts.from_known_phone,
+)
+@limiter.limit(
+    attempts.PER_USERNAME,
+    methods=["POST"],
+    key_func=attempts.username_key,
+    deduct_when=attempts.refused,
+    exempt_when=attempts.from_known_phone,
+)
+@limiter.limit(
+    attempts.PER_KNOWN_PHONE,
+    methods=["POST"],
+    key_func=attempts.known_phone_key,
+    deduct_when=attempts.refused,
+    exempt_when=attempts.from_another_phone,
+)
 def login():
     form = LoginForm()
     if request.method == "GET":
@@ -39,8 +67,14 @@ def login():
         elif not user.active:
             flash(_("This account is disabled. Ask the logistics head."), "error")
         else:
+            sign_ins.start(user, request.user_agent.string)
+            db.session.commit()
+            # A token made before signing in (perhaps planted by someone else) ends here.
+            session.pop(CSRF_SESSION_KEY, None)
             login_user(user, remember=form.remember.data)
-            return redirect(safe_next(form.next.data) or url_for("home.index"))
+            response = redirect(safe_next(form.next.data) or url_for("home.index"))
+            known_phones.remember(response, user.id)
+            return response
     status = 400 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
 
@@ -61,9 +95,19 @@ def _unknown_user_hash() -> str:
 @bp.route("/logout", methods=["POST"])
 def logout():
     # A POST, so CSRFProtect checks its token: another site cannot sign anyone out.
-    logout_user()
+    sign_out_this_phone()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
+
+
+def sign_out_this_phone() -> None:
+    """End this phone's sign-in on the server, so no copy of its cookies opens a page again,
+    and drop the CSRF token made while signed in."""
+    if current_user.is_authenticated:
+        sign_ins.end(current_user.sign_in)
+        db.session.commit()
+    logout_user()
+    session.pop(CSRF_SESSION_KEY, None)
 
 
 @bp.route("/language", methods=["POST"])

@@ -16,6 +16,7 @@ from app.models.fault import (
 from app.models.inspection import Answer, Inspection, Outcome
 from app.models.place import Place, PlaceKind
 from app.models.setting import Setting
+from app.models.sign_in import SignIn
 from app.models.signature import Signature
 from app.models.stocktake import (
     Finding,
@@ -52,6 +53,7 @@ __all__ = [
     "PlaceKind",
     "Role",
     "ScanCode",
+    "SignIn",
     "Signature",
     "Finding",
     "Stocktake",

@@ -1,7 +1,6 @@
 """People who sign in, and what their role lets them do."""
 
 import enum
-import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -12,10 +11,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.models.common import enum_column, utcnow
-
-
-def new_session_token() -> str:
-    return secrets.token_hex(16)
 
 
 class Role(enum.StrEnum):
@@ -48,16 +43,25 @@ class User(UserMixin, db.Model):
     # Users are disabled, never deleted: what they recorded keeps their name.
     active: so.Mapped[bool] = so.mapped_column(default=True)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
-    # Part of the id kept in session and remember-me cookies: a new password signs every
-    # other phone out, which is what the logistics head wants after a phone is lost.
-    session_token: so.Mapped[str] = so.mapped_column(sa.String(32), default=new_session_token)
+
+    # The SignIn this request was made under (not a column), set by app.auth.sign_ins.
+    sign_in = None
 
     def set_password(self, password: str) -> None:
+        """Only the hash; app.users.rules.change_password also signs the other phones out."""
         self.password_hash = generate_password_hash(password)
-        self.session_token = new_session_token()
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        """What the session and remember-me cookies carry: this phone's sign-in token."""
+        return self.sign_in.token
+
+    def __eq__(self, other):
+        # The same person whichever phone they use (UserMixin compares get_id, a sign-in).
+        if isinstance(other, User):
+            return self is other or (self.id is not None and self.id == other.id)
+        return NotImplemented
+
+    __hash__ = object.__hash__
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -15,6 +15,7 @@ from app.users.rules import (
     USERNAME_RULE,
     AccountRuleError,
     change_account,
+    change_password,
     find_user,
     is_valid_username,
     normalize_username,
@@ -102,9 +103,9 @@ def enable(username):
 @click.argument("username")
 @click.option("--password-stdin", is_flag=True, help=PASSWORD_STDIN_HELP)
 def set_password(username, password_stdin):
-    """Give a user a new password; asks for it twice."""
+    """Give a user a new password, which signs them out on every phone; asks for it twice."""
     user = _existing_user(username)
-    user.set_password(_read_password(password_stdin))
+    change_password(user, _read_password(password_stdin))
     db.session.commit()
     click.echo(_("The password of %(username)s was changed.", username=user.username))
 

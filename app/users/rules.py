@@ -8,8 +8,10 @@ import re
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from app.auth import sign_ins
 from app.extensions import db
-from app.models import Role, User
+from app.models import Role, SignIn, User
+from app.users.common_passwords import is_common
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9._-]{3,40}")
 USERNAME_RULE = _l("3 to 40 characters: letters a–z, digits, dot, dash or underscore.")
@@ -47,13 +49,25 @@ def password_problem(password: str):
         return _l("Use at least %(count)s characters.", count=PASSWORD_MIN_LENGTH)
     if len(password) > PASSWORD_MAX_LENGTH:
         return _l("Use at most %(count)s characters.", count=PASSWORD_MAX_LENGTH)
+    if is_common(password):
+        return _l("This is one of the most common passwords, the first ones anyone tries. "
+                  "Choose another.")
     return None
+
+
+def change_password(user: User, password: str, keeping: SignIn | None = None) -> None:
+    """A new password signs the user out on every phone but `keeping`, the one that set it
+    (none when the logistics head or a command sets it): the thing to do after a phone is lost.
+    """
+    user.set_password(password)
+    sign_ins.end_all(user, keeping=keeping)
 
 
 def change_account(user: User, *, role: Role, active: bool, actor: User | None = None) -> None:
     """Give the user a role and let them sign in or not, unless that would lock people out.
 
     `actor` is the admin making the change on the web; the commands have none.
+    Disabling a user ends their sign-ins at once, so enabling them again revives none.
     """
     if actor is not None and actor.id == user.id:
         if not active:
@@ -68,6 +82,8 @@ def change_account(user: User, *, role: Role, active: bool, actor: User | None =
                 name=user.display_name,
             )
         )
+    if user.active and not active:
+        sign_ins.end_all(user)
     user.role = role
     user.active = active
 

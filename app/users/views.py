@@ -1,14 +1,15 @@
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 
+from app.auth import sign_ins
 from app.auth.access import admin_required
 from app.extensions import db
 from app.models import Role, User
 from app.users import bp
 from app.users.forms import EditUserForm, NewUserForm
-from app.users.rules import AccountRuleError, change_account
+from app.users.rules import AccountRuleError, change_account, change_password
 
 
 @bp.route("/")
@@ -71,14 +72,38 @@ def edit(user_id):
             user.display_name = form.display_name.data
             user.email = form.email.data
             if form.password.data:
-                user.set_password(form.password.data)
+                change_password(user, form.password.data, keeping=_own_sign_in(user))
             db.session.commit()
-            if form.password.data and user.id == current_user.id:
-                # The new password signs other phones out, not the admin typing it.
-                login_user(user, remember=True)
             flash(_("%(name)s saved.", name=user.display_name), "success")
             return redirect(url_for("users.index"))
-    return render_template("users/edit.html", form=form, user=user), _status()
+    return _render_edit(form, user), _status()
+
+
+@bp.route("/<int:user_id>/sign-out", methods=["POST"])
+@admin_required
+def sign_out_everywhere(user_id):
+    """A lost phone: every phone signed in as the user must sign in again, with the password.
+    An admin doing this for themselves keeps the phone they are using."""
+    user = db.get_or_404(User, user_id)
+    keeping = _own_sign_in(user)
+    sign_ins.end_all(user, keeping=keeping)
+    db.session.commit()
+    if keeping:
+        flash(_("Every other phone is signed out."), "success")
+    else:
+        flash(_("%(name)s is signed out on every phone.", name=user.display_name), "success")
+    return redirect(url_for("users.edit", user_id=user.id))
+
+
+def _render_edit(form, user):
+    return render_template(
+        "users/edit.html", form=form, user=user, sign_ins=sign_ins.still_good(user)
+    )
+
+
+def _own_sign_in(user: User):
+    """The admin's own phone, when the admin is changing their own account: kept signed in."""
+    return current_user.sign_in if user.id == current_user.id else None
 
 
 def _status():

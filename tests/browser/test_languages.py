@@ -68,3 +68,20 @@ def test_switching_language_keeps_the_page(live_server, phone):
     page.click("form.language button")
     page.wait_for_load_state()
     assert page.get_attribute("html", "lang") == "zh-Hans"
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_your_phones_and_a_users_phones_in_each_language(live_server, phone, language):
+    other_phone = phone(language)
+    sign_in(other_phone, live_server, "admin")
+    page = phone(language)
+    sign_in(page, live_server, "admin")
+    page.goto(f"{live_server.url}/phones")
+    assert page.locator("ul.sign-ins > li").count() == 2
+    assert page.locator("ul.sign-ins .badge").count() == 1
+    _fits_the_phone(page)
+
+    page.goto(f"{live_server.url}/users/")
+    page.click("a:has-text('admin')")
+    assert page.locator("ul.sign-ins > li").count() == 2
+    _fits_the_phone(page)
