@@ -113,3 +113,30 @@ def test_a_dismissal_is_never_rewritten_to_fit_an_older_schema(tmp_path):
         assert version == "e7b2c5a9d013"
         db.session.remove()
         db.engine.dispose()
+
+
+def test_an_install_in_use_upgrades_though_its_rows_point_at_rebuilt_tables(tmp_path):
+    # SQLite rebuilds a table to change it; with foreign keys on, dropping the old faults and
+    # users tables failed as soon as a fault event or a fault pointed at them.
+    with upgraded_from(tmp_path, "d41a7e5b9c20") as connection:
+        for sql in (
+            "INSERT INTO users (id, username, display_name, password_hash, role, active,"
+            " created_at, session_token) VALUES (1, 'wang', 'Wang', 'x', 'admin', 1,"
+            " '2026-01-01', 'token')",
+            "INSERT INTO asset_kinds (id, key, name, name_en) VALUES (1, 'slide', '滑梯', 'Slide')",
+            "INSERT INTO places (id, code, name, kind, position, notes)"
+            " VALUES (1, 'PPP222', '操场', 'area', 0, '')",
+            "INSERT INTO assets (id, code, name, kind_id, place_id, status, notes, created_at,"
+            " updated_at) VALUES (1, 'AAA222', '滑梯', 1, 1, 'in_service', '', '2026-01-01',"
+            " '2026-01-01')",
+            "INSERT INTO faults (id, asset_id, description, urgency, status,"
+            " took_out_of_service, reported_by_id, reported_at) VALUES (1, 1, 'Cracked',"
+            " 'unsafe', 'reported', 0, 1, '2026-11-30 08:00:00')",
+            "INSERT INTO fault_events (fault_id, action, status, actor_id, at, note)"
+            " VALUES (1, 'reported', 'reported', 1, '2026-11-30 08:00:00', '')",
+        ):
+            connection.execute(sa.text(sql))
+    assert rows(tmp_path, "SELECT id, reported_by_id FROM faults") == [(1, 1)]
+    assert rows(tmp_path, "SELECT fault_id, actor_id FROM fault_events") == [(1, 1)]
+    assert rows(tmp_path, "SELECT username FROM users") == [("wang",)]
+    assert rows(tmp_path, "PRAGMA foreign_key_check") == []

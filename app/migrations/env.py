@@ -88,6 +88,14 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == 'sqlite'
+        if sqlite:
+            # Batch mode rebuilds a table by copying it and dropping the old one; with
+            # foreign keys on, dropping a table that other rows point at fails. They are
+            # switched off for the migration (outside any transaction, or SQLite ignores
+            # it) and every reference is checked once it is done.
+            connection.exec_driver_sql('PRAGMA foreign_keys=OFF')
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -96,6 +104,13 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+
+        if sqlite:
+            broken = connection.exec_driver_sql('PRAGMA foreign_key_check').all()
+            connection.exec_driver_sql('PRAGMA foreign_keys=ON')
+            connection.commit()
+            if broken:
+                raise RuntimeError(f'The migration left broken references: {broken[:5]}')
 
 
 if context.is_offline_mode():
