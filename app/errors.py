@@ -3,8 +3,10 @@
 from flask import render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 
-from app import outbox
+from app import database, outbox
+from app.extensions import db
 
 PAGES = {
     400: (_l("Bad request"), _l("The request could not be understood.")),
@@ -25,6 +27,13 @@ PAGES = {
     ),
 }
 
+BUSY_PAGE = (
+    _l("Patrol is busy"),
+    _l("Patrol is busy. Nothing was saved; try again in a moment."),
+)
+# The phone's outbox keeps a send answered 503 and sends it again later.
+RETRY_AFTER_SECONDS = 5
+
 CSRF_PAGE = (
     _l("Form expired"),
     _l("This form has expired or was sent from elsewhere. Reload the page and send it again."),
@@ -42,3 +51,14 @@ def init_app(app):
             status, lambda error, s=status, t=title, m=message: render(s, t, m)
         )
     app.register_error_handler(CSRFError, lambda error: render(400, *CSRF_PAGE, code="csrf"))
+
+    @app.errorhandler(OperationalError)
+    def busy(error):
+        """The database was locked or out of reach for a moment: 503, try again, never a 500.
+        Any other OperationalError is a bug and goes on to the 500 page."""
+        if not database.is_transient(error):
+            raise error
+        db.session.rollback()
+        response = app.make_response(render(503, *BUSY_PAGE, code="busy"))
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
