@@ -3,7 +3,8 @@
 The outbox marks its sends with the X-Patrol-Outbox header. Such a send is answered with
 JSON and a status the script can act on — never a redirect or an HTML page it cannot show:
 201 recorded, 200 already recorded (a repeat of the same client id), 400 with the field
-errors, 401 signed out, 403 wrong role or wrong person, 409 refused (the asset was retired).
+errors, 401 signed out, 403 wrong role or wrong person, 409 refused (the asset was retired),
+503 busy (the database was locked or out of reach; nothing recorded: send again later).
 docs/outbox.openapi.json describes them; a test keeps it in step with the URL map.
 """
 
