@@ -14,6 +14,7 @@ from app import create_app
 from app.database import is_transient
 from app.extensions import db
 from app.models import Asset, Inspection, Signature
+from app.register import csv_io
 from tests.conftest import PASSWORD, base_config
 from tests.test_assets_csv import HEADER, register  # noqa: F401  (a fixture)
 from tests.test_inspections import all_ok, drawn_signature, form_url, make_slide
@@ -107,6 +108,21 @@ def test_an_import_sent_while_the_database_is_locked_saves_nothing(quick_app, re
         assert db.session.scalar(sa.select(Asset).where(Asset.name == "饮水机")) is None
         fan = db.session.scalar(sa.select(Asset).where(Asset.code == "FAN234"))
         assert fan.asset_number == "GD-001"
+
+
+def test_an_import_writes_nothing_while_it_checks(quick_app, register):  # noqa: F811
+    with write_lock_held(quick_app, "assets"), quick_app.test_request_context(
+        headers={"Accept-Language": "en"}
+    ):
+        fan = db.session.scalar(sa.select(Asset).where(Asset.code == "FAN234"))
+        fan.notes = "changed, not saved yet"
+        # Flushing the change would wait for the lock: the checks must not flush.
+        with pytest.raises(csv_io.ImportRefused) as refused:
+            csv_io.import_assets((HEADER + ",风扇,,rocket,大一班,,,\n").encode())
+        assert [p.describe() for p in refused.value.problems] == [
+            "Line 2: Unknown kind “rocket”."
+        ]
+        db.session.rollback()
 
 
 def test_an_unreachable_database_is_busy_not_broken(tmp_path):
