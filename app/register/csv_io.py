@@ -2,9 +2,9 @@
 
 An import is all or nothing: every row is checked first, every problem is reported with
 its line number, and only a clean file touches the database, in one short transaction of
-bulk statements. A row
-with the code of an existing asset updates that asset, so importing an export again
-changes nothing; an empty code gets a fresh one; a blank label's code is claimed.
+bulk statements. A row with the code of an existing asset updates that asset, so importing
+an export again changes nothing; an empty code gets a fresh one; a blank label's code is
+claimed.
 """
 
 import csv
@@ -432,6 +432,8 @@ class _RegisterChanged(Exception):
 
 
 def _changes(rows: list[_Row]) -> _Changes:
+    """What the checked rows change: only what differs is updated; a new asset without a
+    code gets a fresh one, unlike any issued or named in the file."""
     summary = ImportSummary()
     now = utcnow()
     cleared_numbers, updates = [], []
