@@ -91,7 +91,12 @@ class Asset(BilingualName, db.Model):
 
     @so.validates("status")
     def _date_retirement(self, _key, status: AssetStatus) -> AssetStatus:
-        self.retired_at = retirement_date(status, self.status, self.retired_at)
+        if status != AssetStatus.RETIRED:
+            self.retired_at = None
+        else:
+            # Only now read what it had: on an expired asset that is a query, which would
+            # flush whatever the session holds first.
+            self.retired_at = retirement_date(status, self.status, self.retired_at)
         return status
 
     @property
