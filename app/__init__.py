@@ -31,11 +31,13 @@ def create_app(test_config=None):
 def _init_extensions(app):
     from flask_babel import lazy_gettext
 
-    from app import database  # noqa: F401  (connection settings for SQLite)
+    from app import database
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
     from app.i18n import compile_catalogs, install_request_domain, select_locale
 
     db.init_app(app)
+    with app.app_context():
+        database.init_app(app, db.engine)
     migrate.init_app(
         app,
         db,

@@ -12,6 +12,9 @@ DEFAULTS = {
     "LANGUAGES": ["zh", "en"],
     "BABEL_DEFAULT_LOCALE": "zh",
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    # How long a request waits for a lock another one holds (SQLite's single writer, a row on
+    # PostgreSQL) before it is answered 503 "busy, try again" with nothing saved.
+    "DATABASE_LOCK_TIMEOUT": 5,
     # A whole inspection: several phone photos of up to PHOTO_MAX_BYTES each. Each photo is
     # checked on its own, so one too large is refused with the rest of the form kept.
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
@@ -49,6 +52,7 @@ ENVIRONMENT_KEYS = (
     "QR_FOLDER",
     "RATELIMIT_STORAGE_URI",
     "PROXY_COUNT",
+    "DATABASE_LOCK_TIMEOUT",
     "MAIL_SERVER",
     "MAIL_PORT",
     "MAIL_USE_TLS",

@@ -3,8 +3,10 @@
 from flask import render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 
-from app import outbox
+from app import database, outbox
+from app.extensions import db
 from app.photos import DecodersBusy
 from app.sent_forms import FormReused
 
@@ -27,10 +29,16 @@ PAGES = {
     ),
 }
 
-BUSY_PAGE = (
+PHOTOS_BUSY_PAGE = (
     _l("Busy"),
     _l("Patrol is busy with other photos. Nothing was saved yet: wait a moment and send again."),
 )
+DATABASE_BUSY_PAGE = (
+    _l("Patrol is busy"),
+    _l("Patrol is busy. Nothing was saved; try again in a moment."),
+)
+# The phone's outbox keeps a send answered 503 and sends it again later.
+RETRY_AFTER_SECONDS = 5
 NOT_RECORDED = _l("Not recorded")
 
 CSRF_PAGE = (
@@ -51,12 +59,23 @@ def init_app(app):
         )
     app.register_error_handler(CSRFError, lambda error: render(400, *CSRF_PAGE, code="csrf"))
 
-    @app.errorhandler(DecodersBusy)
-    def busy(error):
-        # 503 with Retry-After: the phone's outbox keeps the send and tries again.
-        response = app.make_response(render(503, *BUSY_PAGE, code="busy"))
-        response.headers["Retry-After"] = str(error.retry_after)
+    def busy(page, retry_after):
+        response = app.make_response(render(503, *page, code="busy"))
+        response.headers["Retry-After"] = str(retry_after)
         return response
+
+    @app.errorhandler(DecodersBusy)
+    def photos_busy(error):
+        return busy(PHOTOS_BUSY_PAGE, error.retry_after)
+
+    @app.errorhandler(OperationalError)
+    def database_busy(error):
+        """The database was locked or out of reach for a moment: 503, try again, never a 500.
+        Any other OperationalError is a bug and goes on to the 500 page."""
+        if not database.is_transient(error):
+            raise error
+        db.session.rollback()
+        return busy(DATABASE_BUSY_PAGE, RETRY_AFTER_SECONDS)
 
     app.register_error_handler(
         FormReused, lambda error: render(409, NOT_RECORDED, error.message, code="refused")

@@ -5,7 +5,8 @@ JSON and a status the script can act on — never a redirect or an HTML page it 
 201 recorded, 200 already recorded (a repeat of the same client id), 400 with the field
 errors, 401 signed out, 403 wrong role or wrong person, 409 refused (the asset was retired,
 or the client id is another form's: app/sent_forms), 429 too many reports without an account
-for now (kept, and sent again later), 503 busy for a moment (kept, and sent again later).
+for now, 503 busy (the database was locked or out of reach, or every photo decoder was busy;
+nothing recorded). After a 429 or a 503 the phone keeps the send and tries again later.
 docs/outbox.openapi.json describes them; a test keeps it in step with the URL map.
 """
 

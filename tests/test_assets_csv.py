@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Asset, AssetStatus, PlaceKind, ScanCode
-from app.models.code import issue_blank_codes, replace_code
+from app.models.code import is_well_formed, issue_blank_codes, replace_code, unused_code_values
 from app.register import csv_io
 from tests.factories import make_asset, make_kind, make_place
 
@@ -401,3 +401,51 @@ def test_cli_round_trip_changes_nothing(app, runner, register, tmp_path, english
     assert result.exit_code == 0
     assert "0 created, 0 updated, 3 unchanged" in result.output
     assert snapshot(app) == before
+
+
+def test_an_import_dates_retirements_and_clears_them(app, register):
+    text = HEADER + (
+        "FAN234,吊扇,,electric-fan,RM2222,GD-001,retired,\n"
+        "SWNG24,旧滑梯,,slide,操场,GD-002,in_service,\n"
+        ",坏滑梯,,slide,操场,,retired,\n"
+    )
+    summary, problems = run_import(app, text)
+    assert problems == [] and (summary.created, summary.updated) == (1, 2)
+    assert asset_by_name(app, "吊扇").retired_at is not None
+    assert asset_by_name(app, "旧滑梯").retired_at is None
+    assert asset_by_name(app, "坏滑梯").retired_at is not None
+
+
+def test_a_blank_label_claimed_while_importing_refuses_the_import(app, register, monkeypatch):
+    with app.app_context():
+        (blank,) = issue_blank_codes(1)
+        db.session.commit()
+        blank = blank.value
+    worked_out = csv_io._changes
+
+    def claimed_meanwhile(rows):
+        changes = worked_out(rows)
+        # Another request claims the label between the checks and the writes.
+        with db.engine.begin() as connection:
+            connection.execute(
+                sa.update(ScanCode).where(ScanCode.value == blank).values(place_id=1)
+            )
+        return changes
+
+    monkeypatch.setattr(csv_io, "_changes", claimed_meanwhile)
+    text = HEADER + f"{blank},落地扇,,electric-fan,大一班,,,\n,灯,,slide,操场,,,\n"
+    summary, problems = run_import(app, text)
+    assert summary is None
+    assert problems == ["The register changed while importing. Please try again."]
+    with app.app_context():
+        assert db.session.scalar(sa.select(Asset).where(Asset.name.in_(["落地扇", "灯"]))) is None
+        assert db.session.scalar(sa.select(ScanCode.place_id).where(ScanCode.value == blank)) == 1
+
+
+def test_fresh_codes_are_unique_and_new(app, register):
+    with app.app_context():
+        taken = set(db.session.scalars(sa.select(ScanCode.value)))
+        fresh = unused_code_values(2000, reserved={"ABC234"})
+    assert len(set(fresh)) == 2000
+    assert not set(fresh) & (taken | {"ABC234"})
+    assert all(is_well_formed(code) for code in fresh)

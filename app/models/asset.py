@@ -29,6 +29,20 @@ ASSET_STATUS_LABELS = {
 }
 
 
+def retirement_date(
+    status: AssetStatus, was: AssetStatus | None, retired_at: datetime | None
+) -> datetime | None:
+    """When an asset given this status (it had `was`, dated `retired_at`) was retired.
+
+    None unless it is retired; the date it already has if it stays retired; now otherwise.
+    """
+    if status != AssetStatus.RETIRED:
+        return None
+    if was == AssetStatus.RETIRED and retired_at is not None:
+        return retired_at
+    return utcnow()
+
+
 class AssetKind(BilingualName, db.Model):
     """Slide, electric fan, gas stove …: later, checklists attach to a kind."""
 
@@ -79,8 +93,10 @@ class Asset(BilingualName, db.Model):
     def _date_retirement(self, _key, status: AssetStatus) -> AssetStatus:
         if status != AssetStatus.RETIRED:
             self.retired_at = None
-        elif self.status != AssetStatus.RETIRED or self.retired_at is None:
-            self.retired_at = utcnow()
+        else:
+            # Only now read what it had: on an expired asset that is a query, which would
+            # flush whatever the session holds first.
+            self.retired_at = retirement_date(status, self.status, self.retired_at)
         return status
 
     @property

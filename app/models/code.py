@@ -6,6 +6,7 @@ and a blank label printed for the first labelling walk waits here until it is cl
 
 import secrets
 import unicodedata
+from collections.abc import Collection
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -33,7 +34,13 @@ def is_well_formed(code: str) -> bool:
 
 
 def random_code() -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    """Every code equally likely; one draw from the system's randomness, not one per letter."""
+    number = secrets.randbelow(len(ALPHABET) ** CODE_LENGTH)
+    letters = []
+    for _ in range(CODE_LENGTH):
+        number, digit = divmod(number, len(ALPHABET))
+        letters.append(ALPHABET[digit])
+    return "".join(letters)
 
 
 class ScanCode(db.Model):
@@ -75,6 +82,22 @@ def unused_code_value() -> str:
         taken = db.session.scalar(sa.select(ScanCode.id).where(ScanCode.value == value))
         if taken is None:
             return value
+
+
+def unused_code_values(count: int, reserved: Collection[str] = ()) -> list[str]:
+    """`count` fresh random codes that no label has ever carried and none of `reserved` is.
+
+    For many codes at once (a large import): one query reads every code issued, and a code
+    drawn twice, or drawn already taken, is drawn again in memory.
+    """
+    taken = set(db.session.scalars(sa.select(ScanCode.value)))
+    taken.update(reserved)
+    fresh: set[str] = set()
+    while len(fresh) < count:
+        value = random_code()
+        if value not in taken:
+            fresh.add(value)
+    return list(fresh)
 
 
 def issue_code(owner, value: str | None = None) -> ScanCode:

@@ -1,12 +1,14 @@
 """CSV import and export of the asset register, shared by the web page and the CLI.
 
 An import is all or nothing: every row is checked first, every problem is reported with
-its line number, and only a clean file touches the database, in one transaction. A row
-with the code of an existing asset updates that asset, so importing an export again
-changes nothing; an empty code gets a fresh one; a blank label's code is claimed.
+its line number, and only a clean file touches the database, in one short transaction of
+bulk statements. A row with the code of an existing asset updates that asset, so importing
+an export again changes nothing; an empty code gets a fresh one; a blank label's code is
+claimed.
 """
 
 import csv
+import functools
 import io
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -21,7 +23,9 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import Asset, AssetKind, AssetStatus, Place, ScanCode
-from app.models.code import claim_blank_code, is_well_formed, issue_code, normalize_code
+from app.models.asset import retirement_date
+from app.models.code import is_well_formed, normalize_code, unused_code_values
+from app.models.common import utcnow
 from app.register.assets import MAX_LENGTHS
 from app.register.tree import PlaceTree
 
@@ -103,22 +107,30 @@ class _Row:
 
 
 def import_assets(data: bytes) -> ImportSummary:
-    """Check the whole file, then create and update its assets in one transaction."""
+    """Check the whole file and work out every change, then write them in one transaction.
+
+    Everything is read and checked before the first write, and the writes are a few bulk
+    statements: on SQLite the first INSERT or UPDATE takes the database's one write lock,
+    and every inspection sent meanwhile waits for the commit.
+    """
     header_line, header, records = _parse(_decode(data))
     columns = _columns(header_line, header)
-    rows, problems = _check_rows(columns, records)
-    problems += _check_duplicates(rows)
-    if problems:
-        raise ImportRefused(problems)
+    # Nothing may be flushed (and so written) while checking: it would take the lock early.
+    with db.session.no_autoflush:
+        rows, problems = _check_rows(columns, records)
+        problems += _check_duplicates(rows)
+        if problems:
+            raise ImportRefused(problems)
+        changes = _changes(rows)
     try:
-        summary = _apply(rows)
+        _write(changes)
         db.session.commit()
-    except IntegrityError:
+    except (IntegrityError, _RegisterChanged):
         db.session.rollback()
         raise ImportRefused(
             [Problem(None, _l("The register changed while importing. Please try again."))]
         ) from None
-    return summary
+    return changes.summary
 
 
 def export_assets() -> bytes:
@@ -248,8 +260,10 @@ def _columns(line: int, header: list[str]) -> list[str]:
 
 
 def _check_rows(columns, records):
-    kinds = _KindLookup(db.session.scalars(sa.select(AssetKind)).all())
-    places = _PlaceLookup(PlaceTree.load())
+    # A large file names a few hundred places and kinds again and again: each text is
+    # looked up once.
+    find_kind = functools.cache(_KindLookup(db.session.scalars(sa.select(AssetKind)).all()).find)
+    find_place = functools.cache(_PlaceLookup(PlaceTree.load()).find)
     statuses = _status_words()
     codes = _known_codes(records, columns)
     rows, problems = [], []
@@ -290,13 +304,13 @@ def _check_rows(columns, records):
                     )
                 )
         if cell["kind"]:
-            kind, message = kinds.find(cell["kind"])
+            kind, message = find_kind(cell["kind"])
             if kind is None:
                 problem(message)
             else:
                 row.values["kind_id"] = kind.id
         if cell["place"]:
-            place, message = places.find(cell["place"])
+            place, message = find_place(cell["place"])
             if place is None:
                 problem(message)
             else:
@@ -400,39 +414,139 @@ def _check_duplicates(rows: list[_Row]) -> list[Problem]:
     return problems
 
 
-def _apply(rows: list[_Row]) -> ImportSummary:
+@dataclass
+class _Changes:
+    """Every row the import writes, worked out before the write transaction begins."""
+
+    summary: ImportSummary
+    # Asset numbers that move are cleared first: two assets may swap theirs in one file.
+    cleared_numbers: list[dict]
+    updates: list[dict]
+    new_assets: list[dict]
+    # Blank labels the file claims: code → the blank ScanCode's id.
+    claimed: dict[str, int]
+
+
+class _RegisterChanged(Exception):
+    """What was checked changed before it was written (a blank label was claimed meanwhile)."""
+
+
+def _changes(rows: list[_Row]) -> _Changes:
+    """What the checked rows change: only what differs is updated; a new asset without a
+    code gets a fresh one, unlike any issued or named in the file."""
     summary = ImportSummary()
-    changes = []
+    now = utcnow()
+    cleared_numbers, updates = [], []
     for row in rows:
         if row.asset is None:
             continue
         changed = {k: v for k, v in row.values.items() if getattr(row.asset, k) != v}
-        changes.append((row.asset, changed))
-        if "asset_number" in changed and row.asset.asset_number is not None:
-            # Clear first: two assets may swap their numbers within one file.
-            row.asset.asset_number = None
-    db.session.flush()
-    for asset, changed in changes:
-        for name, value in changed.items():
-            setattr(asset, name, value)
-        if changed:
-            summary.updated += 1
-        else:
+        if not changed:
             summary.unchanged += 1
-    for row in rows:
-        if row.asset is not None:
             continue
-        asset = Asset(code="", notes="", status=AssetStatus.IN_SERVICE)
-        for name, value in row.values.items():
-            setattr(asset, name, value)
-        db.session.add(asset)
+        summary.updated += 1
+        if "asset_number" in changed and row.asset.asset_number is not None:
+            cleared_numbers.append({"id": row.asset.id, "asset_number": None})
+        if "status" in changed:
+            changed["retired_at"] = retirement_date(
+                changed["status"], row.asset.status, row.asset.retired_at
+            )
+        updates.append({"id": row.asset.id, **changed, "updated_at": now})
+    # The bulk UPDATE runs one executemany per set of columns: keep each set together.
+    updates.sort(key=sorted)
+
+    new_rows = [row for row in rows if row.asset is None]
+    reserved = {row.code for row in rows if row.code}
+    fresh = iter(unused_code_values(sum(1 for r in new_rows if not r.code), reserved))
+    new_assets, claimed = [], {}
+    for row in new_rows:
+        status = row.values.get("status", AssetStatus.IN_SERVICE)
+        new_assets.append(
+            {
+                "code": row.code or next(fresh),
+                "name_en": None,
+                "asset_number": None,
+                "notes": "",
+                **row.values,
+                "status": status,
+                "retired_at": retirement_date(status, None, None),
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
         if row.blank is not None:
-            claim_blank_code(row.blank, asset)
-        else:
-            issue_code(asset, row.code or None)
+            claimed[row.code] = row.blank.id
         summary.created += 1
-    db.session.flush()
-    return summary
+    return _Changes(summary, cleared_numbers, updates, new_assets, claimed)
+
+
+def _write(changes: _Changes) -> None:
+    """The import's few bulk statements; every new asset's code gets its ScanCode row.
+
+    The new assets go first into a temporary table of this connection: on SQLite that takes
+    no lock on the database, so the slow part (a statement's parameters, row by row) is done
+    before the write lock, and the assets are then copied in one statement inside SQLite.
+    """
+    assets, scan_codes = Asset.__table__, ScanCode.__table__
+    staged = _staged_assets(changes.new_assets)
+    for batch in (changes.cleared_numbers, changes.updates):
+        if batch:
+            db.session.execute(sa.update(Asset), batch)
+    if staged is None:
+        return
+    columns = [column.name for column in staged.columns]
+    db.session.execute(sa.insert(assets).from_select(columns, sa.select(*staged.columns)))
+    staged.drop(db.session.connection())
+    # A code typed in the file or drawn fresh becomes a ScanCode inside the database, for
+    # every asset just made whose code has none yet (a claimed blank label has its own).
+    made_now = changes.new_assets[0]["created_at"]
+    without_scan_code = sa.select(assets.c.code, assets.c.id, sa.literal(made_now)).where(
+        assets.c.created_at == made_now,
+        ~sa.exists().where(scan_codes.c.value == assets.c.code),
+    )
+    issued = db.session.execute(
+        sa.insert(scan_codes)
+        .from_select(["value", "asset_id", "created_at"], without_scan_code)
+        # Without it SQLAlchemy keeps no row count of an INSERT on PostgreSQL.
+        .execution_options(preserve_rowcount=True)
+    )
+    if changes.claimed:
+        owner = sa.select(assets.c.id).where(assets.c.code == scan_codes.c.value)
+        claim = (
+            sa.update(scan_codes)
+            .where(
+                scan_codes.c.id == sa.bindparam("blank_id"),
+                scan_codes.c.asset_id.is_(None),
+                scan_codes.c.place_id.is_(None),
+                scan_codes.c.replaced_at.is_(None),
+            )
+            .values(asset_id=owner.scalar_subquery())
+        )
+        claimed = db.session.execute(
+            claim, [{"blank_id": blank_id} for blank_id in changes.claimed.values()]
+        )
+        if claimed.rowcount != len(changes.claimed):
+            raise _RegisterChanged
+    if issued.rowcount != len(changes.new_assets) - len(changes.claimed):
+        raise _RegisterChanged
+
+
+def _staged_assets(new_assets: list[dict]) -> sa.Table | None:
+    """The new assets' rows in a temporary table of the session's connection, or None."""
+    if not new_assets:
+        return None
+    staged = sa.Table(
+        "asset_import",
+        sa.MetaData(),
+        *(sa.Column(name, Asset.__table__.c[name].type) for name in new_assets[0]),
+        prefixes=["TEMPORARY"],
+    )
+    connection = db.session.connection()
+    # A failed import on SQLite leaves it behind: its CREATE ran before the transaction.
+    staged.drop(connection, checkfirst=True)
+    staged.create(connection)
+    db.session.execute(sa.insert(staged), new_assets)
+    return staged
 
 
 def _known_codes(records, columns) -> dict[str, ScanCode]:
