@@ -2,13 +2,14 @@
 
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from app.request_address import counted_address
 
 
 class PatrolLoginManager(LoginManager):
@@ -42,4 +43,5 @@ login_manager = PatrolLoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 # Counts live in RATELIMIT_STORAGE_URI: memory for one server, redis:// for several.
-limiter = Limiter(key_func=get_remote_address)
+# Every limit counts a phone by its address as app.request_address says (IPv6 by the /64).
+limiter = Limiter(key_func=counted_address)

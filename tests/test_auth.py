@@ -227,6 +227,14 @@ def test_the_owners_phone_gets_in_even_from_the_strangers_address(app):
     assert sign_in(own_phone) == 302
 
 
+def test_guesses_from_one_ipv6_line_count_as_one_address(app):
+    """A phone on IPv6 may use any address of its /64: rotating them gains it nothing."""
+    for number in range(5):
+        sign_in(from_address(app, f"2001:db8:1:2::{number + 1:x}"), password="a wrong guess")
+    assert sign_in(from_address(app, "2001:db8:1:2::abcd")) == 429
+    assert sign_in(from_address(app, "2001:db8:1:3::1")) == 302
+
+
 def test_a_name_guessed_from_many_addresses_is_slowed_except_on_its_owners_phone(app):
     own_phone = known_phone(app)
     for number in range(20):

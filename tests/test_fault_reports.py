@@ -24,6 +24,7 @@ from app.models import (
 )
 from app.models.code import replace_code
 from app.photos import decoding
+from app.request_address import address_key
 from tests.factories import make_asset
 
 SWING = "SWG234"
@@ -438,10 +439,10 @@ def test_one_phone_number_is_limited_whatever_the_address_and_spelling(app, clie
 
 
 def test_address_key_counts_an_ipv6_line_once():
-    assert report_limits.address_key("2001:db8:1:2:aaaa::1") == "2001:db8:1:2::/64"
-    assert report_limits.address_key("::ffff:10.1.1.1") == "10.1.1.1"
-    assert report_limits.address_key("10.1.1.1") == "10.1.1.1"
-    assert report_limits.address_key("") == ""
+    assert address_key("2001:db8:1:2:aaaa::1") == "2001:db8:1:2::/64"
+    assert address_key("::ffff:10.1.1.1") == "10.1.1.1"
+    assert address_key("10.1.1.1") == "10.1.1.1"
+    assert address_key("") == ""
 
 
 def test_phone_key_counts_each_number_once_however_written():

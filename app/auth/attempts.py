@@ -12,11 +12,11 @@ right password; it has a limit of its own instead, as tight as a stranger's.
 
 import sqlalchemy as sa
 from flask import g, request
-from flask_limiter.util import get_remote_address
 
 from app.auth import known_phones
 from app.extensions import db
 from app.models import User
+from app.request_address import counted_address
 
 PER_ADDRESS = "20 per 10 minutes"
 PER_USERNAME_AND_ADDRESS = "5 per minute"
@@ -37,7 +37,7 @@ def username_key() -> str:
 
 
 def username_and_address_key() -> str:
-    return f"login:{typed_username()}@{get_remote_address()}"
+    return f"login:{typed_username()}@{counted_address()}"
 
 
 def known_phone_key() -> str:

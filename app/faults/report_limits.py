@@ -4,8 +4,8 @@ A visitor's report costs the school a look, and may take an asset out of service
 reports made without an account are counted twice (in RATELIMIT_STORAGE_URI, shared by
 every server):
 
-- per address (the phone's, as PROXY_COUNT lets Patrol see it; an IPv6 phone is counted by
-  its /64, which is all one line's), before the photos are read, so a flood from one
+- per address (app.request_address: an IPv6 phone is counted by its /64), before the
+  photos are read, so a flood from one
   address costs no image decoding;
 - per phone number given, whatever the address, once the report is otherwise acceptable.
   A number is one number however it is written (phone_key).
@@ -16,26 +16,23 @@ counted. Signed-in staff are never limited. The windows move: "5 per minute" hol
 60 seconds, not only from one clock minute to the next.
 """
 
-import ipaddress
 import math
 import time
 import unicodedata
 from dataclasses import dataclass
 
 from flask_babel import ngettext
-from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse_many
 from limits.strategies import MovingWindowRateLimiter
 
 from app.extensions import limiter
+from app.request_address import counted_address
 
 ADDRESS_LIMITS = parse_many("5 per minute;20 per hour")
 PHONE_LIMITS = parse_many("5 per minute;20 per hour")
 # China's country code, written before a number dialled from abroad (+86, 0086).
 COUNTRY_CODE = "86"
 MOBILE_DIGITS = 11
-# One home or mobile line gets a whole IPv6 /64 and may use any address inside it.
-IPV6_LINE = 64
 
 
 @dataclass(frozen=True)
@@ -73,20 +70,9 @@ def phone_key(typed: str) -> str:
     return digits.lstrip("0")
 
 
-def address_key(address: str) -> str:
-    """The address as it is counted: an IPv4 address, or the /64 an IPv6 address is in."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return address
-    if ip.version == 6 and ip.ipv4_mapped is None:
-        return str(ipaddress.ip_network(f"{ip}/{IPV6_LINE}", strict=False))
-    return str(getattr(ip, "ipv4_mapped", None) or ip)
-
-
 def count_address() -> TooMany | None:
     """Count a report from this request's address; TooMany when it is over the limit."""
-    return _count(ADDRESS_LIMITS, "public-report-address", address_key(get_remote_address() or ""))
+    return _count(ADDRESS_LIMITS, "public-report-address", counted_address())
 
 
 def count_phone(typed: str) -> TooMany | None:
