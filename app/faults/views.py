@@ -370,7 +370,7 @@ def settings():
             school_settings.PUBLIC_REPORTS, "on" if form.public_reports.data else "off"
         )
         for cause in Cause:
-            school_settings.put(f"cause_rule.{cause.value}", form[cause.value].data.strip())
+            school_settings.put(f"cause_rule.{cause.value}", form[cause.value].data)
         db.session.commit()
         flash(_("Settings saved."), "success")
         return redirect(url_for("faults.settings"), code=303)
