@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Asset, AssetKind, AssetStatus, Place, PlaceKind
+from app.models import Asset, AssetKind, AssetStatus, Place, PlaceKind, Role, User
 from app.models.code import issue_code
 
 
@@ -46,3 +46,14 @@ def make_asset(
     issue_code(asset, code)
     db.session.flush()
     return asset
+
+
+def make_user(username, role=Role.INSPECTOR, display_name=None):
+    """A user who never signs in: no password hash matches its "!"."""
+    user = User(
+        username=username, display_name=display_name or username.title(), role=role,
+        password_hash="!",
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
