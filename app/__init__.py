@@ -64,8 +64,9 @@ def _init_extensions(app):
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
-    from app import outbox, security_headers, templating, waiting
+    from app import outbox, request_values, security_headers, templating, waiting
     outbox.init_app(app)
+    request_values.init_app(app)
     security_headers.init_app(app)
     templating.init_app(app)
     waiting.init_app(app)

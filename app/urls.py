@@ -5,6 +5,8 @@ from urllib.parse import urlsplit
 from flask import current_app
 from werkzeug.routing import IntegerConverter
 
+from app.request_values import MAX_DATABASE_INT
+
 
 def safe_next(target: str | None) -> str | None:
     """Only a path on this site: a crafted link must not bounce a user to another host."""
@@ -30,5 +32,5 @@ class DatabaseIdConverter(IntegerConverter):
     """
 
     def __init__(self, url_map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_DATABASE_INT)
         super().__init__(url_map, *args, **kwargs)

@@ -9,7 +9,7 @@ from werkzeug.security import generate_password_hash
 from app.extensions import db
 from app.faults.raising import raise_fault
 from app.faults.reporting import report_fault
-from app.models import Asset, AssetKind, AssetStatus, Place, PlaceKind, Urgency, User
+from app.models import Asset, AssetKind, AssetStatus, Place, PlaceKind, Role, Urgency, User
 from app.models.code import issue_code
 
 
@@ -83,13 +83,14 @@ def make_public_report(
     return fault
 
 
-def make_user(username, role, password="correct horse"):
-    """Someone who can sign in beside the admin, inspector and repairer every test has."""
+def make_user(username, role=Role.INSPECTOR, password="correct horse", display_name=None):
+    """Someone beside the admin, inspector and repairer every test has; password=None makes
+    one who can never sign in."""
     user = User(
         username=username,
-        display_name=username.title(),
+        display_name=display_name or username.title(),
         role=role,
-        password_hash=generate_password_hash(password),
+        password_hash=generate_password_hash(password) if password else "!",
     )
     db.session.add(user)
     db.session.flush()

@@ -158,3 +158,31 @@ def test_the_register_of_a_place_that_does_not_exist(client, auth, hostile):
     assert response.status_code == 400
     assert "There is no such place" in response.text
     assert 'value="12345678901234567890" selected' in response.text
+
+
+# Every start a spreadsheet may run as a formula: OWASP's, a line feed, and the full-width
+# forms a Chinese input method types (Excel reads ＝1+1 as =1+1).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+EXPORTS = (
+    f"/reports/inspections.csv?{OCTOBER}",
+    f"/reports/faults.csv?{OCTOBER}",
+    "/reports/register.csv",
+    "/register/export.csv",
+)
+
+
+@pytest.mark.parametrize("export", EXPORTS)
+def test_every_formula_start_is_defused_in_every_export(app, client, auth, export):
+    with app.app_context():
+        kind = make_kind()
+        place = make_place("操场", "Playground")
+        routine = _routine("looks", "外观", "Looks", kind, Frequency.WEEKLY, weekday=0)
+        for start in FORMULA_STARTS:
+            asset = make_asset(f"{start}SUM(1)", None, kind=kind, place=place)
+            _inspect(asset, routine, date(2025, 10, 6))
+            _fault(asset, datetime(2025, 10, 6, 2), description=f"{start}SUM(2)")
+        db.session.commit()
+    auth.login()
+    cells = [cell for row in read(client.get(export)) for cell in row if "SUM(" in cell]
+    assert {cell.removeprefix("'")[0] for cell in cells} == set(FORMULA_STARTS)
+    assert all(cell.startswith("'") for cell in cells), cells

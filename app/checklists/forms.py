@@ -27,6 +27,7 @@ from app.checklists.wording import month_name, weekday_name
 from app.extensions import db
 from app.models import Asset, AssetKind, AssetStatus, Frequency, ItemType
 from app.models.code import normalize_code
+from app.request_values import date_in_years
 from app.schedule import Schedule
 
 MAX_CLOSED_DAYS = 366
@@ -80,7 +81,7 @@ class ChecklistForm(FlaskForm):
     interval_days = whole_number(_l("Every how many days"))
     anchor_date = DateField(
         _l("Counting from (every N days)"),
-        validators=[Optional()],
+        validators=[Optional(), date_in_years],
         invalid_value_message=NOT_A_DATE,
     )
     grace_days = whole_number(_l("Grace days before it is overdue"), default=0)
@@ -253,12 +254,12 @@ class ClosedPeriodForm(FlaskForm):
     )
     start_date = DateField(
         _l("First day closed"),
-        validators=[InputRequired(_l("Choose the first day."))],
+        validators=[InputRequired(_l("Choose the first day.")), date_in_years],
         invalid_value_message=NOT_A_DATE,
     )
     end_date = DateField(
         _l("Last day closed (included)"),
-        validators=[InputRequired(_l("Choose the last day."))],
+        validators=[InputRequired(_l("Choose the last day.")), date_in_years],
         invalid_value_message=NOT_A_DATE,
     )
 

@@ -13,6 +13,7 @@ from app.dashboard.forms import DashboardSettingsForm
 from app.dashboard.readings import rising_readings
 from app.extensions import db
 from app.models import Checklist
+from app.request_values import database_int
 from app.schedule import State
 
 PER_PAGE = 50
@@ -41,7 +42,7 @@ def repair_duration(span: timedelta) -> str:
 
 
 def _page_number() -> int:
-    page = request.args.get("page", 1, type=int)
+    page = request.args.get("page", 1, type=database_int)
     if not 1 <= page <= 10_000:
         abort(404)
     return page
@@ -53,7 +54,7 @@ def checks():
     """This week's checks behind the dashboard's numbers, by routine and by state."""
     page_number = _page_number()
     entries = week_checks(routines.today())
-    routine_id = request.args.get("routine", type=int)
+    routine_id = request.args.get("routine", type=database_int)
     routine = next((e.checklist for e in entries if e.checklist.id == routine_id), None)
     if routine is not None:
         entries = [e for e in entries if e.checklist.id == routine.id]
@@ -73,7 +74,7 @@ def checks():
 @admin_required
 def term():
     """One routine's checks over the term so far, asset by asset: what its rate counts."""
-    routine = db.session.get(Checklist, request.args.get("routine", type=int) or 0)
+    routine = db.session.get(Checklist, request.args.get("routine", type=database_int) or 0)
     if routine is None or not routine.active:
         abort(404)
     page_number = _page_number()

@@ -31,6 +31,7 @@ from app.models import (
 )
 from app.models.common import utcnow
 from app.photos import send_photo
+from app.request_values import database_int, in_years, page_number
 from app.schedule import utc_bounds
 
 PER_PAGE = 50
@@ -70,7 +71,7 @@ def _place_and_inside(places: list[Place], place_id: int) -> list[int]:
 def _month(value: str) -> tuple[date, date] | None:
     """The first and last day of a month written "YYYY-MM", or None."""
     written = MONTH.fullmatch(value)
-    if written is None or int(written[1]) < 1 or not 1 <= int(written[2]) <= 12:
+    if written is None or not in_years(int(written[1])) or not 1 <= int(written[2]) <= 12:
         return None
     year, month = int(written[1]), int(written[2])
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
@@ -87,11 +88,11 @@ def index():
     urgency = request.args.get("urgency", "")
     if urgency not in {u.value for u in Urgency}:
         urgency = ""
-    place_id = request.args.get("place", type=int)
-    age = request.args.get("age", type=int)
+    place_id = request.args.get("place", type=database_int)
+    age = request.args.get("age", type=database_int)
     if age is not None and not 0 < age <= 3650:
         age = None
-    newer = request.args.get("newer", type=int)
+    newer = request.args.get("newer", type=database_int)
     if newer is not None and not 0 < newer <= 3650:
         newer = None
     by_visitor = request.args.get("visitor") == "1"
@@ -127,7 +128,7 @@ def index():
         so.joinedload(Fault.assigned_to),
         so.selectinload(Fault.photos),
     ).order_by(_most_pressing_first(), Fault.reported_at.desc(), Fault.id.desc())
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
     filters = {
         "status": status,
         "urgency": urgency,
@@ -262,7 +263,7 @@ def show(fault_id):
 
 
 def _assign(fault, form):
-    repairer = db.session.get(User, form.get("repairer", type=int) or 0)
+    repairer = db.session.get(User, form.get("repairer", type=database_int) or 0)
     lifecycle.assign(fault, repairer, current_user)
     return _("Assigned to %(name)s.", name=repairer.display_name)
 
@@ -402,7 +403,7 @@ def settings():
             school_settings.PUBLIC_REPORTS, "on" if form.public_reports.data else "off"
         )
         for cause in Cause:
-            school_settings.put(f"cause_rule.{cause.value}", form[cause.value].data.strip())
+            school_settings.put(f"cause_rule.{cause.value}", form[cause.value].data)
         db.session.commit()
         flash(_("Settings saved."), "success")
         return redirect(url_for("faults.settings"), code=303)

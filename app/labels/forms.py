@@ -16,11 +16,9 @@ from app.labels import sheets
 from app.labels.sheets import DEFAULT_STOCK, STOCKS
 from app.models import Asset, AssetKind, Place, ScanCode
 from app.models.code import is_well_formed, normalize_code
+from app.request_values import MAX_DATABASE_INT
 
 MAX_BLANK_CODES = 420
-# Row ids are 32-bit integers on PostgreSQL; a larger number names no row (and must not
-# reach the database, which would refuse it with an error instead of "not found").
-MAX_ROW_ID = 2**31 - 1
 
 
 def _optional_id(value):
@@ -128,7 +126,7 @@ class SheetForm(FlaskForm):
             raise ValidationError(too_many_message(len(field.data)))
         if not field.data:
             return
-        ids = [asset_id for asset_id in field.data if 0 < asset_id <= MAX_ROW_ID]
+        ids = [asset_id for asset_id in field.data if 0 < asset_id <= MAX_DATABASE_INT]
         rows = {
             asset.id: asset
             for asset in db.session.scalars(sa.select(Asset).where(Asset.id.in_(ids)))
@@ -191,7 +189,7 @@ def too_many_message(count):
 def _row(model, row_id):
     if row_id is None:
         return None
-    row = db.session.get(model, row_id) if 0 < row_id <= MAX_ROW_ID else None
+    row = db.session.get(model, row_id) if 0 < row_id <= MAX_DATABASE_INT else None
     if row is None:
         raise ValidationError(_("It no longer exists. Choose one from the list."))
     return row

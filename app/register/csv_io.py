@@ -54,8 +54,13 @@ STATUS_SYNONYMS = {
 }
 PATH_SEPARATORS = ("›", ">", "/")
 # A spreadsheet runs a cell that starts like a formula; a leading apostrophe defuses it.
-# Cells that start with an apostrophe get one more, so the import can undo it exactly.
-DEFUSED_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+# OWASP's list (=, +, -, @, tab, carriage return, and NUL from its verification standard),
+# a line feed, and the full-width forms a Chinese input method types, which Excel reads
+# as their ASCII twins. Cells that start with an apostrophe get one more, so the import
+# can undo it exactly.
+DEFUSED_STARTS = (
+    "=", "+", "-", "@", "\t", "\r", "\n", "\x00", "＝", "＋", "－", "＠", "'"
+)
 CODE_QUERY_CHUNK = 500
 PLACES_PER_QUERY = 50
 CHUNK_CHARS = 64 * 1024

@@ -43,6 +43,7 @@ from app.register.forms import (
     RetireForm,
 )
 from app.register.tree import PlaceTree
+from app.request_values import database_int, page_number
 
 # What a new place inside a parent usually is.
 CHILD_KIND = {
@@ -80,7 +81,7 @@ def new_place():
     form = PlaceForm()
     form.parent.choices = _parent_choices(tree)
     if not form.is_submitted():
-        parent = tree.by_id.get(request.args.get("parent", type=int))
+        parent = tree.by_id.get(request.args.get("parent", type=database_int))
         form.parent.data = parent.id if parent else NO_PARENT
         form.kind.data = CHILD_KIND[parent.kind if parent else None].value
     if form.validate_on_submit():
@@ -228,11 +229,11 @@ def _commit_or_report(form_field, message) -> bool:
 def assets():
     tree = PlaceTree.load()
     all_kinds = _kinds()
-    place = tree.by_id.get(request.args.get("place", type=int))
-    kind_id = request.args.get("kind", type=int)
+    place = tree.by_id.get(request.args.get("place", type=database_int))
+    kind_id = request.args.get("kind", type=database_int)
     status = request.args.get("status", "")
     text = request.args.get("q", "")[:120]
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_number()
     filters = {
         "q": text,
         "place": place.id if place else None,
@@ -260,7 +261,7 @@ def new_asset():
     if not form.is_submitted():
         form.code.data = request.args.get("code", "")
         form.status.data = AssetStatus.IN_SERVICE.value
-        place = tree.by_id.get(request.args.get("place", type=int))
+        place = tree.by_id.get(request.args.get("place", type=database_int))
         if place is not None:
             form.place_id.data = place.id
 

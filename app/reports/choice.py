@@ -16,17 +16,16 @@ from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.models import Checklist, Inspection, Place
+from app.request_values import FIRST_YEAR, MAX_DATABASE_INT, in_years
 from app.terms import Term, month_period, term_containing
 
 MONTH = "month"
 TERM = "term"
-FIRST_YEAR = 1900
 # Months written as 2026-11, 2026/11, 2026.11, 2026年11月 or 2026-11-05 (the day is ignored).
 MONTH_TEXT = re.compile(
     r"(\d{1,6})\s*[-/.年]\s*(\d{1,4})\s*(?:月|[-/.]\s*\d{1,2}\s*日?)?", re.ASCII
 )
 DAY_TEXT = re.compile(r"(\d{1,6})-(\d{1,4})-(\d{1,4})", re.ASCII)
-MAX_ID = 2**31 - 1
 # How many terms back the term picker offers when there is no history to start from.
 TERMS_OFFERED = 6
 MAX_TERMS_OFFERED = 40
@@ -142,16 +141,16 @@ def _read_term(typed: str, today: date, errors: dict) -> Period | None:
     except ValueError:
         errors[TERM] = _l("Choose a term from the list.")
         return None
-    term = term_containing(day)
-    if term.start > today:
+    if day > term_containing(today).end:
         errors[TERM] = _l("That term has not begun yet: choose this term or an earlier one.")
         return None
+    term = term_containing(day)
     return Period(TERM, term.start, term.end, term.start.isoformat(), term)
 
 
 def _year_ok(year: int, today: date, errors: dict, field_name: str) -> bool:
-    """A year a date can hold and Patrol could have records for; a later one is "not yet"."""
-    if FIRST_YEAR <= year <= date.max.year:
+    """A year Patrol could have records for; a later one is "not yet"."""
+    if in_years(year):
         return True
     errors[field_name] = _l(
         "There is no report for the year %(year)s: write a year from %(first)s to %(last)s.",
@@ -167,7 +166,7 @@ def read_id(typed: str, model, field_name: str, errors: dict):
     if not typed:
         return None
     found = None
-    if typed.isascii() and typed.isdigit() and 0 < int(typed) <= MAX_ID:
+    if typed.isascii() and typed.isdigit() and 0 < int(typed) <= MAX_DATABASE_INT:
         found = db.session.get(model, int(typed))
     if found is None:
         errors[field_name] = (

@@ -7,17 +7,16 @@ from app import routines
 from app.auth.access import staff_required
 from app.extensions import db
 from app.models import Asset, Fault, Inspection, Role
+from app.request_values import MAX_DATABASE_INT, database_int
 from app.rounds import bp
 from app.rounds.history import MAX_PAGE, reading_series, timeline_page
 from app.rounds.today import PlaceTree, build_today, next_on_round
 
-# Ids are 32-bit integers in the database; a longer number in a URL cannot name anything.
-LARGEST_ID = 2**31 - 1
 INSPECTING_ROLES = (Role.ADMIN, Role.INSPECTOR)
 
 
 def _record_id(value: int | None) -> int | None:
-    return value if value is not None and 0 < value <= LARGEST_ID else None
+    return value if value is not None and 0 < value <= MAX_DATABASE_INT else None
 
 
 @bp.route("/today")
@@ -25,7 +24,7 @@ def _record_id(value: int | None) -> int | None:
 def today():
     """What is due and overdue today, place by place in walking order."""
     tree = PlaceTree.load()
-    place_id = request.args.get("place", type=int)
+    place_id = request.args.get("place", type=database_int)
     if place_id not in tree.order:
         place_id = None
     plan = build_today(routines.today(), tree, place_id)
@@ -42,7 +41,7 @@ def today():
 @staff_required
 def next_after():
     """After a signed inspection: what was just signed, and the next check on the round."""
-    inspection_id = _record_id(request.args.get("after", type=int))
+    inspection_id = _record_id(request.args.get("after", type=database_int))
     inspection = (
         db.session.get(
             Inspection,
@@ -97,6 +96,7 @@ def history(asset_id):
     )
     if asset is None:
         abort(404)
+    # Checked against MAX_PAGE before any use: a page past it is not found, not page 1.
     page = request.args.get("page", 1, type=int)
     if not 1 <= page <= MAX_PAGE:
         abort(404)

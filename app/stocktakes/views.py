@@ -39,6 +39,7 @@ from app.models import (
     StocktakeStatus,
 )
 from app.register.tree import INDENT, PlaceTree
+from app.request_values import database_int, page_number
 from app.sent_forms import new_client_id, sent_client_id
 from app.stocktakes import bp
 from app.stocktakes.counting import (
@@ -83,7 +84,7 @@ class Page:
 
 
 def _page_number(name: str, total: int, per_page: int) -> int:
-    number = request.args.get(name, 1, type=int) or 1
+    number = request.args.get(name, 1, type=database_int) or 1
     return min(max(number, 1), max(1, math.ceil(total / per_page)))
 
 
@@ -109,7 +110,9 @@ def index():
         Stocktake.started_at.desc(),
         Stocktake.id.desc(),
     )
-    page = db.paginate(query, per_page=STOCKTAKES_PER_PAGE, error_out=False)
+    page = db.paginate(
+        query, page=page_number(), per_page=STOCKTAKES_PER_PAGE, error_out=False
+    )
     counts = finding_counts([s.id for s in page.items if not s.is_open])
     return render_template("stocktakes/index.html", page=page, counts=counts, Finding=Finding)
 
