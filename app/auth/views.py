@@ -27,33 +27,23 @@ from app.urls import safe_next
 CSRF_SESSION_KEY = "csrf_token"
 
 
+def _counting_refusals(limit, key_func=None, exempt_when=attempts.from_known_phone):
+    """A limit on refused sign-ins (app.auth.attempts says which count where)."""
+    return limiter.limit(
+        limit,
+        methods=["POST"],
+        key_func=key_func,
+        deduct_when=attempts.refused,
+        exempt_when=exempt_when,
+    )
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    attempts.PER_ADDRESS,
-    methods=["POST"],
-    deduct_when=attempts.refused,
-    exempt_when=attempts.from_known_phone,
-)
-@limiter.limit(
-    attempts.PER_USERNAME_AND_ADDRESS,
-    methods=["POST"],
-    key_func=attempts.username_and_address_key,
-    deduct_when=attempts.refused,
-    exempt_when=attempts.from_known_phone,
-)
-@limiter.limit(
-    attempts.PER_USERNAME,
-    methods=["POST"],
-    key_func=attempts.username_key,
-    deduct_when=attempts.refused,
-    exempt_when=attempts.from_known_phone,
-)
-@limiter.limit(
-    attempts.PER_KNOWN_PHONE,
-    methods=["POST"],
-    key_func=attempts.known_phone_key,
-    deduct_when=attempts.refused,
-    exempt_when=attempts.from_another_phone,
+@_counting_refusals(attempts.PER_ADDRESS)
+@_counting_refusals(attempts.PER_USERNAME_AND_ADDRESS, attempts.username_and_address_key)
+@_counting_refusals(attempts.PER_USERNAME, attempts.username_key)
+@_counting_refusals(
+    attempts.PER_KNOWN_PHONE, attempts.known_phone_key, exempt_when=attempts.from_another_phone
 )
 def login():
     form = LoginForm()
