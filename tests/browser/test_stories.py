@@ -60,7 +60,6 @@ def test_fault_reported_repaired_and_accepted(live_server, phone, tmp_path):
     visitor.click("a.button.primary")  # 报修 — the public page's only primary action
     visitor.fill("#description", "秋千座板裂了，边缘很锋利。")
     visitor.check("input[name=urgency][value=unsafe]")
-    visitor.check("input[name=take_out_of_service]")
     visitor.set_input_files("#photos", str(photo_file(tmp_path)))
     visitor.fill("#public_name", "王老师")
     visitor.click("form.report-form button.primary")
