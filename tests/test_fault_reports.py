@@ -164,6 +164,19 @@ def test_public_unsafe_report_warns_the_next_visitor_and_staff_at_once(client, a
     assert "Do not use" in page(client.get(f"/q/{SWING}"))
 
 
+@pytest.mark.parametrize(
+    ("language", "words"), [("en", "Do not use"), ("zh", "停止使用")]
+)
+def test_public_page_says_why_and_since_when_escaped(client, swing, language, words):
+    public_report(client, description='<b>Nail</b> sticking out & "sharp"')
+    text = page(client.get(f"/q/{SWING}", headers={"Accept-Language": language}))
+    banner = text.split('class="banner-danger"')[1].split("</p>")[0]
+    assert words in banner
+    assert "&lt;b&gt;Nail&lt;/b&gt; sticking out &amp; &#34;sharp&#34;" in banner
+    assert "<b>Nail</b>" not in text
+    assert ("Out of service since" if language == "en" else "起停用") in banner
+
+
 def test_old_outbox_send_with_the_box_ticked_still_records(app, client, swing):
     """A report queued on a phone before the box went away must not be refused."""
     response = public_report(

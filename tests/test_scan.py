@@ -130,6 +130,7 @@ def fault(asset, description, urgency=Urgency.NEEDS_REPAIR, reported_at=None):
         description=description,
         urgency=urgency,
         reported_at=reported_at or datetime(2026, 11, 20, 2, 0),
+        took_out_of_service=urgency == Urgency.UNSAFE,  # as a report now does
     )
     db.session.add(found)
     return found
@@ -418,6 +419,7 @@ def queries_for(app, client, path):
 # A place: its sub-places (1), its assets with their kinds (1), and for the due marks the
 # routines for those assets (1), closed periods (1) and when each was last done (1).
 # Both: the header's count of what waits on the user (1).
+# An asset out of service: the open fault that keeps it out, to say why (1 more).
 # An asset, for those who count: the open stocktakes, for the one-tap count (1); a repairer
 # instead looks for their own open job on it (1).
 ASSET_PAGE_QUERIES = 10
@@ -775,6 +777,8 @@ def test_do_not_use_banner_comes_first_and_says_why(
     assert "&lt;b&gt;Crack&lt;/b&gt; in the &#34;chute&#34; &amp; sharp edge" in banner
     assert "<b>Crack</b>" not in page
     assert "loose bolt" not in banner and "paint" not in banner
+    # Out since the first fault that took it out, in school time (Shanghai, UTC+8).
+    assert "Out of service since Nov 20, 2026, 9:00:00" in banner
     if role == "repairer":
         assert start_button(page) is None
     else:

@@ -74,11 +74,34 @@ class OpenFaults:
     def more(self) -> int:
         return self.total - len(self.shown)
 
-    @property
-    def unsafe(self) -> sa.Row | None:
-        """The latest open unsafe fault: why the asset must not be used."""
-        first = self.shown[0] if self.shown else None
-        return first if first is not None and first.urgency == Urgency.UNSAFE else None
+
+@functools.cache
+def _kept_out_by_query():
+    return (
+        sa.select(
+            Fault.description,
+            sa.func.min(Fault.reported_at).over().label("since"),
+        )
+        .where(
+            Fault.asset_id == sa.bindparam("asset_id", type_=sa.Integer),
+            one_of(Fault.status, OPEN_STATUSES),
+            Fault.took_out_of_service.is_(True),
+        )
+        .order_by(Fault.reported_at.desc(), Fault.id.desc())
+        .limit(1)
+    )
+
+
+def kept_out_by(asset: Asset) -> sa.Row | None:
+    """Why an asset out of service must not be used, and since when: the latest open fault
+    that took it out, and when the first of those did. None when no fault keeps it out (its
+    status was set in the register) or it is not out of service at all.
+    """
+    if asset.status != AssetStatus.OUT_OF_SERVICE:
+        return None
+    return (
+        db.session.connection().execute(_kept_out_by_query(), {"asset_id": asset.id}).first()
+    )
 
 
 @dataclass(frozen=True)

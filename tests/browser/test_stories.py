@@ -65,7 +65,7 @@ def test_fault_reported_repaired_and_accepted(live_server, phone, tmp_path):
     visitor.click("form.report-form button.primary")
     visitor.wait_for_url(re.compile(r"/faults/reported/"))
     visitor.goto(f"{live_server.url}/q/{SWING}")
-    assert visitor.locator(".banner-danger").inner_text().startswith("禁止使用")
+    assert visitor.locator(".banner-danger").inner_text().startswith("停止使用")
 
     with live_server.app.app_context():
         fault = db.session.scalar(sa.select(Fault).where(Fault.asset_id == swing.id,
