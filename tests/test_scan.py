@@ -14,6 +14,7 @@ from markupsafe import escape
 from app import routines, settings
 from app.extensions import db
 from app.models import (
+    Answer,
     Asset,
     AssetStatus,
     Checklist,
@@ -24,6 +25,7 @@ from app.models import (
     Frequency,
     Inspection,
     ItemType,
+    Outcome,
     PlaceKind,
     ScanCode,
     Signature,
@@ -1108,3 +1110,57 @@ def test_full_width_code_finds_its_page(client, auth, register, typed):
 def test_normalize_code_folds_full_width_characters():
     assert normalize_code("ＡＢＣ２３４") == "ABC234"
     assert normalize_code("ｓｋｄ－２３４") == "SKD234"
+
+
+# The public page: when it was last checked, and how
+
+
+@pytest.mark.parametrize(
+    ("language", "line"),
+    [("en", "Checked Mon 2 Nov: all OK"), ("zh", "11月2日（周一）已检查：全部正常")],
+)
+def test_public_page_says_when_it_was_last_checked(client, playground, language, line):
+    page = main_part(client.get(f"/q/{SLIDE}", headers={"Accept-Language": language}))
+    assert f'<p class="last-check">{line}</p>' in page
+
+
+@pytest.mark.parametrize(
+    ("language", "line"),
+    [("en", "Checked Tue 3 Nov: 2 items failed"), ("zh", "11月3日（周二）已检查：2 项不合格")],
+)
+def test_public_page_says_how_many_items_failed(app, client, playground, language, line):
+    with app.app_context():
+        monthly = db.session.get(Checklist, playground["monthly"])
+        items = monthly.current_version.items  # loaded first: a signed record is sent whole
+        failed = past_inspection(
+            db.session.get(Asset, playground["slide"]), monthly, user("inspector"),
+            datetime(2026, 11, 3, 1, 30), passed=False,
+        )
+        failing, out_of_range = items
+        db.session.add(Answer(inspection=failed, item=failing, position=1, outcome=Outcome.FAIL))
+        db.session.add(Answer(inspection=failed, item=out_of_range, position=2, reading=99,
+                              out_of_range=True))
+        db.session.commit()
+    page = main_part(client.get(f"/q/{SLIDE}", headers={"Accept-Language": language}))
+    assert line in page
+
+
+def test_public_page_of_an_asset_out_of_service_says_why_not_when_checked(
+    app, client, playground
+):
+    set_slide_status(app, playground, AssetStatus.OUT_OF_SERVICE)
+    page = main_part(client.get(f"/q/{SLIDE}"))
+    assert "Do not use" in page and "Checked" not in page
+
+
+def test_public_page_queries_do_not_grow_with_history(app, client, playground):
+    # Whether the school allows public reports, the code with its owner, the place's
+    # ancestors, and the last check with its failed items (4); nothing else.
+    before = queries_for(app, client, f"/q/{SLIDE}")
+    with app.app_context():
+        monthly = db.session.get(Checklist, playground["monthly"])
+        add_history(
+            playground["slide"], monthly.id, monthly.current_version.id, user("inspector").id
+        )
+        db.session.commit()
+    assert queries_for(app, client, f"/q/{SLIDE}") == before == 4

@@ -12,18 +12,20 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models import (
     OPEN_STATUSES,
+    Answer,
     Asset,
     AssetStatus,
     Checklist,
     Fault,
     FaultStatus,
     Inspection,
+    Outcome,
     Urgency,
     User,
 )
@@ -101,6 +103,49 @@ def kept_out_by(asset: Asset) -> sa.Row | None:
         return None
     return (
         db.session.connection().execute(_kept_out_by_query(), {"asset_id": asset.id}).first()
+    )
+
+
+@functools.cache
+def _last_check_query():
+    failed = (
+        sa.select(sa.func.count(Answer.id))
+        .where(
+            Answer.inspection_id == Inspection.id,
+            sa.or_(Answer.outcome == Outcome.FAIL, Answer.out_of_range.is_(True)),
+        )
+        .scalar_subquery()
+    )
+    return (
+        sa.select(Inspection.local_date, Inspection.passed, failed.label("failed"))
+        .where(Inspection.asset_id == sa.bindparam("asset_id", type_=sa.Integer))
+        .order_by(Inspection.submitted_at.desc(), Inspection.id.desc())
+        .limit(1)
+    )
+
+
+def last_check(asset: Asset) -> str | None:
+    """For whoever scans an asset in use: when it was last checked and how it went.
+
+    What a parent who scans a plate wants to know ("Checked Mon 1 Dec: all OK"); one query
+    however long the history. None for an asset never checked, or not in service (its page
+    says why not to use it instead).
+    """
+    if asset.status != AssetStatus.IN_SERVICE:
+        return None
+    row = db.session.connection().execute(_last_check_query(), {"asset_id": asset.id}).first()
+    if row is None:
+        return None
+    # TRANSLATORS: a date pattern (Unicode LDML) for "Mon 1 Dec"; reorder it as your language
+    # writes a day with its weekday.
+    day = format_date(row.local_date, _("EEE d MMM"))
+    if row.passed:
+        return _("Checked %(day)s: all OK", day=day)
+    return ngettext(
+        "Checked %(day)s: %(num)d item failed",
+        "Checked %(day)s: %(num)d items failed",
+        row.failed,
+        day=day,
     )
 
 
