@@ -249,7 +249,7 @@ def _allowed_actions(fault: Fault, user) -> set[str]:
             allowed.add("complete")
     if status == FaultStatus.REPAIRED and lifecycle.may_accept(fault, user):
         allowed.update({"accept", "reopen"})
-    if user.role == Role.ADMIN and fault.asset.status == AssetStatus.OUT_OF_SERVICE:
+    if lifecycle.may_put_back_in_service(user) and fault.asset.status == AssetStatus.OUT_OF_SERVICE:
         allowed.add("back_in_service")
     if lifecycle.may_judge_still_usable(fault, user):
         allowed.add("still_usable")
