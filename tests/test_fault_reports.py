@@ -119,18 +119,15 @@ def test_replaced_and_blank_labels_lead_nowhere_for_signed_out_visitors(client, 
 # A public report, start to finish
 
 
-def test_public_report_with_a_photo_takes_the_asset_out_of_service(app, client, swing):
+def test_public_unsafe_report_with_a_photo_takes_the_asset_out_of_service(app, client, swing):
     form = page(client.get(f"/q/{SWING}/report"))
     assert 'name="public_name"' in form
     assert 'capture="environment"' in form and "multiple" in form
+    assert 'name="take_out_of_service"' not in form  # no second box to forget
     client_id = re.search(r'name="client_id" value="([0-9a-f]{32})"', form).group(1)
 
     response = public_report(
-        client,
-        client_id=client_id,
-        photos=[photo()],
-        take_out_of_service="1",
-        public_phone="+86 138-0000 0000",
+        client, client_id=client_id, photos=[photo()], public_phone="+86 138-0000 0000"
     )
     assert response.status_code == 303
     token = TOKEN_URL.search(response.headers["Location"]).group(1)
@@ -158,10 +155,44 @@ def test_public_report_with_a_photo_takes_the_asset_out_of_service(app, client, 
 
     scanned = page(client.get(f"/q/{SWING}"))
     assert "Do not use" in scanned
-    assert "The seat is cracked" not in scanned
 
 
-def test_public_report_without_taking_it_out_leaves_the_asset_in_service(app, client, swing):
+def test_public_unsafe_report_warns_the_next_visitor_and_staff_at_once(client, auth, swing):
+    assert public_report(client).status_code == 303
+    assert "Do not use" in page(client.get(f"/q/{SWING}"))
+    auth.login("inspector")
+    assert "Do not use" in page(client.get(f"/q/{SWING}"))
+
+
+@pytest.mark.parametrize(
+    ("language", "words"), [("en", "Do not use"), ("zh", "停止使用")]
+)
+def test_public_page_says_why_and_since_when_escaped(client, swing, language, words):
+    public_report(client, description='<b>Nail</b> sticking out & "sharp"')
+    text = page(client.get(f"/q/{SWING}", headers={"Accept-Language": language}))
+    banner = text.split('class="banner-danger"')[1].split("</p>")[0]
+    assert words in banner
+    assert "&lt;b&gt;Nail&lt;/b&gt; sticking out &amp; &#34;sharp&#34;" in banner
+    assert "<b>Nail</b>" not in text
+    assert ("Out of service since" if language == "en" else "起停用") in banner
+
+
+def test_old_outbox_send_with_the_box_ticked_still_records(app, client, swing):
+    """A report queued on a phone before the box went away must not be refused."""
+    response = public_report(
+        client,
+        urgency="needs_repair",
+        take_out_of_service="1",
+        headers={"X-Patrol-Outbox": "1", "Accept-Language": "en"},
+    )
+    assert response.status_code == 201
+    with app.app_context():
+        (fault,) = faults()
+        assert fault.took_out_of_service  # what the reporter asked for then is done
+        assert db.session.get(Asset, swing["swing"]).status == AssetStatus.OUT_OF_SERVICE
+
+
+def test_public_needs_repair_report_leaves_the_asset_in_service(app, client, swing):
     response = public_report(client, urgency="needs_repair")
     assert response.status_code == 303
     with app.app_context():
@@ -179,7 +210,7 @@ def test_staff_report_carries_their_account(app, client, auth, swing, role):
     auth.login(role)
     form = page(client.get(f"/q/{SWING}/report"))
     assert 'name="public_name"' not in form
-    response = report(client, take_out_of_service="1")
+    response = report(client)
     assert response.status_code == 303
     assert response.headers["Location"] == f"/q/{SWING}"
     assert "now out of service" in page(client.get(f"/q/{SWING}"))
@@ -372,8 +403,8 @@ def test_public_reports_off_sends_signed_out_visitors_to_sign_in(app, client, au
 
 
 def test_a_second_send_records_nothing_new_and_answers_as_the_first(app, client, swing):
-    first = public_report(client, photos=[photo()], take_out_of_service="1")
-    second = public_report(client, photos=[photo()], take_out_of_service="1")
+    first = public_report(client, photos=[photo()])
+    second = public_report(client, photos=[photo()])
     assert first.status_code == second.status_code == 303
     assert first.headers["Location"] == second.headers["Location"]
     with app.app_context():

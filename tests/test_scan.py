@@ -14,6 +14,7 @@ from markupsafe import escape
 from app import routines, settings
 from app.extensions import db
 from app.models import (
+    Answer,
     Asset,
     AssetStatus,
     Checklist,
@@ -24,6 +25,7 @@ from app.models import (
     Frequency,
     Inspection,
     ItemType,
+    Outcome,
     PlaceKind,
     ScanCode,
     Signature,
@@ -130,6 +132,7 @@ def fault(asset, description, urgency=Urgency.NEEDS_REPAIR, reported_at=None):
         description=description,
         urgency=urgency,
         reported_at=reported_at or datetime(2026, 11, 20, 2, 0),
+        took_out_of_service=urgency == Urgency.UNSAFE,  # as a report now does
     )
     db.session.add(found)
     return found
@@ -418,6 +421,7 @@ def queries_for(app, client, path):
 # A place: its sub-places (1), its assets with their kinds (1), and for the due marks the
 # routines for those assets (1), closed periods (1) and when each was last done (1).
 # Both: the header's count of what waits on the user (1).
+# An asset out of service: the open fault that keeps it out, to say why (1 more).
 # An asset, for those who count: the open stocktakes, for the one-tap count (1); a repairer
 # instead looks for their own open job on it (1).
 ASSET_PAGE_QUERIES = 10
@@ -775,6 +779,8 @@ def test_do_not_use_banner_comes_first_and_says_why(
     assert "&lt;b&gt;Crack&lt;/b&gt; in the &#34;chute&#34; &amp; sharp edge" in banner
     assert "<b>Crack</b>" not in page
     assert "loose bolt" not in banner and "paint" not in banner
+    # Out since the first fault that took it out, in school time (Shanghai, UTC+8).
+    assert "Out of service since Nov 20, 2026, 9:00:00" in banner
     if role == "repairer":
         assert start_button(page) is None
     else:
@@ -1104,3 +1110,57 @@ def test_full_width_code_finds_its_page(client, auth, register, typed):
 def test_normalize_code_folds_full_width_characters():
     assert normalize_code("ＡＢＣ２３４") == "ABC234"
     assert normalize_code("ｓｋｄ－２３４") == "SKD234"
+
+
+# The public page: when it was last checked, and how
+
+
+@pytest.mark.parametrize(
+    ("language", "line"),
+    [("en", "Checked Mon 2 Nov: all OK"), ("zh", "11月2日（周一）已检查：全部正常")],
+)
+def test_public_page_says_when_it_was_last_checked(client, playground, language, line):
+    page = main_part(client.get(f"/q/{SLIDE}", headers={"Accept-Language": language}))
+    assert f'<p class="last-check">{line}</p>' in page
+
+
+@pytest.mark.parametrize(
+    ("language", "line"),
+    [("en", "Checked Tue 3 Nov: 2 items failed"), ("zh", "11月3日（周二）已检查：2 项不合格")],
+)
+def test_public_page_says_how_many_items_failed(app, client, playground, language, line):
+    with app.app_context():
+        monthly = db.session.get(Checklist, playground["monthly"])
+        items = monthly.current_version.items  # loaded first: a signed record is sent whole
+        failed = past_inspection(
+            db.session.get(Asset, playground["slide"]), monthly, user("inspector"),
+            datetime(2026, 11, 3, 1, 30), passed=False,
+        )
+        failing, out_of_range = items
+        db.session.add(Answer(inspection=failed, item=failing, position=1, outcome=Outcome.FAIL))
+        db.session.add(Answer(inspection=failed, item=out_of_range, position=2, reading=99,
+                              out_of_range=True))
+        db.session.commit()
+    page = main_part(client.get(f"/q/{SLIDE}", headers={"Accept-Language": language}))
+    assert line in page
+
+
+def test_public_page_of_an_asset_out_of_service_says_why_not_when_checked(
+    app, client, playground
+):
+    set_slide_status(app, playground, AssetStatus.OUT_OF_SERVICE)
+    page = main_part(client.get(f"/q/{SLIDE}"))
+    assert "Do not use" in page and "Checked" not in page
+
+
+def test_public_page_queries_do_not_grow_with_history(app, client, playground):
+    # Whether the school allows public reports, the code with its owner, the place's
+    # ancestors, and the last check with its failed items (4); nothing else.
+    before = queries_for(app, client, f"/q/{SLIDE}")
+    with app.app_context():
+        monthly = db.session.get(Checklist, playground["monthly"])
+        add_history(
+            playground["slide"], monthly.id, monthly.current_version.id, user("inspector").id
+        )
+        db.session.commit()
+    assert queries_for(app, client, f"/q/{SLIDE}") == before == 4

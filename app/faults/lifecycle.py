@@ -40,6 +40,7 @@ ACTION_LABELS = {
     "comment": _l("Comment"),
     "back_in_service": _l("Asset back in service"),
     "dismissed": _l("Dismissed: not a real fault"),
+    "judged_still_usable": _l("Judged still usable until repaired"),
 }
 
 
@@ -308,13 +309,18 @@ def comment(fault: Fault, user, text) -> None:
     _record(fault, "comment", user, note=text)
 
 
+def may_put_back_in_service(user) -> bool:
+    """Only the logistics head decides that an asset kept out for safety may be used again."""
+    return user.role == Role.ADMIN
+
+
 def back_in_service(asset, admin, note) -> list[Fault]:
     """The administrator puts the asset back in service while faults on it are still open.
 
     Each open fault that kept it out stops doing so, and says who decided it; with none open,
     the decision is recorded on the asset's latest fault. Returns the faults it was recorded on.
     """
-    if admin.role != Role.ADMIN:
+    if not may_put_back_in_service(admin):
         raise LifecycleError(_l("Only an administrator can put an asset back in service."))
     if asset.status == AssetStatus.RETIRED:
         raise LifecycleError(_l("This asset is retired."))
@@ -344,6 +350,44 @@ def back_in_service(asset, admin, note) -> list[Fault]:
         fault.took_out_of_service = False
         _record(fault, "back_in_service", admin, note=note)
     return recorded_on
+
+
+def still_usable_applies(fault: Fault) -> bool:
+    """An open fault that keeps its asset out of service may be judged still usable."""
+    return (
+        fault.status.is_open
+        and fault.took_out_of_service
+        and fault.asset.status == AssetStatus.OUT_OF_SERVICE
+    )
+
+
+def may_judge_still_usable(fault: Fault, user) -> bool:
+    return may_put_back_in_service(user) and still_usable_applies(fault)
+
+
+def judge_still_usable(fault: Fault, admin, note) -> None:
+    """Reported unsafe, but judged safe to use until it is repaired: said in one step.
+
+    An unsafe report takes its asset out of service at once, whoever made it. Whoever may put
+    an asset back in service may judge it still usable: the fault stays open for its repair
+    but no longer keeps the asset out, the judgement is recorded with who and why, and the
+    asset goes back in service unless another open fault keeps it out.
+    """
+    if not may_put_back_in_service(admin):
+        raise NotAllowed(_l("Only an administrator can judge an asset still usable."))
+    if not still_usable_applies(fault):
+        raise LifecycleError(
+            _l("This fault does not keep its asset out of service: there is nothing to judge.")
+        )
+    note = _text(note)
+    if len(note) > MAX_TEXT:
+        raise LifecycleError(
+            _l("At most %(count)s characters.", count=MAX_TEXT),
+            {"note": _l("At most %(count)s characters.", count=MAX_TEXT)},
+        )
+    fault.took_out_of_service = False
+    _record(fault, "judged_still_usable", admin, note=note)
+    _return_to_service(fault, admin)
 
 
 # Before the repair is signed off: once something was repaired, the fault was real.

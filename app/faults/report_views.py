@@ -20,7 +20,14 @@ from app.auth.access import staff_required
 from app.extensions import db, login_manager
 from app.faults import bp, report_limits
 from app.faults.reporter_browser import is_the_reporters, this_browser
-from app.faults.reporting import PHOTOS_MAX, Report, earlier_report, report_fault, reportable
+from app.faults.reporting import (
+    PHOTOS_MAX,
+    Report,
+    earlier_report,
+    report_fault,
+    reportable,
+    takes_out_of_service,
+)
 from app.models import Asset, AssetStatus, Fault, FaultPhoto, Urgency
 from app.models.code import normalize_code
 from app.photos import PhotoError, save_photo, send_photo
@@ -63,7 +70,6 @@ def report(code):
     entered = Report(
         description=form.get("description", ""),
         urgency=form.get("urgency", ""),
-        take_out_of_service=bool(form.get("take_out_of_service")),
         public_name=form.get("public_name", ""),
         public_phone=form.get("public_phone", ""),
     )
@@ -114,7 +120,9 @@ def report(code):
         asset,
         entered.description,
         Urgency(entered.urgency),
-        entered.take_out_of_service,
+        takes_out_of_service(
+            Urgency(entered.urgency), asked_on_an_old_form=bool(form.get("take_out_of_service"))
+        ),
         kept,
         reporter=reporter,
         public_name=entered.public_name if public else None,

@@ -33,7 +33,6 @@ class Report:
 
     description: str = ""
     urgency: str = ""
-    take_out_of_service: bool = False
     public_name: str = ""
     public_phone: str = ""
     errors: dict[str, str] = field(default_factory=dict)
@@ -65,6 +64,15 @@ class Report:
                     max=PHONE_MAX,
                 )
         return not self.errors
+
+
+def takes_out_of_service(urgency: Urgency, asked_on_an_old_form: bool = False) -> bool:
+    """"Unsafe now" means do not use: the report takes the asset out of service at once.
+
+    There is no second box to forget. A report kept on a phone from before the box went away
+    may still carry it ticked: what the reporter asked for then is done (safety first).
+    """
+    return urgency == Urgency.UNSAFE or asked_on_an_old_form
 
 
 def reportable(asset) -> bool:

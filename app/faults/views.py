@@ -249,8 +249,10 @@ def _allowed_actions(fault: Fault, user) -> set[str]:
             allowed.add("complete")
     if status == FaultStatus.REPAIRED and lifecycle.may_accept(fault, user):
         allowed.update({"accept", "reopen"})
-    if user.role == Role.ADMIN and fault.asset.status == AssetStatus.OUT_OF_SERVICE:
+    if lifecycle.may_put_back_in_service(user) and fault.asset.status == AssetStatus.OUT_OF_SERVICE:
         allowed.add("back_in_service")
+    if lifecycle.may_judge_still_usable(fault, user):
+        allowed.add("still_usable")
     if lifecycle.may_dismiss(fault, user):
         allowed.add("dismiss")
     return allowed
@@ -320,6 +322,16 @@ def _back_in_service(fault, form):
     return _("%(asset)s is back in service.", asset=fault.asset.title)
 
 
+def _still_usable(fault, form):
+    lifecycle.judge_still_usable(fault, current_user, form.get("note"))
+    if fault.asset.status == AssetStatus.IN_SERVICE:
+        return _("Judged still usable. %(asset)s is back in service.", asset=fault.asset.title)
+    return _(
+        "Judged still usable. %(asset)s stays out of service: another open fault keeps it out.",
+        asset=fault.asset.title,
+    )
+
+
 def _dismiss(fault, form):
     was_out = fault.asset.status == AssetStatus.OUT_OF_SERVICE
     lifecycle.dismiss(fault, current_user, form.get("note"))
@@ -346,6 +358,7 @@ ACTIONS = {
     "reopen": _reopen,
     "comment": _comment,
     "back-in-service": _back_in_service,
+    "still-usable": _still_usable,
     "dismiss": _dismiss,
 }
 

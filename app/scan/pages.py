@@ -12,18 +12,20 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 
 from app.extensions import db
 from app.models import (
     OPEN_STATUSES,
+    Answer,
     Asset,
     AssetStatus,
     Checklist,
     Fault,
     FaultStatus,
     Inspection,
+    Outcome,
     Urgency,
     User,
 )
@@ -74,11 +76,77 @@ class OpenFaults:
     def more(self) -> int:
         return self.total - len(self.shown)
 
-    @property
-    def unsafe(self) -> sa.Row | None:
-        """The latest open unsafe fault: why the asset must not be used."""
-        first = self.shown[0] if self.shown else None
-        return first if first is not None and first.urgency == Urgency.UNSAFE else None
+
+@functools.cache
+def _kept_out_by_query():
+    return (
+        sa.select(
+            Fault.description,
+            sa.func.min(Fault.reported_at).over().label("since"),
+        )
+        .where(
+            Fault.asset_id == sa.bindparam("asset_id", type_=sa.Integer),
+            one_of(Fault.status, OPEN_STATUSES),
+            Fault.took_out_of_service.is_(True),
+        )
+        .order_by(Fault.reported_at.desc(), Fault.id.desc())
+        .limit(1)
+    )
+
+
+def kept_out_by(asset: Asset) -> sa.Row | None:
+    """Why an asset out of service must not be used, and since when: the latest open fault
+    that took it out, and when the first of those did. None when no fault keeps it out (its
+    status was set in the register) or it is not out of service at all.
+    """
+    if asset.status != AssetStatus.OUT_OF_SERVICE:
+        return None
+    return (
+        db.session.connection().execute(_kept_out_by_query(), {"asset_id": asset.id}).first()
+    )
+
+
+@functools.cache
+def _last_check_query():
+    failed = (
+        sa.select(sa.func.count(Answer.id))
+        .where(
+            Answer.inspection_id == Inspection.id,
+            sa.or_(Answer.outcome == Outcome.FAIL, Answer.out_of_range.is_(True)),
+        )
+        .scalar_subquery()
+    )
+    return (
+        sa.select(Inspection.local_date, Inspection.passed, failed.label("failed"))
+        .where(Inspection.asset_id == sa.bindparam("asset_id", type_=sa.Integer))
+        .order_by(Inspection.submitted_at.desc(), Inspection.id.desc())
+        .limit(1)
+    )
+
+
+def last_check(asset: Asset) -> str | None:
+    """For whoever scans an asset in use: when it was last checked and how it went.
+
+    What a parent who scans a plate wants to know ("Checked Mon 1 Dec: all OK"); one query
+    however long the history. None for an asset never checked, or not in service (its page
+    says why not to use it instead).
+    """
+    if asset.status != AssetStatus.IN_SERVICE:
+        return None
+    row = db.session.connection().execute(_last_check_query(), {"asset_id": asset.id}).first()
+    if row is None:
+        return None
+    # TRANSLATORS: a date pattern (Unicode LDML) for "Mon 1 Dec"; reorder it as your language
+    # writes a day with its weekday.
+    day = format_date(row.local_date, _("EEE d MMM"))
+    if row.passed:
+        return _("Checked %(day)s: all OK", day=day)
+    return ngettext(
+        "Checked %(day)s: %(num)d item failed",
+        "Checked %(day)s: %(num)d items failed",
+        row.failed,
+        day=day,
+    )
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,14 @@ from app.models.code import replace_code as give_new_code
 from app.models.common import utcnow
 from app.scan import bp
 from app.scan.lookup import find_scan_code, load_ancestors
-from app.scan.pages import asset_page, assigned_job, check_status, due_marks
+from app.scan.pages import (
+    asset_page,
+    assigned_job,
+    check_status,
+    due_marks,
+    kept_out_by,
+    last_check,
+)
 from app.stocktakes.counting import open_stocktakes
 
 INSPECTING_ROLES = (Role.ADMIN, Role.INSPECTOR)
@@ -109,6 +116,7 @@ def render_scan_code(scan_code: ScanCode, status: int | None = None):
             asset=asset,
             page=asset_page(asset, routines.today()),
             check_status=check_status,
+            kept_out_by=kept_out_by(asset),
             can_inspect=current_user.role in INSPECTING_ROLES,
             # Counting is for the same people who inspect: one tap counts the plate just scanned.
             stocktakes=open_stocktakes(limit=5) if current_user.role in INSPECTING_ROLES else [],
@@ -134,7 +142,12 @@ def render_public(scan_code: ScanCode):
         return login_manager.unauthorized()
     asset = scan_code.asset
     load_ancestors(asset.place)
-    return render_template("scan/public.html", asset=asset)
+    return render_template(
+        "scan/public.html",
+        asset=asset,
+        kept_out_by=kept_out_by(asset),
+        last_check=last_check(asset),
+    )
 
 
 def render_unknown(typed: str):

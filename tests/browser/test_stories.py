@@ -60,13 +60,12 @@ def test_fault_reported_repaired_and_accepted(live_server, phone, tmp_path):
     visitor.click("a.button.primary")  # 报修 — the public page's only primary action
     visitor.fill("#description", "秋千座板裂了，边缘很锋利。")
     visitor.check("input[name=urgency][value=unsafe]")
-    visitor.check("input[name=take_out_of_service]")
     visitor.set_input_files("#photos", str(photo_file(tmp_path)))
     visitor.fill("#public_name", "王老师")
     visitor.click("form.report-form button.primary")
     visitor.wait_for_url(re.compile(r"/faults/reported/"))
     visitor.goto(f"{live_server.url}/q/{SWING}")
-    assert visitor.locator(".banner-danger").inner_text().startswith("禁止使用")
+    assert visitor.locator(".banner-danger").inner_text().startswith("停止使用")
 
     with live_server.app.app_context():
         fault = db.session.scalar(sa.select(Fault).where(Fault.asset_id == swing.id,
