@@ -13,7 +13,7 @@ from app.models.common import utcnow
 from app.scan import bp
 from app.scan.lookup import find_scan_code, load_ancestors
 from app.scan.pages import asset_page, assigned_job, check_status, due_marks
-from app.stocktakes.counting import open_stocktakes
+from app.stocktakes.counting import stocktakes_covering
 
 INSPECTING_ROLES = (Role.ADMIN, Role.INSPECTOR)
 
@@ -110,8 +110,11 @@ def render_scan_code(scan_code: ScanCode, status: int | None = None):
             page=asset_page(asset, routines.today()),
             check_status=check_status,
             can_inspect=current_user.role in INSPECTING_ROLES,
-            # Counting is for the same people who inspect: one tap counts the plate just scanned.
-            stocktakes=open_stocktakes(limit=5) if current_user.role in INSPECTING_ROLES else [],
+            # Counting is for the same people who inspect: one tap counts the plate just scanned,
+            # offered only by a stocktake whose place holds the asset.
+            stocktakes=(
+                stocktakes_covering(asset.place) if current_user.role in INSPECTING_ROLES else []
+            ),
             now=utcnow(),
         )
         return page, status or 200
