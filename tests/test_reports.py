@@ -297,6 +297,12 @@ def test_the_page_in_english(app, history, client, auth):
     assert "Missed on 10/20/25, 10/27/25" in text
 
 
+def test_the_title_block_has_no_school_name_until_one_is_set(app, history, client, auth):
+    auth.login()
+    text = client.get("/reports/report?period=month&month=2025-10").text
+    assert '<p class="school">' not in text and "Patrol ·" not in text
+
+
 def test_the_page_and_pdf_in_chinese(app, history, client, auth):
     app.config["SCHOOL_NAME"] = "阳光幼儿园"
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"

@@ -129,6 +129,16 @@ def test_one_job_is_said_in_the_singular_and_in_chinese(app, client, auth):
     ).get_data(as_text=True)
 
 
+def test_the_header_names_the_school_and_patrol_only_without_one(app, client, auth):
+    auth.login("inspector")
+    assert '<a class="brand" href="/">Patrol</a>' in client.get("/today").get_data(as_text=True)
+
+    app.config["SCHOOL_NAME"] = "Sunshine Kindergarten"
+    page = client.get("/today").get_data(as_text=True)
+
+    assert '<a class="brand" href="/">Sunshine Kindergarten</a>' in page
+
+
 def test_nothing_waiting_shows_nothing(app, client, auth):
     auth.login("inspector")
 
