@@ -31,7 +31,7 @@ def create_app(test_config=None):
 def _init_extensions(app):
     from flask_babel import lazy_gettext
 
-    from app import database
+    from app import database, dates
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
     from app.i18n import compile_catalogs, install_request_domain, select_locale
 
@@ -58,6 +58,7 @@ def _init_extensions(app):
         timezone_selector=lambda: app.config["SCHOOL_TIMEZONE"],
     )
     install_request_domain(app, babel)
+    dates.init_app(babel)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("Please sign in to continue.")

@@ -3,8 +3,15 @@
 from flask import current_app, request
 from flask_login import current_user
 
+from app.config import DEFAULTS
 from app.i18n import current_locale
 from app.models import Role
+
+
+def school_name() -> str | None:
+    """The school's name as configured; None while SCHOOL_NAME is left at its default."""
+    name = current_app.config["SCHOOL_NAME"]
+    return name if name != DEFAULTS["SCHOOL_NAME"] else None
 
 
 def init_app(app):
@@ -12,7 +19,8 @@ def init_app(app):
     def page_context():
         language = current_locale().language
         return {
-            "school_name": current_app.config["SCHOOL_NAME"],
+            # None until the school names itself: "Patrol" is the product, not the school.
+            "school_name": school_name(),
             "html_lang": "zh-Hans" if language == "zh" else "en",
             "current_language": language,
             "current_path": request.full_path.rstrip("?") if request else "/",

@@ -1,4 +1,5 @@
-"""What waits on the signed-in user: jobs to do and repairs to accept, counted in one query."""
+"""What waits on the signed-in user: jobs to do, faults to assign and repairs to accept,
+counted in one query."""
 
 import functools
 from typing import NamedTuple
@@ -21,22 +22,25 @@ USER_ID = sa.bindparam("user_id", type_=sa.Integer)
 class Waiting(NamedTuple):
     jobs: int
     to_accept: int
+    to_assign: int = 0
 
     def __bool__(self) -> bool:
-        return bool(self.jobs or self.to_accept)
+        return bool(self.jobs or self.to_accept or self.to_assign)
 
 
-def jobs_for(role):
-    """The faults that wait on this user's hands: their own open jobs; for an admin, also
-    the reported faults nobody has been given yet (to assign)."""
-    mine = sa.and_(
+def jobs_for():
+    """The faults that wait on this user's hands: their own open jobs."""
+    return sa.and_(
         Fault.assigned_to_id == USER_ID,
         one_of(Fault.status, (FaultStatus.ASSIGNED, FaultStatus.IN_PROGRESS)),
     )
+
+
+def faults_to_assign(role):
+    """For an admin, the reported faults nobody has been given yet; for anyone else, none."""
     if role != Role.ADMIN:
-        return mine
-    to_assign = sa.and_(Fault.status == FaultStatus.REPORTED, Fault.assigned_to_id.is_(None))
-    return sa.or_(mine, to_assign)
+        return sa.false()
+    return sa.and_(Fault.status == FaultStatus.REPORTED, Fault.assigned_to_id.is_(None))
 
 
 def repairs_to_accept(role):
@@ -66,8 +70,9 @@ def repairs_to_accept(role):
 def _waiting_query(role):
     return (
         sa.select(
-            sa.func.count(sa.case((jobs_for(role), 1))),
+            sa.func.count(sa.case((jobs_for(), 1))),
             sa.func.count(sa.case((repairs_to_accept(role), 1))),
+            sa.func.count(sa.case((faults_to_assign(role), 1))),
         )
         .select_from(Fault)
         .outerjoin(Reporter, Fault.reported_by_id == Reporter.id)
@@ -77,8 +82,8 @@ def _waiting_query(role):
 
 def waiting_on(user) -> Waiting:
     counted = db.session.connection().execute(_waiting_query(user.role), {"user_id": user.id})
-    jobs, to_accept = counted.one()
-    return Waiting(jobs=jobs, to_accept=to_accept)
+    jobs, to_accept, to_assign = counted.one()
+    return Waiting(jobs=jobs, to_accept=to_accept, to_assign=to_assign)
 
 
 def waiting_for_current_user() -> Waiting:

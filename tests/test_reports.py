@@ -294,7 +294,13 @@ def test_the_page_in_english(app, history, client, auth):
     assert "Weekly slide check" in text and "¥150.50" in text
     assert "/faults/signatures/" in text  # the drawn repair signature is shown
     assert '<nav class="actions no-print">' in text
-    assert "Missed on 10/20/25, 10/27/25" in text
+    assert "Missed on 20 Oct 2025, 27 Oct 2025" in text
+
+
+def test_the_title_block_has_no_school_name_until_one_is_set(app, history, client, auth):
+    auth.login()
+    text = client.get("/reports/report?period=month&month=2025-10").text
+    assert '<p class="school">' not in text and "Patrol ·" not in text
 
 
 def test_the_page_and_pdf_in_chinese(app, history, client, auth):

@@ -242,7 +242,7 @@ def test_retired_asset_says_so(app, client, auth, register):
     set_status(app, AssetStatus.RETIRED)
     auth.login("inspector")
     page = text(client.get(f"/q/{ASSET}"))
-    assert re.search(r"Retired on \w{3} \d{1,2}, \d{4}: this asset is no longer in use\.", page)
+    assert re.search(r"Retired on \d{1,2} \w{3} \d{4}: this asset is no longer in use\.", page)
     assert "banner-danger" not in page
     page = text(client.get(f"/q/{ASSET}", headers={"Accept-Language": "zh-CN"}))
     assert re.search(r"已于\d{4}年\d{1,2}月\d{1,2}日报废：该资产不再使用。", page)
@@ -651,9 +651,9 @@ def test_the_other_checks_say_where_they_stand_and_open_the_form(
     assert "Other checks" in page
     assert f'href="{inspect_url(app, playground["slide"], playground["monthly"])}"' in others
     assert "Monthly slide check" in others
-    assert "Done on Nov 2, 2026, next due Dec 1, 2026" in others
+    assert "Done on 2 Nov 2026, next due 1 Dec 2026" in others
     assert f'href="{inspect_url(app, playground["slide"], playground["own"])}"' in others
-    assert "Not due until Dec 7, 2026" in others
+    assert "Not due until 7 Dec 2026" in others
     # The due check is the button, not a row again; other kinds', assets' and retired
     # routines do not belong here.
     assert "Weekly slide check" not in others
@@ -669,7 +669,7 @@ def test_an_overdue_check_says_since_when(app, client, auth, playground, monkeyp
     page = main_part(client.get(f"/q/{SLIDE}"))
     assert start_button(page) == inspect_url(app, playground["slide"], playground["weekly"])
     button = page.split('class="button primary wide start-check"')[1].split("</a>")[0]
-    assert "Overdue since Nov 23, 2026" in button
+    assert "Overdue since 23 Nov 2026" in button
 
 
 def test_overdue_comes_before_due(app, client, auth, playground, monkeypatch):
@@ -701,7 +701,7 @@ def test_nothing_due_means_no_start_button_but_every_check_listed(
     assert start_button(page) is None
     assert ">Checks<" in page
     assert f'href="{inspect_url(app, playground["slide"], playground["weekly"])}"' in page
-    assert "Done on Nov 23, 2026, next due Nov 30, 2026" in page
+    assert "Done on 23 Nov 2026, next due 30 Nov 2026" in page
 
 
 def test_a_closed_school_pauses_the_checks(app, client, auth, playground, monkeypatch):
@@ -714,7 +714,7 @@ def test_a_closed_school_pauses_the_checks(app, client, auth, playground, monkey
     auth.login("inspector")
     page = main_part(client.get(f"/q/{SLIDE}"))
     assert start_button(page) is None
-    assert "School closed: next due Nov 30, 2026" in page
+    assert "School closed: next due 30 Nov 2026" in page
 
 
 def test_a_repairer_sees_the_checks_but_cannot_start_one(
@@ -727,7 +727,7 @@ def test_a_repairer_sees_the_checks_but_cannot_start_one(
     assert '/inspect"' not in page
     checks = page.split('id="checks-title"')[1].split("</section>")[0]
     assert "Weekly slide check" in checks and "Due today" in checks
-    assert "Monthly slide check" in checks and "Not due until Dec 7, 2026" in checks
+    assert "Monthly slide check" in checks and "Not due until 7 Dec 2026" in checks
     assert checks.index("Weekly slide check") < checks.index("Monthly slide check")
 
 
@@ -780,7 +780,7 @@ def test_do_not_use_banner_comes_first_and_says_why(
     assert "<b>Crack</b>" not in page
     assert "loose bolt" not in banner and "paint" not in banner
     # Out since the first fault that took it out, in school time (Shanghai, UTC+8).
-    assert "Out of service since Nov 20, 2026, 9:00:00" in banner
+    assert "Out of service since 20 Nov 2026, 09:00" in banner
     if role == "repairer":
         assert start_button(page) is None
     else:
@@ -882,7 +882,7 @@ def test_latest_inspections_newest_first_with_links_and_full_history(
     newest = section.split("</li>")[0]
     assert "Weekly slide check" in newest
     assert "Failed" in newest
-    assert "11/16/26, 8:30" in newest  # school time, not UTC
+    assert "16 Nov 2026, 08:30" in newest  # school time, not UTC
     assert "&lt;i&gt;Wang&lt;/i&gt; 王" in newest and "<i>Wang" not in page
     assert section.count("Passed") == 4
     history = url(app, "rounds.history", asset_id=playground["other_slide"])
@@ -946,7 +946,7 @@ def test_scan_start_all_ok_sent_in_two_taps_and_a_name(csrf_app, client, role):
         assert inspection.signature.signer_name == "李老师"
     after = main_part(client.get(f"/q/{SLIDE}"))
     assert start_button(after) is None
-    assert f"Done on {today.strftime('%b')} {today.day}, {today.year}" in after
+    assert f"Done on {today.day} {today.strftime('%b')} {today.year}" in after
     history = after.split('id="history-title"')[1]
     assert f'href="/inspections/{inspection.id}"' in history and "Passed" in history
 

@@ -664,6 +664,30 @@ def test_a_plate_offers_a_one_tap_count_to_people_who_count(app, school):
         }
 
 
+def test_a_plate_outside_the_stocktake_is_not_offered_it(app, school):
+    with app.app_context():
+        start(school["junior1"])
+    admin = signed_in(app, "admin")
+    # The slide stands on the playground and the fan in Junior Class 2: neither is counted
+    # into Junior Class 1 by a mis-tap.
+    for code in ("SDE222", "FAN444"):
+        assert "Count for stocktake" not in text(admin.get(f"/q/{code}")), code
+    page = text(admin.get("/q/FAN222"))
+    assert page.index("Report a fault") < page.index("Count for stocktake of")
+
+
+def test_a_whole_school_or_building_stocktake_is_offered_on_every_plate_inside(app, school):
+    with app.app_context():
+        start(school["building"])
+    admin = signed_in(app, "admin")
+    assert "Count for stocktake of" in text(admin.get("/q/FAN444"))
+    assert "Count for stocktake" not in text(admin.get("/q/SDE222"))
+    with app.app_context():
+        counting.close_stocktake(db.session.get(Stocktake, 1), user("admin"), typed="王丽")
+        start(None, client_id="b" * 32)
+    assert "Count for stocktake of" in text(admin.get("/q/SDE222"))
+
+
 def test_no_button_without_an_open_stocktake(app, school):
     assert "Count for stocktake" not in text(signed_in(app, "admin").get("/q/FAN222"))
 

@@ -48,7 +48,7 @@ def test_an_admin_counts_the_faults_nobody_has_been_given(app):
         fault(asset, FaultStatus.ASSIGNED, assigned_to=repairer)
         db.session.commit()
 
-        assert waiting_on(admin) == Waiting(jobs=2, to_accept=0)
+        assert waiting_on(admin) == Waiting(jobs=0, to_accept=0, to_assign=2)
         assert waiting_on(user("inspector")) == Waiting(jobs=0, to_accept=0)
 
 
@@ -129,6 +129,36 @@ def test_one_job_is_said_in_the_singular_and_in_chinese(app, client, auth):
     ).get_data(as_text=True)
 
 
+def test_the_admin_header_says_what_waits_and_scan_keeps_its_label(app, client, auth):
+    with app.app_context():
+        asset, admin = make_asset(), user("admin")
+        for _ in range(4):
+            fault(asset)
+        fault(asset, FaultStatus.ASSIGNED, assigned_to=admin)
+        fault(asset, FaultStatus.REPAIRED, reporter=admin, repaired_by=user("repairer"))
+        db.session.commit()
+    auth.login("admin")
+
+    page = client.get("/today").get_data(as_text=True)
+
+    assert 'href="/faults/?status=reported">4 to assign</a> · ' in page
+    assert ">1 job</a> · " in page and ">1 to accept</a>" in page
+    assert '<span class="scan-label">Scan</span>' in page
+    assert ".waiting + .scan-link .scan-label" not in client.get(
+        "/static/css/patrol.css"
+    ).get_data(as_text=True)
+
+
+def test_the_header_names_the_school_and_patrol_only_without_one(app, client, auth):
+    auth.login("inspector")
+    assert '<a class="brand" href="/">Patrol</a>' in client.get("/today").get_data(as_text=True)
+
+    app.config["SCHOOL_NAME"] = "Sunshine Kindergarten"
+    page = client.get("/today").get_data(as_text=True)
+
+    assert '<a class="brand" href="/">Sunshine Kindergarten</a>' in page
+
+
 def test_nothing_waiting_shows_nothing(app, client, auth):
     auth.login("inspector")
 
@@ -164,7 +194,7 @@ def test_the_count_is_one_query(app, client, auth):
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
 
-    assert "5 jobs" in page
+    assert "5 to assign" in page
     assert sum("CASE WHEN" in statement for statement in statements) == 1
 
 

@@ -53,6 +53,9 @@ def demo_command(host, port):
     # The default BASE_URL only works on this computer; labels must lead phones here.
     if app.config["BASE_URL"] == DEFAULTS["BASE_URL"]:
         app.config["BASE_URL"] = phone_url if reachable else local_url
+    # The demo is the kindergarten's: its header and reports carry its name.
+    if app.config["SCHOOL_NAME"] == DEFAULTS["SCHOOL_NAME"]:
+        app.config["SCHOOL_NAME"] = kindergarten.SITE.name
 
     click.echo()
     click.echo(_("Sign in as one of these users, password %(password)s:",

@@ -20,7 +20,7 @@ from app.scan.pages import (
     kept_out_by,
     last_check,
 )
-from app.stocktakes.counting import open_stocktakes
+from app.stocktakes.counting import stocktakes_covering
 
 INSPECTING_ROLES = (Role.ADMIN, Role.INSPECTOR)
 
@@ -118,8 +118,11 @@ def render_scan_code(scan_code: ScanCode, status: int | None = None):
             check_status=check_status,
             kept_out_by=kept_out_by(asset),
             can_inspect=current_user.role in INSPECTING_ROLES,
-            # Counting is for the same people who inspect: one tap counts the plate just scanned.
-            stocktakes=open_stocktakes(limit=5) if current_user.role in INSPECTING_ROLES else [],
+            # Counting is for the same people who inspect: one tap counts the plate just scanned,
+            # offered only by a stocktake whose place holds the asset.
+            stocktakes=(
+                stocktakes_covering(asset.place) if current_user.role in INSPECTING_ROLES else []
+            ),
             now=utcnow(),
         )
         return page, status or 200

@@ -85,19 +85,40 @@ def frozen_path(tree: PlaceTree, place: Place) -> tuple[str, str]:
     )
 
 
+def open_stocktakes() -> list[Stocktake]:
+    return list(
+        db.session.scalars(
+            sa.select(Stocktake)
+            .where(Stocktake.status == StocktakeStatus.OPEN)
+            .order_by(Stocktake.started_at, Stocktake.id)
+        )
+    )
+
+
+# Built once per limit: every scan page asks, and there is seldom one open.
 @functools.cache
-def _open_stocktakes_query(limit: int | None):
+def _covering_query(limit: int):
     return (
         sa.select(Stocktake)
-        .where(Stocktake.status == StocktakeStatus.OPEN)
+        .where(
+            Stocktake.status == StocktakeStatus.OPEN,
+            sa.or_(
+                Stocktake.place_id.is_(None),
+                Stocktake.place_id.in_(sa.bindparam("chain", expanding=True)),
+            ),
+        )
         .order_by(Stocktake.started_at, Stocktake.id)
         .limit(limit)
     )
 
 
-def open_stocktakes(limit: int | None = None) -> list[Stocktake]:
-    # Built once per limit: every scan page asks, and there is seldom one open.
-    return list(db.session.scalars(_open_stocktakes_query(limit)))
+def stocktakes_covering(place: Place, limit: int = 5) -> list[Stocktake]:
+    """The open stocktakes whose scope holds the place: the whole school's, or one of a place
+    on its parent chain. Only these may count an asset from its plate; a slide on the
+    playground is never offered a classroom's stocktake. The chain must already be loaded
+    (app.scan.lookup.load_ancestors)."""
+    chain = [p.id for p in [*place.ancestors(), place]]
+    return list(db.session.scalars(_covering_query(limit), {"chain": chain}))
 
 
 def overlapping(tree: PlaceTree, place: Place | None) -> Stocktake | None:

@@ -90,3 +90,21 @@ def test_scanning_mode_counts_each_code_and_shows_the_answers_line_by_line(
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(StocktakeScan.id))) == 3
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_count_pills_stand_in_one_row_on_a_small_phone(app, counting_server, phone, language):
+    base, room_id = counting_server
+    page = phone(language)
+    page.goto(f"{base}/login")
+    page.fill("#username", "admin")
+    page.fill("#password", PASSWORD)
+    page.click("main button.primary")
+    page.goto(f"{base}/stocktakes/new")
+    page.select_option("#place", str(room_id))
+    page.click("main button.primary")
+    page.wait_for_url(f"{base}/stocktakes/1")
+    tops = page.locator(".stocktake-counts a").evaluate_all(
+        "links => links.map((link) => Math.round(link.getBoundingClientRect().top))"
+    )
+    assert len(tops) == 3 and len(set(tops)) == 1, tops
