@@ -95,3 +95,18 @@ def test_the_asset_stays_out_while_another_fault_keeps_it_out(app, client, auth,
     with app.app_context():
         assert db.session.get(Asset, school["swing"]).status == AssetStatus.OUT_OF_SERVICE
         assert db.session.get(Fault, school["unsafe"]).urgency == Urgency.UNSAFE
+
+
+def test_the_fault_that_keeps_it_out_offers_one_way_back_not_two(app, client, auth, school):
+    auth.login("admin")
+    page = text(client.get(f"/faults/{school['unsafe']}"))
+    assert BUTTON in page
+    assert "faults/{}/back-in-service".format(school["unsafe"]) not in page
+    with app.app_context():
+        # Out for another reason (set in the register), the plain step is still there.
+        slide = db.session.get(Fault, school["kept_in"]).asset
+        slide.status = AssetStatus.OUT_OF_SERVICE
+        db.session.commit()
+    page = text(client.get(f"/faults/{school['kept_in']}"))
+    assert BUTTON not in page
+    assert "faults/{}/back-in-service".format(school["kept_in"]) in page

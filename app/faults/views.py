@@ -249,10 +249,15 @@ def _allowed_actions(fault: Fault, user) -> set[str]:
             allowed.add("complete")
     if status == FaultStatus.REPAIRED and lifecycle.may_accept(fault, user):
         allowed.update({"accept", "reopen"})
-    if lifecycle.may_put_back_in_service(user) and fault.asset.status == AssetStatus.OUT_OF_SERVICE:
-        allowed.add("back_in_service")
     if lifecycle.may_judge_still_usable(fault, user):
         allowed.add("still_usable")
+    elif (
+        lifecycle.may_put_back_in_service(user)
+        and fault.asset.status == AssetStatus.OUT_OF_SERVICE
+    ):
+        # Where this fault keeps the asset out, "still usable" is the one way back offered:
+        # two buttons that both put it back would only make the head choose between them.
+        allowed.add("back_in_service")
     if lifecycle.may_dismiss(fault, user):
         allowed.add("dismiss")
     return allowed
