@@ -86,7 +86,7 @@ def test_record_shows_times_in_the_school_time_zone(app, client, signed):
         inspection = db.session.get(Inspection, signed["inspection_id"])
         shanghai = inspection.submitted_at + timedelta(hours=8)
     page = client.get(show_url(signed)).text
-    assert shanghai.strftime("%-I:%M") in page
+    assert shanghai.strftime("%H:%M") in page
 
 
 def test_record_in_chinese(client, signed):
