@@ -261,6 +261,7 @@ def test_a_report_refused_for_its_photo_is_corrected_in_its_form_and_recorded_on
     problem = page.locator(".outbox-problem")
     problem.wait_for()
     assert "crack.jpg" in problem.inner_text()
+    page.wait_for_load_state("networkidle")  # every send after the reload has been answered
 
     problem.locator("a", has_text="Correct it in its form").click()
     page.wait_for_selector(".outbox-correcting")
@@ -301,6 +302,9 @@ def test_an_inspection_refused_for_unanswered_items_is_corrected_in_its_form(
     page.goto(f"{live_server.url}/today")
     problem = page.locator(".outbox-problem")
     problem.wait_for()
+    # The page's flush, the online event and background sync each send it and draw the list
+    # anew; a tap on a link drawn over a moment later goes nowhere.
+    page.wait_for_load_state("networkidle")
 
     problem.locator("a", has_text="Correct it in its form").click()
     page.wait_for_selector(".outbox-correcting")
