@@ -126,6 +126,47 @@ def test_taking_a_job_someone_has(unsafe):
         lifecycle.take(unsafe, user("inspector"))
 
 
+def test_a_repairer_starts_a_job_nobody_has_in_one_step(unsafe):
+    repairer = user("repairer")
+    assert lifecycle.may_start(unsafe, repairer)
+    lifecycle.start(unsafe, repairer)
+    db.session.commit()
+    assert unsafe.status == FaultStatus.IN_PROGRESS and unsafe.assigned_to == repairer
+    # Both steps stay in the history, each with the status it left and who took it.
+    taken, started = unsafe.events[-2:]
+    assert (taken.action, taken.status, taken.actor) == ("taken", FaultStatus.ASSIGNED, repairer)
+    assert (started.action, started.status, started.actor) == (
+        "started", FaultStatus.IN_PROGRESS, repairer,
+    )
+    with pytest.raises(AlreadyDone, match="already started"):
+        lifecycle.start(unsafe, repairer)
+    assert actions(unsafe) == ["reported", "taken_out_of_service", "taken", "started"]
+    assert not lifecycle.may_start(unsafe, repairer)
+
+
+def test_only_the_jobs_own_repairer_starts_it(unsafe):
+    repairer, other = user("repairer"), add_user("other", Role.REPAIRER)
+    for someone in (user("inspector"), user("admin")):
+        assert not lifecycle.may_start(unsafe, someone)
+        with pytest.raises(LifecycleError, match="Only a repairer"):
+            lifecycle.start(unsafe, someone)
+    assert unsafe.status == FaultStatus.REPORTED and unsafe.assigned_to is None
+    assert actions(unsafe) == ["reported", "taken_out_of_service"]
+
+    lifecycle.assign(unsafe, repairer, user("admin"))
+    assert lifecycle.may_start(unsafe, repairer)
+    for someone in (other, user("inspector"), user("admin")):
+        assert not lifecycle.may_start(unsafe, someone)
+        with pytest.raises(LifecycleError, match="not yours"):
+            lifecycle.start(unsafe, someone)
+    assert unsafe.status == FaultStatus.ASSIGNED and actions(unsafe)[-1] == "assigned"
+
+    lifecycle.start(unsafe, repairer)
+    with pytest.raises(LifecycleError, match="not yours"):
+        lifecycle.start(unsafe, other)
+    assert actions(unsafe).count("started") == 1 and "taken" not in actions(unsafe)
+
+
 def test_assigning_is_for_admins_and_active_repairers(unsafe):
     repairer = user("repairer")
     with pytest.raises(LifecycleError, match="Only an administrator"):
@@ -421,17 +462,19 @@ REPAIR_FORM = dict(note="New seat fitted", parts="Seat", cost="85.5", cause="nat
 
 
 def test_demo_path_through_the_pages(app, client, auth):
-    """Public report → repairer takes and signs off → admin accepts → back in service."""
+    """Public report → repairer starts (taking it) and signs off on the same page → admin
+    accepts → back in service."""
     fault_id = fault_id_of(app, public_name="Parent Zhang", public_phone="13800000000")
     auth.login("repairer")
     page = client.get(f"/faults/{fault_id}").text
-    assert "Take this job" in page and "Accept the repair" not in page
+    assert "Start the repair" in page and "Take it to start later" in page
+    assert "Sign off the repair" not in page and "Accept the repair" not in page
     assert "Public report: Parent Zhang" in page and "13800000000" in page
-    response = send(client, fault_id, "take")
+    response = send(client, fault_id, "start")
     assert response.status_code == 303 and response.location.endswith(f"/faults/{fault_id}")
-    assert "The job is yours." in client.get(f"/faults/{fault_id}").text
-    send(client, fault_id, "start")
     page = client.get(f"/faults/{fault_id}").text
+    assert "The job is yours. Repair started." in page
+    assert "Start the repair" not in page and "Take it to start later" not in page
     assert "Sign off the repair" in page and "Natural wear: the school pays" in page
     assert 'name="signer_name"' in page and "data-pad" in page
     response = send(client, fault_id, "complete", signature_data=drawn_signature(),
@@ -454,9 +497,10 @@ def test_demo_path_through_the_pages(app, client, auth):
     assert response.status_code == 303
     page = client.get(f"/faults/{fault_id}").text
     assert "Repair accepted. Swing is back in service." in page
-    for step in ("Reported", "Taken", "Repair started", "Repaired and signed off",
-                 "Repair accepted", "Asset back in service"):
-        assert f"<strong>{step}</strong>" in page
+    steps = ("Reported", "Taken", "Repair started", "Repaired and signed off",
+             "Repair accepted", "Asset back in service")
+    shown = [page.index(f"<strong>{step}</strong>") for step in steps]
+    assert shown == sorted(shown)
     with app.app_context():
         fault = db.session.get(Fault, fault_id)
         assert fault.asset.status == AssetStatus.IN_SERVICE
@@ -483,7 +527,7 @@ def test_accepting_twice_is_a_message_not_an_error(app, client, auth):
 def test_a_refused_repair_keeps_what_was_typed(app, client, auth):
     fault_id = fault_id_of(app)
     auth.login("repairer")
-    send(client, fault_id, "take")
+    send(client, fault_id, "start")
     response = send(client, fault_id, "complete", note="Seat <b>replaced</b>", parts="Seat",
                     cost="-3", cause="", signer_name="")
     assert response.status_code == 400
@@ -493,7 +537,7 @@ def test_a_refused_repair_keeps_what_was_typed(app, client, auth):
     assert "Choose the cause." in page
     assert "Sign with your finger, or type your name to sign." in page
     assert "Seat &lt;b&gt;replaced&lt;/b&gt;" in page and 'value="-3"' in page
-    assert status_of(app, fault_id) == FaultStatus.ASSIGNED
+    assert status_of(app, fault_id) == FaultStatus.IN_PROGRESS
 
 
 @pytest.mark.parametrize(
@@ -504,6 +548,7 @@ def test_a_refused_repair_keeps_what_was_typed(app, client, auth):
         ("inspector", "take", {}),
         ("admin", "take", {}),
         ("inspector", "start", {}),
+        ("admin", "start", {}),
         ("admin", "complete", dict(REPAIR_FORM, signer_name="Admin")),
         ("repairer", "accept", {"signer_name": "Repairer"}),
         ("inspector", "accept", {"signer_name": "Inspector"}),
@@ -525,6 +570,51 @@ def test_wrong_person_or_wrong_step_is_refused(app, client, auth, username, acti
         assert [e.action for e in fault.events] == ["reported", "taken_out_of_service"]
 
 
+def test_the_assigned_repairer_starts_then_signs_off_on_the_jobs_page(app, client, auth):
+    fault_id = fault_id_of(app)
+    with app.app_context():
+        lifecycle.assign(db.session.get(Fault, fault_id), user("repairer"), user("admin"))
+        db.session.commit()
+    auth.login("repairer")
+    page = client.get(f"/faults/{fault_id}").text
+    assert "Start the repair" in page
+    assert "Take it to start later" not in page and "Sign off the repair" not in page
+    assert send(client, fault_id, "start").status_code == 303
+    page = client.get(f"/faults/{fault_id}").text
+    assert "Repair started." in page and "The job is yours." not in page
+    assert 'id="complete"' in page and "Start the repair" not in page
+
+
+def test_a_second_tap_on_start_records_nothing_more(app, client, auth):
+    fault_id = fault_id_of(app)
+    auth.login("repairer")
+    assert send(client, fault_id, "start").status_code == 303
+    response = send(client, fault_id, "start")
+    assert response.status_code == 303
+    assert "The repair has already started." in client.get(response.location).text
+    with app.app_context():
+        fault = db.session.get(Fault, fault_id)
+        assert [e.action for e in fault.events] == [
+            "reported", "taken_out_of_service", "taken", "started",
+        ]
+
+
+def test_a_repairer_cannot_start_someone_elses_job(app, client, auth):
+    fault_id = fault_id_of(app)
+    with app.app_context():
+        lifecycle.start(db.session.get(Fault, fault_id), add_user("other", Role.REPAIRER))
+        db.session.commit()
+    auth.login("repairer")
+    page = client.get(f"/faults/{fault_id}").text
+    assert "Start the repair" not in page and "Sign off the repair" not in page
+    response = send(client, fault_id, "start")
+    assert response.status_code == 400 and "This job is not yours" in response.text
+    with app.app_context():
+        fault = db.session.get(Fault, fault_id)
+        assert fault.assigned_to.username == "other"
+        assert [e.action for e in fault.events].count("started") == 1
+
+
 def test_a_repairer_cannot_complete_someone_elses_job(app, client, auth):
     fault_id = fault_id_of(app)
     with app.app_context():
@@ -533,7 +623,7 @@ def test_a_repairer_cannot_complete_someone_elses_job(app, client, auth):
         db.session.commit()
     auth.login("repairer")
     page = client.get(f"/faults/{fault_id}").text
-    assert "Sign off the repair" not in page and "Take this job" not in page
+    assert "Sign off the repair" not in page and "Start the repair" not in page
     response = send(client, fault_id, "complete", signer_name="Repairer", **REPAIR_FORM)
     assert response.status_code == 400 and "This job is not yours" in response.text
     assert status_of(app, fault_id) == FaultStatus.ASSIGNED

@@ -667,13 +667,25 @@ def test_a_repairer_scanning_their_job_goes_straight_to_it(app, client, auth, sw
     auth.login("repairer")
     response = client.get(f"/q/{SWING}")
     assert response.status_code == 302
-    assert response.headers["Location"] == f"/faults/{unsafe}"
+    # The repair in progress opens at its sign-off form.
+    assert response.headers["Location"] == f"/faults/{unsafe}#complete"
 
     with app.app_context():
-        for fault_id in (unsafe, later_unsafe):
+        db.session.get(Fault, unsafe).status = FaultStatus.REPAIRED
+        db.session.commit()
+    assert client.get(f"/q/{SWING}").headers["Location"] == f"/faults/{later_unsafe}"
+
+    with app.app_context():
+        db.session.get(Fault, older).status = FaultStatus.IN_PROGRESS
+        db.session.commit()
+    # A repair under way comes before an unsafe job not yet started.
+    assert client.get(f"/q/{SWING}").headers["Location"] == f"/faults/{older}#complete"
+
+    with app.app_context():
+        for fault_id in (older, later_unsafe):
             db.session.get(Fault, fault_id).status = FaultStatus.REPAIRED
         db.session.commit()
-    assert client.get(f"/q/{SWING}").headers["Location"] == f"/faults/{older}"
+    assert client.get(f"/q/{SWING}").status_code == 200
 
 
 def test_a_repairer_scanning_someone_elses_job_sees_the_asset(app, client, auth, swing):

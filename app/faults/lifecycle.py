@@ -114,13 +114,17 @@ def assign(fault: Fault, repairer, by_admin) -> None:
     mail.fault_assigned(fault)
 
 
+def _nobody_has(fault: Fault) -> bool:
+    return fault.status == FaultStatus.REPORTED and fault.assigned_to is None
+
+
 def take(fault: Fault, repairer) -> None:
-    """A repairer takes a job nobody was given."""
+    """A repairer takes a job nobody was given, to start it later."""
     if repairer.role != Role.REPAIRER:
         raise LifecycleError(_l("Only a repairer can take a job."))
     if _is(fault.assigned_to, repairer):
         raise AlreadyDone(_l("This job is already yours."))
-    if fault.status != FaultStatus.REPORTED or fault.assigned_to is not None:
+    if not _nobody_has(fault):
         raise LifecycleError(_l("Someone already has this job."))
     fault.assigned_to = repairer
     fault.status = FaultStatus.ASSIGNED
@@ -134,7 +138,24 @@ def _check_assignee(fault: Fault, repairer) -> None:
         )
 
 
+def may_start(fault: Fault, user) -> bool:
+    """Whether the repair can be started by this person now: see `start`."""
+    if _nobody_has(fault):
+        return user.role == Role.REPAIRER
+    return fault.status == FaultStatus.ASSIGNED and _is(fault.assigned_to, user)
+
+
 def start(fault: Fault, repairer) -> None:
+    """The job's own repairer starts the repair, in one step from the job's page.
+
+    The job's own repairer is the one it is assigned to or, for a job nobody has, any
+    repairer, who takes it by starting it. Nobody else starts it: not another repairer, an
+    inspector or an administrator. Taking and starting stay two events in the history,
+    "taken" then "started", as when they were two taps, so the record says who took the job
+    and when the repair began. A second tap finds the repair started and changes nothing.
+    """
+    if _nobody_has(fault):
+        take(fault, repairer)
     _check_assignee(fault, repairer)
     if fault.status == FaultStatus.IN_PROGRESS:
         raise AlreadyDone(_l("The repair has already started."))

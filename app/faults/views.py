@@ -242,11 +242,10 @@ def _allowed_actions(fault: Fault, user) -> set[str]:
         and fault.assigned_to_id is None
     ):
         allowed.add("take")
-    if fault.assigned_to_id == user.id:
-        if status == FaultStatus.ASSIGNED:
-            allowed.add("start")
-        if status in (FaultStatus.ASSIGNED, FaultStatus.IN_PROGRESS):
-            allowed.add("complete")
+    if lifecycle.may_start(fault, user):
+        allowed.add("start")
+    if fault.assigned_to_id == user.id and status == FaultStatus.IN_PROGRESS:
+        allowed.add("complete")
     if status == FaultStatus.REPAIRED and lifecycle.may_accept(fault, user):
         allowed.update({"accept", "reopen"})
     if lifecycle.may_judge_still_usable(fault, user):
@@ -281,8 +280,11 @@ def _take(fault, form):
 
 
 def _start(fault, form):
+    was_taken = fault.assigned_to_id is not None
     lifecycle.start(fault, current_user)
-    return _("Repair started.")
+    if was_taken:
+        return _("Repair started.")
+    return _("The job is yours. Repair started.")
 
 
 def _complete(fault, form):

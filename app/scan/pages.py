@@ -273,7 +273,8 @@ def due_marks(assets: Sequence[Asset], on: date) -> dict[int, State]:
 
 
 def assigned_job(asset_id: int, user_id: int) -> Fault | None:
-    """The repairer's own open job on this asset, unsafe first then oldest: where a scan leads."""
+    """The repairer's own open job on this asset, where a scan leads: one in progress first
+    (the repairer is back to sign it off), then unsafe first, then oldest."""
     return db.session.scalar(
         sa.select(Fault)
         .where(
@@ -282,6 +283,7 @@ def assigned_job(asset_id: int, user_id: int) -> Fault | None:
             Fault.status.in_((FaultStatus.ASSIGNED, FaultStatus.IN_PROGRESS)),
         )
         .order_by(
+            sa.case((Fault.status == FaultStatus.IN_PROGRESS, 0), else_=1),
             sa.case((Fault.urgency == Urgency.UNSAFE, 0), else_=1),
             Fault.reported_at,
             Fault.id,

@@ -6,7 +6,7 @@ from flask_login import current_user
 from app import routines, settings
 from app.auth.access import admin_required, staff_required
 from app.extensions import db, login_manager
-from app.models import Role, ScanCode
+from app.models import FaultStatus, Role, ScanCode
 from app.models.code import CODE_LENGTH, is_well_formed, normalize_code
 from app.models.code import replace_code as give_new_code
 from app.models.common import utcnow
@@ -69,7 +69,9 @@ def door(code):
     if scan_code.asset is not None and current_user.role == Role.REPAIRER:
         job = assigned_job(scan_code.asset.id, current_user.id)
         if job is not None:
-            return redirect(url_for("faults.show", fault_id=job.id))
+            # A repair in progress opens at its sign-off form, the next thing to do.
+            at_sign_off = "complete" if job.status == FaultStatus.IN_PROGRESS else None
+            return redirect(url_for("faults.show", fault_id=job.id, _anchor=at_sign_off))
     return render_scan_code(scan_code)
 
 

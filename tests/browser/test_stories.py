@@ -77,13 +77,17 @@ def test_fault_reported_repaired_and_accepted(live_server, phone, tmp_path):
     sign_in(repairer, live_server, "repairer")
     repairer.goto(f"{live_server.url}/faults/mine")
     repairer.click(f"a[href='/faults/{fault_id}']")
-    repairer.click("text=Take this job")
+    # One tap takes the job nobody had and starts it; the sign-off form is on the same page.
     repairer.click("text=Start the repair")
     repairer.fill("#complete #note", "Replaced the seat and its bolts.")
     repairer.check("#complete input[name=cause][value=natural_wear]")
     draw_signature(repairer, "#complete canvas")
     repairer.click("#complete button.primary")
     repairer.wait_for_load_state()
+    with live_server.app.app_context():
+        fault = db.session.get(Fault, fault_id)
+        assert fault.status == FaultStatus.REPAIRED
+        assert [e.action for e in fault.events][-3:] == ["taken", "started", "repaired"]
 
     admin = phone("en")
     sign_in(admin, live_server, "admin")
