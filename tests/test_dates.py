@@ -5,6 +5,9 @@ from datetime import date, datetime
 import pytest
 from flask_babel import format_date, format_datetime, format_time
 
+from app.dates import short_day
+from app.schedule import school_today
+
 
 @pytest.mark.parametrize(
     ("language", "expected"),
@@ -27,3 +30,26 @@ def test_every_length_reads_one_way(app, language, expected):
             format_datetime(moment, "medium"),
             format_time(moment, "medium"),
         ) == expected
+
+
+@pytest.mark.parametrize(
+    ("language", "this_year", "last_year"),
+    [
+        ("en", "Mon 30 Nov", "Tue 30 Dec 2025"),
+        ("zh", "11月30日 周一", "2025年12月30日 周二"),
+    ],
+)
+def test_a_short_day_has_its_weekday_and_a_year_only_when_not_this_one(
+    app, language, this_year, last_year
+):
+    today = date(2026, 12, 3)
+    with app.test_request_context(headers={"Accept-Language": language}):
+        assert short_day(date(2026, 11, 30), today) == this_year
+        assert short_day(date(2025, 12, 30), today) == last_year
+
+
+def test_a_short_day_counts_the_year_from_the_schools_today(app):
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        this_year = school_today(app.config["SCHOOL_TIMEZONE"]).replace(month=1, day=2)
+        assert str(this_year.year) not in short_day(this_year)
+        assert str(this_year.year - 1) in short_day(this_year.replace(year=this_year.year - 1))
