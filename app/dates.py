@@ -11,10 +11,9 @@ A day shown briefly in a list or a line of text (Today, the dashboard, a plate's
 
 from datetime import date
 
-from flask import current_app
 from flask_babel import format_date, get_locale
 
-from app.schedule import school_today
+from app import routines
 
 # Babel patterns, by Flask-Babel's "kind.length" keys; a key not listed keeps the locale's own.
 PATTERNS = {
@@ -48,7 +47,7 @@ def short_day(day: date, today: date | None = None) -> str:
     The year is left out only for a day of the current year (the school's, unless `today` is
     given): a day of another year keeps it ("Tue 30 Dec 2025"), so it cannot be misread.
     """
-    today = today or school_today(current_app.config["SCHOOL_TIMEZONE"])
+    today = today or routines.today()
     locale = get_locale()
     this_year, other_year = SHORT_DAY_PATTERNS.get(
         locale.language if locale else "", SHORT_DAY_PATTERNS["en"]
