@@ -55,6 +55,17 @@ def short_day(day: date, today: date | None = None) -> str:
     return format_date(day, this_year if day.year == today.year else other_year)
 
 
+# A day and its month alone, by language.
+DAY_AND_MONTH_PATTERNS = {"en": "d MMM", "zh": "M/d"}
+
+
+def day_and_month(day: date) -> str:
+    """A day as a chart's axis writes it, in little room: "23 Nov" ("11/23")."""
+    locale = get_locale()
+    language = locale.language if locale else ""
+    return format_date(day, DAY_AND_MONTH_PATTERNS.get(language, DAY_AND_MONTH_PATTERNS["en"]))
+
+
 class DateFormats(dict):
     """Flask-Babel's date_formats, answering each length key in the current language."""
 
