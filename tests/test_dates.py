@@ -6,7 +6,7 @@ import pytest
 from flask_babel import format_date, format_datetime, format_time
 
 from app import routines
-from app.dates import short_day
+from app.dates import day_and_month, short_day
 
 
 @pytest.mark.parametrize(
@@ -53,3 +53,9 @@ def test_a_short_day_counts_the_year_from_the_schools_today(app, monkeypatch):
     with app.test_request_context(headers={"Accept-Language": "en"}):
         assert short_day(date(2027, 1, 1)) == "Fri 1 Jan"
         assert short_day(date(2026, 12, 28)) == "Mon 28 Dec 2026"
+
+
+@pytest.mark.parametrize(("language", "expected"), [("en", "23 Nov"), ("zh", "11/23")])
+def test_a_charts_day_is_its_day_and_month(app, language, expected):
+    with app.test_request_context(headers={"Accept-Language": language}):
+        assert day_and_month(date(2026, 11, 23)) == expected

@@ -1,6 +1,6 @@
 """The dashboard's figures as plain functions, each a fixed number of queries.
 
-What needs action comes first on the dashboard (needs_action): unsafe faults nobody has taken
+What needs action comes first on the dashboard: unsafe faults nobody has taken
 yet, overdue checks, assets out of service and readings rising fast; then this week's
 routines, those not yet done listed and the done ones counted; then the term.
 
@@ -400,17 +400,6 @@ class Dashboard:
     rising_share: int
     term: TermCompletion
     fault_weeks: list[WeekFaults]
-
-    @property
-    def needs_action(self) -> bool:
-        """Something on the dashboard's first lists is waiting for someone."""
-        return bool(
-            self.unsafe_count
-            or self.overdue_count
-            or self.out_of_service_count
-            or self.by_visitors_count
-            or self.rising
-        )
 
 
 def build_dashboard(on: date, now: datetime, timezone: str) -> Dashboard:
