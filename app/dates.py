@@ -9,9 +9,9 @@ A day shown briefly in a list or a line of text (Today, the dashboard, a plate's
 30 Nov: all OK") is short_day's: its weekday, day and month, "Mon 30 Nov" or "11月30日 周一".
 """
 
-from datetime import date
+from datetime import date, datetime
 
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, get_locale, to_user_timezone
 
 from app import routines
 
@@ -41,12 +41,15 @@ SHORT_DAY_PATTERNS = {
 }
 
 
-def short_day(day: date, today: date | None = None) -> str:
+def short_day(day: date | datetime, today: date | None = None) -> str:
     """A day as a list or a line of text shows it: "Mon 30 Nov" ("11月30日 周一").
 
     The year is left out only for a day of the current year (the school's, unless `today` is
-    given): a day of another year keeps it ("Tue 30 Dec 2025"), so it cannot be misread.
+    given): a day of another year keeps it ("Tue 30 Dec 2025"), so it cannot be misread. A
+    moment (a naive UTC datetime, as stored) is the school's day it fell on.
     """
+    if isinstance(day, datetime):
+        day = to_user_timezone(day).date()
     today = today or routines.today()
     locale = get_locale()
     this_year, other_year = SHORT_DAY_PATTERNS.get(

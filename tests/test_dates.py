@@ -59,3 +59,9 @@ def test_a_short_day_counts_the_year_from_the_schools_today(app, monkeypatch):
 def test_a_charts_day_is_its_day_and_month(app, language, expected):
     with app.test_request_context(headers={"Accept-Language": language}):
         assert day_and_month(date(2026, 11, 23)) == expected
+
+
+def test_a_short_day_of_a_moment_is_the_schools_day(app):
+    # 31 Dec 2026 17:00 UTC is already 1 January 2027 at the school (Asia/Shanghai).
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert short_day(datetime(2026, 12, 31, 17), date(2027, 1, 4)) == "Fri 1 Jan"
