@@ -58,7 +58,7 @@ def _init_extensions(app):
         timezone_selector=lambda: app.config["SCHOOL_TIMEZONE"],
     )
     install_request_domain(app, babel)
-    dates.init_app(babel)
+    dates.init_app(app, babel)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = lazy_gettext("Please sign in to continue.")

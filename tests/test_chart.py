@@ -3,7 +3,7 @@
 import xml.etree.ElementTree as ET
 from datetime import date, timedelta
 
-from app.rounds.chart import chart_svg
+from app.charts import DANGER, LINE, Bar, Column, bar_chart, chart_svg, column_chart
 
 SVG = "{http://www.w3.org/2000/svg}"
 START = date(2026, 9, 1)
@@ -102,3 +102,65 @@ def test_hostile_unit_and_label_are_escaped():
     assert "<script>" not in str(markup)
     assert "&lt;script&gt;" in str(markup)
     parse(markup)  # still well-formed
+
+
+# Bars and columns: the dashboard's term completion and faults per week
+
+
+def test_bars_are_as_long_as_their_share_and_red_when_marked():
+    svg = parse(bar_chart(
+        [Bar("Slides", 1.0, "100%"), Bar("Fans", 0.25, "25%", marked=True)],
+        chart_id="term", title="Done this term", description="2 routines",
+    ))
+    tracks = [r for r in svg.iter(f"{SVG}rect") if r.get("class") == "track"]
+    bars = [r for r in svg.iter(f"{SVG}rect") if r.get("class") == "bar"]
+    full = float(tracks[0].get("width"))
+    assert [float(b.get("width")) for b in bars] == [full, round(full * 0.25, 1)]
+    assert [b.get("fill") for b in bars] == [LINE, DANGER]
+    values = [t.text for t in svg.iter(f"{SVG}text") if t.get("class") == "value"]
+    assert values == ["100%", "25%"]
+
+
+def test_a_chart_is_labelled_by_its_title_and_description():
+    svg = parse(column_chart(
+        [Column("23 Nov", 2)], chart_id="faults", title="每周报修数", description="最近 1 周：2",
+    ))
+    assert svg.get("role") == "img"
+    assert svg.get("aria-labelledby") == "faults-title faults-desc"
+    assert svg.find(f"{SVG}title").get("id") == "faults-title"
+    assert svg.find(f"{SVG}title").text == "每周报修数"
+    assert svg.find(f"{SVG}desc").text == "最近 1 周：2"
+
+
+def test_columns_are_as_tall_as_their_counts_with_the_marked_part_red():
+    svg = parse(column_chart(
+        [Column("16 Nov", 4, marked=1), Column("23 Nov", 2), Column("30 Nov", 0)],
+        chart_id="faults", title="t", description="d",
+    ))
+    heights = {
+        kind: [float(r.get("height")) for r in svg.iter(f"{SVG}rect") if r.get("class") == kind]
+        for kind in ("all", "marked")
+    }
+    tallest = heights["all"][0]
+    assert heights["all"] == [tallest, tallest / 2, 0]
+    assert heights["marked"] == [tallest / 4, 0, 0]
+    labels = [t.text for t in svg.iter(f"{SVG}text") if t.get("class") == "label"]
+    assert labels == ["16 Nov", "23 Nov", "30 Nov"]
+
+
+def test_a_long_label_is_cut_to_one_line_and_kept_whole_in_its_title():
+    name = "Monday play equipment check: climbing frame, roundabout, seesaw and the sandpit"
+    svg = parse(bar_chart([Bar(name, 0.5, "50%")], chart_id="t", title="t", description="d"))
+    shown = next(t.text for t in svg.iter(f"{SVG}text") if t.get("class") == "label")
+    assert shown.endswith("…") and name.startswith(shown[:-1])
+    assert next(svg.iter(f"{SVG}g")).find(f"{SVG}title").text == f"{name}: 50%"
+    chinese = "大型玩具每周检查" * 6
+    shown = next(t.text for t in parse(bar_chart(
+        [Bar(chinese, 0.5, "50%")], chart_id="t", title="t", description="d",
+    )).iter(f"{SVG}text") if t.get("class") == "label")
+    assert len(shown) < 32 and shown.endswith("…")
+
+
+def test_no_bars_or_columns_draw_nothing():
+    assert str(bar_chart([], chart_id="t", title="t", description="d")) == ""
+    assert str(column_chart([], chart_id="t", title="t", description="d")) == ""

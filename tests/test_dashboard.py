@@ -25,7 +25,13 @@ import sqlalchemy as sa
 
 from app import routines
 from app import settings as school_settings
-from app.dashboard.figures import build_dashboard, in_walking_order, week_checks
+from app.dashboard.figures import (
+    build_dashboard,
+    faults_per_week,
+    in_walking_order,
+    unsafe_not_taken,
+    week_checks,
+)
 from app.dashboard.readings import rising_readings, rose_too_fast
 from app.extensions import db
 from app.models import (
@@ -45,6 +51,7 @@ from tests.test_demo_routines import MONDAY as DEMO_MONDAY
 from tests.test_demo_routines import seeded  # noqa: F401  (the seeded demo, for a test)
 from tests.test_inspections_records import queries
 from tests.test_rounds import make_routine, sign
+from tests.test_rounds import user as by_username
 
 MONDAY = date(2026, 11, 23)
 TODAY = date(2026, 11, 25)
@@ -184,6 +191,70 @@ def test_this_weeks_routines_done_due_and_overdue(app, school, monkeypatch, whol
         "Monthly fan check": (1, 0, 1, 2),
         "Monthly light check": (1, 1, 0, 2),
     }
+
+
+def test_routines_done_this_week_are_counted_not_listed(app, school):
+    with app.app_context():
+        sign(db.session.get(Asset, school["fans"][1]),
+             db.session.get(Checklist, school["routines"]["light"]), TODAY)
+        db.session.commit()
+        dashboard = figures()
+    assert [w.checklist.name_en for w in dashboard.routines] == [
+        "Monthly fan check",
+        "Weekly slide check",
+    ]
+    assert dashboard.routines_done == 1
+
+
+def test_routines_with_a_check_overdue_are_listed_before_those_only_due(app, school):
+    with app.app_context():
+        due_only = make_routine(
+            db.session.get(Checklist, school["routines"]["slide"]).kind,
+            ("滑梯日查", "A daily slide look"), Frequency.DAILY,
+        )
+        due_only.created_at = REGISTERED
+        db.session.commit()
+        names = [w.checklist.name_en for w in figures().routines]
+    assert names == [
+        "Monthly fan check", "Weekly slide check", "A daily slide look", "Monthly light check"
+    ]
+
+
+def test_unsafe_faults_nobody_has_taken_oldest_first(app, school):
+    with app.app_context():
+        count, faults = unsafe_not_taken()
+        assert count == 2
+        assert [f.asset.name_en for f in faults] == ["Slide 3", "Slide 1"]
+        taken = db.session.get(Fault, school["why"])
+        taken.status, taken.assigned_to = FaultStatus.ASSIGNED, by_username("repairer")
+        db.session.commit()
+        count, faults = unsafe_not_taken()
+        assert (count, [f.asset.name_en for f in faults]) == (1, ["Slide 1"])
+
+
+def test_faults_per_week_count_school_weeks_and_the_unsafe_among_them(app):
+    with app.app_context():
+        slide = make_asset()
+        for reported_at, urgency, status in (
+            # Sunday 22 Nov 17:00 UTC is Monday 23 Nov 01:00 at the school: this week's.
+            (datetime(2026, 11, 22, 17), Urgency.UNSAFE, FaultStatus.REPORTED),
+            (datetime(2026, 11, 24, 3), Urgency.NEEDS_REPAIR, FaultStatus.ACCEPTED),
+            (datetime(2026, 11, 24, 4), Urgency.NEEDS_REPAIR, FaultStatus.DISMISSED),  # a prank
+            (datetime(2026, 11, 22, 15), Urgency.NEEDS_REPAIR, FaultStatus.REPORTED),  # Sun 23:00
+            (datetime(2026, 11, 2), Urgency.UNSAFE, FaultStatus.REPORTED),
+            (datetime(2026, 9, 1), Urgency.UNSAFE, FaultStatus.REPORTED),  # before the weeks shown
+            (datetime(2026, 11, 25, 17), Urgency.UNSAFE, FaultStatus.REPORTED),  # tomorrow there
+        ):
+            db.session.add(Fault(asset=slide, description="broken", urgency=urgency,
+                                 reported_at=reported_at, status=status))
+        db.session.commit()
+        weeks = faults_per_week(TODAY, TIMEZONE, weeks=4)
+    assert [(w.monday, w.reported, w.unsafe) for w in weeks] == [
+        (date(2026, 11, 2), 1, 1),
+        (date(2026, 11, 9), 0, 0),
+        (date(2026, 11, 16), 1, 0),
+        (MONDAY, 2, 1),
+    ]
 
 
 def test_overdue_list_longest_overdue_first(app, school):
@@ -335,7 +406,7 @@ def test_dashboard_page_shows_every_figure_with_its_link(app, client, auth, scho
     assert "Weekly slide check 2 of 3 done, 1 overdue" in text
     assert "Monthly fan check 1 of 2 done, 1 overdue" in text
     assert "Monthly light check 1 of 2 done" in text
-    week = page[page.index('id="dash-week"'):page.index('id="dash-overdue"')]
+    week = page[page.index('id="dash-week"'):page.index('id="dash-term"')]
     assert "Monthly tidy" not in week and "Yearly gauge reading" not in week
     assert "Weekly slide check 3 of 36 done · 33 missed 8%" in text
     assert "Monthly light check 1 of 5 done · 4 missed · 1 still due 20%" in text
@@ -438,6 +509,50 @@ def test_dashboard_in_chinese(app, client, auth, school, monkeypatch):
     for url in ("/dashboard/checks?state=overdue", "/dashboard/readings", "/dashboard/settings",
                 "/dashboard/term?routine=1"):
         assert client.get(url).status_code == 200
+
+
+def test_dashboard_leads_with_what_needs_action(app, client, auth, school, monkeypatch):
+    on(monkeypatch)
+    auth.login()
+    page = client.get("/").get_data(as_text=True)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
+    order = [page.index(marker) for marker in (
+        'id="dash-action"', 'id="dash-unsafe"', 'id="dash-overdue"', 'id="dash-out"',
+        'id="dash-readings"', 'id="dash-week"', 'id="dash-term"', 'id="dash-faults"',
+        'scan-start"',
+    )]
+    assert order == sorted(order)
+    assert "2 unsafe faults not taken" in text and "2 checks overdue" in text
+    assert "2 assets out of service" in text and "1 reading rising fast" in text
+    unsafe = page[page.index('id="dash-unsafe"'):page.index('id="dash-overdue"')]
+    assert unsafe.index("Slide 3") < unsafe.index("Slide 1")
+    assert "Overdue since Mon 23 Nov" in text
+
+
+def test_dashboard_draws_the_term_and_the_faults_per_week_with_words_for_them(
+    app, client, auth, school, monkeypatch
+):
+    on(monkeypatch)
+    auth.login()
+    page = client.get("/").get_data(as_text=True)
+    term = page[page.index('id="dash-term"'):page.index('id="dash-faults"')]
+    assert '<svg class="chart" id="term-chart"' in term
+    assert 'aria-labelledby="term-chart-title term-chart-desc"' in term
+    assert "Done this term, routine by routine" in term
+    assert '<details class="dash-table">' in term  # the list behind the bars
+    faults = page[page.index('id="dash-faults"'):]
+    assert '<svg class="chart" id="faults-chart"' in faults
+    assert "Faults reported per week" in faults
+    assert "<table>" in faults and "Week of" in faults
+
+
+def test_dashboard_charts_and_days_in_chinese(app, client, auth, school, monkeypatch):
+    on(monkeypatch)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
+    auth.login()
+    page = client.get("/").get_data(as_text=True)
+    assert "本学期各例行检查完成率" in page and "每周报修数" in page
+    assert "待处理" in page and "11月23日 周一" in page
 
 
 def test_nothing_accepted_this_month_is_said(app, client, auth, monkeypatch):

@@ -288,6 +288,39 @@ def test_overdue_routines_come_first_within_a_place(app, school):
         assert [g.overdue for g in playground] == [True, False]
 
 
+def daily_looks(school, fans_done_on):
+    """A daily look at the slides and one at the fans, the fans' done on the given day."""
+    from app.models import Asset
+
+    for routine, names in (("slide_check", ("滑梯日查", "Daily slide look")),
+                           ("fan_check", ("风扇日查", "Daily fan look"))):
+        kind = load(Checklist, school[routine]).kind
+        daily = make_routine(kind, names, Frequency.DAILY)
+    for fan in school["fans"]:
+        sign(load(Asset, fan), daily, fans_done_on)
+    db.session.commit()
+
+
+def test_the_round_lists_overdue_then_due_then_finished_each_in_walking_order(app, school):
+    with app.test_request_context():
+        daily_looks(school, fans_done_on=WEDNESDAY)
+        plan = build_today(WEDNESDAY)
+
+        def names(groups):
+            return [(g.place.name_en, g.checklist.name_en) for g in groups]
+
+        assert names(plan.overdue) == [
+            ("Room 102", "Weekly fan check"),
+            ("Room 101", "Weekly fan check"),
+            ("Playground", "Weekly slide and large toy check"),
+        ]
+        assert names(plan.due) == [("Playground", "Daily slide look")]
+        assert names(plan.finished) == [
+            ("Room 102", "Daily fan look"),
+            ("Room 101", "Daily fan look"),
+        ]
+
+
 def test_a_place_filter_narrows_the_round_to_a_building(app, school):
     with app.test_request_context():
         tree = PlaceTree.load()
@@ -435,10 +468,10 @@ def test_today_page_shows_groups_progress_and_form_links(app, client, auth, scho
     response = client.get("/today")
     assert response.status_code == 200
     text = page_text(response)
-    assert "Playground: 3 of 7 done" in text
+    assert "3 of 7 done" in text
     assert "Weekly slide and large toy check" in text
-    assert "School › Teaching building" in text
-    assert text.index("Room 102") < text.index("Room 101") < text.index("Playground:")
+    assert "School › Teaching building ›" in text
+    assert text.index("Room 102</h3>") < text.index("Room 101</h3>") < text.index("Playground</h3>")
     slide_1, slide_2 = school["slides"][:2]
     html = response.get_data(as_text=True)
     assert f'href="/assets/{slide_1}/checklists/{school["slide_check"]}/inspect"' in html
@@ -455,7 +488,7 @@ def test_today_page_in_chinese(app, client, auth, school, monkeypatch):
     auth.login("inspector")
     client.set_cookie("lang", "zh")
     text = page_text(client.get("/today"))
-    assert "操场：" in text or "操场:" in text
+    assert "操场" in text
     assert "大型玩具每周检查" in text
     assert "学校 › 教学楼" in text
 
@@ -467,7 +500,7 @@ def test_today_page_marks_overdue_checks_in_red_with_their_date(
     auth.login("inspector")
     response = client.get("/today")
     text = page_text(response)
-    assert "Overdue since 23 Nov 2026" in text
+    assert "Overdue since Mon 23 Nov" in text
     assert 'class="round-group overdue' in text
     assert 'class="badge overdue"' in text
 
@@ -479,9 +512,9 @@ def test_today_page_on_a_closed_day(app, client, auth, school, monkeypatch):
         db.session.commit()
     auth.login("inspector")
     text = page_text(client.get("/today"))
-    assert "School closed: routines paused until 25 Nov 2026" in text
-    assert "Next check due on 30 Nov 2026" in text
-    assert "Playground:" not in text
+    assert "School closed: routines paused until Wed 25 Nov" in text
+    assert "Next check due on Mon 30 Nov" in text
+    assert "Playground</h3>" not in text
 
 
 def test_today_page_says_when_nothing_is_due(app, client, auth, monkeypatch):
@@ -493,19 +526,53 @@ def test_today_page_says_when_nothing_is_due(app, client, auth, monkeypatch):
     auth.login("inspector")
     text = page_text(client.get("/today"))
     assert "Nothing due today" in text
-    assert "Next check due on 26 Nov 2026" in text
+    assert "Next check due on Thu 26 Nov" in text
 
 
 def test_today_page_filters_by_place(app, client, auth, school, monkeypatch):
     on(monkeypatch, MONDAY)
     auth.login("inspector")
     text = page_text(client.get("/today", query_string={"place": school["playground"]}))
-    assert "Playground:" in text and "Room 101" not in text
+    assert "Playground</h3>" in text and "Room 101</h3>" not in text
     assert f'<option value="{school["playground"]}" selected>' in text
     for hostile in ("abc", "99999", "-1", "1e99", "<script>", "9" * 40):
         response = client.get("/today", query_string={"place": hostile})
         assert response.status_code == 200
-        assert "Room 101" in page_text(response)
+        assert "Room 101</h3>" in page_text(response)
+
+
+def test_today_page_puts_overdue_checks_first_and_folds_finished_routines(
+    app, client, auth, school, monkeypatch
+):
+    on(monkeypatch, WEDNESDAY)
+    with app.app_context():
+        daily_looks(school, fans_done_on=WEDNESDAY)
+    auth.login("inspector")
+    html = page_text(client.get("/today"))
+    overdue = html.index('<section class="round-part overdue"')
+    due = html.index('<section class="round-part due"')
+    finished = html.index('<details class="round-part finished">')
+    assert overdue < html.index("Weekly slide and large toy check") < due
+    assert due < html.index("Daily slide look") < finished
+    assert "9 checks overdue" in html and "7 checks due" in html
+    # Each finished routine is one line, its checks behind it, all of them behind one more.
+    folded = html[finished:]
+    assert "2 routines done" in folded
+    assert folded.count('<details class="round-group finished">') == 2
+    assert folded.index("Room 102 · Daily fan look") < folded.index("Room 101 · Daily fan look")
+    assert "1 of 1 done" in folded
+    assert "Slide" not in folded
+
+
+def test_today_page_in_chinese_writes_short_days_its_own_way(
+    app, client, auth, school, monkeypatch
+):
+    on(monkeypatch, WEDNESDAY)
+    auth.login("inspector")
+    client.set_cookie("lang", "zh")
+    text = page_text(client.get("/today"))
+    assert "11月25日 周三" in text  # the h1's day
+    assert "11月23日 周一" in text  # overdue since
 
 
 def test_repairers_see_the_round_with_rows_leading_to_the_asset_page(

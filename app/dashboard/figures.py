@@ -1,5 +1,9 @@
 """The dashboard's figures as plain functions, each a fixed number of queries.
 
+What needs action comes first on the dashboard: unsafe faults nobody has taken
+yet, overdue checks, assets out of service and readings rising fast; then this week's
+routines, those not yet done listed and the done ones counted; then the term.
+
 - This week's routines: a routine is in the week when it fell due since Monday or still has
   something due or overdue from before; each counts its assets done, due and overdue today
   (app.routines.routine_states, as Today counts them).
@@ -10,6 +14,7 @@
 - Assets a visitor took out of service (app.faults.taken_out_by_visitor), shown first.
 - Assets out of service, each with the open fault that says why.
 - Each routine's completion over the term so far: app.compliance's due against done.
+- Faults reported per week over the last weeks, the unsafe ones among them.
 """
 
 import heapq
@@ -39,7 +44,7 @@ from app.models import (
 from app.models.common import localized
 from app.rounds.today import natural_key
 from app.routines import RoutineState, active_checklists, routine_states, school_calendar
-from app.schedule import State, utc_bounds
+from app.schedule import State, local_date, utc_bounds
 from app.terms import Term, month_period, term_containing
 
 WEEK_STATES = (State.DONE, State.DUE, State.OVERDUE)
@@ -52,6 +57,7 @@ AGE_LABELS = {
     "older": _l("Over a week"),
 }
 SHOWN_ON_DASHBOARD = 10
+FAULT_WEEKS = 8
 
 
 def week_start(day: date) -> date:
@@ -68,6 +74,11 @@ class RoutineWeek:
     @property
     def total(self) -> int:
         return self.done + self.due + self.overdue
+
+    @property
+    def finished(self) -> bool:
+        """Every asset's check of it is done for this week."""
+        return self.done == self.total
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +139,14 @@ def routine_weeks(checks: list[RoutineState]) -> list[RoutineWeek]:
         state = entry.state.value
         setattr(week, state, getattr(week, state) + 1)
     return sorted(weeks.values(), key=lambda w: (natural_key(w.checklist.title), w.checklist.id))
+
+
+def still_to_do(weeks: list[RoutineWeek]) -> list[RoutineWeek]:
+    """The week's routines with a check not yet done: those with one overdue first, then as
+    their names read. The finished ones are only counted on the dashboard."""
+    return sorted(
+        (week for week in weeks if not week.finished), key=lambda week: week.overdue == 0
+    )
 
 
 def in_walking_order(checks: list[RoutineState], first: int | None = None) -> list[RoutineState]:
@@ -205,6 +224,51 @@ def age_filter(bucket: str) -> dict[str, int]:
     if newer_than:
         filters["newer"] = newer_than
     return filters
+
+
+def unsafe_not_taken(limit: int = SHOWN_ON_DASHBOARD) -> tuple[int, list[Fault]]:
+    """Faults reported unsafe that nobody has taken yet (still only reported: no repairer
+    assigned or taking it), how many and the oldest `limit` with their asset and place. The
+    first thing the logistics head acts on: assign a repairer, or judge it still usable."""
+    waiting = (Fault.urgency == Urgency.UNSAFE, Fault.status == FaultStatus.REPORTED)
+    count = db.session.scalar(sa.select(sa.func.count(Fault.id)).where(*waiting))
+    faults = db.session.scalars(
+        sa.select(Fault)
+        .where(*waiting)
+        .options(so.joinedload(Fault.asset).joinedload(Asset.place))
+        .order_by(Fault.reported_at, Fault.id)
+        .limit(limit)
+    ).all()
+    return count, list(faults)
+
+
+@dataclass(frozen=True)
+class WeekFaults:
+    monday: date
+    reported: int
+    unsafe: int  # of those reported, the ones reported unsafe
+
+
+def faults_per_week(on: date, timezone: str, weeks: int = FAULT_WEEKS) -> list[WeekFaults]:
+    """The faults reported in each of the last `weeks` school-local weeks (Monday to Sunday),
+    oldest first and `on`'s week, counted so far, last; a fault dismissed as not real (a
+    prank) is not counted. One query: the reports are few, their weeks are found here."""
+    first_monday = week_start(on) - timedelta(weeks=weeks - 1)
+    start, end = utc_bounds(first_monday, on, timezone)
+    rows = db.session.execute(
+        sa.select(Fault.reported_at, Fault.urgency).where(
+            Fault.reported_at >= start,
+            Fault.reported_at < end,
+            Fault.status != FaultStatus.DISMISSED,
+        )
+    )
+    reported, unsafe = defaultdict(int), defaultdict(int)
+    for reported_at, urgency in rows:
+        monday = week_start(local_date(reported_at, timezone))
+        reported[monday] += 1
+        unsafe[monday] += urgency == Urgency.UNSAFE
+    mondays = [first_monday + timedelta(weeks=n) for n in range(weeks)]
+    return [WeekFaults(monday, reported[monday], unsafe[monday]) for monday in mondays]
 
 
 @dataclass(frozen=True)
@@ -320,7 +384,10 @@ def routine_term_by_asset(on: date, checklist: Checklist) -> tuple[Term, list[As
 class Dashboard:
     on: date
     paused: bool  # the school is closed today: nothing is due
-    routines: list[RoutineWeek]
+    routines: list[RoutineWeek]  # not yet done this week
+    routines_done: int  # done this week
+    unsafe_count: int
+    unsafe: list[Fault]  # the oldest few unsafe faults nobody has taken
     overdue: list[RoutineState]  # the first few, longest overdue first
     overdue_count: int
     faults: OpenFaults
@@ -332,6 +399,7 @@ class Dashboard:
     rising: list[RisingReading]
     rising_share: int
     term: TermCompletion
+    fault_weeks: list[WeekFaults]
 
 
 def build_dashboard(on: date, now: datetime, timezone: str) -> Dashboard:
@@ -341,10 +409,15 @@ def build_dashboard(on: date, now: datetime, timezone: str) -> Dashboard:
     out_count, out_list = out_of_service()
     visitors_count, visitors_list = taken_out_by_visitors()
     share = settings.reading_rise_share()
+    weeks = routine_weeks(checks)
+    unsafe_count, unsafe_list = unsafe_not_taken()
     return Dashboard(
         on=on,
         paused=school_calendar().is_closed(on),
-        routines=routine_weeks(checks),
+        routines=still_to_do(weeks),
+        routines_done=sum(week.finished for week in weeks),
+        unsafe_count=unsafe_count,
+        unsafe=unsafe_list,
         overdue=in_walking_order(overdue, first=SHOWN_ON_DASHBOARD),
         overdue_count=len(overdue),
         faults=open_faults(now),
@@ -356,4 +429,5 @@ def build_dashboard(on: date, now: datetime, timezone: str) -> Dashboard:
         rising=rising_readings(share),
         rising_share=share,
         term=term_completion(on, routines),
+        fault_weeks=faults_per_week(on, timezone),
     )

@@ -3,6 +3,7 @@ from flask_login import current_user
 
 from app import routines
 from app.auth.access import staff_required
+from app.dashboard.charts import faults_chart, term_chart
 from app.dashboard.figures import build_dashboard
 from app.home import bp
 from app.models import Role
@@ -19,4 +20,9 @@ def index():
     dashboard = build_dashboard(
         routines.today(), utcnow(), current_app.config["SCHOOL_TIMEZONE"]
     )
-    return render_template("home/index.html", dashboard=dashboard)
+    return render_template(
+        "home/index.html",
+        dashboard=dashboard,
+        term_chart=term_chart(dashboard.term),
+        faults_chart=faults_chart(dashboard.fault_weeks),
+    )

@@ -12,6 +12,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from app.charts import chart_svg
 from app.extensions import db
 from app.models import (
     Answer,
@@ -24,7 +25,6 @@ from app.models import (
     ItemType,
     Signature,
 )
-from app.rounds.chart import chart_svg
 
 PER_PAGE = 30
 MAX_PAGE = 100_000  # far beyond any real history; keeps OFFSET a sane number

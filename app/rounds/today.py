@@ -5,6 +5,9 @@ follow the register's walking order (a depth-first walk of the place tree by pos
 name); assets stand under the place they are in. Every asset shares its routine's occurrence,
 so a group is shown while that occurrence is open: something in it is still due or overdue,
 or it fell due today and was finished today.
+
+What is left comes first: the groups with a check overdue, then those with checks due, each
+in walking order; the groups finished today come last, one line each.
 """
 
 import re
@@ -139,23 +142,22 @@ class RoundGroup:
 
 @dataclass
 class PlaceRound:
-    """A place's share of the round, all its routines together ("Playground: 0 of 7 done")."""
+    """A place's routines within one part of the round, under one heading."""
 
     place: Place
     place_path: list[Place]
     groups: list[RoundGroup]
 
-    @property
-    def done(self) -> int:
-        return sum(len(group.done) for group in self.groups)
 
-    @property
-    def total(self) -> int:
-        return sum(group.total for group in self.groups)
-
-    @property
-    def overdue(self) -> bool:
-        return any(group.overdue for group in self.groups)
+def by_place(groups: list[RoundGroup]) -> list[PlaceRound]:
+    """Groups of one place that follow each other gathered under it, keeping walking order."""
+    rounds: list[PlaceRound] = []
+    for group in groups:
+        if rounds and rounds[-1].place.id == group.place.id:
+            rounds[-1].groups.append(group)
+        else:
+            rounds.append(PlaceRound(group.place, group.place_path, [group]))
+    return rounds
 
 
 @dataclass(frozen=True)
@@ -166,15 +168,20 @@ class TodayPlan:
     next_due: date | None  # the first due date after today, over every routine shown
 
     @property
-    def places(self) -> list[PlaceRound]:
-        """The groups gathered by place, keeping walking order."""
-        rounds: list[PlaceRound] = []
-        for group in self.groups:
-            if rounds and rounds[-1].place.id == group.place.id:
-                rounds[-1].groups.append(group)
-            else:
-                rounds.append(PlaceRound(group.place, group.place_path, [group]))
-        return rounds
+    def overdue(self) -> list[RoundGroup]:
+        """The routines with a check overdue from an earlier due date: the round starts with
+        them, in walking order."""
+        return [group for group in self.groups if group.overdue]
+
+    @property
+    def due(self) -> list[RoundGroup]:
+        """Then the routines with checks due and none overdue, in walking order."""
+        return [group for group in self.groups if group.todo and not group.overdue]
+
+    @property
+    def finished(self) -> list[RoundGroup]:
+        """Last, the routines finished today, each folded to one line, in walking order."""
+        return [group for group in self.groups if group.finished]
 
     @property
     def todo_count(self) -> int:

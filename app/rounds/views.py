@@ -10,7 +10,7 @@ from app.models import Asset, Fault, Inspection, Role
 from app.request_values import MAX_DATABASE_INT, database_int
 from app.rounds import bp
 from app.rounds.history import MAX_PAGE, reading_series, timeline_page
-from app.rounds.today import PlaceTree, build_today, next_on_round
+from app.rounds.today import PlaceTree, build_today, by_place, next_on_round
 
 INSPECTING_ROLES = (Role.ADMIN, Role.INSPECTOR)
 
@@ -22,7 +22,8 @@ def _record_id(value: int | None) -> int | None:
 @bp.route("/today")
 @staff_required
 def today():
-    """What is due and overdue today, place by place in walking order."""
+    """What is left today, overdue before due, place by place in walking order; then what
+    was finished today, folded."""
     tree = PlaceTree.load()
     place_id = request.args.get("place", type=database_int)
     if place_id not in tree.order:
@@ -31,6 +32,7 @@ def today():
     return render_template(
         "rounds/today.html",
         plan=plan,
+        by_place=by_place,
         places=tree.filter_choices(),
         place_id=place_id,
         can_inspect=current_user.role in INSPECTING_ROLES,

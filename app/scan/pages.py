@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 
+from app.dates import short_day
 from app.extensions import db
 from app.models import (
     OPEN_STATUSES,
@@ -136,9 +137,7 @@ def last_check(asset: Asset) -> str | None:
     row = db.session.connection().execute(_last_check_query(), {"asset_id": asset.id}).first()
     if row is None:
         return None
-    # TRANSLATORS: a date pattern (Unicode LDML) for "Mon 1 Dec"; reorder it as your language
-    # writes a day with its weekday.
-    day = format_date(row.local_date, _("EEE d MMM"))
+    day = short_day(row.local_date)
     if row.passed:
         return _("Checked %(day)s: all OK", day=day)
     return ngettext(

@@ -48,7 +48,8 @@ def test_monday_check_from_the_slides_label(live_server, phone):
     assert page.locator(f"a[href='/inspections/{latest.id}']").count() == 1
 
     page.goto(f"{live_server.url}/today")
-    playground = page.locator("section.round-place", has=page.locator("h2", has_text="1 of"))
+    progress = page.locator(".round-progress", has_text="1 of")
+    playground = page.locator("section.round-group", has=progress)
     assert playground.count() >= 1
 
 
