@@ -29,8 +29,8 @@ def test_pages_are_compressed_for_a_browser_that_accepts_it(client):
         assert response.headers["X-Frame-Options"] == "DENY"
 
 
-def test_a_static_file_is_compressed_and_revalidated(app, client):
-    for url in ("/static/css/patrol.css",):
+def test_a_static_file_is_compressed_and_revalidated(app, client, static_url):
+    for url in (static_url("css/patrol.css"), "/static/css/patrol.css"):
         response = client.get(url, headers=BROTLI_OR_GZIP)
         assert response.headers["Content-Encoding"] == "br", url
         with open(f"{app.static_folder}/css/patrol.css", "rb") as stored:
@@ -43,6 +43,21 @@ def test_a_static_file_is_compressed_and_revalidated(app, client):
         assert again.get_data() == b""
 
 
+def test_a_hashed_file_is_compressed_once_at_the_best_level(client, static_url):
+    url = static_url("js/outbox.js")
+    first = client.get(url, headers=BROTLI_OR_GZIP)
+    second = client.get(url, headers=BROTLI_OR_GZIP)
+    assert first.get_data() == second.get_data()
+    assert int(first.headers["Content-Length"]) == len(first.get_data())
+    plain = client.get("/static/js/outbox.js", headers=BROTLI_OR_GZIP)
+    assert len(first.get_data()) < len(plain.get_data())
+    assert decoded(first) == decoded(plain)
+    gzipped = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert gzipped.headers["Content-Encoding"] == "gzip"
+    assert decoded(gzipped) == decoded(first)
+    assert "Content-Encoding" not in client.get(url).headers
+
+
 def test_a_byte_range_is_sent_as_stored(app, client):
     response = client.get(
         "/static/css/patrol.css", headers={**BROTLI_OR_GZIP, "Range": "bytes=0-9"}
@@ -53,8 +68,8 @@ def test_a_byte_range_is_sent_as_stored(app, client):
         assert response.get_data() == stored.read(10)
 
 
-def test_images_are_sent_as_they_are(client):
-    response = client.get("/static/icons/patrol-192.png", headers=BROTLI_OR_GZIP)
+def test_images_are_sent_as_they_are(client, static_url):
+    response = client.get(static_url("icons/patrol-192.png"), headers=BROTLI_OR_GZIP)
     assert "Content-Encoding" not in response.headers
     assert response.get_data().startswith(b"\x89PNG")
 

@@ -43,13 +43,14 @@ def test_manifest_makes_the_app_installable(client):
         assert len(image.data) < 10_000, "icons stay small"
 
 
-def test_every_page_links_the_manifest_and_the_ios_icon(client):
+def test_every_page_links_the_manifest_and_the_ios_icon(client, static_url):
     page = client.get("/login").get_data(as_text=True)
+    icon_url = static_url("icons/apple-touch-icon.png")
     assert '<link rel="manifest" href="/manifest.webmanifest">' in page
-    assert '<link rel="apple-touch-icon" href="/static/icons/apple-touch-icon.png">' in page
+    assert f'<link rel="apple-touch-icon" href="{icon_url}">' in page
     assert '<meta name="apple-mobile-web-app-capable" content="yes">' in page
-    assert '<script src="/static/js/outbox.js" defer></script>' in page
-    icon = client.get("/static/icons/apple-touch-icon.png")
+    assert f'<script src="{static_url("js/outbox.js")}" defer></script>' in page
+    icon = client.get(icon_url)
     assert Image.open(BytesIO(icon.data)).size == (180, 180)
 
 
@@ -62,7 +63,7 @@ def test_outbox_words_are_in_the_page_in_its_language(client, auth):
     assert '"{num} waiting to send"' in english
 
 
-def test_service_worker_is_served_at_the_root_uncached(client):
+def test_service_worker_is_served_at_the_root_uncached(client, static_url):
     response = client.get("/sw.js")
     assert response.status_code == 200
     assert response.mimetype == "text/javascript"
@@ -74,12 +75,12 @@ def test_service_worker_is_served_at_the_root_uncached(client):
     for url in (
         "/offline",
         "/manifest.webmanifest",
-        "/static/css/patrol.css",
-        "/static/js/outbox.js",
-        "/static/js/inspection.js",
-        "/static/js/signature.js",
-        "/static/vendor/signature_pad.umd.min.js",
-        "/static/icons/patrol-192.png",
+        static_url("css/patrol.css"),
+        static_url("js/outbox.js"),
+        static_url("js/inspection.js"),
+        static_url("js/signature.js"),
+        static_url("vendor/signature_pad.umd.min.js"),
+        static_url("icons/patrol-192.png"),
     ):
         assert url in shell["urls"]
     assert not [url for url in shell["urls"] if url.endswith((".md", ".LICENSE"))]
