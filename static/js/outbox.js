@@ -482,7 +482,10 @@
 
   // ---- When to send -------------------------------------------------------------------
   if (navigator.serviceWorker) {
-    navigator.serviceWorker.register("/sw.js").catch(function () {});
+    // Only a browser without BarcodeDetector (not Android Chrome) keeps the QR decoder that
+    // the in-app scanner then needs (app/offline/shell.py).
+    var worker = "BarcodeDetector" in window ? "/sw.js" : "/sw.js?decoder=1";
+    navigator.serviceWorker.register(worker).catch(function () {});
     navigator.serviceWorker.addEventListener("message", function (event) {
       if (event.data && event.data.outbox) show();
     });
