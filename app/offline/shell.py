@@ -43,7 +43,7 @@ ONLY_FOR = {
     "vendor/signature_pad.umd.min.js": STAFF,
 }
 # Loaded by scanner.js only on a browser without BarcodeDetector (not Android Chrome), which
-# registers its worker as /sw.js?decoder=1 (static/js/outbox.js).
+# asks for its worker with ?decoder=1 (static/js/outbox.js).
 DECODER = {"vendor/qr-scanner.umd.min.js", "vendor/qr-scanner-worker.min.js"}
 # Files that another file loads by their plain name: kept by that name, the one asked for.
 BY_PLAIN_NAME = {"vendor/qr-scanner-worker.min.js"}  # import("./qr-scanner-worker.min.js")

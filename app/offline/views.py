@@ -20,7 +20,9 @@ BACKGROUND_COLOUR = "#f3f5f8"
 @bp.route("/sw.js")
 def service_worker():
     """At the root, so its scope is the whole app; never cached by the browser's HTTP cache,
-    so a new release, or a sign-in that keeps other files, is noticed on the next visit."""
+    so a new release is noticed on the next visit. The pages name the signed-in user in its
+    address (?user=) only so that a sign-in or a sign-out installs it anew at once: what it
+    keeps follows the session."""
     role = current_user.role if current_user.is_authenticated else None
     kept = shell(role, without_barcode_detector=request.args.get("decoder") == "1")
     source = f"const PATROL_SHELL = {json.dumps(kept)};\n" + SERVICE_WORKER.read_text()
