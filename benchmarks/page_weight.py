@@ -52,9 +52,7 @@ SUBRESOURCE_RELS = {"stylesheet", "icon", "shortcut", "apple-touch-icon", "manif
                     "preload", "modulepreload"}
 FETCHED_BY_SRC = {"script", "img", "source", "video", "audio", "iframe", "embed", "input"}
 CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+)['"]?\s*\)""")
-# What static/js/outbox.js registers: the decoder is asked for only without BarcodeDetector.
 SERVICE_WORKER = "/sw.js"
-SERVICE_WORKER_WITHOUT_BARCODE_DETECTOR = "/sw.js?decoder=1"
 # What the server writes at the top of /sw.js (app/offline/views.py): the shell's files.
 SHELL_LIST = re.compile(r"PATROL_SHELL\s*=\s*(\{.*?\});\s*$", re.MULTILINE)
 IMPORT_SCRIPTS = re.compile(r"importScripts\(([^)]*)\)")
@@ -79,6 +77,7 @@ class References(HTMLParser):
         self.manifest = None
         self.decoder = None
         self.forms = []  # (action, the values it already carries)
+        self.user = ""
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -103,10 +102,21 @@ class References(HTMLParser):
             self.links.append(attrs["href"])
             if "start-check" in (attrs.get("class") or "").split():
                 self.start_check = attrs["href"]
+        if tag == "body":
+            self.user = attrs.get("data-user") or ""
         if tag == "form" and (attrs.get("method") or "").lower() == "post":
             self.forms.append((attrs.get("action"), {}))
         if tag == "input" and self.forms and attrs.get("type") == "hidden" and attrs.get("name"):
             self.forms[-1][1][attrs["name"]] = attrs.get("value") or ""
+
+
+def worker_address(references, barcode_detector=True):
+    """What static/js/outbox.js registers: the signed-in user, and ?decoder=1 on a browser
+    without BarcodeDetector."""
+    asked = [f"user={references.user}"] if references.user else []
+    if not barcode_detector:
+        asked.append("decoder=1")
+    return SERVICE_WORKER + ("?" + "&".join(asked) if asked else "")
 
 
 def is_other_host(address, own_hosts):
@@ -248,7 +258,7 @@ def visitor_reports_a_fault(app):
     phone.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
     plate = f"/q/{SWING}"
     references = phone.page(plate)
-    phone.install_service_worker(SERVICE_WORKER)
+    phone.install_service_worker(worker_address(references))
     if references.manifest:
         phone.install_icons(resolve(references.manifest, plate))
     report = next((link for link in references.links if link.endswith("/report")), None)
@@ -267,7 +277,7 @@ def visitor_reports_a_fault(app):
     return phone
 
 
-def inspector_checks_a_slide(app, worker=SERVICE_WORKER):
+def inspector_checks_a_slide(app, barcode_detector=True):
     """Signed in: slide 2's plate and the check it leads to."""
     client = app.test_client()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
@@ -277,7 +287,7 @@ def inspector_checks_a_slide(app, worker=SERVICE_WORKER):
     phone = Phone(client, own_hosts())
     plate = f"/q/{kindergarten.START_ASSET}"
     references = phone.page(plate)
-    phone.install_service_worker(worker)
+    phone.install_service_worker(worker_address(references, barcode_detector))
     if references.manifest:
         phone.install_icons(resolve(references.manifest, plate))
     if references.start_check:
@@ -294,7 +304,7 @@ def main():
         visitor = visitor_reports_a_fault(school.app)
         inspector = inspector_checks_a_slide(school.app)
         # The same inspector on a phone without BarcodeDetector, who then opens the scanner.
-        ios = inspector_checks_a_slide(school.app, SERVICE_WORKER_WITHOUT_BARCODE_DETECTOR)
+        ios = inspector_checks_a_slide(school.app, barcode_detector=False)
         checked = len(ios.received)
         scanner = ios.page(SCANNER_PAGE)
         if scanner.decoder:
@@ -312,7 +322,7 @@ def main():
     )
     ios.print(
         "The inspector on a browser without BarcodeDetector (iOS Safari, Firefox): the same, "
-        f"its worker registered as {SERVICE_WORKER_WITHOUT_BARCODE_DETECTOR}",
+        "its worker asked for with ?decoder=1",
         end=checked,
     )
     ios.print("then its Scan button: /scan, and the decoder its script loads", start=checked)
