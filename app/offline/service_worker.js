@@ -34,8 +34,9 @@ self.addEventListener("install", function (event) {
   event.waitUntil(
     caches.open(SHELL_CACHE).then(function (cache) {
       return cache.addAll(PATROL_SHELL.urls.map(function (url) {
-        // A hashed name never changes its contents: the HTTP cache may answer. The offline
-        // page has no such name: asked of the server, so the new release's is kept.
+        // A hashed name never changes its contents: the HTTP cache may answer. The rest (the
+        // offline page, the decoder's worker, which it imports by its plain name) are checked
+        // with the server, so the new release's are kept.
         var fresh = CONTENT_HASH.test(url) ? "default" : "no-cache";
         return new Request(url, { cache: fresh, credentials: "same-origin" });
       }));
