@@ -65,7 +65,17 @@ def _init_extensions(app):
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
-    from app import outbox, request_values, security_headers, templating, waiting
+    from app import (
+        compression,
+        outbox,
+        request_values,
+        security_headers,
+        static_files,
+        templating,
+        waiting,
+    )
+    compression.init_app(app)
+    static_files.init_app(app)
     outbox.init_app(app)
     request_values.init_app(app)
     security_headers.init_app(app)

@@ -1,33 +1,41 @@
-"""What a phone downloads on a first visit to the scan page and the inspection form.
+"""What a phone downloads on a first visit, as the app serves it, against the budgets.
 
     .venv/bin/python benchmarks/page_weight.py
 
-Seeds the demo into a temporary database, signs in as `inspector` and fetches, with the Flask
-test client, slide 2's scan page and the inspection form its start button leads to, then
-every same-origin file they reference: stylesheets, scripts, images, icons and the manifest
-(<link>, <script>, <img>…), and what the stylesheets reference with url(). Prints each file's
-raw size and gzip size (level 6, as a typical server compresses) and the total for both pages
-on a first visit (a shared file counted once) against the 60 KB budget.
+Seeds the demo into a temporary database and walks two stories, each with a Flask test client
+of its own (a phone with an empty cache), asking with `Accept-Encoding: br, gzip` as a phone's
+browser does over HTTPS:
 
-Then, each on lines of its own, what a first visit also costs beyond what the pages name:
-- the icons the manifest names (a browser fetches them to offer "install");
-- the service worker, when the app serves /sw.js: the worker, the scripts it imports and
-  the app shell it precaches when it installs (in the background, on that same first visit);
-- the in-app scanner: its page (/scan) and script, and, separately, the decoder and worker
-  that scanner.js loads only on a browser without BarcodeDetector (iOS Safari, Firefox).
+- a visitor, signed out, scans the swing's plate, opens "Report a fault", sends the report
+  (no photo) and lands on the page it leads to: at most 60 KB;
+- the inspector, signed in, scans slide 2's plate and opens the check its start button leads
+  to (the plate page alone when it opens the check itself): at most 40 KB.
 
-Last, every reference to another host (the budget is none).
+Each response counts the bytes of its body as sent, compressed when the app compressed it (the
+table shows the uncompressed size beside it); headers are left out. Each page brings the files
+it references (<link>, <script>, <img>, srcset, and url() in its stylesheets), the icons the
+manifest names (Chrome fetches them to offer "install"), and, after the first page, the service
+worker's install: /sw.js, the scripts it imports and the shell it precaches. The phone's HTTP
+cache is modelled: a file is received once, except that a worker asking with `cache: "reload"`
+goes past the HTTP cache and receives its shell again, a second copy. Exits with status 1 when
+a story is over its budget.
+
+Then, on lines of their own: what the inspector's phone adds on a browser without
+BarcodeDetector (iOS Safari, Firefox), whose worker asks for the QR decoder too and whose
+in-app scanner loads it; and every reference to another host (the budget is none).
 """
 
 import gzip
 import json
 import re
 import sys
+import zlib
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
+import brotli
 from flask_migrate import upgrade
-from large_school import school_app, signed_in_client  # beside this script
+from large_school import school_app  # beside this script
 
 from app.demo import kindergarten
 from app.demo.seed import seed_demo
@@ -35,7 +43,11 @@ from app.extensions import db
 
 APP_ORIGIN = "http://localhost"
 BASE_URL = "https://patrol.example-school.cn"
-BUDGET_BYTES = 60 * 1024
+ACCEPT_ENCODING = "br, gzip"
+DECODE = {"br": brotli.decompress, "gzip": gzip.decompress, "deflate": zlib.decompress}
+VISITOR_BUDGET = 60 * 1024
+INSPECTOR_BUDGET = 40 * 1024
+SWING = "5ST6JX"  # the README's fault story
 SUBRESOURCE_RELS = {"stylesheet", "icon", "shortcut", "apple-touch-icon", "manifest",
                     "preload", "modulepreload"}
 FETCHED_BY_SRC = {"script", "img", "source", "video", "audio", "iframe", "embed", "input"}
@@ -45,22 +57,27 @@ SERVICE_WORKER = "/sw.js"
 SHELL_LIST = re.compile(r"PATROL_SHELL\s*=\s*(\{.*?\});\s*$", re.MULTILINE)
 IMPORT_SCRIPTS = re.compile(r"importScripts\(([^)]*)\)")
 QUOTED = re.compile(r"""["']([^"']+)["']""")
+SHELL_FIELD = re.compile(r"PATROL_SHELL\.(\w+)")
+PAST_HTTP_CACHE = re.compile(r"""cache:\s*["']reload["']""")
 DYNAMIC_IMPORT = re.compile(r"""import\(\s*["']([^"']+)["']\s*\)""")
 SCANNER_PAGE = "/scan"
-NAME_WIDTH = 60
+NAME_WIDTH = 58
 
 
 class References(HTMLParser):
-    """The files a page makes the browser fetch, every address it names, its start link and
-    the decoder its scanner script would load."""
+    """What a page makes the browser fetch, every address it names, its links, the forms it
+    posts and the decoder its scanner script would load."""
 
     def __init__(self):
         super().__init__()
         self.subresources = []
         self.addresses = []
+        self.links = []
         self.start_check = None
         self.manifest = None
         self.decoder = None
+        self.forms = []  # (action, the values it already carries)
+        self.user = ""
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -81,8 +98,25 @@ class References(HTMLParser):
         if tag == "script" and attrs.get("data-decoder"):
             self.decoder = attrs["data-decoder"]
             self.addresses.append(self.decoder)
-        if tag == "a" and "start-check" in (attrs.get("class") or "").split():
-            self.start_check = attrs.get("href")
+        if tag == "a" and attrs.get("href"):
+            self.links.append(attrs["href"])
+            if "start-check" in (attrs.get("class") or "").split():
+                self.start_check = attrs["href"]
+        if tag == "body":
+            self.user = attrs.get("data-user") or ""
+        if tag == "form" and (attrs.get("method") or "").lower() == "post":
+            self.forms.append((attrs.get("action"), {}))
+        if tag == "input" and self.forms and attrs.get("type") == "hidden" and attrs.get("name"):
+            self.forms[-1][1][attrs["name"]] = attrs.get("value") or ""
+
+
+def worker_address(references, barcode_detector=True):
+    """What static/js/outbox.js registers: the signed-in user, and ?decoder=1 on a browser
+    without BarcodeDetector."""
+    asked = [f"user={references.user}"] if references.user else []
+    if not barcode_detector:
+        asked.append("decoder=1")
+    return SERVICE_WORKER + ("?" + "&".join(asked) if asked else "")
 
 
 def is_other_host(address, own_hosts):
@@ -92,47 +126,51 @@ def is_other_host(address, own_hosts):
     return False
 
 
-def own_path(address):
+def resolve(address, against):
     """A same-origin address as the test client asks for it: path and query."""
-    if not address:
-        return None
-    parts = urlsplit(address)
+    parts = urlsplit(urljoin(APP_ORIGIN + against, address))
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def resolve(address, against):
-    return urlsplit(urljoin(APP_ORIGIN + against, address)).path
-
-
-def gzipped_size(body):
-    return len(gzip.compress(body, compresslevel=6))
-
-
-class Visit:
-    """A phone's cache: every same-origin file fetched once, in the order first needed."""
+class Phone:
+    """One phone's first visit: what it receives, in order, and its HTTP cache."""
 
     def __init__(self, client, own_hosts):
         self.client = client
         self.own_hosts = own_hosts
-        self.bodies = {}
+        self.cache = {}  # path: the body as the page reads it (uncompressed)
+        self.received = []  # (path, bytes sent, bytes uncompressed, encoding, why again)
         self.foreign = []
 
-    def fetch(self, path, required=True):
-        if path in self.bodies:
-            return self.bodies[path]
-        response = self.client.get(path)
+    def receive(self, path, response, again=""):
+        sent = response.get_data()
+        encoding = response.headers.get("Content-Encoding", "")
+        body = DECODE[encoding](sent) if encoding else sent
+        self.received.append((path, len(sent), len(body), encoding, again))
+        return body
+
+    def get(self, path, past_http_cache=False):
+        if path in self.cache and not past_http_cache:
+            return self.cache[path]
+        again = "again: past the HTTP cache" if path in self.cache else ""
+        response = self.client.get(path, headers={"Accept-Encoding": ACCEPT_ENCODING})
         if response.status_code != 200:
-            if required:
-                raise SystemExit(f"GET {path} answered {response.status_code}")
-            return None
-        self.bodies[path] = response.get_data()
-        return self.bodies[path]
+            raise SystemExit(f"GET {path} answered {response.status_code}")
+        self.cache[path] = self.receive(path, response, again)
+        return self.cache[path]
+
+    def post(self, path, data):
+        """Send a form; returns where its answer sends the phone."""
+        response = self.client.post(path, data=data, headers={"Accept-Encoding": ACCEPT_ENCODING})
+        if response.status_code not in (302, 303):
+            raise SystemExit(f"POST {path} answered {response.status_code}")
+        self.receive(f"POST {path}", response)
+        return resolve(response.headers["Location"], path)
 
     def page(self, path):
-        """Fetch a page and every file it references; returns its references and the paths."""
-        fetched = [path]
+        """A page and every file it references; returns its references."""
         references = References()
-        references.feed(self.fetch(path).decode())
+        references.feed(self.get(path).decode())
         self.foreign += [
             (path, address)
             for address in references.addresses
@@ -145,85 +183,116 @@ class Visit:
         ]
         while pending:
             file_path = pending.pop(0)
-            if file_path in fetched:
-                continue
-            fetched.append(file_path)
-            body = self.fetch(file_path)
-            if file_path.endswith(".css"):
+            known = file_path in self.cache
+            body = self.get(file_path)
+            if file_path.endswith(".css") or ".css?" in file_path:
+                if known:
+                    continue
                 for address in CSS_URL.findall(body.decode()):
                     if is_other_host(address, self.own_hosts):
                         self.foreign.append((file_path, address))
                     elif not address.startswith("data:"):
                         pending.append(resolve(address, file_path))
-        return references, fetched
+        return references
+
+    def install_icons(self, manifest_path):
+        """The icons the manifest names, which Chrome fetches to offer "install"."""
+        for icon in json.loads(self.get(manifest_path)).get("icons", []):
+            if is_other_host(icon["src"], self.own_hosts):
+                self.foreign.append((manifest_path, icon["src"]))
+            else:
+                self.get(resolve(icon["src"], manifest_path))
+
+    def install_service_worker(self, worker):
+        """The worker, what it imports and the shell it precaches; False without a worker."""
+        response = self.client.get(worker, headers={"Accept-Encoding": ACCEPT_ENCODING})
+        if response.status_code != 200:
+            return False
+        source = self.receive(worker, response).decode()
+        found = SHELL_LIST.search(source)
+        shell = json.loads(found.group(1)) if found else {}
+        for call in IMPORT_SCRIPTS.findall(source):
+            named = [*QUOTED.findall(call), *(shell[f] for f in SHELL_FIELD.findall(call))]
+            for address in named:
+                self.get(resolve(address, worker))
+        past_http_cache = bool(PAST_HTTP_CACHE.search(source))
+        for url in shell.get("urls", []):
+            self.get(resolve(url, worker), past_http_cache=past_http_cache)
+        return True
+
+    def decoder(self, decoder_address):
+        """What scanner.js loads without BarcodeDetector: the decoder and the worker it imports."""
+        decoder = resolve(decoder_address, SCANNER_PAGE)
+        for address in DYNAMIC_IMPORT.findall(self.get(decoder).decode()):
+            self.get(resolve(address, decoder))
+
+    def sent(self):
+        return sum(sent for _, sent, _, _, _ in self.received)
+
+    def print(self, title, budget=None, start=0, end=None):
+        """The responses received[start:end], their total, and whether it is within budget."""
+        print(f"{title}\n{'':2}{'received':{NAME_WIDTH - 2}}{'raw':>9}{'sent':>9}  encoding")
+        raw = sent = 0
+        for path, sent_bytes, raw_bytes, encoding, again in self.received[start:end]:
+            raw, sent = raw + raw_bytes, sent + sent_bytes
+            name = path if len(path) <= NAME_WIDTH - 2 else path[: NAME_WIDTH - 3] + "…"
+            print(f"{'':2}{name:{NAME_WIDTH - 2}}{raw_bytes:>9}{sent_bytes:>9}  "
+                  f"{encoding or '-'}{'  ' + again if again else ''}")
+        line = f"{'':2}{'total':{NAME_WIDTH - 2}}{raw:>9}{sent:>9}  = {sent / 1024:.1f} KB"
+        within = True
+        if budget is not None:
+            within = sent <= budget
+            line += f", {'within' if within else 'OVER'} the {budget // 1024} KB budget"
+        print(line)
+        print()
+        return within
 
 
-def new_files(paths, counted):
-    """The paths not counted yet, in order; marks them counted."""
-    fresh = [path for path in dict.fromkeys(paths) if path not in counted]
-    counted.update(fresh)
-    return fresh
+def own_hosts():
+    return {urlsplit(APP_ORIGIN).netloc, urlsplit(BASE_URL).netloc}
 
 
-def print_files(visit, paths):
-    raw = compressed = 0
-    for path in paths:
-        body = visit.bodies[path]
-        size = gzipped_size(body)
-        raw += len(body)
-        compressed += size
-        print(f"{path:{NAME_WIDTH}}{len(body):>10}{size:>9}")
-    return raw, compressed
+def visitor_reports_a_fault(app):
+    """Signed out: the swing's plate, its report form, the report sent, the page it leads to."""
+    phone = Phone(app.test_client(), own_hosts())
+    phone.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
+    plate = f"/q/{SWING}"
+    references = phone.page(plate)
+    phone.install_service_worker(worker_address(references))
+    if references.manifest:
+        phone.install_icons(resolve(references.manifest, plate))
+    report = next((link for link in references.links if link.endswith("/report")), None)
+    if report is None:
+        sys.exit(f"the plate page {plate} has no link to report a fault")
+    report = resolve(report, plate)
+    action, carried = phone.page(report).forms[-1]
+    answer = phone.post(resolve(action or report, report), {
+        **carried,
+        "description": "秋千的链条锈断了。",
+        "urgency": "unsafe",
+        "public_name": "王女士",
+        "public_phone": "",
+    })
+    phone.page(answer)
+    return phone
 
 
-def print_total(label, raw, compressed, budget=False):
-    line = f"{label:{NAME_WIDTH}}{raw:>10}{compressed:>9}  = {compressed / 1024:.1f} KB"
-    if budget:
-        verdict = "within" if compressed < BUDGET_BYTES else "OVER"
-        line += f", {verdict} the 60 KB budget"
-    print(line)
-
-
-def manifest_icons(visit, manifest_path):
-    body = visit.fetch(manifest_path)
-    icons = []
-    for icon in json.loads(body).get("icons", []):
-        if is_other_host(icon["src"], visit.own_hosts):
-            visit.foreign.append((manifest_path, icon["src"]))
-        else:
-            icons.append(resolve(icon["src"], manifest_path))
-    for icon in icons:
-        visit.fetch(icon)
-    return icons
-
-
-def service_worker_files(visit):
-    """/sw.js, what it imports and what it precaches; None when the app has no worker."""
-    body = visit.fetch(SERVICE_WORKER, required=False)
-    if body is None:
-        return None, None
-    source = body.decode()
-    imported = [
-        resolve(address, SERVICE_WORKER)
-        for call in IMPORT_SCRIPTS.findall(source)
-        for address in QUOTED.findall(call)
-    ]
-    shell = SHELL_LIST.search(source)
-    precached = [resolve(url, SERVICE_WORKER) for url in json.loads(shell.group(1))["urls"]] \
-        if shell else None
-    for path in [*imported, *(precached or [])]:
-        visit.fetch(path)
-    return [SERVICE_WORKER, *imported], precached
-
-
-def lazy_decoder_files(visit, decoder_address):
-    """The decoder scanner.js loads, and what the decoder itself imports (its worker)."""
-    decoder = resolve(decoder_address, SCANNER_PAGE)
-    found = [decoder]
-    for address in DYNAMIC_IMPORT.findall(visit.fetch(decoder).decode()):
-        found.append(resolve(address, decoder))
-        visit.fetch(found[-1])
-    return found
+def inspector_checks_a_slide(app, barcode_detector=True):
+    """Signed in: slide 2's plate and the check it leads to."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
+    login = {"username": "inspector", "password": kindergarten.DEMO_PASSWORD}
+    if client.post("/login", data=login).status_code != 302:
+        sys.exit("could not sign in as inspector")
+    phone = Phone(client, own_hosts())
+    plate = f"/q/{kindergarten.START_ASSET}"
+    references = phone.page(plate)
+    phone.install_service_worker(worker_address(references, barcode_detector))
+    if references.manifest:
+        phone.install_icons(resolve(references.manifest, plate))
+    if references.start_check:
+        phone.page(resolve(references.start_check, plate))
+    return phone
 
 
 def main():
@@ -232,66 +301,39 @@ def main():
             upgrade()
             seed_demo()
             db.session.remove()
+        visitor = visitor_reports_a_fault(school.app)
+        inspector = inspector_checks_a_slide(school.app)
+        # The same inspector on a phone without BarcodeDetector, who then opens the scanner.
+        ios = inspector_checks_a_slide(school.app, barcode_detector=False)
+        checked = len(ios.received)
+        scanner = ios.page(SCANNER_PAGE)
+        if scanner.decoder:
+            ios.decoder(scanner.decoder)
 
-        # Chinese, the users' first language and the app's default.
-        client = signed_in_client(school.app, "inspector", kindergarten.DEMO_PASSWORD)
+    print(f"Sent as the app serves them to Accept-Encoding: {ACCEPT_ENCODING}\n")
+    within = visitor.print(
+        f"A visitor, signed out: /q/{SWING}, its fault report sent, and the service worker",
+        VISITOR_BUDGET,
+    )
+    within &= inspector.print(
+        f"The inspector, signed in: /q/{kindergarten.START_ASSET}, its check, and the service "
+        "worker",
+        INSPECTOR_BUDGET,
+    )
+    ios.print(
+        "The inspector on a browser without BarcodeDetector (iOS Safari, Firefox): the same, "
+        "its worker asked for with ?decoder=1",
+        end=checked,
+    )
+    ios.print("then its Scan button: /scan, and the decoder its script loads", start=checked)
+    print(f"without BarcodeDetector, the check and then the scanner: {ios.sent() / 1024:.1f} KB\n")
 
-        visit = Visit(client, {urlsplit(APP_ORIGIN).netloc, urlsplit(BASE_URL).netloc})
-        scan_page = f"/q/{kindergarten.START_ASSET}"
-        scan_refs, scan_files = visit.page(scan_page)
-        form_page = own_path(scan_refs.start_check)
-        if form_page is None:
-            sys.exit(f"the scan page {scan_page} has no start button (a.start-check)")
-        form_refs, form_files = visit.page(form_page)
-        manifest = scan_refs.manifest or form_refs.manifest
-        icons = manifest_icons(visit, resolve(manifest, scan_page)) if manifest else []
-        worker, precached = service_worker_files(visit)
-        scanner_refs, scanner_files = visit.page(SCANNER_PAGE)
-        decoder = lazy_decoder_files(visit, scanner_refs.decoder) if scanner_refs.decoder else []
-
-    counted = set()
-    print(f"{'file':{NAME_WIDTH}}{'raw bytes':>10}{'gzip -6':>9}")
-    first = print_files(visit, new_files([*scan_files, *form_files], counted))
-    print_total("first visit, scan page + inspection form", *first, budget=True)
-
-    extra_raw = extra_gzip = 0
-    if icons:
-        print()
-        print("icons the manifest names (fetched when the browser offers to install):")
-        raw, compressed = print_files(visit, new_files(icons, counted))
-        print_total("  install icons", raw, compressed)
-        extra_raw, extra_gzip = extra_raw + raw, extra_gzip + compressed
-    print()
-    if worker is None:
-        print(f"service worker: none ({SERVICE_WORKER} is not served)")
-    else:
-        print(f"service worker: {SERVICE_WORKER}, its imports and, when it installs, the shell "
-              "it precaches, not counted above:")
-        if precached is None:
-            print(f"  (no precache list found in {SERVICE_WORKER}: only the worker is counted)")
-        raw, compressed = print_files(visit, new_files([*worker, *(precached or [])], counted))
-        print_total("  service worker and precache", raw, compressed)
-        extra_raw, extra_gzip = extra_raw + raw, extra_gzip + compressed
-    if extra_gzip:
-        print_total("first visit with all of the above", first[0] + extra_raw,
-                    first[1] + extra_gzip, budget=True)
-
-    print()
-    print(f"in-app scanner: {SCANNER_PAGE} and the files it loads, beyond those counted above:")
-    scanner = print_files(visit, new_files(scanner_files, set(scan_files) | set(form_files)))
-    print_total("  scanner page", *scanner)
-    print("loaded by scanner.js only without BarcodeDetector (iOS Safari, Firefox), on opening "
-          "the camera:")
-    # Measured on their own: a phone may have them from the precache, but they are its weight.
-    lazy = print_files(visit, decoder)
-    print_total("  fallback decoder", *lazy)
-    print_total("first visit through the Scan button, without BarcodeDetector",
-                first[0] + scanner[0] + lazy[0], first[1] + scanner[1] + lazy[1], budget=True)
-
-    print()
-    print(f"references to another host: {len(visit.foreign)}")
-    for page, address in visit.foreign:
+    foreign = visitor.foreign + inspector.foreign + ios.foreign
+    print(f"references to another host: {len(foreign)}")
+    for page, address in foreign:
         print(f"  {page}: {address}")
+    if not within or foreign:
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import shutil
 
 import pytest
 import sqlalchemy as sa
+from flask import url_for
 from flask_migrate import upgrade
 from werkzeug.security import generate_password_hash
 
@@ -139,6 +140,17 @@ class AuthActions:
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+@pytest.fixture
+def static_url(app):
+    """The address pages give a file under static/: its name carries a hash of its contents."""
+
+    def address(filename):
+        with app.test_request_context():
+            return url_for("static", filename=filename)
+
+    return address
 
 
 @pytest.fixture

@@ -166,7 +166,7 @@ def flashes(client):
 # The form
 
 
-def test_form_shows_the_asset_the_routine_and_the_items_in_order(client, auth, slide):
+def test_form_shows_the_asset_the_routine_and_the_items_in_order(client, auth, slide, static_url):
     auth.login("inspector")
     response = client.get(form_url(slide))
     assert response.status_code == 200
@@ -189,8 +189,8 @@ def test_form_shows_the_asset_the_routine_and_the_items_in_order(client, auth, s
     assert page.index('name="signer_name"') < page.index('name="all_ok"')
     assert page.index('name="all_ok"') < page.index("data-send")
     # The signature pad and the form's script are Patrol's own files.
-    assert "/static/vendor/signature_pad.umd.min.js" in page
-    assert "/static/js/inspection.js" in page
+    assert static_url("vendor/signature_pad.umd.min.js") in page
+    assert static_url("js/inspection.js") in page
     assert not re.search(r"""(src|href)=["']https?://""", page)
     assert f'name="version_id" value="{slide["version_id"]}"' in page
     client_id = re.search(r'name="client_id" value="([0-9a-f]+)"', page).group(1)

@@ -13,11 +13,11 @@ from PIL import Image
 from app.extensions import db
 from app.models import AssetStatus, Fault, FaultStatus, Frequency, Urgency, User
 from app.offline.round import MAX_PAGES, end_of_week, wanted_this_week
-from app.offline.shell import shell_version
+from app.offline.shell import shell
 from app.routines import RoutineState
 from app.schedule import Occurrence
 from tests.factories import make_asset, make_kind
-from tests.test_inspections import make_checklist
+from tests.test_inspections import form_url, make_checklist, make_slide
 
 OUTBOX = {"X-Patrol-Outbox": "1"}
 
@@ -43,13 +43,14 @@ def test_manifest_makes_the_app_installable(client):
         assert len(image.data) < 10_000, "icons stay small"
 
 
-def test_every_page_links_the_manifest_and_the_ios_icon(client):
+def test_every_page_links_the_manifest_and_the_ios_icon(client, static_url):
     page = client.get("/login").get_data(as_text=True)
+    icon_url = static_url("icons/apple-touch-icon.png")
     assert '<link rel="manifest" href="/manifest.webmanifest">' in page
-    assert '<link rel="apple-touch-icon" href="/static/icons/apple-touch-icon.png">' in page
+    assert f'<link rel="apple-touch-icon" href="{icon_url}">' in page
     assert '<meta name="apple-mobile-web-app-capable" content="yes">' in page
-    assert '<script src="/static/js/outbox.js" defer></script>' in page
-    icon = client.get("/static/icons/apple-touch-icon.png")
+    assert f'<script src="{static_url("js/outbox.js")}" defer></script>' in page
+    icon = client.get(icon_url)
     assert Image.open(BytesIO(icon.data)).size == (180, 180)
 
 
@@ -62,31 +63,71 @@ def test_outbox_words_are_in_the_page_in_its_language(client, auth):
     assert '"{num} waiting to send"' in english
 
 
-def test_service_worker_is_served_at_the_root_uncached(client):
+def worker_shell(client, path="/sw.js"):
+    source = client.get(path).get_data(as_text=True)
+    return json.loads(re.match(r"const PATROL_SHELL = (.*);\n", source).group(1))
+
+
+def test_service_worker_is_served_at_the_root_uncached(client, static_url):
     response = client.get("/sw.js")
     assert response.status_code == 200
     assert response.mimetype == "text/javascript"
     assert response.headers["Cache-Control"] == "no-cache"
     source = response.get_data(as_text=True)
-    shell = json.loads(re.match(r"const PATROL_SHELL = (.*);\n", source).group(1))
+    shell = worker_shell(client)
     assert re.fullmatch(r"[0-9a-f]{16}", shell["version"])
-    # Every file under static/ is in the shell, so files added later are offline too.
-    for url in (
-        "/offline",
-        "/manifest.webmanifest",
-        "/static/css/patrol.css",
-        "/static/js/outbox.js",
-        "/static/js/inspection.js",
-        "/static/js/signature.js",
-        "/static/vendor/signature_pad.umd.min.js",
-        "/static/icons/patrol-192.png",
-    ):
+    # What every page loads, by the very URLs the pages load them, so none is fetched twice.
+    for url in ("/offline", static_url("css/patrol.css"), static_url("js/outbox.js")):
         assert url in shell["urls"]
+    assert len(shell["urls"]) == len(set(shell["urls"]))
     assert not [url for url in shell["urls"] if url.endswith((".md", ".LICENSE"))]
     for url in shell["urls"]:
         assert client.get(url).status_code == 200, url
-    assert 'importScripts("/static/js/outbox.js")' in source
+    assert shell["outbox"] == static_url("js/outbox.js")
+    assert "importScripts(PATROL_SHELL.outbox)" in source
     assert "patrol-shell-" in source
+
+
+def test_a_visitor_keeps_no_staff_script_no_decoder_and_no_install_icon(client):
+    kept = " ".join(worker_shell(client, "/sw.js?decoder=1")["urls"])
+    for left_out in ("inspection.", "signature.", "signature_pad.", "scanner.", "stocktake.",
+                     "report.", "print.", "qr-scanner", "patrol-192.", "patrol-512.",
+                     "patrol-maskable-512."):
+        assert left_out not in kept
+
+
+def test_staff_keep_what_their_pages_load(client, auth, static_url):
+    auth.login("inspector")
+    kept = worker_shell(client)["urls"]
+    for name in ("js/inspection.js", "js/signature.js", "vendor/signature_pad.umd.min.js",
+                 "js/scanner.js", "js/stocktake.js", "css/patrol.css", "js/outbox.js"):
+        assert static_url(name) in kept, name
+    assert static_url("css/report.css") not in kept, "the reports are the admin's"
+    auth.login("repairer")
+    assert static_url("js/inspection.js") not in worker_shell(client)["urls"]
+    auth.login("admin")
+    assert static_url("css/report.css") in worker_shell(client)["urls"]
+
+
+def test_the_qr_decoder_is_kept_only_where_the_browser_has_no_barcode_detector(
+    client, auth, static_url
+):
+    auth.login("inspector")
+    android = " ".join(worker_shell(client)["urls"])
+    assert "qr-scanner" not in android
+    without = worker_shell(client, "/sw.js?decoder=1")["urls"]
+    assert static_url("vendor/qr-scanner.umd.min.js") in without
+    # The decoder imports its worker by its plain name: kept by that name, not a second copy.
+    assert "/static/vendor/qr-scanner-worker.min.js" in without
+
+
+def test_the_precache_holds_the_urls_the_inspection_form_loads(app, client, auth):
+    slide = make_slide(app)
+    auth.login("inspector")
+    page = client.get(form_url(slide)).get_data(as_text=True)
+    loaded = re.findall(r'<(?:script|link)[^>]+(?:src|href)="(/static/[^"]+)"', page)
+    assert loaded
+    assert set(loaded) <= set(worker_shell(client)["urls"])
 
 
 def test_shell_version_changes_with_any_shell_file(app, tmp_path):
@@ -94,12 +135,12 @@ def test_shell_version_changes_with_any_shell_file(app, tmp_path):
     shutil.copytree(app.static_folder, copy)
     app.static_folder = str(copy)
     with app.test_request_context():
-        before = shell_version()
-        assert shell_version() == before
+        before = shell(None, False)["version"]
+        assert shell(None, False)["version"] == before
         (copy / "js" / "added-later.js").write_text("// a new script\n")
-        added = shell_version()
+        added = shell(None, False)["version"]
         (copy / "css" / "patrol.css").write_text("body { color: red }\n")
-        changed = shell_version()
+        changed = shell(None, False)["version"]
     assert len({before, added, changed}) == 3
 
 

@@ -324,6 +324,17 @@ def test_the_page_and_pdf_in_chinese(app, history, client, auth):
     assert len(images) >= 2  # the drawn repair and acceptance signatures
 
 
+def test_the_pdf_is_laid_out_by_the_report_stylesheet(app, history, client, auth, static_url):
+    """The page names report.css by its hashed name; the PDF's fetcher finds the file by it."""
+    auth.login()
+    page = client.get("/reports/report?period=month&month=2025-10").text
+    assert static_url("css/report.css") in page
+    document = client.get("/reports/report.pdf?period=month&month=2025-10")
+    pages = PdfReader(io.BytesIO(document.data)).pages
+    # report.css numbers the pages at their foot: "1 / 3".
+    assert f"1 / {len(pages)}" in pages[0].extract_text()
+
+
 def _fonts_embedded(page) -> bool:
     fonts = page["/Resources"].get("/Font", {})
     for font in fonts.values():
@@ -504,10 +515,10 @@ def test_queries_do_not_grow_with_the_history(app, history):
         assert len(counted) == small
 
 
-def test_the_page_prints_on_a4_without_menus(app, history, client, auth):
+def test_the_page_prints_on_a4_without_menus(app, history, client, auth, static_url):
     auth.login()
     page = client.get("/reports/report?period=month&month=2025-10").text
-    assert "/static/css/report.css" in page
+    assert static_url("css/report.css") in page
     stylesheet = client.get("/static/css/report.css").text
     assert "size: A4" in stylesheet
     assert ".topbar, .no-print" in stylesheet and "display: table-header-group" in stylesheet

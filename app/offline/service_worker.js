@@ -1,8 +1,10 @@
 /* Patrol's service worker (the server puts PATROL_SHELL above: the shell's version and files).
 
-   - The app shell (every file under static/, the offline page, the manifest) is kept under a
-     cache named after a hash of its contents; a release with any change installs a new one
-     and the old one is deleted when it takes over.
+   - The app shell (the offline page and the static files the pages this person can open
+     load) is kept under a cache named after a hash of its contents; a release with any change
+     installs a new one and the old one is deleted when it takes over. Its files are named by
+     their contents' hash, the same URLs the pages load, so the precache is answered by the
+     browser's HTTP cache where a page has loaded the file already: nothing is fetched twice.
    - Pages: the network first, then the copy kept on the phone, then the offline page. Pages
      are kept as they are visited (never one marked no-store), and by "Take today's round
      offline" on Today.
@@ -11,20 +13,32 @@
    - Signing out forgets the pages kept for that person; the outbox is never deleted here. */
 "use strict";
 
-importScripts("/static/js/outbox.js");
+importScripts(PATROL_SHELL.outbox);
 
 var SHELL_CACHE = "patrol-shell-" + PATROL_SHELL.version;
 var SHELL_PREFIX = "patrol-shell-";
 var PAGES_CACHE = PatrolOutbox.PAGES_CACHE;
 var STATIC_PREFIX = "/static/";
 var NETWORK_PATIENCE_MS = 8000;
+// The hash app/static_files.py puts in a static file's name: patrol.<12 hex digits>.css.
+var CONTENT_HASH = /\.[0-9a-f]{12}(\.[^.\/]+)$/;
+
+function plainName(path) { return path.replace(CONTENT_HASH, "$1"); }
+
+// A file by its plain name -> this release's hashed URL, for a page that names another
+// (kept on the phone from before a release, or written by hand).
+var THIS_RELEASE = {};
+PATROL_SHELL.urls.forEach(function (url) { THIS_RELEASE[plainName(url)] = url; });
 
 self.addEventListener("install", function (event) {
   event.waitUntil(
     caches.open(SHELL_CACHE).then(function (cache) {
-      // Past the browser's HTTP cache, so the new release's files are the ones kept.
       return cache.addAll(PATROL_SHELL.urls.map(function (url) {
-        return new Request(url, { cache: "reload", credentials: "same-origin" });
+        // A hashed name never changes its contents: the HTTP cache may answer. The rest (the
+        // offline page, the decoder's worker, which it imports by its plain name) are checked
+        // with the server, so the new release's are kept.
+        var fresh = CONTENT_HASH.test(url) ? "default" : "no-cache";
+        return new Request(url, { cache: fresh, credentials: "same-origin" });
       }));
     }).then(function () { return self.skipWaiting(); })
   );
@@ -86,8 +100,17 @@ function page(event) {
 
 function shellFile(request) {
   return caches.open(SHELL_CACHE).then(function (cache) {
-    return cache.match(request, { ignoreVary: true });
-  }).then(function (kept) { return kept || fetch(request); });
+    return cache.match(request, { ignoreVary: true }).then(function (kept) {
+      return kept || fetch(request).catch(function (networkError) {
+        var current = THIS_RELEASE[plainName(new URL(request.url).pathname)];
+        var copy = current ? cache.match(current, { ignoreVary: true }) : Promise.resolve();
+        return copy.then(function (found) {
+          if (!found) throw networkError;
+          return found;
+        });
+      });
+    });
+  });
 }
 
 // A form sent while the network fails: kept in the outbox, then the offline page says so.

@@ -1,6 +1,6 @@
 import json
 
-from flask import Response, current_app, render_template, url_for
+from flask import Response, current_app, render_template, request, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,24 +10,22 @@ from app import outbox, routines
 from app.auth.access import staff_required
 from app.offline import bp
 from app.offline.round import offline_round
-from app.offline.shell import SERVICE_WORKER, shell_urls, shell_version
+from app.offline.shell import INSTALL_ICONS, SERVICE_WORKER, shell
 
 # Matches the stylesheet: the header's blue, and the page's background.
 THEME_COLOUR = "#1d4e89"
 BACKGROUND_COLOUR = "#f3f5f8"
-ICONS = (
-    ("icons/patrol-192.png", "192x192", "any"),
-    ("icons/patrol-512.png", "512x512", "any"),
-    ("icons/patrol-maskable-512.png", "512x512", "maskable"),
-)
 
 
 @bp.route("/sw.js")
 def service_worker():
     """At the root, so its scope is the whole app; never cached by the browser's HTTP cache,
-    so a new release is noticed on the next visit."""
-    shell = {"version": shell_version(), "urls": shell_urls(), "offline": url_for("offline.page")}
-    source = f"const PATROL_SHELL = {json.dumps(shell)};\n" + SERVICE_WORKER.read_text()
+    so a new release is noticed on the next visit. The pages name the signed-in user in its
+    address (?user=) only so that a sign-in or a sign-out installs it anew at once: what it
+    keeps follows the session."""
+    role = current_user.role if current_user.is_authenticated else None
+    kept = shell(role, without_barcode_detector=request.args.get("decoder") == "1")
+    source = f"const PATROL_SHELL = {json.dumps(kept)};\n" + SERVICE_WORKER.read_text()
     return Response(
         source,
         mimetype="text/javascript",
@@ -55,7 +53,7 @@ def manifest():
                 "type": "image/png",
                 "purpose": purpose,
             }
-            for path, sizes, purpose in ICONS
+            for path, sizes, purpose in INSTALL_ICONS
         ],
     }
     return Response(

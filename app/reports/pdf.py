@@ -15,10 +15,11 @@ import functools
 import logging
 import mimetypes
 import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import current_app, url_for
+
+from app.static_files import stored_file
 
 log = logging.getLogger(__name__)
 SIGNATURE_PATH = re.compile(r"/faults/signatures/(\d+)\.png")
@@ -41,7 +42,6 @@ def render_pdf(html: str, signatures: dict[int, bytes]) -> bytes:
 def _own_files_fetcher(base_url: str, signatures: dict[int, bytes]):
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-    static = Path(current_app.static_folder).resolve()
     static_path = current_app.static_url_path.rstrip("/") + "/"
     own = urlsplit(base_url).netloc
 
@@ -53,8 +53,9 @@ def _own_files_fetcher(base_url: str, signatures: dict[int, bytes]):
                 if signature and int(signature[1]) in signatures:
                     return _response(url, signatures[int(signature[1])], "image/png")
                 if parts.path.startswith(static_path):
-                    file = (static / parts.path[len(static_path):]).resolve()
-                    if file.is_relative_to(static) and file.is_file():
+                    # The page names static files by their hashed names (app/static_files.py).
+                    file = stored_file(parts.path[len(static_path):])
+                    if file is not None:
                         mime_type = mimetypes.guess_type(file.name)[0]
                         return _response(url, file.read_bytes(), mime_type)
             raise ValueError(f"not fetched for a report PDF: {url}")

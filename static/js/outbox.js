@@ -482,7 +482,14 @@
 
   // ---- When to send -------------------------------------------------------------------
   if (navigator.serviceWorker) {
-    navigator.serviceWorker.register("/sw.js").catch(function () {});
+    // The worker keeps what this person's pages load (app/offline/shell.py): its address names
+    // who is signed in, so a sign-in or a sign-out installs it anew at once; and only a
+    // browser without BarcodeDetector (not Android Chrome) keeps the QR decoder.
+    var asked = [];
+    if (user) asked.push("user=" + encodeURIComponent(user));
+    if (!("BarcodeDetector" in window)) asked.push("decoder=1");
+    var worker = "/sw.js" + (asked.length ? "?" + asked.join("&") : "");
+    navigator.serviceWorker.register(worker).catch(function () {});
     navigator.serviceWorker.addEventListener("message", function (event) {
       if (event.data && event.data.outbox) show();
     });
