@@ -154,6 +154,9 @@ def test_place_sheet_holds_sub_places_and_assets_at_their_positions(client, auth
     assert "@page { size: A4; margin: 0; }" in page
     assert "@media print" in page and 'onclick="window.print()"' in page
     assert "flex-wrap" not in page.split(".sheets")[1]
+    # One main landmark, a heading, and the preview scrolls by keyboard too (axe).
+    assert page.count("<main") == 1 and page.count("<h1") == 1
+    assert '<main class="sheets" lang="zh-Hans" tabindex="0">' in page
 
 
 def test_retired_assets_when_asked(client, auth, school):
@@ -222,13 +225,13 @@ def test_sheet_in_chinese_shows_chinese_names(client, auth, school):
 
 
 def _labels_part(page):
-    return page.split('<div class="sheets"')[1]
+    return page.split('<main class="sheets"')[1]
 
 
 def test_labels_speak_the_schools_language_under_an_english_interface(client, auth, school):
     auth.login()
     page = sheet(client, place=school["ids"]["room"]).text
-    toolbar, labels = page.split('<div class="sheets"')
+    toolbar, labels = page.split('<main class="sheets"')
     assert 'lang="en"' in toolbar and "Labels: 2" in toolbar
     assert labels.startswith(' lang="zh-Hans"')
     assert '<p class="name">电风扇 1</p><p class="english" lang="en">Fan 1</p>' in labels
@@ -271,7 +274,7 @@ def test_a_school_that_writes_english_prints_english_labels(app, client, auth, s
         query_string={"place": school["ids"]["room"]},
         headers={"Accept-Language": "zh"},
     ).text
-    toolbar, labels = page.split('<div class="sheets"')
+    toolbar, labels = page.split('<main class="sheets"')
     assert "标签" in toolbar and labels.startswith(' lang="en"')
     assert '<p class="name">Fan 1</p>' in labels
     assert '<option selected value="en">English</option>' in client.get("/labels/").text
@@ -290,7 +293,7 @@ def test_an_unknown_label_language_is_refused_clearly(client, auth, school):
 def test_toolbar_switches_stock_and_start_keeping_the_selection(client, auth, school):
     auth.login()
     page = sheet(client, asset=[school["ids"]["fan"], school["ids"]["ball"]], start=3).text
-    toolbar = page.split('<div class="sheets">')[0]
+    toolbar = page.split('<main class="sheets"')[0]
     assert toolbar.count('type="hidden" name="asset"') == 2
     assert 'name="start"' in toolbar and 'value="3"' in toolbar
 
@@ -485,7 +488,7 @@ def test_export_writes_codes_and_a_sheet(app, runner, school):
     # Self-contained: nothing fetched, no link back into the app.
     assert "<link" not in html and "src=" not in html and "/labels/" not in html
     # Notes in the terminal's language, labels in the school's.
-    assert '<html lang="en">' in html and '<div class="sheets" lang="zh-Hans">' in html
+    assert '<html lang="en">' in html and '<main class="sheets" lang="zh-Hans"' in html
     assert "电风扇 1" in html and "扫码检查或报修" in html
 
 
@@ -494,7 +497,7 @@ def test_export_labels_in_another_language(app, runner, school):
     assert result.exit_code == 0, result.output
     assert "Wrote 5 codes" in result.output
     html = (Path(app.config["QR_FOLDER"]) / "sheet-L7160.html").read_text()
-    assert '<div class="sheets" lang="en">' in html and '<p class="name">Fan 1</p>' in html
+    assert '<main class="sheets" lang="en"' in html and '<p class="name">Fan 1</p>' in html
     assert "电风扇" not in html
 
 
