@@ -9,6 +9,8 @@ DEFAULTS = {
     "BASE_URL": "http://localhost:5000",
     "SCHOOL_NAME": "Patrol",
     "SCHOOL_TIMEZONE": "Asia/Shanghai",
+    # What the school's labels are printed in, whichever language the person printing reads.
+    "SCHOOL_LANGUAGE": "zh",
     "LANGUAGES": ["zh", "en"],
     "BABEL_DEFAULT_LOCALE": "zh",
     "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -48,6 +50,7 @@ ENVIRONMENT_KEYS = (
     "BASE_URL",
     "SCHOOL_NAME",
     "SCHOOL_TIMEZONE",
+    "SCHOOL_LANGUAGE",
     "UPLOAD_FOLDER",
     "QR_FOLDER",
     "RATELIMIT_STORAGE_URI",
@@ -77,6 +80,11 @@ def load(app, test_config=None):
     app.config.setdefault("UPLOAD_FOLDER", str(instance / "uploads"))
     app.config.setdefault("QR_FOLDER", str(Path(app.root_path).parent / "qr"))
     app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
+    if app.config["SCHOOL_LANGUAGE"] not in app.config["LANGUAGES"]:
+        raise RuntimeError(
+            f"SCHOOL_LANGUAGE must be one of {', '.join(app.config['LANGUAGES'])}, "
+            f"not {app.config['SCHOOL_LANGUAGE']!r}"
+        )
     app.config["PROXY_COUNT"] = int(app.config["PROXY_COUNT"])
     app.config["MAIL_PORT"] = int(app.config["MAIL_PORT"])
     app.config["MAIL_USE_TLS"] = _truthy(app.config["MAIL_USE_TLS"])

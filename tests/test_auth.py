@@ -1,3 +1,6 @@
+import re
+
+import pytest
 import sqlalchemy as sa
 from itsdangerous import URLSafeTimedSerializer
 
@@ -95,6 +98,20 @@ def test_browser_language_is_used_without_a_choice(client):
     assert b'lang="en"' in page.data
     page = client.get("/login", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
     assert b'lang="zh-Hans"' in page.data
+
+
+@pytest.mark.parametrize(
+    "asked, button",
+    [
+        ("zh", re.compile(r'<button name="language" value="en" [^>]*aria-label="([^"]*)">EN<')),
+        ("en", re.compile(r'<button name="language" value="zh" [^>]*aria-label="([^"]*)">中文<')),
+    ],
+)
+def test_the_language_button_is_named_by_what_it_shows(client, asked, button):
+    """A voice-control user says what the button shows: its name must contain it."""
+    page = client.get("/login", headers={"Accept-Language": asked}).text
+    name = button.search(page).group(1)
+    assert ("EN" if asked == "zh" else "中文") in name
 
 
 def test_pages_speak_chinese_by_default(app):

@@ -35,6 +35,19 @@ def test_production_requires_secret_key(monkeypatch):
         create_app({"PATROL_ENV": "production", "DATABASE_URL": "sqlite://"})
 
 
+def test_the_schools_language_is_chinese_unless_set_to_one_patrol_speaks(tmp_path, monkeypatch):
+    assert create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "x"}).config[
+        "SCHOOL_LANGUAGE"
+    ] == "zh"
+    app = Flask("patrol_config_test", instance_path=str(tmp_path))
+    monkeypatch.setenv("SCHOOL_LANGUAGE", "en")
+    config.load(app)
+    assert app.config["SCHOOL_LANGUAGE"] == "en"
+    monkeypatch.setenv("SCHOOL_LANGUAGE", "fr")
+    with pytest.raises(RuntimeError, match="SCHOOL_LANGUAGE must be one of zh, en, not 'fr'"):
+        config.load(Flask("patrol_config_test", instance_path=str(tmp_path)))
+
+
 def test_sqlite_connection_settings(app):
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         pytest.skip("SQLite only")

@@ -149,11 +149,14 @@ def test_place_sheet_holds_sub_places_and_assets_at_their_positions(client, auth
     assert 'class="cell free" data-number="1" style="left: 7.25mm; top: 15.15mm"' in page
     assert "Retired assets left out: 1." in page
     assert page.count("<svg") == 5
-    assert "Scan to inspect or report a fault" in page
-    assert "Class 1" in page and "Fan 1" in page
+    assert "扫码检查或报修" in page
+    assert "大一班" in page and "电风扇 1" in page
     assert "@page { size: A4; margin: 0; }" in page
     assert "@media print" in page and 'onclick="window.print()"' in page
     assert "flex-wrap" not in page.split(".sheets")[1]
+    # One main landmark, a heading, and the preview scrolls by keyboard too (axe).
+    assert page.count("<main") == 1 and page.count("<h1") == 1
+    assert '<main class="sheets" lang="zh-Hans" tabindex="0">' in page
 
 
 def test_retired_assets_when_asked(client, auth, school):
@@ -182,7 +185,7 @@ def test_assets_picked_by_hand(client, auth, school):
     assert printed_codes(response)[0] == school["codes"]["fan"]
     assert LABEL.findall(response.text) == [("110.0", "227.875"), ("5.0", "5.125")]
     assert response.text.count('<section class="sheet"') == 2
-    assert "Ball" in response.text and ball_code
+    assert "皮球" in response.text and ball_code
 
 
 def test_sheets_break_after_each_full_sheet(app, client, auth):
@@ -221,10 +224,76 @@ def test_sheet_in_chinese_shows_chinese_names(client, auth, school):
     assert "电风扇 1" in page and 'lang="zh-Hans"' in page
 
 
+def _labels_part(page):
+    return page.split('<main class="sheets"')[1]
+
+
+def test_labels_speak_the_schools_language_under_an_english_interface(client, auth, school):
+    auth.login()
+    page = sheet(client, place=school["ids"]["room"]).text
+    toolbar, labels = page.split('<main class="sheets"')
+    assert 'lang="en"' in toolbar and "Labels: 2" in toolbar
+    assert labels.startswith(' lang="zh-Hans"')
+    assert '<p class="name">电风扇 1</p><p class="english" lang="en">Fan 1</p>' in labels
+    assert '<p class="where">大一班</p>' in labels and "扫码检查或报修" in labels
+    assert "Scan to inspect" not in labels
+    assert '<option selected value="zh">中文</option>' in toolbar
+
+
+def test_the_head_can_print_the_labels_in_another_language(client, auth, school):
+    auth.login()
+    page = sheet(client, place=school["ids"]["room"], language="en").text
+    labels = _labels_part(page)
+    assert labels.startswith(' lang="en"')
+    assert '<p class="name">Fan 1</p>' in labels and '<p class="where">Class 1</p>' in labels
+    assert "电风扇" not in labels and 'class="english"' not in labels
+    assert "Scan to inspect or report a fault" in labels
+    # Changing the stock on the print page keeps the language chosen.
+    assert '<option selected value="en">English</option>' in page
+    assert 'type="hidden" name="language"' not in page
+
+
+def test_the_english_name_is_left_off_where_none_is_set(app, client, auth):
+    with app.app_context():
+        room = make_place("小一班", None, PlaceKind.ROOM)
+        make_asset("钢琴", None, place=room)
+        db.session.commit()
+        room_id = room.id
+    auth.login()
+    labels = _labels_part(sheet(client, place=room_id).text)
+    assert "钢琴" in labels and 'class="english"' not in labels
+    english = _labels_part(sheet(client, place=room_id, language="en").text)
+    assert '<p class="name">钢琴</p>' in english
+
+
+def test_a_school_that_writes_english_prints_english_labels(app, client, auth, school):
+    app.config["SCHOOL_LANGUAGE"] = "en"
+    auth.login()
+    page = client.get(
+        "/labels/sheet",
+        query_string={"place": school["ids"]["room"]},
+        headers={"Accept-Language": "zh"},
+    ).text
+    toolbar, labels = page.split('<main class="sheets"')
+    assert "标签" in toolbar and labels.startswith(' lang="en"')
+    assert '<p class="name">Fan 1</p>' in labels
+    assert '<option selected value="en">English</option>' in client.get("/labels/").text
+
+
+def test_an_unknown_label_language_is_refused_clearly(client, auth, school):
+    auth.login()
+    response = sheet(client, place=school["ids"]["room"], language="fr", start="3")
+    assert response.status_code == 400
+    assert "Labels in: Choose a language from the list." in response.text
+    assert 'id="whole-start" inputmode="numeric" name="start" type="text" value="3"' in (
+        response.text
+    )
+
+
 def test_toolbar_switches_stock_and_start_keeping_the_selection(client, auth, school):
     auth.login()
     page = sheet(client, asset=[school["ids"]["fan"], school["ids"]["ball"]], start=3).text
-    toolbar = page.split('<div class="sheets">')[0]
+    toolbar = page.split('<main class="sheets"')[0]
     assert toolbar.count('type="hidden" name="asset"') == 2
     assert 'name="start"' in toolbar and 'value="3"' in toolbar
 
@@ -354,8 +423,8 @@ def test_blank_codes_are_made_once_and_printed(app, client, auth):
     with app.app_context():
         values = set(db.session.scalars(sa.select(ScanCode.value)))
     assert set(re.findall(r'<p class="code">(\w+)</p>', page)) == values
-    assert page.count("Scan to register this item") == 5
-    assert "Scan to inspect" not in page
+    assert page.count("扫码登记此物品") == 5
+    assert "扫码检查或报修" not in page
     assert "5 new blank codes." in page
     # Reloading the sheet prints the same codes and makes no new ones.
     again = client.get(target).text
@@ -418,7 +487,18 @@ def test_export_writes_codes_and_a_sheet(app, runner, school):
     assert html.count('<p class="code">') == 5 and html.count("<svg") == 5
     # Self-contained: nothing fetched, no link back into the app.
     assert "<link" not in html and "src=" not in html and "/labels/" not in html
-    assert 'lang="en"' in html
+    # Notes in the terminal's language, labels in the school's.
+    assert '<html lang="en">' in html and '<main class="sheets" lang="zh-Hans"' in html
+    assert "电风扇 1" in html and "扫码检查或报修" in html
+
+
+def test_export_labels_in_another_language(app, runner, school):
+    result = runner.invoke(args=["qr", "export", "--labels-in", "en"])
+    assert result.exit_code == 0, result.output
+    assert "Wrote 5 codes" in result.output
+    html = (Path(app.config["QR_FOLDER"]) / "sheet-L7160.html").read_text()
+    assert '<main class="sheets" lang="en"' in html and '<p class="name">Fan 1</p>' in html
+    assert "电风扇" not in html
 
 
 def test_export_one_place_on_plates_in_chinese(app, runner, school):

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from app.extensions import db
 from app.labels import qr, selection
-from app.labels.printing import render_sheet
+from app.labels.printing import render_sheet, school_language
 from app.labels.sheets import DEFAULT_STOCK, STOCKS
 from app.models import Place
 from app.models.code import normalize_code
@@ -29,9 +29,15 @@ def init_app(app):
 @click.option(
     "--language",
     type=click.Choice(["zh", "en"]),
-    help="Language of the sheet and messages (default: the terminal's, from LANG).",
+    help="Language of the messages and the sheet's notes (default: the terminal's, from LANG).",
 )
-def export(place_code, stock, language):
+@click.option(
+    "--labels-in",
+    "label_language",
+    type=click.Choice(["zh", "en"]),
+    help="Language of the labels (default: the school's, SCHOOL_LANGUAGE).",
+)
+def export(place_code, stock, language, label_language):
     """Write each code as SVG and PNG, and a sheet of labels, into QR_FOLDER.
 
     Without --place: every place and every asset that is not retired.
@@ -39,18 +45,22 @@ def export(place_code, stock, language):
     app = current_app._get_current_object()
     # Asked before the request context below, which has no browser to ask.
     language = language or get_locale().language
+    label_language = label_language or school_language()
     # A request context gives the templates what a page has (url_for, the language).
     with app.test_request_context(base_url=app.config["BASE_URL"]), force_locale(language):
-        tree = selection.PlaceTree.load()
-        if place_code is None:
-            chosen = selection.for_register(tree)
-        else:
+        place = None
+        if place_code is not None:
             place = db.session.scalar(
                 sa.select(Place).where(Place.code == normalize_code(place_code))
             )
             if place is None:
                 raise click.ClickException(_("No place has the code %(code)s.", code=place_code))
-            chosen = selection.for_place(tree, place)
+        with force_locale(label_language):
+            tree = selection.PlaceTree.load()
+            if place is None:
+                chosen = selection.for_register(tree)
+            else:
+                chosen = selection.for_place(tree, place)
 
         folder = Path(app.config["QR_FOLDER"])
         for label in chosen.labels:
@@ -62,7 +72,7 @@ def export(place_code, stock, language):
             click.echo(f"{'  '.join(names)}  {label.title}")
 
         sheet_path = folder / f"sheet-{stock}.html"
-        html = render_sheet(chosen, STOCKS[stock], interactive=False)
+        html = render_sheet(chosen, STOCKS[stock], label_language, interactive=False)
         qr.write_atomically(sheet_path, html.encode())
         click.echo(
             _(

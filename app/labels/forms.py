@@ -13,6 +13,7 @@ from wtforms import (
 
 from app.extensions import db
 from app.labels import sheets
+from app.labels.printing import language_choices, school_language
 from app.labels.sheets import DEFAULT_STOCK, STOCKS
 from app.models import Asset, AssetKind, Place, ScanCode
 from app.models.code import is_well_formed, normalize_code
@@ -74,6 +75,23 @@ class StockField(SelectField):
         return STOCKS.get(self.data)
 
 
+class LabelLanguageField(SelectField):
+    """What the labels are printed in: the school's language unless the head chooses another."""
+
+    def __init__(self, label, **kwargs):
+        super().__init__(
+            label,
+            choices=language_choices,
+            default=school_language,
+            validate_choice=False,
+            **kwargs,
+        )
+
+    def pre_validate(self, form):
+        if self.data not in dict(language_choices()):
+            raise ValidationError(_("Choose a language from the list."))
+
+
 class SheetForm(FlaskForm):
     """What to print and on which stock, read from the query string: printing changes nothing.
 
@@ -86,6 +104,7 @@ class SheetForm(FlaskForm):
 
     stock = StockField(_l("Label stock"))
     start = IntegerField(_l("Start at label"), default=1)
+    language = LabelLanguageField(_l("Labels in"))
     retired = BooleanField(_l("Include retired assets"))
     place = IdSelectField(_l("A place and everything in it"))
     kind = IdSelectField(_l("Kind of asset"))

@@ -1,5 +1,8 @@
 """What goes on a sheet: a place and everything in it, a kind, picked assets, blank codes.
 
+Names and places are written in the language current while a selection is made: printing
+chooses the labels' language with force_locale (see app.labels.printing).
+
 Labels come out in walking order (place by place, as the tree orders them), which is the
 order a person sticks them on during a walk. The place tree is loaded in one query and
 walked in memory, so a sheet of two thousand labels does not cost a query per label.
@@ -12,6 +15,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.i18n import current_locale
 from app.models import Asset, AssetKind, AssetStatus, Place, PlaceKind, ScanCode
 
 
@@ -21,6 +25,8 @@ class Label:
     title: str = ""
     where: str = ""
     blank: bool = False
+    # On a Chinese label, the English name where one is set, printed small under the title.
+    english: str = ""
 
 
 @dataclass
@@ -88,13 +94,23 @@ class PlaceTree:
         ]
 
 
+def english_beneath(named: Place | Asset) -> str:
+    """A label printed in Chinese also gives the English name, small, where one is set."""
+    locale = current_locale()
+    chinese = locale is None or locale.language == "zh"
+    if chinese and named.name_en and named.name_en != named.name:
+        return named.name_en
+    return ""
+
+
 def place_label(tree: PlaceTree, place: Place) -> Label:
     parent = tree.by_id.get(place.parent_id) if place.parent_id is not None else None
-    return Label(place.code, place.title, tree.path(parent))
+    return Label(place.code, place.title, tree.path(parent), english=english_beneath(place))
 
 
 def asset_label(tree: PlaceTree, asset: Asset) -> Label:
-    return Label(asset.code, asset.title, tree.path(tree.by_id[asset.place_id]))
+    where = tree.path(tree.by_id[asset.place_id])
+    return Label(asset.code, asset.title, where, english=english_beneath(asset))
 
 
 def _split_retired(assets, include_retired):

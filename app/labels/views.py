@@ -1,5 +1,6 @@
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app.auth.access import admin_required
@@ -46,14 +47,23 @@ def sheet():
     form = SheetForm(request.args)
     if not form.validate():
         return _index_page(form, 400)
-    chosen = _selection(form)
+    language = form.language.data
+    with force_locale(language):
+        chosen = _selection(form)
     if len(chosen.labels) > sheets.MAX_LABELS:
         form.form_errors.append(too_many_message(len(chosen.labels)))
         return _index_page(form, 400)
-    # What the toolbar's stock and start switch must carry over.
-    kept = [(k, v) for k, v in request.args.items(multi=True) if k not in ("stock", "start")]
+    # What the toolbar's own fields do not already send.
+    toolbar = ("stock", "start", "language")
+    kept = [(k, v) for k, v in request.args.items(multi=True) if k not in toolbar]
     return render_sheet(
-        chosen, form.stock.stock, form.start.data, interactive=True, form=form, kept=kept
+        chosen,
+        form.stock.stock,
+        language,
+        form.start.data,
+        interactive=True,
+        form=form,
+        kept=kept,
     )
 
 

@@ -1,0 +1,210 @@
+"""axe-core over every page, in Chinese and in English, on a 360 px phone: nothing serious.
+
+axe-core is vendored under tests/browser/vendor (the tests only; Patrol never serves it) and
+injected into each page after it loads. Every route that answers GET with a page must be in the
+walk: a page added later is walked too, or this test says which one is missing.
+"""
+
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from app import routines
+from app.extensions import db
+from app.models import (
+    Asset,
+    Checklist,
+    ChecklistItem,
+    ChecklistVersion,
+    Fault,
+    Inspection,
+    Place,
+    Role,
+    User,
+)
+from app.stocktakes.counting import start_stocktake
+from app.terms import term_containing
+from tests.browser.helpers import sign_in
+
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+# The impacts that fail the walk; "moderate" and "minor" are advice, except these: every page
+# has one main landmark and a heading to start reading from.
+FAILING_IMPACTS = {"serious", "critical"}
+FAILING_RULES = {"landmark-one-main", "page-has-heading-one"}
+# Off by default in axe as "experimental", but a voice-control user says what a button shows:
+# its accessible name must contain its visible text ("EN", not only "Switch to English").
+EXTRA_RULES = {"label-content-name-mismatch": {"enabled": True}}
+SLIDE_2 = "4ZGV4P"
+
+# GET routes that answer with something other than a page to look at: images, files, data for
+# the scripts, and steps that only redirect.
+NOT_PAGES = {
+    "static",
+    "offline.manifest",
+    "offline.service_worker",
+    "offline.csrf_token",
+    "offline.round_pages",
+    "labels.qr_image",
+    "register.export_assets",
+    "register.asset_photo",
+    "reports.faults_csv",
+    "reports.inspections_csv",
+    "reports.register_csv",
+    "reports.report_pdf",
+    "faults.photo",
+    "faults.report_photo",
+    "faults.public_photo",
+    "faults.signature",
+    "inspections.signature",
+    "inspections.answer_photo",
+    "stocktakes.signature",
+    "scan.lookup",
+    "rounds.next_after",
+}
+
+
+def _first(query):
+    return db.session.scalars(query.limit(1)).one()
+
+
+def demo_pages(app):
+    """(who is signed in, path) for every page, on the demo kindergarten.
+
+    The demo has no stocktake: one is started, so its page is walked too. The page a visitor
+    sees after reporting a fault is only theirs, so the walk reaches it by reporting one
+    (`_report_a_fault`).
+    """
+    with app.app_context():
+        slide = db.session.scalar(sa.select(Asset).where(Asset.code == SLIDE_2))
+        admin = db.session.scalar(sa.select(User).where(User.role == Role.ADMIN))
+        stocktake = start_stocktake(None, admin, uuid.uuid4().hex)
+        checklist = _first(sa.select(Checklist).where(Checklist.kind_id == slide.kind_id))
+        version = _first(
+            sa.select(ChecklistVersion).where(ChecklistVersion.checklist_id == checklist.id)
+        )
+        item = _first(sa.select(ChecklistItem).where(ChecklistItem.version_id == version.id))
+        inspection = _first(sa.select(Inspection).order_by(Inspection.id.desc()))
+        place = _first(sa.select(Place).order_by(Place.id))
+        fault = _first(sa.select(Fault).where(Fault.public_token.is_(None)))
+        term = term_containing(routines.today())
+        other_user = _first(sa.select(User).where(User.role != Role.ADMIN))
+        pages = [
+            (None, "/login"),
+            (None, f"/q/{SLIDE_2}"),
+            (None, f"/q/{SLIDE_2}/report"),
+            (None, "/offline"),
+            ("inspector", "/"),
+            ("inspector", "/today"),
+            ("inspector", f"/q/{SLIDE_2}"),
+            ("inspector", f"/assets/{slide.id}/checklists/{checklist.id}/inspect"),
+            ("inspector", f"/assets/{slide.id}/history"),
+            ("inspector", f"/inspections/{inspection.id}"),
+            ("inspector", f"/inspections/{inspection.id}/correct"),
+            ("inspector", "/scan"),
+            ("inspector", "/phones"),
+            ("repairer", "/faults/mine"),
+            ("admin", "/"),
+            ("admin", "/dashboard/checks"),
+            ("admin", "/dashboard/readings"),
+            ("admin", "/dashboard/settings"),
+            ("admin", f"/dashboard/term?routine={checklist.id}"),
+            ("admin", "/faults/"),
+            ("admin", f"/faults/{fault.id}"),
+            ("admin", "/faults/settings"),
+            ("admin", "/checklists/"),
+            ("admin", "/checklists/new"),
+            ("admin", "/checklists/closed-periods"),
+            ("admin", f"/checklists/{checklist.id}/edit"),
+            ("admin", f"/checklists/{checklist.id}/items"),
+            ("admin", f"/checklists/{checklist.id}/items/new"),
+            ("admin", f"/checklists/{checklist.id}/items/{item.id}/edit"),
+            ("admin", f"/checklists/{checklist.id}/versions/{version.number}"),
+            ("admin", "/register/assets"),
+            ("admin", "/register/assets/new"),
+            ("admin", f"/register/assets/{slide.id}/edit"),
+            ("admin", "/register/import"),
+            ("admin", "/register/kinds"),
+            ("admin", f"/register/kinds/{slide.kind_id}/edit"),
+            ("admin", "/register/places"),
+            ("admin", "/register/places/new"),
+            ("admin", f"/register/places/{place.id}/edit"),
+            ("admin", "/labels/"),
+            ("admin", "/labels/blank"),
+            ("admin", f"/labels/sheet?place={slide.place_id}"),
+            ("admin", "/reports/"),
+            ("admin", f"/reports/report?period=term&term={term.start.isoformat()}"),
+            ("admin", "/stocktakes/"),
+            ("admin", "/stocktakes/new"),
+            ("admin", f"/stocktakes/{stocktake.id}"),
+            ("admin", "/users/"),
+            ("admin", "/users/new"),
+            ("admin", f"/users/{other_user.id}/edit"),
+        ]
+        db.session.remove()
+    return pages
+
+
+def _endpoint(app, path):
+    adapter = app.url_map.bind("patrol.test")
+    return adapter.match(path.split("?")[0], method="GET")[0]
+
+
+def _serious_findings(page):
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate("(rules) => axe.run(document, {rules})", EXTRA_RULES)
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} — "
+        + "; ".join(node["html"][:100] for node in violation["nodes"][:3])
+        for violation in results["violations"]
+        if violation["impact"] in FAILING_IMPACTS or violation["id"] in FAILING_RULES
+    ]
+
+
+def _look(page, name, findings):
+    found = _serious_findings(page)
+    if found:
+        findings[name] = found
+
+
+def _report_a_fault(page, server):
+    """A visitor reports the slide; the page they land on is theirs alone."""
+    page.goto(f"{server.url}/q/{SLIDE_2}/report")
+    page.fill("#description", "The ladder's second step is loose.")
+    page.check("input[name=urgency][value=needs_repair]")
+    page.fill("#public_name", "王老师")
+    page.click("form.report-form button.primary")
+    page.wait_for_url(re.compile(r"/faults/reported/"))
+
+
+def test_the_walk_has_every_page(live_server):
+    app = live_server.app
+    walked = {_endpoint(app, path) for _who, path in demo_pages(app)} | {"faults.reported"}
+    pages = {rule.endpoint for rule in app.url_map.iter_rules() if "GET" in rule.methods}
+    assert pages - NOT_PAGES - walked == set(), "add these pages to demo_pages()"
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_axe_finds_nothing_serious_on_any_page(live_server, phone, language):
+    phones = {}
+    findings = {}
+    for who, path in demo_pages(live_server.app):
+        if who not in phones:
+            phones[who] = phone(language)
+            if who is not None:
+                sign_in(phones[who], live_server, who)
+        page = phones[who]
+        name = f"{path} as {who or 'visitor'}"
+        response = page.goto(live_server.url + path)
+        if not response.ok:
+            findings[name] = [f"answered {response.status}"]
+            continue
+        _look(page, name, findings)
+    _report_a_fault(phones[None], live_server)
+    _look(phones[None], "the visitor's reported fault", findings)
+    assert not findings, "\n".join(
+        f"{name}:\n  " + "\n  ".join(found) for name, found in findings.items()
+    )
+
