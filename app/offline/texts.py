@@ -15,6 +15,7 @@ from app.offline import bp
 def outbox_texts() -> dict:
     return {
         "waiting": _("%(num)s waiting to send", num="{num}"),
+        "waiting_offline": _("%(num)s waiting, sent when the network is back", num="{num}"),
         "send_now": _("Send now"),
         "offline": _("No network: they are kept on this phone and sent when it is back."),
         "saved": _("Saved on this phone. It is sent as soon as there is a network."),
