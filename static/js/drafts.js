@@ -131,6 +131,7 @@
     var sending = false;
     var timer = null;
     var notice = null;
+    var lastKept = blank;
 
     // The draft as the form is now, or null when it is as the server drew it.
     function snapshot() {
@@ -147,6 +148,7 @@
       timer = null;
       if (filling || sending) return;
       var draft = snapshot();
+      lastKept = draft || blank;
       (draft ? keep(draft) : forget(id)).catch(function () {});
     }
 
@@ -205,10 +207,12 @@
       timer = null;
       var draft = snapshot();
       if (!draft) return;
-      // Before the browser leaves: the next page must know which draft this send was.
+      // Before the browser leaves: the next page drops the drafts kept until now.
       sessionStorage.setItem(SENT, JSON.stringify({ id: id, saved_at: draft.saved_at }));
       sending = true;
-      keep(draft).catch(function () {});
+      // Written only if something is not kept yet: a write still going when the next page
+      // has dropped the draft would bring it back.
+      if (!sameAs(draft, lastKept)) keep(draft).catch(function () {});
     });
 
     var queued = window.PatrolOutbox ? PatrolOutbox.waiting() : Promise.resolve([]);
@@ -226,6 +230,7 @@
       filling = true;
       fill(form, draft);
       filling = false;
+      lastKept = draft;
       tell(draft);
     });
   }
@@ -238,7 +243,7 @@
     sessionStorage.removeItem(SENT);
     if (!sent) return Promise.resolve(null);
     return read(sent.id).then(function (draft) {
-      // A draft changed after the send (it did not go, and the person went on) is newer.
+      // One changed after the send (it did not go, and the person went on) is newer.
       if (!draft || draft.saved_at > sent.saved_at) return null;
       if (draft.action === location.pathname) return sent.id;
       return forget(sent.id).then(function () { return null; });

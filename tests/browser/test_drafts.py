@@ -33,15 +33,32 @@ def _drafts(page):
     return page.evaluate(DRAFTS)
 
 
-def _wait_for_draft(page, name, value, timeout=10.0):
-    """Until the draft holds `value` for the field `name` (it is kept a moment after typing)."""
+def _until(page, found, what, timeout=10.0):
+    """Polls the drafts until `found(drafts)` gives something: they are kept, and dropped after
+    a send, by the page's script a moment after the event."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for draft in _drafts(page):
-            if value in draft["values"].get(name, []) + draft["files"].get(name, []):
-                return draft
+        result = found(_drafts(page))
+        if result:
+            return result
         page.wait_for_timeout(100)
-    raise AssertionError(f"no draft with {name}={value!r}: {_drafts(page)}")
+    raise AssertionError(f"no {what}: {_drafts(page)}")
+
+
+def _wait_for_draft(page, name, value):
+    """Until a draft holds `value` for the field `name`; returns it."""
+    return _until(
+        page,
+        lambda drafts: next(
+            (d for d in drafts if value in d["values"].get(name, []) + d["files"].get(name, [])),
+            None,
+        ),
+        f"draft with {name}={value!r}",
+    )
+
+
+def _wait_for_no_drafts(page):
+    _until(page, lambda drafts: drafts == [], "end to the drafts")
 
 
 def _inspect_url(page, server):
@@ -96,7 +113,7 @@ def test_a_half_filled_inspection_survives_a_reload_and_goes_once_sent(live_serv
     page.click("[data-all-ok]")
     page.click("[data-send]")
     page.wait_for_url(re.compile(r"/today/next"))
-    assert _drafts(page) == []
+    _wait_for_no_drafts(page)
     with live_server.app.app_context():
         assert db.session.scalar(sa.select(Inspection).where(Inspection.client_id == client_id))
 
@@ -166,7 +183,7 @@ def test_a_fault_report_sent_with_its_photo_leaves_no_draft(live_server, phone, 
 
     page.click("form.report-form button.primary")
     page.wait_for_url(re.compile(r"/faults/reported/"))
-    assert _drafts(page) == []
+    _wait_for_no_drafts(page)
     with live_server.app.app_context():
         fault = db.session.scalar(
             sa.select(Fault).where(Fault.description == "A sharp edge on the seat")
@@ -205,7 +222,7 @@ def test_a_form_kept_in_the_outbox_leaves_no_draft(live_server, phone):
     page.wait_for_url(re.compile(r"/today$"))
     page.locator(".outbox-head").wait_for()
     assert len(page.evaluate("PatrolOutbox.waiting()")) == 1
-    assert _drafts(page) == []
+    _wait_for_no_drafts(page)
 
 
 def test_a_comment_on_a_fault_survives_a_reload_and_goes_once_added(live_server, phone):
@@ -222,5 +239,5 @@ def test_a_comment_on_a_fault_survives_a_reload_and_goes_once_added(live_server,
     page.wait_for_url(re.compile(r"/faults/1$"))
     assert page.input_value("#comment-text") == ""
     assert page.locator(".draft-restored").count() == 0
-    assert _drafts(page) == []
+    _wait_for_no_drafts(page)
     assert _count(live_server, FaultEvent, FaultEvent.note == "Ordered a new seat") == 1
