@@ -175,6 +175,8 @@ def test_a_form_whose_send_fails_on_the_network_is_kept(live_server, phone):
     page.wait_for_selector(".outbox-head")
     assert "1 条待发送" in page.locator(".outbox-head strong").inner_text()
     assert page.locator(".flash-info", has_text="已保存在这部手机上").is_visible()
+    # The page's own try found no server: said, rather than a Send now that silently fails.
+    page.locator(".outbox p.muted", has_text="没有网络").wait_for()
     item = page.evaluate("PatrolOutbox.waiting().then(items => items[0])")
     fields = dict((name, value) for name, value, *_file in item["fields"])
     assert fields["signature_data"].startswith("data:image/png;base64,")
