@@ -1,7 +1,7 @@
-"""The outbox's and the offline round's words, for the script that shows them.
+"""The words of the outbox, the offline round and the drafts, for the scripts that show them.
 
 Rendered into every page as JSON, in the page's language; {num}, {time}, {done} and {total}
-are filled in by the script.
+are filled in by the scripts.
 """
 
 from flask_babel import gettext as _
@@ -15,6 +15,7 @@ from app.offline import bp
 def outbox_texts() -> dict:
     return {
         "waiting": _("%(num)s waiting to send", num="{num}"),
+        "waiting_offline": _("%(num)s waiting, sent when the network is back", num="{num}"),
         "send_now": _("Send now"),
         "offline": _("No network: they are kept on this phone and sent when it is back."),
         "saved": _("Saved on this phone. It is sent as soon as there is a network."),
@@ -42,6 +43,13 @@ def outbox_texts() -> dict:
         ),
         "take_failed": _("The round could not be kept: there is no network. Try again."),
         "correct": _("Correct it in its form"),
+        "draft_restored": _(
+            "Restored from a draft kept on this phone, last changed %(time)s.", time="{time}"
+        ),
+        "draft_discard": _("Discard draft"),
+        "draft_discard_confirm": _(
+            "Discard this draft? What was entered is cleared from the form and from this phone."
+        ),
         "correcting": _(
             "This is what was entered, kept on this phone. Correct what is marked and send it "
             "again."

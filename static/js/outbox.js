@@ -272,23 +272,32 @@
       });
       if (!items.length) return;
       var head = element("p", "outbox-head");
-      head.appendChild(element("strong", "", say(text.waiting, { num: items.length })));
-      var now = element("button", "", text.send_now);
-      now.type = "button";
-      now.setAttribute("data-send-now", "");
-      now.addEventListener("click", sendNow);
-      head.appendChild(now);
+      // Offline, "Send now" could do nothing: the bar says what will happen instead.
+      var offline = navigator.onLine === false;
+      var count = say(offline ? text.waiting_offline : text.waiting, { num: items.length });
+      head.appendChild(element("strong", "", count));
+      if (!offline) {
+        var now = element("button", "", text.send_now);
+        now.type = "button";
+        now.setAttribute("data-send-now", "");
+        now.addEventListener("click", sendNow);
+        head.appendChild(now);
+      }
       bar.appendChild(head);
-      if (!navigator.onLine) bar.appendChild(element("p", "muted", text.offline));
+      if (!offline && unreachable) bar.appendChild(element("p", "muted", text.offline));
       items.filter(function (item) { return item.problem; }).forEach(function (item) {
         bar.appendChild(problemView(item));
       });
     });
   }
 
+  // The phone said it was online, but the server could not be reached.
+  var unreachable = false;
+
   function sendNow() {
     return flush().then(function (outcome) {
       sent = sent.concat(outcome.sent);
+      unreachable = outcome.offline;
       return show();
     }, show);
   }

@@ -60,12 +60,19 @@ def _inspect_all_ok(page, server, url):
     page.wait_for_url(re.compile(r"/today$"))
 
 
-def _waiting(page, number):
+def _bar_says(page, words):
     page.wait_for_function(
-        "n => (document.querySelector('.outbox-head strong') || {}).textContent"
-        " === n + ' waiting to send'",
-        arg=number,
+        "words => (document.querySelector('.outbox-head strong') || {}).textContent === words",
+        arg=words,
     )
+
+
+def _waiting(page, number, offline=False):
+    """Until the outbox bar counts `number` waiting; offline it says they go when it is back."""
+    if offline:
+        _bar_says(page, f"{number} waiting, sent when the network is back")
+    else:
+        _bar_says(page, f"{number} waiting to send")
 
 
 def test_a_round_done_offline_arrives_once(live_server, phone, tmp_path):
@@ -77,7 +84,7 @@ def test_a_round_done_offline_arrives_once(live_server, phone, tmp_path):
 
     page.context.set_offline(True)
     _inspect_all_ok(page, live_server, inspect_url)
-    _waiting(page, 1)
+    _waiting(page, 1, offline=True)
     assert page.locator(".flash-info", has_text="Saved on this phone").is_visible()
 
     page.goto(live_server.url + report_url)
@@ -86,10 +93,10 @@ def test_a_round_done_offline_arrives_once(live_server, phone, tmp_path):
     page.set_input_files("#photos", str(photo_file(tmp_path)))
     page.click("form.report-form button.primary")
     page.wait_for_url(re.compile(r"/q/[A-Z0-9]+$"))
-    _waiting(page, 2)
+    _waiting(page, 2, offline=True)
 
     page.reload()
-    _waiting(page, 2)
+    _waiting(page, 2, offline=True)
     assert _count(live_server, Fault, Fault.description == DESCRIPTION) == 0
 
     page.context.set_offline(False)
@@ -124,7 +131,7 @@ def test_a_send_while_signed_out_keeps_the_item_and_asks_to_sign_in(live_server,
 
     page.context.set_offline(True)
     _inspect_all_ok(page, live_server, inspect_url)
-    _waiting(page, 1)
+    _waiting(page, 1, offline=True)
     # The sign-in lapses while the phone is away from the network.
     page.context.clear_cookies()
     status = page.evaluate(
@@ -168,6 +175,8 @@ def test_a_form_whose_send_fails_on_the_network_is_kept(live_server, phone):
     page.wait_for_selector(".outbox-head")
     assert "1 条待发送" in page.locator(".outbox-head strong").inner_text()
     assert page.locator(".flash-info", has_text="已保存在这部手机上").is_visible()
+    # The page's own try found no server: said, rather than a Send now that silently fails.
+    page.locator(".outbox p.muted", has_text="没有网络").wait_for()
     item = page.evaluate("PatrolOutbox.waiting().then(items => items[0])")
     fields = dict((name, value) for name, value, *_file in item["fields"])
     assert fields["signature_data"].startswith("data:image/png;base64,")
@@ -322,3 +331,29 @@ def test_an_inspection_refused_for_unanswered_items_is_corrected_in_its_form(
     page.wait_for_selector(".outbox-sent")
     assert page.evaluate("PatrolOutbox.waiting()") == []
     assert _count(live_server, Inspection, Inspection.asset_id == slide_id) == before + 1
+
+
+def test_offline_the_outbox_says_what_will_happen_and_offers_no_send_now(live_server, phone):
+    for language, offline_words, online_words in (
+        ("zh", "1 条待发送，网络恢复后自动发送", "1 条待发送"),
+        ("en", "1 waiting, sent when the network is back", "1 waiting to send"),
+    ):
+        page = phone(language)
+        sign_in(page, live_server, "inspector")
+        page.goto(f"{live_server.url}/today")
+        # Something that stays waiting: its asset is gone.
+        page.evaluate(
+            """PatrolOutbox.keep({client_id: 'c0ffee00-0000-4000-8000-000000000003',
+                action: '/q/ZZZZZZ/report', fields: [['description', 'Cracked']],
+                entered_by: '', title: 'A report', saved_at: new Date().toISOString(),
+                problem: null})"""
+        )
+        page.context.set_offline(True)
+        _bar_says(page, offline_words)
+        assert page.locator("[data-send-now]").count() == 0
+
+        page.context.set_offline(False)
+        page.locator("[data-send-now]").wait_for()
+        assert page.locator(".outbox-head strong").inner_text() == online_words
+        assert page.locator("[data-send-now]").bounding_box()["height"] >= 44
+
