@@ -18,7 +18,7 @@ from app.inspections.submit import (
     format_number,
     parse_number,
 )
-from app.sent_forms import photo_from_token, photo_token, sent_client_id
+from app.sent_forms import new_client_id, photo_from_token, photo_token, sent_client_id
 
 # What a browser keeps in <input type=number>; anything else would be blanked on the page.
 HTML_NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
@@ -104,3 +104,9 @@ def form_context(
             else url_for("inspections.new", asset_id=asset.id, checklist_id=checklist.id)
         ),
     )
+
+
+def new_form_context(asset, checklist, state) -> dict:
+    """A form not yet filled in, for the routine's current version, with a new client id."""
+    entered = Entered(client_id=new_client_id(), entries={})
+    return form_context(asset, checklist, checklist.current_version, entered, state, fresh=True)

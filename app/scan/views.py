@@ -6,8 +6,7 @@ from flask_login import current_user
 from app import routines, settings
 from app.auth.access import admin_required, staff_required
 from app.extensions import db, login_manager
-from app.inspections.form import form_context
-from app.inspections.submit import Entered
+from app.inspections import form as inspection_form  # a module: it imports this one, via faults
 from app.models import Role, ScanCode
 from app.models.code import CODE_LENGTH, is_well_formed, normalize_code
 from app.models.code import replace_code as give_new_code
@@ -23,7 +22,6 @@ from app.scan.pages import (
     kept_out_by,
     last_check,
 )
-from app.sent_forms import new_client_id
 from app.stocktakes.counting import stocktakes_covering
 
 INSPECTING_ROLES = (Role.ADMIN, Role.INSPECTOR)
@@ -147,10 +145,8 @@ def _opened_form(asset, due: RoutineState) -> dict:
     """The one check due, opened on the scan page itself: scan, All OK, sign, Send. Its own
     address still serves it; this page is the one the phone keeps for the plate, offline too.
     """
-    checklist = due.checklist
-    entered = Entered(client_id=new_client_id(), entries={})
     return {
-        **form_context(asset, checklist, checklist.current_version, entered, due, fresh=True),
+        **inspection_form.new_form_context(asset, due.checklist, due),
         "last_check": last_check(asset),
     }
 
