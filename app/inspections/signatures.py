@@ -65,12 +65,17 @@ def typed_signer_name(typed: str) -> str:
 
 def is_own_name(name: str, signer) -> bool:
     """Whether a typed name is the signer's own: their display name or their username, in
-    any case, width or spacing ("张师傅", "Wang  Wei", "wang wei" and "ｗａｎｇ" all count)."""
+    any case, width or spacing ("Wang  Wei", "wang wei" and "ｗａｎｇ" all count). A role
+    the display name adds in brackets may be left out: "张师傅" signs for "张师傅（门卫）".
+    """
 
     def folded(text: str) -> str:
         return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
-    return folded(name) in (folded(signer.display_name), folded(signer.username))
+    display_name = folded(signer.display_name)
+    without_role = display_name.split("(")[0].strip()
+    own = {display_name, folded(signer.username)} | ({without_role} if without_role else set())
+    return folded(name) in own
 
 
 def make_signature(signer, drawn: str = "", typed: str = "", own_name_only=False) -> Signature:
