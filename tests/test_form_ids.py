@@ -96,7 +96,11 @@ def slides(app):
         slide_1 = db.session.get(Asset, first["asset_id"])
         slide_2 = make_asset("滑梯 2", "Slide 2", kind=slide_1.kind, place=slide_1.place)
         monthly = make_checklist(kind=slide_1.kind)
-        make_user("zhao", Role.INSPECTOR)
+        make_user("zhao", Role.INSPECTOR, display_name="赵老师")
+        # The name each signs with is their own: another's is refused before anything else.
+        db.session.scalar(sa.select(User).where(User.username == "inspector")).display_name = (
+            "李老师"
+        )
         db.session.commit()
         second_asset = {**first, "asset_id": slide_2.id}
         second_checklist = {
@@ -141,8 +145,11 @@ def test_an_inspections_id_on_another_form_is_refused(app, slides, how, other):
         "asset": (browser(app, "inspector"), other_asset),
         "checklist": (browser(app, "inspector"), other_checklist),
     }[other]
-    response = send(sender, inspect_url(target), signed_check(target, client_id, "赵老师"), how)
-    refused(response, how, NOTE, "李老师", f"/inspections/{inspection_id}", "/rounds/next")
+    signer = "赵老师" if other == "inspector" else "李老师"
+    response = send(sender, inspect_url(target), signed_check(target, client_id, signer), how)
+    # Another inspector learns nothing of the record, not even who signed it.
+    secrets = ["李老师"] if other == "inspector" else []
+    refused(response, how, NOTE, *secrets, f"/inspections/{inspection_id}", "/rounds/next")
     assert [i.id for i in _inspections(app)] == [inspection_id]
     assert count(app, Signature) == 1
 
@@ -188,7 +195,8 @@ def test_a_race_lost_to_another_inspectors_form_is_refused(app, slides, monkeypa
 
     monkeypatch.setattr(submit, "earlier_inspection", lookup_that_misses_once)
     response = send(
-        browser(app, "zhao"), inspect_url(slide), signed_check(slide, client_id), "outbox"
+        browser(app, "zhao"), inspect_url(slide), signed_check(slide, client_id, "赵老师"),
+        "outbox",
     )
     assert len(lookups) == 2
     refused(response, "outbox", NOTE)

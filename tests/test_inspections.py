@@ -119,7 +119,7 @@ def all_ok(slide, **fields):
     data = {
         "client_id": uuid.uuid4().hex,
         "version_id": str(slide["version_id"]),
-        "signer_name": "李老师",
+        "signer_name": "Inspector",
         f"item-{check_1}-outcome": "pass",
         f"item-{check_2}-outcome": "pass",
         f"item-{reading}-reading": "0.1",
@@ -185,9 +185,11 @@ def test_form_shows_the_asset_the_routine_and_the_items_in_order(client, auth, s
     assert 'accept="image/*" capture="environment"' in page
     assert 'name="all_ok"' in page
     assert "Type your name to sign" in page
-    # The name comes before the All OK button: without JavaScript, All OK sends at once.
-    assert page.index('name="signer_name"') < page.index('name="all_ok"')
-    assert page.index('name="all_ok"') < page.index("data-send")
+    # All OK first; the name signs at the end, beside the pad, and only without JavaScript.
+    assert page.index('name="all_ok"') < page.index('name="signer_name"')
+    assert page.index('name="signer_name"') < page.index("data-send")
+    name_field = page.split('name="signer_name"')[0].rsplit("<div", 1)[1]
+    assert "data-nojs" in name_field and "nojs-only" in name_field
     # The signature pad and the form's script are Patrol's own files.
     assert static_url("vendor/signature_pad.umd.min.js") in page
     assert static_url("js/inspection.js") in page
@@ -268,7 +270,7 @@ def test_repairer_cannot_inspect(app, client, auth, slide):
 def test_admin_can_inspect(app, client, auth, slide):
     auth.login("admin")
     assert client.get(form_url(slide)).status_code == 200
-    assert post(client, slide, all_ok(slide)).status_code == 303
+    assert post(client, slide, all_ok(slide, signer_name="Admin")).status_code == 303
     assert count(app, Inspection) == 1
 
 
@@ -314,7 +316,7 @@ def test_all_ok_submission_is_recorded_and_signed(app, client, auth, slide):
         assert inspection.inspector.username == "inspector"
         assert inspection.version_id == slide["version_id"]
         assert inspection.local_date == today()
-        assert inspection.signature.signer_name == "李老师"
+        assert inspection.signature.signer_name == "Inspector"
         assert inspection.signature.signer.username == "inspector"
         assert inspection.signature.image is None
         answers = inspection.answers
@@ -329,8 +331,9 @@ def test_all_ok_submission_is_recorded_and_signed(app, client, auth, slide):
         assert asset.status == AssetStatus.IN_SERVICE
 
 
-def test_three_taps_without_javascript(app, client, auth, slide):
-    """Scan page → the due check (1) → name, All OK (2) sends it: no item answered by hand."""
+def test_all_ok_without_javascript_marks_the_checks_and_records_nothing(app, client, auth, slide):
+    """Without JavaScript, All OK sends the form to be marked: it comes back with every check
+    not yet answered marked OK and no error at all, for changes and the name; Send records."""
     with app.app_context():
         # A routine of checks only, the way most of the seeded ones are.
         checklist = make_checklist(
@@ -338,20 +341,54 @@ def test_three_taps_without_javascript(app, client, auth, slide):
         )
         db.session.commit()
         checklist_id, version_id = checklist.id, checklist.current_version.id
+    url = f"/assets/{slide['asset_id']}/checklists/{checklist_id}/inspect"
     auth.login("inspector")
-    page = client.get(f"/assets/{slide['asset_id']}/checklists/{checklist_id}/inspect").text
+    page = client.get(url).text
     client_id = re.search(r'name="client_id" value="(\w+)"', page).group(1)
-    response = client.post(
-        f"/assets/{slide['asset_id']}/checklists/{checklist_id}/inspect",
-        data={
-            "client_id": client_id, "version_id": version_id, "signer_name": "Li", "all_ok": "1",
-        },
-    )
-    assert response.status_code == 303
+    # Even with a name typed first, All OK does not sign for anyone.
+    marked = client.post(url, data={
+        "client_id": client_id, "version_id": version_id, "signer_name": "Inspector",
+        "all_ok": "1",
+    })
+    assert marked.status_code == 200
+    assert count(app, Inspection) == 0 and count(app, Signature) == 0
+    assert marked.text.count('value="pass" checked') == 2
+    assert 'role="alert"' not in marked.text.split("<main>")[1]
+    assert "Every check not yet answered is marked OK" in marked.text
+    assert f'name="client_id" value="{client_id}"' in marked.text
+    assert 'name="signer_name" value="Inspector"' in marked.text
+
+    outcomes = dict(re.findall(r'name="(item-\d+-outcome)" value="(pass)" checked', marked.text))
+    sent = client.post(url, data={
+        "client_id": client_id, "version_id": version_id, "signer_name": "Inspector", **outcomes,
+    })
+    assert sent.status_code == 303
     [inspection] = inspections(app)
     with app.app_context():
         answers = db.session.get(Inspection, inspection.id).answers
         assert [a.outcome for a in answers] == [Outcome.PASS, Outcome.PASS]
+
+
+def test_all_ok_in_chinese_says_what_it_did(client, auth, slide):
+    auth.login("inspector")
+    data = all_ok(slide, all_ok="1")
+    response = client.post(form_url(slide), data=data, headers={"Accept-Language": "zh-CN"})
+    assert response.status_code == 200
+    assert "所有尚未回答的检查项已标为正常" in response.text
+
+
+def test_all_ok_keeps_a_photo_chosen_before_it(app, client, auth, slide):
+    photo = slide["items"][4]
+    auth.login("inspector")
+    data = all_ok(slide, all_ok="1", **{f"item-{photo}-photo": image_file()})
+    marked = post(client, slide, data)
+    assert marked.status_code == 200 and "A photo is kept." in marked.text
+    token = re.search(r'name="item-\d+-photo_token" value="([^"]+)"', marked.text).group(1)
+    del data["all_ok"]
+    del data[f"item-{photo}-photo"]
+    assert post(client, slide, {**data, f"item-{photo}-photo_token": token}).status_code == 303
+    with app.app_context():
+        assert db.session.scalar(sa.select(Answer.photo).where(Answer.item_id == photo))
 
 
 def test_three_taps_with_a_drawn_signature(app, client, auth, slide):
@@ -376,11 +413,12 @@ def test_all_ok_does_not_overrule_an_answer_already_given(app, client, auth, sli
     data = all_ok(slide, all_ok="1", **{f"item-{check_1}-note": "Step loose"})
     data[f"item-{check_1}-outcome"] = "fail"
     del data[f"item-{check_2}-outcome"]
-    assert post(client, slide, data).status_code == 303
-    [inspection] = inspections(app)
-    with app.app_context():
-        answers = db.session.get(Inspection, inspection.id).answers
-        assert [a.outcome for a in answers[:2]] == [Outcome.FAIL, Outcome.PASS]
+    response = post(client, slide, data)
+    assert response.status_code == 200
+    assert f'name="item-{check_1}-outcome" value="fail" checked' in response.text
+    assert f'name="item-{check_2}-outcome" value="pass" checked' in response.text
+    assert "Step loose" in response.text
+    assert count(app, Inspection) == 0
 
 
 def test_all_ok_does_not_invent_a_reading(app, client, auth, slide):
@@ -388,11 +426,18 @@ def test_all_ok_does_not_invent_a_reading(app, client, auth, slide):
     auth.login("inspector")
     data = all_ok(slide, all_ok="1")
     data[f"item-{reading}-reading"] = ""
+    for item in slide["items"][:2]:
+        del data[f"item-{item}-outcome"]
     response = post(client, slide, data)
-    assert response.status_code == 400
-    assert "Enter the reading." in response.text
-    # The checks All OK marked stay marked on the page sent back.
+    assert response.status_code == 200
     assert response.text.count('value="pass" checked') == 2
+    assert f'name="item-{reading}-reading"' in response.text
+    assert 'value=""' in response.text.split(f'name="item-{reading}-reading"')[1].split(">")[0]
+    # Sent as it is, the reading still missing is the one thing to correct.
+    del data["all_ok"]
+    data.update({f"item-{item}-outcome": "pass" for item in slide["items"][:2]})
+    refused = post(client, slide, data)
+    assert refused.status_code == 400 and "Enter the reading." in refused.text
     assert count(app, Inspection) == 0
 
 
@@ -424,7 +469,7 @@ def test_missing_required_answer_keeps_everything_entered(app, client, auth, sli
     auth.login("inspector")
     data = all_ok(
         slide,
-        signer_name="王 <b>师傅</b>",
+        signer_name="Inspector",
         note="General note kept",
         signature_data=drawn_signature(),
         **{
@@ -439,7 +484,7 @@ def test_missing_required_answer_keeps_everything_entered(app, client, auth, sli
     page = response.get_data(as_text=True)
     assert "Choose OK, Fail or N/A." in page
     assert "Nothing was sent yet" in page
-    assert 'value="王 &lt;b&gt;师傅&lt;/b&gt;"' in page
+    assert 'name="signer_name" value="Inspector"' in page
     assert "General note kept" in page and "Some text kept" in page and "A note kept" in page
     # A comma decimal is not a number to the browser: it comes back as typed, in a text field.
     assert 'type="text" step="any" inputmode="decimal"\n                value="0,2"' in page
@@ -726,11 +771,14 @@ def test_photo_reference_from_another_form_or_person_is_ignored(app, client, aut
     auth.logout()
     auth.login("admin")
     other_person = all_ok(
-        slide, client_id=data["client_id"], **{f"item-{photo}-photo_token": token}
+        slide, client_id=data["client_id"], signer_name="Admin",
+        **{f"item-{photo}-photo_token": token},
     )
     assert post(client, slide, other_person).status_code == 303
     # A forged reference is ignored too.
-    forged = all_ok(slide, **{f"item-{photo}-photo_token": "../../secret_key"})
+    forged = all_ok(
+        slide, signer_name="Admin", **{f"item-{photo}-photo_token": "../../secret_key"}
+    )
     assert post(client, slide, forged).status_code == 303
     with app.app_context():
         assert db.session.scalars(sa.select(Answer.photo).where(Answer.item_id == photo)).all() == [
@@ -777,14 +825,51 @@ def test_missing_signature_is_refused(app, client, auth, slide):
     assert count(app, Inspection) == 0
 
 
-def test_typed_name_is_accepted_without_javascript(app, client, auth, slide):
+@pytest.mark.parametrize("typed", ["  Inspector ", "inspector", "INSPECTOR", "ｉｎｓｐｅｃｔｏｒ"])
+def test_own_name_typed_is_accepted_without_javascript(app, client, auth, slide, typed):
     auth.login("inspector")
-    assert post(client, slide, all_ok(slide, signer_name="  Wang   Wei ")).status_code == 303
+    assert post(client, slide, all_ok(slide, signer_name=typed)).status_code == 303
     [inspection] = inspections(app)
     with app.app_context():
         signature = db.session.get(Inspection, inspection.id).signature
-        assert signature.signer_name == "Wang Wei" and signature.image is None
+        assert signature.signer_name == typed.strip() and signature.image is None
         assert signature.signer_id == inspection.inspector_id
+
+
+@pytest.mark.parametrize(
+    "language, message",
+    [
+        ("en", "“Wang Wei” is not your name. Type your own name, Inspector"),
+        ("zh-CN", "“Wang Wei”不是您的名字。请输入您自己的名字：Inspector"),
+    ],
+)
+def test_someone_elses_name_is_refused_and_the_answers_kept(
+    app, client, auth, slide, language, message
+):
+    check_1, check_2, *_ = slide["items"]
+    auth.login("inspector")
+    data = all_ok(slide, signer_name="Wang Wei", note="Rain last night", **{
+        f"item-{check_2}-outcome": "fail", f"item-{check_2}-note": "Crack at the bottom",
+    })
+    response = client.post(
+        form_url(slide), data=data, headers={"Accept-Language": language},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    assert message in response.text
+    assert 'name="signer_name" value="Wang Wei"' in response.text
+    assert f'name="item-{check_1}-outcome" value="pass" checked' in response.text
+    assert f'name="item-{check_2}-outcome" value="fail" checked' in response.text
+    assert "Crack at the bottom" in response.text and "Rain last night" in response.text
+    assert count(app, Inspection) == 0 and count(app, Signature) == 0
+
+
+def test_someone_elses_name_is_refused_beside_a_drawing_too(app, client, auth, slide):
+    auth.login("inspector")
+    data = all_ok(slide, signer_name="Wang Wei", signature_data=drawn_signature())
+    response = post(client, slide, data)
+    assert response.status_code == 400 and "is not your name" in response.text
+    assert count(app, Inspection) == 0
 
 
 def test_overlong_typed_name_is_refused(app, client, auth, slide):

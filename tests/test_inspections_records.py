@@ -97,10 +97,11 @@ def test_record_in_chinese(client, signed):
 
 def test_typed_signature_is_shown_as_the_name(app, client, auth, slide):
     auth.login("inspector")
-    post(client, slide, all_ok(slide, signer_name="Wang Wei"))
+    post(client, slide, all_ok(slide, signer_name="inspector"))
     [inspection] = inspections(app)
     page = client.get(f"/inspections/{inspection.id}").text
-    assert "Wang Wei" in page and "Signed with a typed name" in page
+    assert '<p class="typed-signature">inspector</p>' in page
+    assert "Signed with a typed name" in page
     assert "signature.png" not in page
     assert client.get(f"/inspections/{inspection.id}/signature.png").status_code == 404
 
@@ -165,6 +166,12 @@ def test_unknown_record_is_not_found(client, auth):
 def test_hostile_answers_are_escaped_on_the_record(app, client, auth, slide):
     check_1, _c, _r, text, _p = slide["items"]
     hostile = "<script>alert(1)</script>"
+    with app.app_context():
+        # The name typed is the signer's own, so the hostile one is their display name.
+        db.session.scalar(sa.select(User).where(User.username == "inspector")).display_name = (
+            hostile
+        )
+        db.session.commit()
     auth.login("inspector")
     data = all_ok(slide, signer_name=hostile, note=hostile, **{
         f"item-{check_1}-outcome": "fail", f"item-{check_1}-note": hostile,
@@ -260,7 +267,7 @@ def test_correction_makes_a_new_record_pointing_at_the_old(app, client, signed):
     check_1 = signed["items"][0]
     client_id = re.search(r'name="client_id" value="(\w+)"', page).group(1)
     token = re.search(r'name="(item-\d+-photo_token)" value="([^"]+)"', page)
-    data = all_ok(signed, client_id=client_id, signer_name="Inspector Li", **{
+    data = all_ok(signed, client_id=client_id, signer_name="Inspector", **{
         f"item-{check_1}-outcome": "fail",
         f"item-{check_1}-note": "Second AND third step loose",
         token.group(1): token.group(2),

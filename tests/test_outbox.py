@@ -158,8 +158,16 @@ def test_a_form_entered_by_someone_else_is_not_recorded_as_theirs(app, client, a
     assert response.status_code == 403
     assert response.get_json()["error"] == "someone_else"
     admin = {"X-Patrol-Entered-By": str(user_id(app, "admin"))}
-    mine = send(client, form_url(slide), all_ok(slide), **admin)
+    mine = send(client, form_url(slide), all_ok(slide, signer_name="Admin"), **admin)
     assert mine.status_code == 201
+    assert count(app, Inspection) == 1
+
+
+def test_all_ok_in_an_outbox_send_is_not_taken_for_a_tap(app, client, auth, slide):
+    """The outbox sends what Send sends: an all_ok in it never turns into a page to look over."""
+    auth.login("inspector")
+    response = send(client, form_url(slide), all_ok(slide, all_ok="1"))
+    assert response.status_code == 201
     assert count(app, Inspection) == 1
 
 

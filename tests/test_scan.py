@@ -425,6 +425,9 @@ def queries_for(app, client, path):
 # An asset, for those who count: the open stocktakes, for the one-tap count (1); a repairer
 # instead looks for their own open job on it (1).
 ASSET_PAGE_QUERIES = 10
+# The one check due opened at once: its routine's versions (1) and the current one's items
+# (1), and the asset's last check for the line above it (1).
+ASSET_FORM_PAGE_QUERIES = ASSET_PAGE_QUERIES + 3
 PLACE_PAGE_QUERIES = 9
 
 
@@ -454,7 +457,8 @@ def test_scan_pages_run_a_fixed_number_of_queries(app, client, auth, register):
         queries_for(app, client, f"/q/{deep_code}"),
         queries_for(app, client, f"/q/{deep_place_code}"),
     )
-    assert small == large == deep_pages == (ASSET_PAGE_QUERIES, PLACE_PAGE_QUERIES)
+    # The fan's monthly check, never done, is due or overdue whatever the day: its form is open.
+    assert small == large == deep_pages == (ASSET_FORM_PAGE_QUERIES, PLACE_PAGE_QUERIES)
     assert text(client.get(f"/q/{ROOM}")).count('<span class="badge in_service">') == 301
 
 
@@ -566,6 +570,7 @@ PLAYGROUND = "PGD234"
 SLIDE = "SKD234"
 OTHER_SLIDE = "SKE234"
 START_BUTTON = re.compile(r'<a class="button primary wide start-check" href="([^"]+)">')
+OPENED_FORM = re.compile(r'<form class="inspection" method="post" action="([^"]+)"')
 
 
 @pytest.fixture
@@ -624,20 +629,83 @@ def start_button(page):
     return found.group(1) if found else None
 
 
+def opened_form(page):
+    """Where the inspection form opened on the scan page sends, or None."""
+    found = OPENED_FORM.search(page)
+    return found.group(1) if found else None
+
+
 @pytest.mark.parametrize("role", ["inspector", "admin"])
-def test_the_due_check_is_the_big_first_button(app, client, auth, playground, monkeypatch, role):
+def test_the_one_due_check_opens_at_once(app, client, auth, playground, monkeypatch, role):
+    with app.app_context():
+        slide = db.session.get(Asset, playground["slide"])
+        fault(slide, "Handrail paint flaking", reported_at=datetime(2026, 11, 22, 1, 0))
+        weekly = db.session.get(Checklist, playground["weekly"])
+        past_inspection(slide, weekly, user("inspector"), datetime(2026, 11, 16, 1, 0))
+        db.session.commit()
     on_day(monkeypatch, MONDAY)
     auth.login(role)
     page = main_part(client.get(f"/q/{SLIDE}"))
 
-    assert start_button(page) == inspect_url(app, playground["slide"], playground["weekly"])
+    # The form itself, sending where its own page does: no Start to tap first.
+    assert opened_form(page) == inspect_url(app, playground["slide"], playground["weekly"])
+    assert start_button(page) is None
+    assert 'name="all_ok" value="1"' in page and "data-send" in page
+    assert "/static/js/inspection.js" in text(client.get(f"/q/{SLIDE}"))
+    # Above it, the asset's state: its last check and its open faults; reporting a fault and
+    # the whole history are one tap away.
+    above, form = page.split('<form class="inspection"')
+    assert "Checked Mon 16 Nov: all OK" in above
+    assert "Handrail paint flaking" in above
+    assert f'href="{url(app, "faults.report", code=SLIDE)}"' in above
+    assert f'href="{url(app, "rounds.history", asset_id=playground["slide"])}"' in above
+    assert "Weekly slide check" in above and "Due today" in above
+    assert page.count(">Weekly slide check<") == 1
+    # The checks not due are still listed, under the form.
+    others = page.split('id="checks-title"')[1].split("</section>")[0]
+    assert "Monthly slide check" in others and "Main inspection" in others
+
+
+def test_a_check_opened_at_once_in_chinese_is_a_fresh_form_each_time(
+    client, auth, playground, monkeypatch
+):
+    on_day(monkeypatch, MONDAY)
+    auth.login("inspector")
+    first, second = (
+        main_part(client.get(f"/q/{SLIDE}", headers={"Accept-Language": "zh-CN"}))
+        for _ in range(2)
+    )
+    assert "滑梯每周检查" in first and "今天到期" in first and "全部正常" in first
+    assert "报修" in first.split('<form class="inspection"')[0]
+    # Each scan opens a new form: a second check of the day is a record of its own.
+    client_ids = [
+        re.search(r'name="client_id" value="(\w+)"', page).group(1) for page in (first, second)
+    ]
+    assert client_ids[0] != client_ids[1]
+    assert "data-fresh" in first
+
+
+@pytest.mark.parametrize("role", ["inspector", "admin"])
+def test_several_checks_due_are_listed_with_the_first_to_start(
+    app, client, auth, playground, monkeypatch, role
+):
+    with app.app_context():
+        slide = db.session.get(Asset, playground["slide"])
+        daily = routine("滑梯每日检查", "Daily slide check", Frequency.DAILY, kind=slide.kind).id
+        db.session.commit()
+    on_day(monkeypatch, MONDAY)
+    auth.login(role)
+    page = main_part(client.get(f"/q/{SLIDE}"))
+
+    assert opened_form(page) is None
+    assert start_button(page) == inspect_url(app, playground["slide"], daily)
     # Right under the asset's name and place, before anything else on the page.
     between = page.split("</header>")[1].split('<a class="button primary wide start-check"')[0]
     assert between.strip() == ""
     button = page.split('class="button primary wide start-check"')[1].split("</a>")[0]
-    assert "Start: Weekly slide check" in button
-    assert "Due today" in button
-    assert page.count("start-check") == 1
+    assert "Start: Daily slide check" in button and "Due today" in button
+    others = page.split('id="checks-title"')[1].split("</section>")[0]
+    assert "Weekly slide check" in others and "Due today" in others
 
 
 def test_the_other_checks_say_where_they_stand_and_open_the_form(
@@ -667,9 +735,8 @@ def test_an_overdue_check_says_since_when(app, client, auth, playground, monkeyp
     on_day(monkeypatch, WEDNESDAY)
     auth.login("inspector")
     page = main_part(client.get(f"/q/{SLIDE}"))
-    assert start_button(page) == inspect_url(app, playground["slide"], playground["weekly"])
-    button = page.split('class="button primary wide start-check"')[1].split("</a>")[0]
-    assert "Overdue since 23 Nov 2026" in button
+    assert opened_form(page) == inspect_url(app, playground["slide"], playground["weekly"])
+    assert "Overdue since 23 Nov 2026" in page.split('<form class="inspection"')[0]
 
 
 def test_overdue_comes_before_due(app, client, auth, playground, monkeypatch):
@@ -784,8 +851,8 @@ def test_do_not_use_banner_comes_first_and_says_why(
     if role == "repairer":
         assert start_button(page) is None
     else:
-        # Still inspected while out of service: the form says so and allows it.
-        assert start_button(page) == inspect_url(app, playground["slide"], playground["weekly"])
+        # Still inspected while out of service: its one check due opens under the banner.
+        assert opened_form(page) == inspect_url(app, playground["slide"], playground["weekly"])
 
 
 def test_do_not_use_without_an_unsafe_fault_says_out_of_service(
@@ -897,24 +964,30 @@ def test_no_inspections_yet(app, client, auth, playground):
     assert f'href="{url(app, "rounds.history", asset_id=playground["other_slide"])}"' in page
 
 
-# From the scan to a signed all-OK inspection: the start button, All OK with a typed name
+# From the scan to a signed all-OK inspection: the form already open, All OK, a name, Send
 
 
-def sign_in_with_csrf(client, username):
+def sign_in_with_csrf(client, username, next_page=None):
     login_page = text(client.get("/login"))
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login_page).group(1)
-    client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+    data = {"username": username, "password": PASSWORD, "csrf_token": token}
+    if next_page:
+        data["next"] = next_page
+    return client.post("/login", data=data)
 
 
 def hidden_fields(form_page):
     return dict(re.findall(r'<input type="hidden" name="([\w-]+)" value="([^"]*)">', form_page))
 
 
-@pytest.mark.parametrize("role", ["inspector", "admin"])
-def test_scan_start_all_ok_sent_in_two_taps_and_a_name(csrf_app, client, role):
-    """The Monday story without JavaScript, on today's real date and with CSRF on."""
-    app = csrf_app
-    with app.app_context():
+def checked_outcomes(form_page):
+    return re.findall(r'value="(pass|fail|na)" checked', form_page)
+
+
+@pytest.fixture
+def due_today(csrf_app):
+    """A slide whose weekly check falls on today's real date, with CSRF on."""
+    with csrf_app.app_context():
         today = routines.today()
         place = make_place("操场", "Playground", code=PLAYGROUND)
         slide = make_asset(kind=make_kind(), place=place, code=SLIDE)
@@ -923,32 +996,65 @@ def test_scan_start_all_ok_sent_in_two_taps_and_a_name(csrf_app, client, role):
             weekday=today.weekday(),
         )
         db.session.commit()
-        slide_id, checklist_id = slide.id, checklist.id
+        return dict(slide=slide.id, checklist=checklist.id, today=today)
+
+
+@pytest.mark.parametrize("role", ["inspector", "admin"])
+def test_scan_all_ok_sign_send_without_javascript(csrf_app, client, due_today, role):
+    """The Monday story without JavaScript: the scan opens the form; All OK marks the checks
+    and records nothing; the name is typed and Send records it."""
+    app = csrf_app
     sign_in_with_csrf(client, role)
 
     scan = text(client.get(f"/q/{SLIDE}"))
-    start = start_button(scan)  # tap 1
-    assert start == inspect_url(app, slide_id, checklist_id)
-    form = client.get(start)
-    assert form.status_code == 200
-    form_page = text(form)
-    action = re.search(r'<form class="inspection" method="post" action="([^"]+)"', form_page)
-    assert 'type="submit" name="all_ok" value="1"' in form_page
-    data = {**hidden_fields(form_page), "signer_name": "李老师", "all_ok": "1"}  # tap 2
-    sent = client.post(action.group(1), data=data)
+    action = opened_form(scan)
+    assert action == inspect_url(app, due_today["slide"], due_today["checklist"])
+    assert checked_outcomes(scan) == []
+    all_ok = client.post(action, data={**hidden_fields(scan), "all_ok": "1"})  # tap 1
+    # The form again, every check marked OK, without a single error: nothing recorded yet.
+    assert all_ok.status_code == 200
+    form_page = text(all_ok)
+    assert checked_outcomes(form_page) == ["pass", "pass"]
+    assert 'class="error"' not in form_page and "flash-error" not in form_page
+    assert "Every check not yet answered is marked OK" in form_page
+    assert re.search(r'name="signer_name" value="" [^>]*autofocus', form_page)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Inspection.id))) == 0
+
+    answers = dict(re.findall(r'name="(item-\d+-outcome)" value="(pass)" checked', form_page))
+    name = "Admin" if role == "admin" else "Inspector"
+    sent = client.post(  # the name typed, then tap 2: Send
+        action, data={**hidden_fields(form_page), **answers, "signer_name": name}
+    )
     assert sent.status_code == 303
     assert "Inspection signed and sent" in text(client.get(sent.headers["Location"]))
 
     with app.app_context():
         inspection = db.session.scalar(sa.select(Inspection))
-        assert (inspection.asset_id, inspection.checklist_id) == (slide_id, checklist_id)
-        assert inspection.passed and inspection.local_date == today
-        assert inspection.signature.signer_name == "李老师"
+        assert (inspection.asset_id, inspection.checklist_id) == (
+            due_today["slide"], due_today["checklist"]
+        )
+        assert inspection.passed and inspection.local_date == due_today["today"]
+        assert inspection.signature.signer_name == name
     after = main_part(client.get(f"/q/{SLIDE}"))
-    assert start_button(after) is None
+    assert opened_form(after) is None and start_button(after) is None
+    today = due_today["today"]
     assert f"Done on {today.day} {today.strftime('%b')} {today.year}" in after
     history = after.split('id="history-title"')[1]
     assert f'href="/inspections/{inspection.id}"' in history and "Passed" in history
+
+
+def test_signed_out_scan_signs_in_straight_to_the_form(csrf_app, client, due_today):
+    public = text(client.get(f"/q/{SLIDE}"))
+    assert opened_form(public) is None
+    assert f"/login?next=%2Fq%2F{SLIDE}" in public or f"/login?next=/q/{SLIDE}" in public
+
+    signed_in = sign_in_with_csrf(client, "inspector", next_page=f"/q/{SLIDE}")
+    assert signed_in.headers["Location"] == f"/q/{SLIDE}"
+    form_page = text(client.get(signed_in.headers["Location"]))
+    assert opened_form(form_page) == inspect_url(
+        csrf_app, due_today["slide"], due_today["checklist"]
+    )
 
 
 # A place's assets: which have a check due today, which must not be used
@@ -1061,10 +1167,13 @@ def test_asset_page_queries_do_not_grow_with_history(
         db.session.commit()
     after = queries_for(app, client, f"/q/{SLIDE}")
 
-    assert before == after == ASSET_PAGE_QUERIES
+    # The Monday check, the one due, opens at once for those who inspect.
+    expected = ASSET_PAGE_QUERIES if role == "repairer" else ASSET_FORM_PAGE_QUERIES
+    assert before == after == expected
     page = main_part(client.get(f"/q/{SLIDE}"))
     assert "45 more open faults" in page
-    assert len(re.findall(r'href="/inspections/\d+"', page)) == 5
+    if role == "repairer":
+        assert len(re.findall(r'href="/inspections/\d+"', page)) == 5
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Inspection.id))) == 501
 

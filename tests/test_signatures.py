@@ -11,6 +11,7 @@ from app.inspections.signatures import (
     MAX_DRAWN_BYTES,
     SignatureError,
     drawn_signature_png,
+    is_own_name,
     make_signature,
     typed_signer_name,
 )
@@ -131,3 +132,25 @@ def test_one_rule_for_every_signed_record(app):
         make_signature(signer, data_url(scribble()), "x" * 81)
     with pytest.raises(SignatureError):
         make_signature(signer, "data:image/png;base64,AAAA", "Li Na")
+
+
+def test_own_name_is_the_display_name_or_username_however_typed(app):
+    gatekeeper = User(username="zhang", display_name="张师傅（门卫）")
+    for typed in ("张师傅（门卫）", "张师傅(门卫)", " 张师傅 ", "zhang", "ZHANG", "ｚｈａｎｇ"):
+        assert is_own_name(typed, gatekeeper), typed
+    for typed in ("李老师", "门卫", "张", "zhangsan", ""):
+        assert not is_own_name(typed, gatekeeper), typed
+    assert is_own_name("wang  WEI", User(username="wang", display_name="Wang Wei"))
+
+
+def test_own_name_only_refuses_a_typed_name_that_is_not_the_signers(app):
+    signer = User(username="wang", display_name="Wang Wei")
+    assert make_signature(signer, "", "wang wei", own_name_only=True).signer_name == "wang wei"
+    drawn = make_signature(signer, data_url(scribble()), "", own_name_only=True)
+    assert drawn.signer_name == "Wang Wei" and drawn.image
+    for drawing in ("", data_url(scribble())):
+        with pytest.raises(SignatureError) as refused:
+            make_signature(signer, drawing, "Li Na", own_name_only=True)
+        assert "“Li Na” is not your name. Type your own name, Wang Wei" in str(
+            refused.value.message
+        )

@@ -6,6 +6,7 @@ again, so what is stored is a clean PNG of sensible size and nothing else.
 
 import base64
 import binascii
+import unicodedata
 import warnings
 from io import BytesIO
 
@@ -62,17 +63,43 @@ def typed_signer_name(typed: str) -> str:
     return name
 
 
-def make_signature(signer, drawn: str = "", typed: str = "") -> Signature:
+def is_own_name(name: str, signer) -> bool:
+    """Whether a typed name is the signer's own: their display name or their username, in
+    any case, width or spacing ("Wang  Wei", "wang wei" and "ｗａｎｇ" all count). A role
+    the display name adds in brackets may be left out: "张师傅" signs for "张师傅（门卫）".
+    """
+
+    def folded(text: str) -> str:
+        return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+    display_name = folded(signer.display_name)
+    without_role = display_name.split("(")[0].strip()
+    own = {display_name, folded(signer.username)} | ({without_role} if without_role else set())
+    return folded(name) in own
+
+
+def make_signature(signer, drawn: str = "", typed: str = "", own_name_only=False) -> Signature:
     """The signature the person gave now: the finger drawing, or the typed name without one.
 
-    With a drawing the name signed is the one typed, if any, else the signer's own.
+    With a drawing the name signed is the one typed, if any, else the signer's own. With
+    own_name_only, a typed name must be the signer's own (is_own_name): a record signed by
+    the person signed in never carries somebody else's name.
     """
     drawn = (drawn or "").strip()
+    name = typed_signer_name(typed) if (typed or "").strip() or not drawn else None
+    if name is not None and own_name_only and not is_own_name(name, signer):
+        raise SignatureError(
+            _l(
+                "“%(typed)s” is not your name. Type your own name, %(name)s: you are signed in "
+                "as %(name)s.",
+                typed=name,
+                name=signer.display_name,
+            )
+        )
     if drawn:
         image = drawn_signature_png(drawn)
-        name = typed_signer_name(typed) if (typed or "").strip() else signer.display_name
-        return Signature(signer=signer, signer_name=name, image=image)
-    return Signature(signer=signer, signer_name=typed_signer_name(typed or ""), image=None)
+        return Signature(signer=signer, signer_name=name or signer.display_name, image=image)
+    return Signature(signer=signer, signer_name=name, image=None)
 
 
 def _decode_png(data: bytes, error: SignatureError) -> Image.Image:

@@ -6,8 +6,10 @@ Rules, as the inspector meets them:
   counts as failed.
 - Photos are checked and stored as soon as they arrive, so a form refused for another
   reason does not make anyone take them again.
-- The inspection is signed: a finger drawing or a typed name. The signer is the person
-  signed in.
+- "All OK" marks every check not yet answered as OK and records nothing: the inspector
+  looks the form over and signs, and only Send records.
+- The inspection is signed: a finger drawing or (without JavaScript) a typed name. The
+  signer is the person signed in, and a typed name must be theirs.
 - A retired asset is not inspected. An out-of-service one may be (a check of a broken
   thing is useful), and a check that is not due may be done, flagged off schedule.
 - Each failed check and each out-of-range reading raises a fault; a failed critical item
@@ -72,7 +74,6 @@ class Entered:
     signature_data: str = ""
     signer_name: str = ""
     note: str = ""
-    all_ok: bool = False
 
     def entry(self, item_id: int) -> Entry:
         return self.entries.setdefault(item_id, Entry())
@@ -208,20 +209,45 @@ def submit_inspection(
     return Result(inspection=inspection, created=True)
 
 
+def mark_all_ok(entered: Entered, items) -> dict:
+    """"All OK" sent without JavaScript: every check not yet answered is marked OK, and
+    nothing is recorded; the form goes back for changes and the signature.
+
+    Answers already given stay as they are, and readings are never invented. Photos chosen
+    meanwhile are kept as on any send; the only errors returned are theirs, by item id.
+    """
+    errors = {}
+    for item in items:
+        entry = entered.entry(item.id)
+        if item.type == ItemType.CHECK and not entry.outcome:
+            entry.outcome = Outcome.PASS.value
+        problem = _keep_upload(item, entered)
+        if problem:
+            errors[item.id] = [problem]
+    return errors
+
+
+def _keep_upload(item, entered: Entered):
+    """Store the photo just chosen for this item, if any: None, or why it was refused."""
+    upload = entered.uploads.get(item.id)
+    if upload is None:
+        return None
+    try:
+        entered.entry(item.id).photo = save_photo(upload)
+    except PhotoError as error:
+        return error.message
+    return None
+
+
 def _check_item(item, entered: Entered, errors: dict) -> _Checked:
     entry = entered.entry(item.id)
     problems = []
-    upload = entered.uploads.get(item.id)
-    if upload is not None:
-        try:
-            entry.photo = save_photo(upload)
-        except PhotoError as error:
-            problems.append(error.message)
+    problem = _keep_upload(item, entered)
+    if problem:
+        problems.append(problem)
 
     checked = _Checked(item=item, photo=entry.photo)
     if item.type == ItemType.CHECK:
-        if not entry.outcome and entered.all_ok:
-            entry.outcome = Outcome.PASS.value
         _check_outcome(item, entry, checked, problems)
     elif item.type == ItemType.READING:
         _check_reading(item, entry, checked, problems)
@@ -283,7 +309,9 @@ def parse_number(typed: str) -> float | None:
 
 def _check_signature(entered: Entered, inspector, errors: dict) -> Signature | None:
     try:
-        return make_signature(inspector, entered.signature_data, entered.signer_name)
+        return make_signature(
+            inspector, entered.signature_data, entered.signer_name, own_name_only=True
+        )
     except SignatureError as error:
         # A drawing that cannot be used is not shown again: the signer draws a new one.
         entered.signature_data = ""

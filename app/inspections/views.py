@@ -16,14 +16,14 @@ from app import outbox
 from app.auth.access import roles_required, staff_required
 from app.extensions import db
 from app.inspections import bp
-from app.inspections.form import entered_from, field_name, is_html_number, parse_form
+from app.inspections.form import entered_from, form_context, parse_form
 from app.inspections.signatures import signature_png_response
 from app.inspections.submit import (
     Entered,
     InspectionRefused,
     allowed_range,
     faults_raised,
-    parse_number,
+    mark_all_ok,
     refusal,
     routine_state,
     submit_inspection,
@@ -39,7 +39,7 @@ from app.models import (
 )
 from app.photos import send_photo
 from app.routines import applies_to
-from app.sent_forms import new_client_id, photo_token
+from app.sent_forms import new_client_id
 
 inspectors_only = roles_required(Role.ADMIN, Role.INSPECTOR)
 
@@ -69,6 +69,9 @@ def new(asset_id, checklist_id):
 
     version = _version_sent(checklist)
     entered = _parse(version)
+    if _all_ok_pressed():
+        errors = mark_all_ok(entered, version.items)
+        return _render_form(asset, checklist, version, entered, errors, all_ok_marked=True)
     try:
         result = submit_inspection(
             asset=asset, checklist=checklist, version=version, inspector=current_user,
@@ -112,6 +115,11 @@ def correct(inspection_id):
     if request.form.get("version_id") != str(version.id):
         abort(400)
     entered = _parse(version)
+    if _all_ok_pressed():
+        errors = mark_all_ok(entered, version.items)
+        return _render_form(
+            asset, checklist, version, entered, errors, corrects=old, all_ok_marked=True
+        )
     try:
         result = submit_inspection(
             asset=asset, checklist=checklist, version=version, inspector=current_user,
@@ -210,6 +218,12 @@ def _parse(version) -> Entered:
     return parse_form(request.form, request.files, version.items, current_user.id)
 
 
+def _all_ok_pressed() -> bool:
+    """"All OK" tapped without JavaScript (with it, the page marks the answers itself). The
+    outbox sends only what Send sends, so its sends are never taken for it."""
+    return bool(request.form.get("all_ok")) and not outbox.is_outbox_request()
+
+
 def _error_fields(errors: dict) -> dict:
     """By the form's own names: "item-<id>" (the item's id on the page), "signature", "note"."""
     return {
@@ -245,35 +259,14 @@ def _answer(result):
 
 
 def _render_form(
-    asset, checklist, version, entered, errors=None, corrects=None, status=200, fresh=False
+    asset, checklist, version, entered, errors=None, corrects=None, status=200, fresh=False,
+    all_ok_marked=False,
 ):
     state = None if corrects is not None else routine_state(asset, checklist)
-    for item in version.items:
-        entered.entry(item.id)
-    photo_tokens = {
-        item_id: photo_token(entry.photo, current_user.id, entered.client_id)
-        for item_id, entry in entered.entries.items()
-        if entry.photo
-    }
     page = render_template(
         "inspections/form.html",
-        asset=asset,
-        checklist=checklist,
-        version=version,
-        entered=entered,
-        errors=errors or {},
-        corrects=corrects,
-        state=state,
-        fresh=fresh,
-        photo_tokens=photo_tokens,
-        field_name=field_name,
-        allowed_range=allowed_range,
-        parse_number=parse_number,
-        is_html_number=is_html_number,
-        action=(
-            url_for("inspections.correct", inspection_id=corrects.id)
-            if corrects is not None
-            else url_for("inspections.new", asset_id=asset.id, checklist_id=checklist.id)
+        **form_context(
+            asset, checklist, version, entered, state, errors, corrects, fresh, all_ok_marked
         ),
     )
     return page, status

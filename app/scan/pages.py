@@ -243,6 +243,13 @@ class AssetPage:
         return next((entry for entry in self.checks if entry.is_due_now), None)
 
     @property
+    def only_due(self) -> RoutineState | None:
+        """The check whose form the scan opens at once, for those who inspect: the one check
+        due now (or overdue). With several due, the inspector chooses which comes first."""
+        due = [entry for entry in self.checks if entry.is_due_now]
+        return due[0] if len(due) == 1 else None
+
+    @property
     def other_checks(self) -> list[RoutineState]:
         due = self.due
         return [entry for entry in self.checks if entry is not due]

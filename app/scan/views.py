@@ -6,10 +6,12 @@ from flask_login import current_user
 from app import routines, settings
 from app.auth.access import admin_required, staff_required
 from app.extensions import db, login_manager
+from app.inspections import form as inspection_form  # a module: it imports this one, via faults
 from app.models import FaultStatus, Role, ScanCode
 from app.models.code import CODE_LENGTH, is_well_formed, normalize_code
 from app.models.code import replace_code as give_new_code
 from app.models.common import utcnow
+from app.routines import RoutineState
 from app.scan import bp
 from app.scan.lookup import find_scan_code, load_ancestors
 from app.scan.pages import (
@@ -113,21 +115,24 @@ def render_scan_code(scan_code: ScanCode, status: int | None = None):
     if scan_code.asset is not None:
         asset = scan_code.asset
         load_ancestors(asset.place)
-        page = render_template(
-            "scan/asset.html",
+        page = asset_page(asset, routines.today())
+        can_inspect = current_user.role in INSPECTING_ROLES
+        opened = page.only_due if can_inspect else None
+        context = dict(
             asset=asset,
-            page=asset_page(asset, routines.today()),
+            page=page,
             check_status=check_status,
             kept_out_by=kept_out_by(asset),
-            can_inspect=current_user.role in INSPECTING_ROLES,
+            can_inspect=can_inspect,
             # Counting is for the same people who inspect: one tap counts the plate just scanned,
             # offered only by a stocktake whose place holds the asset.
-            stocktakes=(
-                stocktakes_covering(asset.place) if current_user.role in INSPECTING_ROLES else []
-            ),
+            stocktakes=stocktakes_covering(asset.place) if can_inspect else [],
             now=utcnow(),
+            opened=opened,
         )
-        return page, status or 200
+        if opened:
+            context.update(_opened_form(asset, opened))
+        return render_template("scan/asset.html", **context), status or 200
     if scan_code.place is not None:
         place = scan_code.place
         load_ancestors(place)
@@ -136,6 +141,16 @@ def render_scan_code(scan_code: ScanCode, status: int | None = None):
         )
         return page, status or 200
     return render_template("scan/blank.html", code=scan_code.value), status or 200
+
+
+def _opened_form(asset, due: RoutineState) -> dict:
+    """The one check due, opened on the scan page itself: scan, All OK, sign, Send. Its own
+    address still serves it; this page is the one the phone keeps for the plate, offline too.
+    """
+    return {
+        **inspection_form.new_form_context(asset, due.checklist, due),
+        "last_check": last_check(asset),
+    }
 
 
 def render_public(scan_code: ScanCode):

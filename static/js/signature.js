@@ -10,8 +10,12 @@
     var pad = new SignaturePad(canvas);
     var width = 0;
     padBox.hidden = false;
-    var noJs = form.querySelector("[data-nojs]");
-    if (noJs) noJs.hidden = true;
+    // What signs only without the pad (a typed name, where the pad is the one way) goes, and
+    // is not sent either.
+    form.querySelectorAll("[data-nojs]").forEach(function (element) {
+      element.hidden = true;
+      element.querySelectorAll("input").forEach(function (input) { input.disabled = true; });
+    });
     // With a pad, typing the name stays possible, as the alternative under it.
     var typedName = form.querySelector("[data-typed-name]");
     if (typedName) padBox.parentNode.insertBefore(typedName, padBox.nextSibling);

@@ -122,6 +122,33 @@ def test_a_round_done_offline_arrives_once(live_server, phone, tmp_path):
         assert latest.signature.image, "the drawn signature travelled with the outbox"
 
 
+def test_offline_the_label_opens_its_check_and_the_check_waits_to_send(live_server, phone):
+    """The plate's page kept for the round is the form itself: scan, All OK, sign, Send."""
+    page = phone("zh")
+    sign_in(page, live_server, "inspector")
+    _take_round_offline(page, live_server, "保存时间")
+    slide_id = _asset_id(live_server, SLIDE_2)
+    before = _count(live_server, Inspection, Inspection.asset_id == slide_id)
+
+    page.context.set_offline(True)
+    page.goto(f"{live_server.url}/q/{SLIDE_2}")
+    assert page.locator(".scan-head .last-check").is_visible()
+    page.click("[data-all-ok]")
+    draw_signature(page)
+    page.click("[data-send]")
+    page.wait_for_url(re.compile(r"/today$"))
+    _waiting_any(page)
+    assert _count(live_server, Inspection, Inspection.asset_id == slide_id) == before
+
+    page.context.set_offline(False)
+    page.wait_for_selector(".outbox-sent")
+    assert _count(live_server, Inspection, Inspection.asset_id == slide_id) == before + 1
+
+
+def _waiting_any(page):
+    page.wait_for_function("!!document.querySelector('.outbox-head strong')")
+
+
 def test_a_send_while_signed_out_keeps_the_item_and_asks_to_sign_in(live_server, phone):
     page = phone("en")
     sign_in(page, live_server, "inspector")

@@ -157,7 +157,7 @@ def test_scanning_a_label_opens_its_page(live_server, camera, language):
     native = page.evaluate("""async () => "BarcodeDetector" in window &&
         (await BarcodeDetector.getSupportedFormats()).includes("qr_code")""")
     page.wait_for_url(f"{live_server.url}/q/{SLIDE_2}")
-    assert page.locator("a.start-check").count() == 1
+    assert page.locator("form.inspection").count() == 1
     with live_server.app.test_request_context():
         decoder = live_server.url + url_for("static", filename="vendor/qr-scanner.umd.min.js")
     assert (decoder in loaded) is not native

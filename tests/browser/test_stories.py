@@ -26,8 +26,15 @@ def test_monday_check_from_the_slides_label(live_server, phone):
     page.fill("input[name=username]", "inspector")
     page.fill("input[name=password]", "demo")
     page.click("form.stack button.primary")
-    # Back on the slide's own page, the due weekly check is the big first button.
-    page.click("a.start-check")
+    # Back on the slide's own page, its one check due is already open, under its state.
+    page.wait_for_url(f"{live_server.url}/q/{SLIDE_2}")
+    assert page.locator("a.start-check").count() == 0
+    assert page.locator(".scan-head .last-check").is_visible()
+    assert page.get_by_role("link", name="Report a fault").is_visible()
+    assert page.get_by_role("link", name="Full history").is_visible()
+    # With JavaScript the pad is the one way to sign, beside the signer's name.
+    assert not page.locator("input[name=signer_name]").is_visible()
+    assert page.locator("#signature", has_text="Signed by").count() == 1
     page.click("[data-all-ok]")
     draw_signature(page)
     page.click("[data-send]")
@@ -51,6 +58,43 @@ def test_monday_check_from_the_slides_label(live_server, phone):
     progress = page.locator(".round-progress", has_text="1 of")
     playground = page.locator("section.round-group", has=progress)
     assert playground.count() >= 1
+
+
+def test_monday_check_without_javascript(live_server, browser):
+    """Scan, All OK (the form comes back marked, without errors), the name typed, Send."""
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, locale="zh-CN", java_script_enabled=False
+    )
+    page = context.new_page()
+    slide = _asset(live_server, SLIDE_2)
+    page.goto(f"{live_server.url}/login?next=/q/{SLIDE_2}")
+    page.fill("input[name=username]", "inspector")
+    page.fill("input[name=password]", "demo")
+    page.click("form.stack button.primary")
+    page.wait_for_url(f"{live_server.url}/q/{SLIDE_2}")
+    assert page.locator("form.inspection").count() == 1
+    assert page.locator(".scan-head .last-check").is_visible()
+
+    page.click("[data-all-ok]")
+    page.wait_for_load_state()
+    assert page.locator(".error").count() == 0
+    assert page.locator("input[value=fail]:checked").count() == 0
+    assert page.locator("input[value=pass]:checked").count() == page.locator(
+        "input[value=pass]"
+    ).count()
+    page.fill("input[name=signer_name]", "张师傅")
+    page.click("[data-send]")
+    page.wait_for_url(re.compile(r"/today/next"))
+    with live_server.app.app_context():
+        latest = db.session.scalar(
+            sa.select(Inspection)
+            .where(Inspection.asset_id == slide.id)
+            .order_by(Inspection.id.desc())
+            .limit(1)
+        )
+        assert latest.passed and latest.signature.signer_name == "张师傅"
+        assert latest.signature.image is None
+    context.close()
 
 
 def test_fault_reported_repaired_and_accepted(live_server, phone, tmp_path):
