@@ -766,12 +766,12 @@ def test_a_big_room_shows_its_missing_list_a_page_at_a_time(app, school):
     assert "Chair 119" in last and "Chair 000" not in last
 
 
-def test_the_page_loads_the_in_app_scanner_and_its_own_script(app, school):
+def test_the_page_loads_the_in_app_scanner_and_its_own_script(app, school, static_url):
     with app.app_context():
         start(school["junior1"])
     client = signed_in(app, "inspector")
     page = text(client.get("/stocktakes/1"))
-    assert "js/scanner.js" in page and "js/stocktake.js" in page
+    assert static_url("js/scanner.js") in page and static_url("js/stocktake.js") in page
     # Hidden until the script finds the scanner: without JavaScript codes are typed.
     assert "data-scan hidden" in page
 
