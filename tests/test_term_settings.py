@@ -74,9 +74,9 @@ def test_saving_again_overwrites_the_stored_starts(app, client, auth):
 
 def test_the_dashboard_and_the_reports_count_over_the_new_term(app, client, auth):
     auth.login()
-    assert "1 Sep 2026 to 25 Nov 2026" in text_of(client.get("/"))
+    assert "Tue 1 Sep to Wed 25 Nov" in text_of(client.get("/"))
     client.post(URL, data=posted())
-    assert "2026–2027 autumn term, 15 Oct 2026 to 25 Nov 2026" in text_of(client.get("/"))
+    assert "2026–2027 autumn term, Thu 15 Oct to Wed 25 Nov" in text_of(client.get("/"))
     picker = client.get("/reports/").get_data(as_text=True)
     assert 'value="2026-10-15"' in picker and 'value="2026-03-01"' in picker
     assert 'value="2026-09-01"' not in picker
