@@ -636,7 +636,9 @@ def opened_form(page):
 
 
 @pytest.mark.parametrize("role", ["inspector", "admin"])
-def test_the_one_due_check_opens_at_once(app, client, auth, playground, monkeypatch, role):
+def test_the_one_due_check_opens_at_once(
+    app, client, auth, playground, monkeypatch, role, static_url
+):
     with app.app_context():
         slide = db.session.get(Asset, playground["slide"])
         fault(slide, "Handrail paint flaking", reported_at=datetime(2026, 11, 22, 1, 0))
@@ -651,7 +653,7 @@ def test_the_one_due_check_opens_at_once(app, client, auth, playground, monkeypa
     assert opened_form(page) == inspect_url(app, playground["slide"], playground["weekly"])
     assert start_button(page) is None
     assert 'name="all_ok" value="1"' in page and "data-send" in page
-    assert "/static/js/inspection.js" in text(client.get(f"/q/{SLIDE}"))
+    assert static_url("js/inspection.js") in text(client.get(f"/q/{SLIDE}"))
     # Above it, the asset's state: its last check and its open faults; reporting a fault and
     # the whole history are one tap away.
     above, form = page.split('<form class="inspection"')
