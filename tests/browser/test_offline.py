@@ -324,7 +324,7 @@ def test_an_inspection_refused_for_unanswered_items_is_corrected_in_its_form(
     page.goto(f"{live_server.url}/today")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.goto(f"{live_server.url}/q/{SLIDE_2}")
-    inspect_url = page.locator("a[href$='/inspect']").first.get_attribute("href")
+    inspect_url = page.locator("form.inspection").get_attribute("action")
     slide_id = _asset_id(live_server, SLIDE_2)
     before = _count(live_server, Inspection, Inspection.asset_id == slide_id)
 
