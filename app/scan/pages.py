@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.dates import short_day
 from app.extensions import db
@@ -42,30 +42,30 @@ INSPECTIONS_SHOWN = 5
 def check_status(entry: RoutineState) -> str:
     """Where a check stands, in the words an inspector reads on the spot."""
     when = entry.occurrence
+
+    def day(of: date) -> str:
+        return short_day(of, when.today)
+
     match entry.state:
         case State.OVERDUE:
-            return _("Overdue since %(date)s", date=_day(when.due_date))
+            return _("Overdue since %(date)s", date=day(when.due_date))
         case State.DUE if when.due_date == when.today:
             return _("Due today")
         case State.DUE:
-            return _("Due by %(date)s", date=_day(when.due_date + timedelta(days=when.grace_days)))
+            return _("Due by %(date)s", date=day(when.due_date + timedelta(days=when.grace_days)))
         case State.DONE if when.next_due:
             return _(
                 "Done on %(done)s, next due %(next)s",
-                done=_day(entry.last_done),
-                next=_day(when.next_due),
+                done=day(entry.last_done),
+                next=day(when.next_due),
             )
         case State.DONE:
-            return _("Done on %(date)s", date=_day(entry.last_done))
+            return _("Done on %(date)s", date=day(entry.last_done))
         case State.PAUSED if when.next_due:
-            return _("School closed: next due %(date)s", date=_day(when.next_due))
+            return _("School closed: next due %(date)s", date=day(when.next_due))
         case _ if when.next_due:
-            return _("Not due until %(date)s", date=_day(when.next_due))
+            return _("Not due until %(date)s", date=day(when.next_due))
     return str(entry.state.label)
-
-
-def _day(day: date) -> str:
-    return format_date(day, "medium")
 
 
 @dataclass(frozen=True)
