@@ -145,7 +145,9 @@ def phone(browser):
             locale=LOCALES[language],
             service_workers="allow",
         )
-        context.set_default_timeout(15_000)
+        # CI runs the suite on two cores: a navigation that waits behind a page's sends and
+        # the service worker's install has been seen to take over 15 s there.
+        context.set_default_timeout(30_000)
         contexts.append(context)
         return context.new_page()
 
