@@ -1,10 +1,14 @@
 /* Patrol's service worker (the server puts PATROL_SHELL above: the shell's version and files).
 
    - The app shell (the offline page and the static files the pages this person can open
-     load) is kept under a cache named after a hash of its contents; a release with any change
-     installs a new one and the old one is deleted when it takes over. Its files are named by
-     their contents' hash, the same URLs the pages load, so the precache is answered by the
-     browser's HTTP cache where a page has loaded the file already: nothing is fetched twice.
+     load) is kept under a cache named after a hash of its contents; a release with any change,
+     or a sign-in as someone else, installs a new one. The new worker waits to take over until
+     no Patrol page is open (a worker replaced while a page was loading has been seen to leave
+     that page loading for ever); meanwhile the one in charge answers from every kept shell,
+     the newest included, and the old shells are deleted when the new one takes over. The
+     files are named by their contents' hash, the same URLs the pages load, so the precache
+     is answered by the browser's HTTP cache where a page has loaded the file already:
+     nothing is fetched twice.
    - Pages: the network first, then the copy kept on the phone, then the offline page. Pages
      are kept as they are visited (never one marked no-store), and by "Take today's round
      offline" on Today.
@@ -40,7 +44,7 @@ self.addEventListener("install", function (event) {
         var fresh = CONTENT_HASH.test(url) ? "default" : "no-cache";
         return new Request(url, { cache: fresh, credentials: "same-origin" });
       }));
-    }).then(function () { return self.skipWaiting(); })
+    })
   );
 });
 
@@ -98,9 +102,13 @@ function page(event) {
   });
 }
 
+// This worker's own shell first, then any other kept one: a worker waiting to take over has
+// kept what a page of the newest release or of the person now signed in loads.
 function shellFile(request) {
   return caches.open(SHELL_CACHE).then(function (cache) {
     return cache.match(request, { ignoreVary: true }).then(function (kept) {
+      return kept || caches.match(request, { ignoreVary: true });
+    }).then(function (kept) {
       return kept || fetch(request).catch(function (networkError) {
         var current = THIS_RELEASE[plainName(new URL(request.url).pathname)];
         var copy = current ? cache.match(current, { ignoreVary: true }) : Promise.resolve();
