@@ -27,13 +27,15 @@ CATALOGS = "app/translations/*/LC_MESSAGES/messages.po"
 
 class BuildPy(build_py):
     def run(self):
-        super().run()
         if self.editable_mode:
+            super().run()
             return
         package = Path(self.build_lib) / "app"
+        # setuptools copies only what is newer into a build folder kept from an earlier build,
+        # so a module moved or deleted since would still be installed.
+        shutil.rmtree(package, ignore_errors=True)
+        super().run()
         for folder in SERVED_FROM_THE_TOP:
-            # A build folder left from an earlier build would still hold files deleted since.
-            shutil.rmtree(package / folder, ignore_errors=True)
             shutil.copytree(
                 folder, package / folder, ignore=shutil.ignore_patterns(".*", "__pycache__")
             )
