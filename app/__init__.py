@@ -5,18 +5,16 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import config
+from app import config, folders
 from app.urls import DatabaseIdConverter
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config=None):
     app = Flask(
         __name__,
         instance_relative_config=True,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        template_folder=str(folders.TEMPLATES),
+        static_folder=str(folders.STATIC),
     )
     config.load(app, test_config)
     app.url_map.converters["int"] = DatabaseIdConverter

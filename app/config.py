@@ -4,6 +4,8 @@ import os
 import secrets
 from pathlib import Path
 
+from app import folders
+
 DEFAULTS = {
     "PATROL_ENV": "development",
     "BASE_URL": "http://localhost:5000",
@@ -78,7 +80,7 @@ def load(app, test_config=None):
 
     instance = Path(app.instance_path)
     app.config.setdefault("UPLOAD_FOLDER", str(instance / "uploads"))
-    app.config.setdefault("QR_FOLDER", str(Path(app.root_path).parent / "qr"))
+    app.config.setdefault("QR_FOLDER", str(folders.qr_folder(instance)))
     app.config["BASE_URL"] = app.config["BASE_URL"].rstrip("/")
     if app.config["SCHOOL_LANGUAGE"] not in app.config["LANGUAGES"]:
         raise RuntimeError(

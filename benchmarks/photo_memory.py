@@ -2,8 +2,6 @@
 
     .venv/bin/python benchmarks/photo_memory.py [--workers 2] [--threads 4] [--port N]
 
-Needs gunicorn (`pip install -e '.[bench]'`).
-
 Builds a small school (benchmarks/large_school.py, 60 assets, no history) in a temporary
 SQLite file and serves the real app under gunicorn on the loopback, behind one pretend proxy
 so each report comes from an address of its own (the public report form's rate limit is per
@@ -29,7 +27,6 @@ knows the limits can make a server spend.
 """
 
 import argparse
-import importlib.util
 import io
 import json
 import random
@@ -201,8 +198,6 @@ def outcome(status, answer):
 
 
 def main(args):
-    if importlib.util.find_spec("gunicorn") is None:
-        raise SystemExit("gunicorn is missing: .venv/bin/pip install -e '.[bench]'")
     rng = random.Random(2024)
     hostile, real, limits = hostile_images(), phone_photos(4, rng), within_limits(rng)
 

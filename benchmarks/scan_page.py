@@ -4,7 +4,7 @@
         [--answers 3] [--database-url postgresql://...] [--workers 2] [--connections 4]
         [--seconds 10] [--rounds 2] [--warmup 2] [--port N]
 
-Needs gunicorn (`pip install -e '.[bench]'`) and wrk (`apt-get install -y wrk`).
+Needs wrk (`apt-get install -y wrk`); gunicorn comes with Patrol.
 
 Builds the school of benchmarks/large_school.py in a temporary SQLite file (or in a schema of
 its own in the given PostgreSQL database, dropped afterwards) with bulk INSERTs: places,
@@ -26,7 +26,6 @@ and removes its files and schema when done.
 
 import argparse
 import http.cookiejar
-import importlib.util
 import os
 import random
 import shutil
@@ -215,8 +214,6 @@ def build(app, args):
 def main(args):
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install -y wrk")
-    if importlib.util.find_spec("gunicorn") is None:
-        raise SystemExit("gunicorn is missing: .venv/bin/pip install -e '.[bench]'")
 
     with school_app(args.database_url) as school:
         with_history, without_history, built, queries = build(school.app, args)
