@@ -7,8 +7,6 @@
    the outbox keeps the form, or on "Discard draft". Without JavaScript nothing is kept. */
 (function () {
   "use strict";
-  var DB_NAME = "patrol-drafts";
-  var STORE = "drafts";
   // Set as a form is sent; the next page says how the send was answered.
   var SENT = "patrol-draft-sent";
   var TYPING_PAUSE_MS = 400;
@@ -17,33 +15,10 @@
   var text = JSON.parse(textNode.textContent);
   var user = document.body.getAttribute("data-user") || "";
 
-  var opened = null;
-  function database() {
-    opened = opened || new Promise(function (resolve, reject) {
-      var opening = indexedDB.open(DB_NAME, 1);
-      opening.onupgradeneeded = function () {
-        opening.result.createObjectStore(STORE, { keyPath: "id" });
-      };
-      opening.onsuccess = function () { resolve(opening.result); };
-      opening.onerror = function () { reject(opening.error); };
-    });
-    return opened;
-  }
-
-  function inStore(mode, work) {
-    return database().then(function (db) {
-      return new Promise(function (resolve, reject) {
-        var transaction = db.transaction(STORE, mode);
-        var request = work(transaction.objectStore(STORE));
-        transaction.oncomplete = function () { resolve(request.result); };
-        transaction.onerror = transaction.onabort = function () { reject(transaction.error); };
-      });
-    });
-  }
-
-  function read(id) { return inStore("readonly", function (store) { return store.get(id); }); }
-  function keep(draft) { return inStore("readwrite", function (store) { return store.put(draft); }); }
-  function forget(id) { return inStore("readwrite", function (store) { return store.delete(id); }); }
+  var drafts = PatrolStore.open("patrol-drafts", "drafts", "id");
+  var read = drafts.get;
+  var keep = drafts.put;
+  var forget = drafts.delete;
 
   function actionOf(form) { return new URL(form.action, location.href).pathname; }
 
@@ -255,7 +230,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     var forms = document.querySelectorAll("form[data-draft-key]");
     if (!forms.length && !sessionStorage.getItem(SENT)) return;
-    // Run after outbox.js has given a fresh form its id, so a draft's own id replaces it.
+    // Run after outbox_page.js has given a fresh form its id, so a draft's own id replaces it.
     settleSent().then(function (answeredHere) {
       Array.prototype.forEach.call(forms, function (form) { draftForm(form, answeredHere); });
     }).catch(function () {});
