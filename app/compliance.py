@@ -13,11 +13,11 @@ Due dates after `today` are not due yet and not counted. Closed periods have no 
 Who counts: an asset from the day it was registered, for a routine from the day the routine
 was made, so a new asset or a new routine never shows weeks it could not have been checked.
 Assets out of service still count: their routines keep falling due (a broken slide's weekly
-check is how it is watched). Retired assets count up to the day the register last changed
-them and not after: the register keeps no retirement date, and retiring is such a change, so
-a retired asset is left out of every period that starts after it and its earlier checks keep
-counting in the periods it was in use. Inactive routines and routines with no items count
-for nothing (app.routines.has_items).
+check is how it is watched). Retired assets count up to the day they were retired (the
+register keeps it with the status, Asset.retired_at) and not after, so a retired asset is left
+out of every period that starts after that day, a later edit of it stretches nothing, and its
+earlier checks keep counting in the periods it was in use. Inactive routines and routines with
+no items count for nothing (app.routines.has_items).
 
 Corrections are new inspections pointing at the one they correct; they are not checks of
 their own and are left out.

@@ -24,19 +24,23 @@ def select_locale() -> str:
     """The switch on every page wins; otherwise the browser's language; otherwise Chinese."""
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
-        return _terminal_language()
+        return terminal_language()
     chosen = request.cookies.get(LANGUAGE_COOKIE)
     if chosen in languages:
         return chosen
     return request.accept_languages.best_match(languages) or languages[0]
 
 
-def _terminal_language() -> str:
-    """Commands speak the terminal's language: Chinese under a zh_* locale, else English."""
+def terminal_language() -> str:
+    """The language every command (`flask users`, `flask assets`, `flask qr`, …) speaks: the
+    terminal's. As for any program, the first of LC_ALL, LC_MESSAGES and LANG that is set
+    names it (LANG=zh_CN.UTF-8 → zh); a language Patrol does not speak, or none (C, POSIX),
+    is answered in English, which every terminal can show."""
     for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(variable)
         if value:
-            return "zh" if value.lower().startswith("zh") else "en"
+            language = value[:2].lower()
+            return language if language in current_app.config["LANGUAGES"] else "en"
     return "en"
 
 

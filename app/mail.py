@@ -26,11 +26,6 @@ def enabled() -> bool:
     return bool(current_app.config["MAIL_SERVER"])
 
 
-def notify(users, subject: str, body: str) -> None:
-    """Send one message to each of these users who has an email address, now."""
-    send([user.email for user in users if user.email and user.active], subject, body)
-
-
 def send(addresses, subject: str, body: str) -> None:
     config = current_app.config
     addresses = list(dict.fromkeys(addresses))

@@ -95,10 +95,6 @@ def term_containing(day: date, starts: TermStarts | None = None) -> Term:
     return _autumn_term(date(day.year - 1, *starts.autumn), spring)
 
 
-def previous_term(term: Term, starts: TermStarts | None = None) -> Term:
-    return term_containing(term.start - timedelta(days=1), starts)
-
-
 def month_period(year: int, month: int) -> tuple[date, date]:
     """The first and last day (inclusive) of a calendar month."""
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])

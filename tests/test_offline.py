@@ -84,15 +84,16 @@ def test_service_worker_is_served_at_the_root_uncached(client, static_url):
     for url in shell["urls"]:
         assert client.get(url).status_code == 200, url
     assert shell["outbox"] == static_url("js/outbox.js")
-    assert "importScripts(PATROL_SHELL.outbox)" in source
+    assert shell["store"] == static_url("js/store.js")
+    assert "importScripts(PATROL_SHELL.store, PATROL_SHELL.outbox)" in source
     assert "patrol-shell-" in source
 
 
 def test_a_visitor_keeps_no_staff_script_no_decoder_and_no_install_icon(client):
     kept = " ".join(worker_shell(client, "/sw.js?decoder=1")["urls"])
     for left_out in ("inspection.", "signature.", "signature_pad.", "scanner.", "stocktake.",
-                     "report.", "print.", "qr-scanner", "patrol-192.", "patrol-512.",
-                     "patrol-maskable-512."):
+                     "report.", "print.", "round_offline.", "qr-scanner", "patrol-192.",
+                     "patrol-512.", "patrol-maskable-512."):
         assert left_out not in kept
 
 
@@ -100,7 +101,8 @@ def test_staff_keep_what_their_pages_load(client, auth, static_url):
     auth.login("inspector")
     kept = worker_shell(client)["urls"]
     for name in ("js/inspection.js", "js/signature.js", "vendor/signature_pad.umd.min.js",
-                 "js/scanner.js", "js/stocktake.js", "css/patrol.css", "js/outbox.js"):
+                 "js/scanner.js", "js/stocktake.js", "css/patrol.css", "js/store.js",
+                 "js/outbox.js", "js/outbox_page.js", "js/round_offline.js"):
         assert static_url(name) in kept, name
     assert static_url("css/report.css") not in kept, "the reports are the admin's"
     auth.login("repairer")

@@ -15,7 +15,6 @@ from app.terms import (
     TermStarts,
     month_period,
     parse_month_day,
-    previous_term,
     term_containing,
     term_starts,
 )
@@ -61,14 +60,6 @@ def test_terms_are_equal_by_their_dates():
     assert isinstance(term_containing(date(2026, 9, 1), DEFAULT_STARTS), Term)
 
 
-def test_the_previous_term_is_the_one_that_ended_the_day_before():
-    spring = term_containing(date(2027, 5, 1), DEFAULT_STARTS)
-    autumn = previous_term(spring, DEFAULT_STARTS)
-    assert (autumn.start, autumn.end) == (date(2026, 9, 1), date(2027, 1, 31))
-    before = previous_term(autumn, DEFAULT_STARTS)
-    assert (before.start, before.end) == (date(2026, 2, 1), date(2026, 8, 31))
-
-
 @pytest.mark.parametrize(
     ("year", "month", "last"),
     [(2026, 2, date(2026, 2, 28)), (2028, 2, date(2028, 2, 29)), (2026, 12, date(2026, 12, 31)),
@@ -88,7 +79,7 @@ def test_the_school_moves_its_term_starts_in_its_settings(app):
         assert (term.start, term.end) == (date(2026, 8, 25), date(2027, 2, 19))
         term = term_containing(date(2026, 8, 24))
         assert (term.start, term.end) == (date(2026, 2, 20), date(2026, 8, 24))
-        assert previous_term(term).start == date(2025, 8, 25)
+        assert term_containing(date(2026, 2, 19)).start == date(2025, 8, 25)
 
 
 def test_without_settings_the_terms_start_on_1_september_and_1_february(app):

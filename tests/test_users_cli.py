@@ -187,3 +187,36 @@ def test_common_passwords_are_refused(app, runner, command):
     with app.app_context():
         user = db.session.scalar(sa.select(User).where(User.username == "admin"))
         assert user.check_password(PASSWORD)
+
+
+# The first of LC_ALL, LC_MESSAGES and LANG that is set names the terminal's language.
+TERMINALS = [
+    ({"LANG": "zh_CN.UTF-8"}, "zh"),
+    ({"LANG": "en_US.UTF-8"}, "en"),
+    ({"LC_ALL": "zh_TW.UTF-8", "LANG": "en_US.UTF-8"}, "zh"),
+    ({"LC_MESSAGES": "C", "LANG": "zh_CN.UTF-8"}, "en"),
+    ({"LC_MESSAGES": "zh_CN.UTF-8", "LANG": "C.UTF-8"}, "zh"),
+    ({"LANG": "fr_FR.UTF-8"}, "en"),
+    ({}, "en"),
+]
+
+
+@pytest.mark.parametrize(("terminal", "language"), TERMINALS)
+def test_every_command_speaks_the_terminals_language(app, runner, monkeypatch, tmp_path,
+                                                     terminal, language):
+    from app.i18n import terminal_language
+
+    monkeypatch.delenv("LANG")
+    for variable, value in terminal.items():
+        monkeypatch.setenv(variable, value)
+    with app.app_context():
+        assert terminal_language() == language
+    users = runner.invoke(args=["users", "create", "zhang", "--role", "boss", "--password-stdin"],
+                          input=f"{SECRET}\n")
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    assets = runner.invoke(args=["assets", "import", str(empty)])
+    if language == "zh":
+        assert "没有“boss”这个角色" in users.output and "文件是空的。" in assets.output
+    else:
+        assert "Unknown role “boss”" in users.output and "The file is empty." in assets.output

@@ -6,10 +6,11 @@ import click
 import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app.extensions import db
+from app.i18n import terminal_language
 from app.labels import qr, selection
 from app.labels.printing import render_sheet, school_language
 from app.labels.sheets import DEFAULT_STOCK, STOCKS
@@ -43,8 +44,7 @@ def export(place_code, stock, language, label_language):
     Without --place: every place and every asset that is not retired.
     """
     app = current_app._get_current_object()
-    # Asked before the request context below, which has no browser to ask.
-    language = language or get_locale().language
+    language = language or terminal_language()
     label_language = label_language or school_language()
     # A request context gives the templates what a page has (url_for, the language).
     with app.test_request_context(base_url=app.config["BASE_URL"]), force_locale(language):

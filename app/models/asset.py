@@ -53,8 +53,6 @@ class AssetKind(BilingualName, db.Model):
     name: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
     name_en: so.Mapped[str | None] = so.mapped_column(sa.String(80))
 
-    assets: so.Mapped[list["Asset"]] = so.relationship(back_populates="kind")
-
     def __repr__(self) -> str:
         return f"<AssetKind {self.key}>"
 
@@ -86,7 +84,7 @@ class Asset(BilingualName, db.Model):
     # status, however the status is changed (the retire button, the edit form, an import).
     retired_at: so.Mapped[datetime | None]
 
-    kind: so.Mapped[AssetKind] = so.relationship(back_populates="assets")
+    kind: so.Mapped[AssetKind] = so.relationship()
     place: so.Mapped[Place] = so.relationship(back_populates="assets")
 
     @so.validates("status")

@@ -166,7 +166,6 @@ class StocktakeScan(db.Model):
     counted_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
     counted_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
-    stocktake: so.Mapped[Stocktake] = so.relationship()
     asset: so.Mapped["Asset | None"] = so.relationship()  # noqa: F821
     place: so.Mapped["Place | None"] = so.relationship()  # noqa: F821
     counted_by: so.Mapped["User"] = so.relationship()  # noqa: F821
@@ -187,7 +186,6 @@ class StocktakeMove(db.Model):
     moved_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     asset: so.Mapped["Asset"] = so.relationship()  # noqa: F821
-    from_place: so.Mapped["Place"] = so.relationship(foreign_keys=[from_place_id])  # noqa: F821
     to_place: so.Mapped["Place"] = so.relationship(foreign_keys=[to_place_id])  # noqa: F821
     moved_by: so.Mapped["User"] = so.relationship()  # noqa: F821
 

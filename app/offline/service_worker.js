@@ -17,7 +17,7 @@
    - Signing out forgets the pages kept for that person; the outbox is never deleted here. */
 "use strict";
 
-importScripts(PATROL_SHELL.outbox);
+importScripts(PATROL_SHELL.store, PATROL_SHELL.outbox);
 
 var SHELL_CACHE = "patrol-shell-" + PATROL_SHELL.version;
 var SHELL_PREFIX = "patrol-shell-";

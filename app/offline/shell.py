@@ -40,10 +40,11 @@ ONLY_FOR = {
     "js/inspection.js": {Role.ADMIN, Role.INSPECTOR},
     "js/signature.js": STAFF,
     "js/scanner.js": STAFF,
+    "js/round_offline.js": STAFF,
     "vendor/signature_pad.umd.min.js": STAFF,
 }
 # Loaded by scanner.js only on a browser without BarcodeDetector (not Android Chrome), which
-# asks for its worker with ?decoder=1 (static/js/outbox.js).
+# asks for its worker with ?decoder=1 (static/js/outbox_page.js).
 DECODER = {"vendor/qr-scanner.umd.min.js", "vendor/qr-scanner-worker.min.js"}
 # Files that another file loads by their plain name: kept by that name, the one asked for.
 BY_PLAIN_NAME = {"vendor/qr-scanner-worker.min.js"}  # import("./qr-scanner-worker.min.js")
@@ -89,6 +90,8 @@ def shell(role: Role | None, without_barcode_detector: bool) -> dict:
         "version": shell_version(urls),
         "urls": urls,
         "offline": offline,
+        # The outbox's queue and the IndexedDB store it is kept in, which the worker imports.
+        "store": url_for("static", filename="js/store.js"),
         "outbox": url_for("static", filename="js/outbox.js"),
     }
 

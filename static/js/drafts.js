@@ -5,151 +5,114 @@
    same person, with the form's client id so a resend after a crash is not recorded twice.
    It is dropped when the send was answered (the browser leaves the form's address), when
    the outbox keeps the form, or on "Discard draft". Without JavaScript nothing is kept. */
-(function () {
+(() => {
   "use strict";
-  var DB_NAME = "patrol-drafts";
-  var STORE = "drafts";
   // Set as a form is sent; the next page says how the send was answered.
-  var SENT = "patrol-draft-sent";
-  var TYPING_PAUSE_MS = 400;
-  var textNode = document.getElementById("patrol-text");
+  const SENT = "patrol-draft-sent";
+  const TYPING_PAUSE_MS = 400;
+  const textNode = document.getElementById("patrol-text");
   if (!window.indexedDB || !window.sessionStorage || !textNode) return;
-  var text = JSON.parse(textNode.textContent);
-  var user = document.body.getAttribute("data-user") || "";
+  const text = JSON.parse(textNode.textContent);
+  const user = document.body.getAttribute("data-user") || "";
+  const { get: read, put: keep, delete: forget } = PatrolStore.open("patrol-drafts", "drafts", "id");
 
-  var opened = null;
-  function database() {
-    opened = opened || new Promise(function (resolve, reject) {
-      var opening = indexedDB.open(DB_NAME, 1);
-      opening.onupgradeneeded = function () {
-        opening.result.createObjectStore(STORE, { keyPath: "id" });
-      };
-      opening.onsuccess = function () { resolve(opening.result); };
-      opening.onerror = function () { reject(opening.error); };
-    });
-    return opened;
-  }
-
-  function inStore(mode, work) {
-    return database().then(function (db) {
-      return new Promise(function (resolve, reject) {
-        var transaction = db.transaction(STORE, mode);
-        var request = work(transaction.objectStore(STORE));
-        transaction.oncomplete = function () { resolve(request.result); };
-        transaction.onerror = transaction.onabort = function () { reject(transaction.error); };
-      });
-    });
-  }
-
-  function read(id) { return inStore("readonly", function (store) { return store.get(id); }); }
-  function keep(draft) { return inStore("readwrite", function (store) { return store.put(draft); }); }
-  function forget(id) { return inStore("readwrite", function (store) { return store.delete(id); }); }
-
-  function actionOf(form) { return new URL(form.action, location.href).pathname; }
+  const actionOf = (form) => new URL(form.action, location.href).pathname;
 
   // What the person fills in; the page's own hidden fields (token, version, id) are not.
   function controls(form) {
-    return Array.prototype.filter.call(form.elements, function (input) {
-      return input.name && input.tagName !== "BUTTON" && !/^(submit|button|reset)$/.test(input.type) &&
-        (input.type !== "hidden" || input.hasAttribute("data-signature"));
-    });
+    return Array.from(form.elements).filter((input) =>
+      input.name && input.tagName !== "BUTTON" && !/^(submit|button|reset)$/.test(input.type) &&
+        (input.type !== "hidden" || input.hasAttribute("data-signature")));
   }
 
   function entered(form) {
-    var values = {};
-    var files = {};
-    controls(form).forEach(function (input) {
-      var name = input.name;
+    const values = {};
+    const files = {};
+    for (const input of controls(form)) {
+      const name = input.name;
       if (input.type === "file") {
-        if (input.files.length) files[name] = Array.prototype.slice.call(input.files);
-        return;
+        if (input.files.length) files[name] = Array.from(input.files);
+        continue;
       }
-      if ((input.type === "radio" || input.type === "checkbox") && !input.checked) return;
-      var chosen = input.type === "select-multiple"
-        ? Array.prototype.filter.call(input.options, function (o) { return o.selected; })
+      if ((input.type === "radio" || input.type === "checkbox") && !input.checked) continue;
+      const chosen = input.type === "select-multiple"
+        ? Array.from(input.options).filter((option) => option.selected)
         : [input];
-      chosen.forEach(function (one) { (values[name] = values[name] || []).push(one.value); });
-    });
-    var clientId = form.elements.client_id;
-    return { values: values, files: files, client_id: clientId ? clientId.value : "" };
+      for (const one of chosen) (values[name] = values[name] || []).push(one.value);
+    }
+    const clientId = form.elements.client_id;
+    return { values, files, client_id: clientId ? clientId.value : "" };
   }
 
   function sameAs(a, b) {
-    var summary = function (state) {
-      return JSON.stringify([state.values, Object.keys(state.files).sort().map(function (name) {
-        return [name, state.files[name].map(function (file) { return [file.name, file.size]; })];
-      })]);
-    };
+    const summary = (state) => JSON.stringify([state.values, Object.keys(state.files).sort().map(
+      (name) => [name, state.files[name].map((file) => [file.name, file.size])]
+    )]);
     return summary(a) === summary(b);
   }
 
   // Puts `state` into the form and tells the page's scripts (inspection.js, the signature pad).
   function fill(form, state) {
-    var seen = {};
+    const seen = {};
     if (form.elements.client_id && state.client_id) form.elements.client_id.value = state.client_id;
-    controls(form).forEach(function (input) {
-      var values = state.values[input.name] || [];
+    for (const input of controls(form)) {
+      const values = state.values[input.name] || [];
       if (input.type === "file") {
-        var files = state.files[input.name] || [];
+        const files = state.files[input.name] || [];
         if (!files.length) input.value = "";
         else if (window.DataTransfer) {
-          var transfer = new DataTransfer();
-          files.forEach(function (file) { transfer.items.add(file); });
+          const transfer = new DataTransfer();
+          files.forEach((file) => transfer.items.add(file));
           input.files = transfer.files;
         }
       } else if (input.type === "radio" || input.type === "checkbox") {
-        input.checked = values.indexOf(input.value) >= 0;
+        input.checked = values.includes(input.value);
       } else if (input.type === "select-multiple") {
-        Array.prototype.forEach.call(input.options, function (o) { o.selected = values.indexOf(o.value) >= 0; });
+        for (const option of input.options) option.selected = values.includes(option.value);
       } else {
-        var index = seen[input.name] || 0;
+        const index = seen[input.name] || 0;
         seen[input.name] = index + 1;
         input.value = values[index] || "";
       }
       input.dispatchEvent(new Event("change", { bubbles: true }));
-    });
+    }
   }
 
   function when(iso) {
-    var at = new Date(iso);
-    var lang = document.documentElement.lang;
-    var options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+    const at = new Date(iso);
+    const lang = document.documentElement.lang;
+    const options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
     if (at.toDateString() !== new Date().toDateString()) {
-      options.weekday = "short";
-      options.day = "numeric";
-      options.month = "short";
+      Object.assign(options, { weekday: "short", day: "numeric", month: "short" });
     }
     return at.toLocaleString(/^en/.test(lang) ? "en-GB" : lang, options);
   }
 
-  function draftForm(form, answeredHere) {
-    var id = user + "|" + form.getAttribute("data-draft-key");
-    var action = actionOf(form);
+  async function draftForm(form, answeredHere) {
+    const id = user + "|" + form.getAttribute("data-draft-key");
+    const action = actionOf(form);
     // As the server drew it, with the id the page gave it: what "Discard draft" goes back to.
-    var blank = entered(form);
-    var filling = false;
-    var sending = false;
-    var timer = null;
-    var notice = null;
-    var lastKept = blank;
+    const blank = entered(form);
+    let filling = false;
+    let sending = false;
+    let timer = null;
+    let notice = null;
+    let lastKept = blank;
 
     // The draft as the form is now, or null when it is as the server drew it.
     function snapshot() {
-      var now = entered(form);
+      const now = entered(form);
       if (sameAs(now, blank)) return null;
-      now.id = id;
-      now.action = action;
-      now.saved_at = new Date().toISOString();
-      return now;
+      return Object.assign(now, { id, action, saved_at: new Date().toISOString() });
     }
 
     function save() {
       clearTimeout(timer);
       timer = null;
       if (filling || sending) return;
-      var draft = snapshot();
+      const draft = snapshot();
       lastKept = draft || blank;
-      (draft ? keep(draft) : forget(id)).catch(function () {});
+      (draft ? keep(draft) : forget(id)).catch(() => {});
     }
 
     function changed(event) {
@@ -165,99 +128,96 @@
       timer = setTimeout(save, event.type === "input" ? TYPING_PAUSE_MS : 0);
     }
 
-    function discard() {
+    async function discard() {
       if (!window.confirm(text.draft_discard_confirm)) return;
-      forget(id).then(function () {
-        filling = true;
-        fill(form, blank);
-        filling = false;
-        notice.remove();
-      });
+      await forget(id);
+      filling = true;
+      fill(form, blank);
+      filling = false;
+      notice.remove();
     }
 
     function tell(draft) {
       notice = document.createElement("div");
       notice.className = "draft-restored";
       notice.setAttribute("role", "status");
-      var line = document.createElement("p");
+      const line = document.createElement("p");
       line.textContent = text.draft_restored.replace("{time}", when(draft.saved_at));
-      var button = document.createElement("button");
+      const button = document.createElement("button");
       button.type = "button";
       button.textContent = text.draft_discard;
       button.setAttribute("data-discard-draft", "");
       button.addEventListener("click", discard);
       notice.appendChild(line);
       notice.appendChild(button);
-      var heading = form.firstElementChild;
-      var after = heading && /^H[1-6]$/.test(heading.tagName) ? heading.nextSibling : form.firstChild;
+      const heading = form.firstElementChild;
+      const after = heading && /^H[1-6]$/.test(heading.tagName) ? heading.nextSibling : form.firstChild;
       form.insertBefore(notice, after);
     }
 
     // The answers, pad strokes ("pointerup"), All OK and Clear ("click") change the form.
-    ["input", "change", "click", "pointerup"].forEach(function (type) {
-      form.addEventListener(type, changed);
-    });
+    for (const type of ["input", "change", "click", "pointerup"]) form.addEventListener(type, changed);
     // A phone call or a switch to the camera app may be the last the page sees.
-    window.addEventListener("pagehide", function () { if (timer) save(); });
-    document.addEventListener("visibilitychange", function () {
+    window.addEventListener("pagehide", () => { if (timer) save(); });
+    document.addEventListener("visibilitychange", () => {
       if (document.visibilityState === "hidden" && timer) save();
     });
-    form.addEventListener("submit", function () {
+    form.addEventListener("submit", () => {
       clearTimeout(timer);
       timer = null;
-      var draft = snapshot();
+      const draft = snapshot();
       if (!draft) return;
       // Before the browser leaves: the next page drops the drafts kept until now.
-      sessionStorage.setItem(SENT, JSON.stringify({ id: id, saved_at: draft.saved_at }));
+      sessionStorage.setItem(SENT, JSON.stringify({ id, saved_at: draft.saved_at }));
       sending = true;
       // Written only if something is not kept yet: a write still going when the next page
       // has dropped the draft would bring it back.
-      if (!sameAs(draft, lastKept)) keep(draft).catch(function () {});
+      if (!sameAs(draft, lastKept)) keep(draft).catch(() => {});
     });
 
-    var queued = window.PatrolOutbox ? PatrolOutbox.waiting() : Promise.resolve([]);
-    return Promise.all([read(id), queued]).then(function (found) {
-      var draft = found[0];
-      if (!draft || draft.action !== action) return;
-      var inOutbox = draft.client_id && found[1].some(function (item) {
-        return item.client_id === draft.client_id;
-      });
-      if (inOutbox) return forget(id);
-      // The server's answer to a refused send shows what was sent (and keeps its photos): a
-      // form with a client id says so by not being fresh; one without, by its address.
-      var clientId = form.elements.client_id;
-      if (clientId ? !form.hasAttribute("data-fresh") : id === answeredHere) return;
-      filling = true;
-      fill(form, draft);
-      filling = false;
-      lastKept = draft;
-      tell(draft);
-    });
+    const [draft, queued] = await Promise.all([
+      read(id), window.PatrolOutbox ? PatrolOutbox.waiting() : []
+    ]);
+    if (!draft || draft.action !== action) return;
+    const inOutbox = draft.client_id && queued.some((item) => item.client_id === draft.client_id);
+    if (inOutbox) return forget(id);
+    // The server's answer to a refused send shows what was sent (and keeps its photos): a
+    // form with a client id says so by not being fresh; one without, by its address.
+    const clientId = form.elements.client_id;
+    if (clientId ? !form.hasAttribute("data-fresh") : id === answeredHere) return;
+    filling = true;
+    fill(form, draft);
+    filling = false;
+    lastKept = draft;
+    tell(draft);
   }
 
   // After a send: still on the form's address, it was refused or never arrived, and the draft
   // stays; anywhere else, it was recorded or kept in the outbox, and the draft goes. Says
   // which draft's send this page answers, if any.
-  function settleSent() {
-    var sent = JSON.parse(sessionStorage.getItem(SENT) || "null");
+  async function settleSent() {
+    const sent = JSON.parse(sessionStorage.getItem(SENT) || "null");
     sessionStorage.removeItem(SENT);
-    if (!sent) return Promise.resolve(null);
-    return read(sent.id).then(function (draft) {
-      // One changed after the send (it did not go, and the person went on) is newer.
-      if (!draft || draft.saved_at > sent.saved_at) return null;
-      if (draft.action === location.pathname) return sent.id;
-      return forget(sent.id).then(function () { return null; });
-    });
+    if (!sent) return null;
+    const draft = await read(sent.id);
+    // One changed after the send (it did not go, and the person went on) is newer.
+    if (!draft || draft.saved_at > sent.saved_at) return null;
+    if (draft.action === location.pathname) return sent.id;
+    await forget(sent.id);
+    return null;
   }
 
   // The correction of a form the outbox kept is that item's, not a draft's.
   if (/^#outbox=/.test(location.hash)) return;
-  document.addEventListener("DOMContentLoaded", function () {
-    var forms = document.querySelectorAll("form[data-draft-key]");
+  document.addEventListener("DOMContentLoaded", async () => {
+    const forms = document.querySelectorAll("form[data-draft-key]");
     if (!forms.length && !sessionStorage.getItem(SENT)) return;
-    // Run after outbox.js has given a fresh form its id, so a draft's own id replaces it.
-    settleSent().then(function (answeredHere) {
-      Array.prototype.forEach.call(forms, function (form) { draftForm(form, answeredHere); });
-    }).catch(function () {});
+    // Run after outbox_page.js has given a fresh form its id, so a draft's own id replaces it.
+    try {
+      const answeredHere = await settleSent();
+      forms.forEach((form) => draftForm(form, answeredHere));
+    } catch {
+      // Without the drafts' store the forms work as they are.
+    }
   });
 })();
