@@ -387,6 +387,8 @@ def test_correction_of_a_retired_asset_is_refused(app, client, signed):
     assert client.get(correct_url(signed)).status_code == 409
     assert post(client, signed, all_ok(signed), url=correct_url(signed)).status_code == 409
     assert count(app, Inspection) == 1
+    # The record's page does not offer what the correction page would refuse.
+    assert "Correct this record" not in client.get(show_url(signed)).text
 
 
 # Query budget: the form and the submit do not grow with the history

@@ -453,3 +453,33 @@ def dismiss(fault: Fault, admin, note) -> None:
     fault.status = FaultStatus.DISMISSED
     _record(fault, "dismissed", admin, note=note)
     _return_to_service(fault, admin)
+
+
+def allowed_steps(fault: Fault, user) -> set[str]:
+    """The steps this person is offered on the fault now, by the names of their forms.
+
+    Each is one the step itself accepts from this person now. Two are accepted without being
+    offered: signing off a job that is assigned but not started (the page offers "start"
+    first), and putting the asset back in service where this fault keeps it out ("still
+    usable" is the one way back offered there: two buttons that both put it back would only
+    make the head choose between them). Anyone on the staff may comment, at any step.
+    """
+    steps = {"comment"}
+    status = fault.status
+    if user.role == Role.ADMIN and status in (FaultStatus.REPORTED, FaultStatus.ASSIGNED):
+        steps.add("assign")
+    if user.role == Role.REPAIRER and _nobody_has(fault):
+        steps.add("take")
+    if may_start(fault, user):
+        steps.add("start")
+    if status == FaultStatus.IN_PROGRESS and _is(fault.assigned_to, user):
+        steps.add("complete")
+    if status == FaultStatus.REPAIRED and may_accept(fault, user):
+        steps.update({"accept", "reopen"})
+    if may_judge_still_usable(fault, user):
+        steps.add("still-usable")
+    elif may_put_back_in_service(user) and fault.asset.status == AssetStatus.OUT_OF_SERVICE:
+        steps.add("back-in-service")
+    if may_dismiss(fault, user):
+        steps.add("dismiss")
+    return steps

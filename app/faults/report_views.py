@@ -19,10 +19,9 @@ from app import outbox, settings
 from app.auth.access import staff_required
 from app.extensions import db, login_manager
 from app.faults import bp, report_limits
+from app.faults.forms import PHOTOS_MAX, PublicReportForm, ReportForm
 from app.faults.reporter_browser import is_the_reporters, this_browser
 from app.faults.reporting import (
-    PHOTOS_MAX,
-    Report,
     earlier_report,
     report_fault,
     reportable,
@@ -45,13 +44,11 @@ def report(code):
             )
         return login_manager.unauthorized()
     # Asset.code is the current code only: a replaced label cannot be used to report.
-    asset = db.session.scalar(
+    asset = db.one_or_404(
         sa.select(Asset)
         .where(Asset.code == normalize_code(code))
         .options(so.joinedload(Asset.place))
     )
-    if asset is None:
-        abort(404)
     if not reportable(asset):
         message = _(
             "%(asset)s is retired: it is no longer in use, so there is nothing to report.",
@@ -63,17 +60,12 @@ def report(code):
 
     load_ancestors(asset.place)
     browser = this_browser() if public else None
+    form = PublicReportForm() if public else ReportForm()
     if request.method == "GET":
-        return render_form(asset, Report(), new_client_id(), kept=[], photo_errors=[], fresh=True)
+        form.client_id.data = new_client_id()
+        return render_form(asset, form, kept=[], fresh=True)
 
-    form = request.form
-    entered = Report(
-        description=form.get("description", ""),
-        urgency=form.get("urgency", ""),
-        public_name=form.get("public_name", ""),
-        public_phone=form.get("public_phone", ""),
-    )
-    client_id = sent_client_id(form.get("client_id", ""))
+    client_id = form.client_id.data = sent_client_id(form.client_id.data)
     reporter = None if public else current_user._get_current_object()
     earlier = earlier_report(client_id, asset, reporter, browser)
     if earlier is not None:
@@ -83,15 +75,14 @@ def report(code):
     signer = None if public else current_user.id
     kept = [
         name
-        for name in (photo_from_token(t, signer, client_id) for t in form.getlist("photo_token"))
+        for name in (photo_from_token(t, signer, client_id) for t in form.photo_token.data)
         if name
     ]
     limited = not current_user.is_authenticated
     if limited and (too_many := report_limits.count_address()):
-        return _too_many(asset, entered, client_id, kept, too_many)
+        return _too_many(asset, form, kept, too_many)
     photo_errors = []
-    uploads = [f for f in request.files.getlist("photos") if f and f.filename]
-    for upload in uploads:
+    for upload in form.new_uploads():
         if len(kept) >= PHOTOS_MAX:
             photo_errors.append(
                 _(
@@ -106,27 +97,26 @@ def report(code):
         except PhotoError as error:
             photo_errors.append(f"{upload.filename}: {error.message}")
 
-    if not entered.check(public) or photo_errors:
+    valid = form.validate()
+    form.photos.errors = photo_errors
+    if not valid or photo_errors:
         if outbox.is_outbox_request():
-            errors = {name: [message] for name, message in entered.errors.items()}
-            if photo_errors:
-                errors["photos"] = photo_errors
-            return outbox.field_errors(errors)
-        return render_form(asset, entered, client_id, kept, photo_errors), 400
-    if limited and (too_many := report_limits.count_phone(entered.public_phone)):
-        return _too_many(asset, entered, client_id, kept, too_many)
+            return outbox.field_errors(form.errors)
+        return render_form(asset, form, kept), 400
+    phone = form.public_phone.data if public else ""
+    if limited and (too_many := report_limits.count_phone(phone)):
+        return _too_many(asset, form, kept, too_many)
 
+    urgency = Urgency(form.urgency.data)
     fault, created = report_fault(
         asset,
-        entered.description,
-        Urgency(entered.urgency),
-        takes_out_of_service(
-            Urgency(entered.urgency), asked_on_an_old_form=bool(form.get("take_out_of_service"))
-        ),
+        form.description.data,
+        urgency,
+        takes_out_of_service(urgency, asked_on_an_old_form=form.take_out_of_service.data),
         kept,
         reporter=reporter,
-        public_name=entered.public_name if public else None,
-        public_phone=entered.public_phone if public else None,
+        public_name=form.public_name.data if public else None,
+        public_phone=phone if public else None,
         client_id=client_id,
         browser=browser,
     )
@@ -148,30 +138,23 @@ def _answered(asset: Asset, fault: Fault, created: bool):
     return redirect(url_for("scan.door", code=asset.code), 303)
 
 
-def _too_many(asset, entered: Report, client_id: str, kept: list[str], too_many):
+def _too_many(asset, form: ReportForm, kept: list[str], too_many):
     """429: nothing recorded; the form again with what was entered, or the outbox told when."""
     if outbox.is_outbox_request():
         return outbox.too_many(too_many.message, too_many.retry_after)
-    page = render_form(asset, entered, client_id, kept, [], refused=too_many.message)
+    page = render_form(asset, form, kept, refused=too_many.message)
     return page, 429, {"Retry-After": str(too_many.retry_after)}
 
 
-def render_form(
-    asset, entered: Report, client_id: str, kept: list[str], photo_errors, fresh=False,
-    refused=None,
-):
+def render_form(asset, form: ReportForm, kept: list[str], fresh=False, refused=None):
     signer = current_user.id if current_user.is_authenticated else None
     return render_template(
         "faults/report.html",
         fresh=fresh,
         asset=asset,
-        entered=entered,
-        client_id=client_id,
-        kept_tokens=[photo_token(name, signer, client_id) for name in kept],
-        photo_errors=photo_errors,
+        form=form,
+        kept_tokens=[photo_token(name, signer, form.client_id.data) for name in kept],
         refused=refused,
-        public=not current_user.is_authenticated,
-        urgencies=list(Urgency),
         photos_max=PHOTOS_MAX,
         out_of_service=asset.status == AssetStatus.OUT_OF_SERVICE,
     )
@@ -183,12 +166,12 @@ def _add_report_route(state):
 
 
 def _public_fault(token: str) -> Fault:
-    fault = db.session.scalar(
+    fault = db.one_or_404(
         sa.select(Fault)
         .where(Fault.public_token == token, Fault.is_public.is_(True))
         .options(so.joinedload(Fault.asset), so.selectinload(Fault.photos))
     )
-    if fault is None or not is_the_reporters(fault):
+    if not is_the_reporters(fault):
         abort(404)
     return fault
 
@@ -213,11 +196,9 @@ def public_photo(token, photo_id):
 @bp.route("/<int:fault_id>/photos/<int:photo_id>")
 @staff_required
 def report_photo(fault_id, photo_id):
-    filename = db.session.scalar(
+    filename = db.one_or_404(
         sa.select(FaultPhoto.filename).where(
             FaultPhoto.id == photo_id, FaultPhoto.fault_id == fault_id
         )
     )
-    if filename is None:
-        abort(404)
     return send_photo(filename, thumbnail=request.args.get("size") == "thumb")

@@ -7,63 +7,14 @@ same form is a repeat: the same account, or for a public report the same browser
 (app.sent_forms).
 """
 
-import re
 import secrets
-import unicodedata
-from dataclasses import dataclass, field
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.faults.raising import raise_fault
 from app.models import AssetStatus, Fault, FaultPhoto, Urgency
 from app.sent_forms import earlier_send
-
-DESCRIPTION_MAX = 2000
-NAME_MAX = 80
-PHONE_MAX = 30
-PHOTOS_MAX = 5
-PHONE = re.compile(r"[0-9 +\-]*")
-
-
-@dataclass
-class Report:
-    """What the reporter typed, as text, so a refused form shows it again unchanged."""
-
-    description: str = ""
-    urgency: str = ""
-    public_name: str = ""
-    public_phone: str = ""
-    errors: dict[str, str] = field(default_factory=dict)
-
-    def check(self, public: bool) -> bool:
-        """Fill in errors for what cannot be accepted; True when nothing is wrong."""
-        self.description = self.description.strip()
-        self.public_name = self.public_name.strip()
-        # A Chinese keyboard may type full-width digits, + and -: they are the same number.
-        self.public_phone = unicodedata.normalize("NFKC", self.public_phone).strip()
-        if not self.description:
-            self.errors["description"] = _l("Say what is wrong.")
-        elif len(self.description) > DESCRIPTION_MAX:
-            self.errors["description"] = _l(
-                "At most %(max)s characters, please.", max=DESCRIPTION_MAX
-            )
-        if self.urgency not in {u.value for u in Urgency}:
-            self.errors["urgency"] = _l("Choose how urgent it is.")
-        if public:
-            if not self.public_name:
-                self.errors["public_name"] = _l(
-                    "Give your name, so the school knows who reported it."
-                )
-            elif len(self.public_name) > NAME_MAX:
-                self.errors["public_name"] = _l("At most %(max)s characters, please.", max=NAME_MAX)
-            if len(self.public_phone) > PHONE_MAX or not PHONE.fullmatch(self.public_phone):
-                self.errors["public_phone"] = _l(
-                    "A phone number has only digits, spaces, + and -, at most %(max)s.",
-                    max=PHONE_MAX,
-                )
-        return not self.errors
 
 
 def takes_out_of_service(urgency: Urgency, asked_on_an_old_form: bool = False) -> bool:

@@ -7,12 +7,13 @@ import sqlalchemy.orm as so
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from app import settings as school_settings
 from app.auth.access import admin_required, roles_required, staff_required
 from app.extensions import db
 from app.faults import bp, lifecycle, taken_out_by_visitor
-from app.faults.forms import FaultSettingsForm
+from app.faults.forms import STEP_FORMS, FaultFilterForm, FaultSettingsForm
 from app.faults.lifecycle import action_label
 from app.inspections.signatures import signature_png_response
 from app.models import (
@@ -31,12 +32,11 @@ from app.models import (
 )
 from app.models.common import utcnow
 from app.photos import send_photo
-from app.request_values import database_int, in_years, page_number
+from app.request_values import in_years, page_number
 from app.schedule import utc_bounds
 
 PER_PAGE = 50
 MONTH = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
-STATUS_FILTERS = ("open", *(status.value for status in FaultStatus), "all")
 
 
 def _most_pressing_first():
@@ -82,27 +82,18 @@ def _month(value: str) -> tuple[date, date] | None:
 def index():
     """Faults by status, place, urgency and age, or only those keeping an asset out of service
     that a visitor took out; those come first, then an unsafe one nobody has taken."""
-    status = request.args.get("status", "open")
-    if status not in STATUS_FILTERS:
-        status = "open"
-    urgency = request.args.get("urgency", "")
-    if urgency not in {u.value for u in Urgency}:
-        urgency = ""
-    place_id = request.args.get("place", type=database_int)
-    age = request.args.get("age", type=database_int)
-    if age is not None and not 0 < age <= 3650:
-        age = None
-    newer = request.args.get("newer", type=database_int)
-    if newer is not None and not 0 < newer <= 3650:
-        newer = None
-    by_visitor = request.args.get("visitor") == "1"
-    accepted = request.args.get("accepted", "")
+    places = db.session.scalars(sa.select(Place).order_by(Place.position, Place.name)).all()
+    form = FaultFilterForm(formdata=request.args)
+    form.place.choices = [SelectChoice("", _("Everywhere"))] + [
+        SelectChoice(place.id, place.title) for place in places
+    ]
+    form.drop_what_cannot_be_used()
+    status, urgency, place_id = form.status.data, form.urgency.data, form.place.data
+    age, newer, by_visitor = form.age.data, form.newer.data, form.visitor.data
+    accepted = form.accepted.data
     accepted_month = _month(accepted)
     if accepted_month is None:
-        accepted = ""
-    places = db.session.scalars(sa.select(Place).order_by(Place.position, Place.name)).all()
-    if place_id not in {place.id for place in places}:
-        place_id = None
+        form.accepted.data = ""
 
     query = sa.select(Fault).join(Fault.asset).join(Asset.place)
     if status == "open":
@@ -129,24 +120,12 @@ def index():
         so.selectinload(Fault.photos),
     ).order_by(_most_pressing_first(), Fault.reported_at.desc(), Fault.id.desc())
     page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
-    filters = {
-        "status": status,
-        "urgency": urgency,
-        "place": place_id or "",
-        "age": age or "",
-        "newer": newer or "",
-        "accepted": accepted,
-        "visitor": "1" if by_visitor else "",
-    }
     return render_template(
         "faults/index.html",
         faults=page.items,
         page=page,
-        filters=filters,
-        places=places,
-        statuses=STATUS_FILTERS,
-        status_labels={status.value: status.label for status in FaultStatus},
-        urgencies=list(Urgency),
+        form=form,
+        filters=form.as_link(),
         taken_out_by_visitor=taken_out_by_visitor.applies,
         now=utcnow(),
     )
@@ -196,70 +175,46 @@ def _load(fault_id, for_update=False) -> Fault:
     if for_update:
         # Two phones sending the same step: the second waits and then sees it done.
         query = query.with_for_update(of=Fault)
-    fault = db.session.scalar(query)
-    if fault is None:
-        abort(404)
-    return fault
+    return db.one_or_404(query)
 
 
-def _render_show(fault, failed=None, errors=None, entered=None, status=200):
-    """The fault page; after a refused step, its form again with what was typed."""
-    repairers = []
-    if current_user.role == Role.ADMIN:
+def _render_show(fault, refused_form=None, refused_step=None, status=200):
+    """The fault page with the steps offered to this person; after a refused step, its form
+    again with what was typed and what is wrong."""
+    steps = lifecycle.allowed_steps(fault, current_user)
+    forms = {
+        step: refused_form if step == refused_step else STEP_FORMS[step](formdata=None)
+        for step in steps
+    }
+    if "assign" in forms:
         repairers = db.session.scalars(
             sa.select(User)
             .where(User.role == Role.REPAIRER, User.active.is_(True))
             .order_by(User.display_name)
         ).all()
+        forms["assign"].repairer.choices = [SelectChoice("", _("Choose a repairer"))] + [
+            SelectChoice(repairer.id, repairer.display_name) for repairer in repairers
+        ]
+        if fault.assigned_to:
+            forms["assign"].repairer.label.text = _("Give it to another repairer")
+        if refused_step != "assign":
+            forms["assign"].repairer.data = fault.assigned_to_id
+    if "back-in-service" in forms:
+        forms["back-in-service"].note.label.text = _(
+            "%(asset)s is safe to use again (optional note)", asset=fault.asset.title
+        )
     return (
         render_template(
             "faults/show.html",
             fault=fault,
             now=utcnow(),
             action_label=action_label,
-            actions=_allowed_actions(fault, current_user),
+            forms=forms,
             taken_out_by_visitor=taken_out_by_visitor.applies(fault),
-            repairers=repairers,
-            causes=list(Cause),
             cause_rule=school_settings.cause_rule,
-            failed=failed,
-            errors=errors or {},
-            entered=entered or {},
         ),
         status,
     )
-
-
-def _allowed_actions(fault: Fault, user) -> set[str]:
-    """The forms shown to this person now; the lifecycle checks again when one is sent."""
-    allowed = {"comment"}
-    status = fault.status
-    if user.role == Role.ADMIN and status in (FaultStatus.REPORTED, FaultStatus.ASSIGNED):
-        allowed.add("assign")
-    if (
-        user.role == Role.REPAIRER
-        and status == FaultStatus.REPORTED
-        and fault.assigned_to_id is None
-    ):
-        allowed.add("take")
-    if lifecycle.may_start(fault, user):
-        allowed.add("start")
-    if fault.assigned_to_id == user.id and status == FaultStatus.IN_PROGRESS:
-        allowed.add("complete")
-    if status == FaultStatus.REPAIRED and lifecycle.may_accept(fault, user):
-        allowed.update({"accept", "reopen"})
-    if lifecycle.may_judge_still_usable(fault, user):
-        allowed.add("still_usable")
-    elif (
-        lifecycle.may_put_back_in_service(user)
-        and fault.asset.status == AssetStatus.OUT_OF_SERVICE
-    ):
-        # Where this fault keeps the asset out, "still usable" is the one way back offered:
-        # two buttons that both put it back would only make the head choose between them.
-        allowed.add("back_in_service")
-    if lifecycle.may_dismiss(fault, user):
-        allowed.add("dismiss")
-    return allowed
 
 
 @bp.route("/<int:fault_id>")
@@ -269,7 +224,7 @@ def show(fault_id):
 
 
 def _assign(fault, form):
-    repairer = db.session.get(User, form.get("repairer", type=database_int) or 0)
+    repairer = db.session.get(User, form.repairer.data or 0)
     lifecycle.assign(fault, repairer, current_user)
     return _("Assigned to %(name)s.", name=repairer.display_name)
 
@@ -291,12 +246,12 @@ def _complete(fault, form):
     lifecycle.complete(
         fault,
         current_user,
-        note=form.get("note"),
-        parts=form.get("parts"),
-        cost=form.get("cost"),
-        cause=form.get("cause"),
-        drawn_signature=form.get("signature_data", ""),
-        typed_name=form.get("signer_name", ""),
+        note=form.note.data,
+        parts=form.parts.data,
+        cost=form.cost.data,
+        cause=form.cause.data,
+        drawn_signature=form.signature_data.data or "",
+        typed_name=form.signer_name.data or "",
     )
     return _("Repair signed off. It now waits for acceptance.")
 
@@ -306,8 +261,8 @@ def _accept(fault, form):
     lifecycle.accept(
         fault,
         current_user,
-        drawn_signature=form.get("signature_data", ""),
-        typed_name=form.get("signer_name", ""),
+        drawn_signature=form.signature_data.data or "",
+        typed_name=form.signer_name.data or "",
     )
     if was_out and fault.asset.status == AssetStatus.IN_SERVICE:
         return _("Repair accepted. %(asset)s is back in service.", asset=fault.asset.title)
@@ -315,22 +270,22 @@ def _accept(fault, form):
 
 
 def _reopen(fault, form):
-    lifecycle.reopen(fault, current_user, form.get("reason"))
+    lifecycle.reopen(fault, current_user, form.reason.data)
     return _("Sent back to the repairer.")
 
 
 def _comment(fault, form):
-    lifecycle.comment(fault, current_user, form.get("comment"))
+    lifecycle.comment(fault, current_user, form.comment.data)
     return _("Comment added.")
 
 
 def _back_in_service(fault, form):
-    lifecycle.back_in_service(fault.asset, current_user, form.get("note"))
+    lifecycle.back_in_service(fault.asset, current_user, form.note.data)
     return _("%(asset)s is back in service.", asset=fault.asset.title)
 
 
 def _still_usable(fault, form):
-    lifecycle.judge_still_usable(fault, current_user, form.get("note"))
+    lifecycle.judge_still_usable(fault, current_user, form.note.data)
     if fault.asset.status == AssetStatus.IN_SERVICE:
         return _("Judged still usable. %(asset)s is back in service.", asset=fault.asset.title)
     return _(
@@ -341,7 +296,7 @@ def _still_usable(fault, form):
 
 def _dismiss(fault, form):
     was_out = fault.asset.status == AssetStatus.OUT_OF_SERVICE
-    lifecycle.dismiss(fault, current_user, form.get("note"))
+    lifecycle.dismiss(fault, current_user, form.note.data)
     if not was_out:
         return _("Dismissed as not a real fault.")
     if fault.asset.status == AssetStatus.IN_SERVICE:
@@ -378,8 +333,9 @@ def act(fault_id, action):
     if step is None:
         abort(404)
     fault = _load(fault_id, for_update=True)
+    form = STEP_FORMS[action]()
     try:
-        message = step(fault, request.form)
+        message = step(fault, form)
     except lifecycle.NotAllowed:
         db.session.rollback()
         abort(403)
@@ -389,9 +345,9 @@ def act(fault_id, action):
         return redirect(url_for("faults.show", fault_id=fault_id), code=303)
     except lifecycle.LifecycleError as refused:
         db.session.rollback()
-        fault = _load(fault_id)
+        form.show_refusal(refused.errors)
         flash(str(refused.message), "error")
-        return _render_show(fault, action, refused.errors, request.form, status=400)
+        return _render_show(_load(fault_id), form, action, status=400)
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("faults.show", fault_id=fault_id), code=303)
@@ -435,7 +391,8 @@ def settings():
 @bp.route("/<int:fault_id>/photo")
 @staff_required
 def photo(fault_id):
-    filename = db.session.scalar(sa.select(Fault.photo).where(Fault.id == fault_id))
-    if not filename:
-        abort(404)
+    # A fault raised without a photo has none to send.
+    filename = db.one_or_404(
+        sa.select(Fault.photo).where(Fault.id == fault_id, Fault.photo != "")
+    )
     return send_photo(filename, thumbnail=request.args.get("size") == "thumb")

@@ -161,7 +161,8 @@ def show(inspection_id):
     drawn = db.session.scalar(
         sa.select(Signature.image.is_not(None)).where(Signature.id == inspection.signature_id)
     )
-    may_correct = not corrected_by and (
+    # Offered only where the correction page would take it: not on a retired asset.
+    may_correct = not corrected_by and refusal(inspection.asset) is None and (
         current_user.is_admin
         or (current_user.role == Role.INSPECTOR and inspection.inspector_id == current_user.id)
     )
