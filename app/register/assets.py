@@ -4,10 +4,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
+from app.core.place_tree import PlaceTree
 from app.extensions import db
 from app.models import Asset, AssetKind, AssetStatus, Place, ScanCode
 from app.models.code import is_well_formed, normalize_code
-from app.register.tree import PlaceTree
 
 PAGE_SIZE = 50
 # The columns' sizes; notes are TEXT, kept to what a person writes about one thing.
