@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from app import settings as school_settings
 from app.auth.access import admin_required, roles_required, staff_required
+from app.core.place_tree import PlaceTree
 from app.extensions import db
 from app.faults import bp, lifecycle, taken_out_by_visitor
 from app.faults.forms import FaultSettingsForm
@@ -23,7 +24,6 @@ from app.models import (
     Fault,
     FaultEvent,
     FaultStatus,
-    Place,
     Role,
     Signature,
     Urgency,
@@ -54,18 +54,6 @@ def _most_pressing_first():
         ),
         else_=2,
     )
-
-
-def _place_and_inside(places: list[Place], place_id: int) -> list[int]:
-    children = {}
-    for place in places:
-        children.setdefault(place.parent_id, []).append(place.id)
-    found, todo = [], [place_id]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo.extend(children.get(current, []))
-    return found
 
 
 def _month(value: str) -> tuple[date, date] | None:
@@ -100,8 +88,9 @@ def index():
     accepted_month = _month(accepted)
     if accepted_month is None:
         accepted = ""
-    places = db.session.scalars(sa.select(Place).order_by(Place.position, Place.name)).all()
-    if place_id not in {place.id for place in places}:
+    tree = PlaceTree.load()
+    places = [place for place, _ in tree.walk()]
+    if place_id not in tree.by_id:
         place_id = None
 
     query = sa.select(Fault).join(Fault.asset).join(Asset.place)
@@ -112,7 +101,7 @@ def index():
     if urgency:
         query = query.where(Fault.urgency == Urgency(urgency))
     if place_id:
-        query = query.where(Asset.place_id.in_(_place_and_inside(places, place_id)))
+        query = query.where(Asset.place_id.in_(tree.subtree_ids(tree.by_id[place_id])))
     if age:
         query = query.where(Fault.reported_at < utcnow() - timedelta(days=age))
     if newer:
