@@ -2,6 +2,7 @@
 
 import pytest
 
+from app.core.place_tree import PlaceTree, natural_key
 from app.extensions import db
 from app.labels import selection
 from app.labels.sheets import PAGE_HEIGHT, PAGE_WIDTH, STOCKS, layout
@@ -109,7 +110,7 @@ def codes(chosen):
 
 def test_place_brings_its_sub_places_and_their_assets_in_walking_order(app, school):
     with app.test_request_context(headers={"Accept-Language": "en"}):
-        tree = selection.PlaceTree.load()
+        tree = PlaceTree.load()
         chosen = selection.for_place(tree, school["building"])
         assert codes(chosen) == [
             school["building"].code,
@@ -136,14 +137,14 @@ def test_place_brings_its_sub_places_and_their_assets_in_walking_order(app, scho
 
 def test_labels_speak_the_pages_language(app, school):
     with app.test_request_context(headers={"Accept-Language": "zh"}):
-        tree = selection.PlaceTree.load()
+        tree = PlaceTree.load()
         fan = selection.for_place(tree, school["room"]).labels[1]
         assert (fan.title, fan.where) == ("电风扇 1", "教学楼 › 大一班")
 
 
 def test_kind_everywhere_or_within_a_place(app, school):
     with app.test_request_context():
-        tree = selection.PlaceTree.load()
+        tree = PlaceTree.load()
         everywhere = selection.for_kind(tree, school["fan"])
         assert codes(everywhere) == [school["building fan"].code, school["fan"].code]
         assert everywhere.retired_left_out == 1
@@ -154,7 +155,7 @@ def test_kind_everywhere_or_within_a_place(app, school):
 
 def test_picked_assets_in_walking_order_retired_only_when_asked(app, school):
     with app.test_request_context():
-        tree = selection.PlaceTree.load()
+        tree = PlaceTree.load()
         picked = [school["slide"], school["old fan"], school["fan"]]
         chosen = selection.for_assets(tree, picked)
         assert codes(chosen) == [school["fan"].code, school["slide"].code]
@@ -164,7 +165,7 @@ def test_picked_assets_in_walking_order_retired_only_when_asked(app, school):
 
 def test_whole_register(app, school):
     with app.test_request_context():
-        chosen = selection.for_register(selection.PlaceTree.load())
+        chosen = selection.for_register(PlaceTree.load())
         assert codes(chosen) == [
             school["site"].code,
             school["building"].code,
@@ -190,14 +191,14 @@ def test_blank_codes_registered_since_are_left_out(app, school):
 
 def test_place_choices_are_indented_by_depth(app, school):
     with app.test_request_context(headers={"Accept-Language": "en"}):
-        choices = dict(selection.PlaceTree.load().choices())
+        choices = dict(PlaceTree.load().options(indent=selection.INDENT))
     assert choices[school["site"].id] == "Sunshine Kindergarten"
     assert choices[school["room"].id] == "\u2003\u2003Class 1"
 
 
 def test_pick_list_is_narrowed_by_place_and_capped(app, school):
     with app.test_request_context():
-        tree = selection.PlaceTree.load()
+        tree = PlaceTree.load()
         shown, total = selection.assets_to_pick(tree, school["building"], False, limit=1)
         assert total == 2 and [asset.code for asset, _ in shown] == [school["building fan"].code]
         _, total = selection.assets_to_pick(tree, None, True, limit=10)
@@ -209,6 +210,6 @@ def test_numbers_in_names_sort_as_numbers(app):
         playground = make_place("操场", "Playground")
         for name in ("滑梯 10", "滑梯 2", "滑梯 1"):
             make_asset(name, None, place=playground)
-        chosen = selection.for_place(selection.PlaceTree.load(), playground)
+        chosen = selection.for_place(PlaceTree.load(), playground)
         assert [label.title for label in chosen.labels[1:]] == ["滑梯 1", "滑梯 2", "滑梯 10"]
-    assert selection.natural("2号楼") < selection.natural("10号楼") < selection.natural("楼")
+    assert natural_key("2号楼") < natural_key("10号楼") < natural_key("楼")

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from app import routines
+from app.core.place_tree import PlaceTree, natural_key
 from app.extensions import db
 from app.models import (
     Answer,
@@ -28,11 +29,10 @@ from app.models import (
     User,
 )
 from app.rounds.today import (
-    PlaceTree,
     build_today,
     closed_until,
     due_checks_for_asset,
-    natural_key,
+    filter_choices,
     next_on_round,
 )
 from app.schedule import State
@@ -326,7 +326,7 @@ def test_a_place_filter_narrows_the_round_to_a_building(app, school):
         tree = PlaceTree.load()
         plan = build_today(MONDAY, tree, school["building"])
         assert [p for p, _ in headings(plan)] == ["Room 102", "Room 101"]
-        assert [p.name_en for p in tree.filter_choices()] == [
+        assert [p.name_en for p in filter_choices(tree)] == [
             "School",
             "Teaching building",
             "Playground",

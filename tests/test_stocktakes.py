@@ -73,7 +73,7 @@ def start(place_id, client_id=CLIENT_ID):
 
 
 def count(stocktake, code, username="admin", place_id=None):
-    from app.register.tree import PlaceTree
+    from app.core.place_tree import PlaceTree
 
     here = counting.counting_place(stocktake, PlaceTree.load(), place_id)
     return counting.count_code(stocktake, code, here, user(username))

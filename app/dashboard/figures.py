@@ -28,6 +28,7 @@ from flask_babel import lazy_gettext as _l
 
 from app import settings
 from app.compliance import Counts, RoutineCompletion, completion
+from app.core.place_tree import natural_key
 from app.dashboard.readings import RisingReading, rising_readings
 from app.extensions import db
 from app.faults import taken_out_by_visitor
@@ -42,7 +43,6 @@ from app.models import (
     Urgency,
 )
 from app.models.common import localized
-from app.rounds.today import natural_key
 from app.routines import RoutineState, active_checklists, routine_states, school_calendar
 from app.schedule import State, local_date, utc_bounds
 from app.terms import Term, month_period, term_containing

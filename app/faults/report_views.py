@@ -17,6 +17,7 @@ from flask_login import current_user
 
 from app import outbox, settings
 from app.auth.access import staff_required
+from app.core.place_tree import load_ancestors
 from app.extensions import db, login_manager
 from app.faults import bp, report_limits
 from app.faults.forms import PHOTOS_MAX, PublicReportForm, ReportForm
@@ -30,7 +31,6 @@ from app.faults.reporting import (
 from app.models import Asset, AssetStatus, Fault, FaultPhoto, Urgency
 from app.models.code import normalize_code
 from app.photos import PhotoError, save_photo, send_photo
-from app.scan.lookup import load_ancestors
 from app.sent_forms import new_client_id, photo_from_token, photo_token, sent_client_id
 
 

@@ -11,6 +11,7 @@ from wtforms import SelectChoice
 
 from app import settings as school_settings
 from app.auth.access import admin_required, roles_required, staff_required
+from app.core.place_tree import PlaceTree
 from app.extensions import db
 from app.faults import bp, lifecycle, taken_out_by_visitor
 from app.faults.forms import STEP_FORMS, FaultFilterForm, FaultSettingsForm
@@ -24,7 +25,6 @@ from app.models import (
     Fault,
     FaultEvent,
     FaultStatus,
-    Place,
     Role,
     Signature,
     Urgency,
@@ -56,18 +56,6 @@ def _most_pressing_first():
     )
 
 
-def _place_and_inside(places: list[Place], place_id: int) -> list[int]:
-    children = {}
-    for place in places:
-        children.setdefault(place.parent_id, []).append(place.id)
-    found, todo = [], [place_id]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo.extend(children.get(current, []))
-    return found
-
-
 def _month(value: str) -> tuple[date, date] | None:
     """The first and last day of a month written "YYYY-MM", or None."""
     written = MONTH.fullmatch(value)
@@ -82,10 +70,10 @@ def _month(value: str) -> tuple[date, date] | None:
 def index():
     """Faults by status, place, urgency and age, or only those keeping an asset out of service
     that a visitor took out; those come first, then an unsafe one nobody has taken."""
-    places = db.session.scalars(sa.select(Place).order_by(Place.position, Place.name)).all()
+    tree = PlaceTree.load()
     form = FaultFilterForm(formdata=request.args)
     form.place.choices = [SelectChoice("", _("Everywhere"))] + [
-        SelectChoice(place.id, place.title) for place in places
+        SelectChoice(place.id, place.title) for place, _depth in tree.walk()
     ]
     form.drop_what_cannot_be_used()
     status, urgency, place_id = form.status.data, form.urgency.data, form.place.data
@@ -103,7 +91,7 @@ def index():
     if urgency:
         query = query.where(Fault.urgency == Urgency(urgency))
     if place_id:
-        query = query.where(Asset.place_id.in_(_place_and_inside(places, place_id)))
+        query = query.where(Asset.place_id.in_(tree.subtree_ids(tree.by_id[place_id])))
     if age:
         query = query.where(Fault.reported_at < utcnow() - timedelta(days=age))
     if newer:

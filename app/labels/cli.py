@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from app.core.place_tree import PlaceTree
 from app.extensions import db
 from app.i18n import terminal_language
 from app.labels import qr, selection
@@ -56,7 +57,7 @@ def export(place_code, stock, language, label_language):
             if place is None:
                 raise click.ClickException(_("No place has the code %(code)s.", code=place_code))
         with force_locale(label_language):
-            tree = selection.PlaceTree.load()
+            tree = PlaceTree.load()
             if place is None:
                 chosen = selection.for_register(tree)
             else:

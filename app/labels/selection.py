@@ -3,20 +3,23 @@
 Names and places are written in the language current while a selection is made: printing
 chooses the labels' language with force_locale (see app.labels.printing).
 
-Labels come out in walking order (place by place, as the tree orders them), which is the
-order a person sticks them on during a walk. The place tree is loaded in one query and
-walked in memory, so a sheet of two thousand labels does not cost a query per label.
+Labels come out in walking order (app.core.place_tree), which is the order a person sticks
+them on during a walk. The place tree is loaded in one query and walked in memory, so a sheet
+of two thousand labels does not cost a query per label.
 """
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from app.core.place_tree import PATH_SEPARATOR, PlaceTree, asset_key
 from app.extensions import db
 from app.i18n import current_locale
 from app.models import Asset, AssetKind, AssetStatus, Place, PlaceKind, ScanCode
+
+# The sheet form's place boxes indent each level by an em space.
+INDENT = "\u2003"
 
 
 @dataclass(frozen=True)
@@ -37,61 +40,14 @@ class Selection:
     claimed_left_out: int = 0
 
 
-def natural(text: str) -> tuple:
-    """Sort key that puts 滑梯 2 before 滑梯 10."""
-    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
-
-
-class PlaceTree:
-    def __init__(self, places: list[Place]):
-        self.by_id = {place.id: place for place in places}
-        self.children: dict[int | None, list[Place]] = defaultdict(list)
-        for place in sorted(places, key=lambda p: (p.position, natural(p.name))):
-            self.children[place.parent_id].append(place)
-
-    @classmethod
-    def load(cls) -> "PlaceTree":
-        return cls(list(db.session.scalars(sa.select(Place))))
-
-    def walk(self, root: Place | None = None) -> list[Place]:
-        """`root` and everything inside it depth first; without a root, every top place's tree."""
-        found: list[Place] = []
-        seen: set[int] = set()
-
-        def visit(place):
-            if place.id in seen:  # a damaged tree must not loop forever
-                return
-            seen.add(place.id)
-            found.append(place)
-            for child in self.children[place.id]:
-                visit(child)
-
-        for top in [root] if root is not None else self.children[None]:
-            visit(top)
-        return found
-
-    def chain(self, place: Place) -> list[Place]:
-        """From the top of the tree down to `place`."""
-        chain = [place]
-        while chain[-1].parent_id is not None and len(chain) <= len(self.by_id):
-            chain.append(self.by_id[chain[-1].parent_id])
-        return chain[::-1]
-
-    def path(self, place: Place | None) -> str:
-        """How a label says where it is. The school's site is on every label, so it is left out."""
-        if place is None:
-            return ""
-        chain = self.chain(place)
-        if len(chain) > 1 and chain[0].kind == PlaceKind.SITE:
-            chain = chain[1:]
-        return " › ".join(p.title for p in chain)
-
-    def choices(self) -> list[tuple[int, str]]:
-        """Every place for a select box, indented to show the tree."""
-        return [
-            (place.id, "\u2003" * (len(self.chain(place)) - 1) + place.title)
-            for place in self.walk()
-        ]
+def where(tree: PlaceTree, place: Place | None) -> str:
+    """How a label says where it is. The school's site is on every label, so it is left out."""
+    if place is None:
+        return ""
+    chain = [*tree.ancestors(place), place]
+    if len(chain) > 1 and chain[0].kind == PlaceKind.SITE:
+        chain = chain[1:]
+    return PATH_SEPARATOR.join(p.title for p in chain)
 
 
 def english_beneath(named: Place | Asset) -> str:
@@ -105,12 +61,14 @@ def english_beneath(named: Place | Asset) -> str:
 
 def place_label(tree: PlaceTree, place: Place) -> Label:
     parent = tree.by_id.get(place.parent_id) if place.parent_id is not None else None
-    return Label(place.code, place.title, tree.path(parent), english=english_beneath(place))
+    return Label(place.code, place.title, where(tree, parent), english=english_beneath(place))
 
 
 def asset_label(tree: PlaceTree, asset: Asset) -> Label:
-    where = tree.path(tree.by_id[asset.place_id])
-    return Label(asset.code, asset.title, where, english=english_beneath(asset))
+    return Label(
+        asset.code, asset.title, where(tree, tree.by_id[asset.place_id]),
+        english=english_beneath(asset),
+    )
 
 
 def _split_retired(assets, include_retired):
@@ -120,22 +78,15 @@ def _split_retired(assets, include_retired):
     return kept, len(assets) - len(kept)
 
 
-def _in_walking_order(tree: PlaceTree, assets: list[Asset]) -> list[Asset]:
-    order = {place.id: index for index, place in enumerate(tree.walk())}
-    return sorted(
-        assets, key=lambda a: (order.get(a.place_id, len(order)), natural(a.name), a.code)
-    )
-
-
 def for_place(tree: PlaceTree, place: Place, include_retired: bool = False) -> Selection:
     """The place's own label, then its assets, then each sub-place the same way."""
-    places = tree.walk(place)
+    places = tree.subtree(place)
     assets = list(
         db.session.scalars(sa.select(Asset).where(Asset.place_id.in_([p.id for p in places])))
     )
     assets, retired = _split_retired(assets, include_retired)
     by_place = defaultdict(list)
-    for asset in sorted(assets, key=lambda a: (natural(a.name), a.code)):
+    for asset in sorted(assets, key=asset_key):
         by_place[asset.place_id].append(asset)
     labels = []
     for each in places:
@@ -150,22 +101,22 @@ def for_kind(
     """Every asset of a kind, or only those inside `within`."""
     query = sa.select(Asset).where(Asset.kind_id == kind.id)
     if within is not None:
-        query = query.where(Asset.place_id.in_([p.id for p in tree.walk(within)]))
+        query = query.where(Asset.place_id.in_(list(tree.subtree_ids(within))))
     assets, retired = _split_retired(list(db.session.scalars(query)), include_retired)
-    labels = [asset_label(tree, asset) for asset in _in_walking_order(tree, assets)]
+    labels = [asset_label(tree, asset) for asset in tree.in_walking_order(assets)]
     return Selection(labels, retired_left_out=retired)
 
 
 def for_assets(tree: PlaceTree, assets: list[Asset], include_retired: bool = False) -> Selection:
     assets, retired = _split_retired(assets, include_retired)
-    labels = [asset_label(tree, asset) for asset in _in_walking_order(tree, assets)]
+    labels = [asset_label(tree, asset) for asset in tree.in_walking_order(assets)]
     return Selection(labels, retired_left_out=retired)
 
 
 def for_register(tree: PlaceTree, include_retired: bool = False) -> Selection:
     """Every place and asset, site by site."""
     selection = Selection()
-    for top in tree.children[None]:
+    for top in tree.children(None):
         part = for_place(tree, top, include_retired)
         selection.labels.extend(part.labels)
         selection.retired_left_out += part.retired_left_out
@@ -187,9 +138,9 @@ def assets_to_pick(
     """Assets for the pick-by-hand list with where each stands, and how many there are in all."""
     query = sa.select(Asset)
     if within is not None:
-        query = query.where(Asset.place_id.in_([p.id for p in tree.walk(within)]))
+        query = query.where(Asset.place_id.in_(list(tree.subtree_ids(within))))
     if not include_retired:
         query = query.where(Asset.status != AssetStatus.RETIRED)
-    assets = _in_walking_order(tree, list(db.session.scalars(query)))
-    shown = [(asset, tree.path(tree.by_id[asset.place_id])) for asset in assets[:limit]]
+    assets = tree.in_walking_order(db.session.scalars(query))
+    shown = [(asset, where(tree, tree.by_id[asset.place_id])) for asset in assets[:limit]]
     return shown, len(assets)

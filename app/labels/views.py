@@ -4,6 +4,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app.auth.access import admin_required
+from app.core.place_tree import PlaceTree
 from app.extensions import db
 from app.labels import bp, qr, selection, sheets
 from app.labels.forms import BlankCodesForm, SheetForm, too_many_message
@@ -23,8 +24,8 @@ def index():
 
 
 def _index_page(form, status=200):
-    tree = selection.PlaceTree.load()
-    place_choices = [("", "—"), *tree.choices()]
+    tree = PlaceTree.load()
+    place_choices = [("", "—"), *tree.options(indent=selection.INDENT)]
     form.place.choices = form.within.choices = place_choices
     kinds = sorted(db.session.scalars(sa.select(AssetKind)), key=lambda kind: kind.title)
     form.kind.choices = [("", "—"), *((kind.id, kind.title) for kind in kinds)]
@@ -70,7 +71,7 @@ def sheet():
 def _selection(form):
     if form.code_rows:
         return selection.for_blank_codes(form.code_rows)
-    tree = selection.PlaceTree.load()
+    tree = PlaceTree.load()
     include_retired = form.retired.data
     if form.asset_rows:
         return selection.for_assets(tree, form.asset_rows, include_retired)

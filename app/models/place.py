@@ -65,12 +65,5 @@ class Place(BilingualName, db.Model):
     def path(self) -> str:
         return " › ".join(p.title for p in [*self.ancestors(), self])
 
-    def descendants(self) -> list["Place"]:
-        """This place and everything inside it, depth first in walking order."""
-        found = [self]
-        for child in self.children:
-            found.extend(child.descendants())
-        return found
-
     def __repr__(self) -> str:
         return f"<Place {self.code} {self.name}>"

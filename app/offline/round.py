@@ -14,9 +14,10 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask import url_for
 
+from app.core.place_tree import PlaceTree
 from app.extensions import db
 from app.models import Asset, Fault, FaultStatus, Role
-from app.rounds.today import PlaceTree, assets_on_the_rounds, natural_key
+from app.rounds.today import assets_on_the_rounds
 from app.routines import RoutineState, routine_states
 from app.schedule import State
 
@@ -51,9 +52,7 @@ def offline_round(user, today: date) -> OfflineRound:
         key=lambda e: (
             {State.OVERDUE: 0, State.DUE: 1}.get(e.state, 2),
             e.occurrence.next_due or date.max,
-            tree.order.get(e.asset.place_id, len(tree.order)),
-            natural_key(e.asset.name),
-            e.asset.id,
+            tree.walking_key(e.asset.place_id, e.asset.name, e.asset.id),
         )
     )
     urls = [url_for("rounds.today")]

@@ -21,13 +21,13 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from app.core.place_tree import PlaceTree
 from app.extensions import db
 from app.models import Asset, AssetKind, AssetStatus, Place, ScanCode
 from app.models.asset import retirement_date
 from app.models.code import is_well_formed, normalize_code, unused_code_values
 from app.models.common import utcnow
 from app.register.assets import MAX_LENGTHS
-from app.register.tree import PlaceTree
 
 COLUMNS = ("code", "name", "name_en", "kind", "place", "asset_number", "status", "notes")
 REQUIRED_COLUMNS = ("name", "kind", "place")
@@ -155,9 +155,9 @@ def register_rows(place_ids: set[int] | None = None) -> Iterator[tuple]:
     yield COLUMNS
     for start in range(0, len(walk), PLACES_PER_QUERY):
         chunk = walk[start:start + PLACES_PER_QUERY]
-        order = {place.id: index for index, place in enumerate(chunk)}
-        assets = db.session.scalars(sa.select(Asset).where(Asset.place_id.in_(order))).all()
-        for asset in sorted(assets, key=lambda a: (order[a.place_id], a.name, a.id)):
+        chunk_ids = [place.id for place in chunk]
+        assets = db.session.scalars(sa.select(Asset).where(Asset.place_id.in_(chunk_ids))).all()
+        for asset in tree.in_walking_order(assets):
             yield (
                 asset.code,
                 asset.name,

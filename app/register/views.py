@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
 from app.auth.access import admin_required, staff_required
+from app.core.place_tree import PlaceTree
 from app.extensions import db
 from app.models import Asset, AssetKind, AssetStatus, Place, PlaceKind
 from app.models.code import claim_blank_code, issue_code
@@ -42,7 +43,6 @@ from app.register.forms import (
     PlaceForm,
     RetireForm,
 )
-from app.register.tree import PlaceTree
 from app.request_values import database_int, page_number
 
 # What a new place inside a parent usually is.

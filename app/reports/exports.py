@@ -22,6 +22,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from app import settings
+from app.core.place_tree import PlaceTree
 from app.extensions import db
 from app.faults.lifecycle import action_label
 from app.models import (
@@ -37,7 +38,6 @@ from app.models import (
     User,
 )
 from app.models.common import localized
-from app.register.tree import PlaceTree
 from app.reports.choice import Choice
 from app.reports.figures import Scope, utc_bounds
 

@@ -24,6 +24,7 @@ from flask import current_app
 
 from app import settings
 from app.compliance import Counts, completion
+from app.core.place_tree import PlaceTree
 from app.extensions import db
 from app.models import (
     Asset,
@@ -36,7 +37,6 @@ from app.models import (
     Urgency,
 )
 from app.models.common import localized
-from app.register.tree import PlaceTree
 from app.reports.choice import Choice
 
 MAX_LISTED = 500
@@ -214,7 +214,6 @@ def build_report(choice: Choice, today: date) -> Report:
         per_asset=True,
     )
     assets = _assets(scope, tree)
-    order = {place.id: index for index, (place, _) in enumerate(tree.walk())}
     recorded = _recorded_by_routine(period, scope)
     routines = _routine_rows(done.routines, recorded)
     pairs = [
@@ -223,9 +222,7 @@ def build_report(choice: Choice, today: date) -> Report:
         for asset_id, counts in r.assets.items()
         if counts.due and asset_id in assets
     ]
-    walking = {a.id: (order.get(place_id, len(order)), a.name, a.id)
-               for a, place_id in assets.values_with_places()}
-    pairs.sort(key=lambda row: (walking[row.asset.id], row.routine.id))
+    pairs.sort(key=lambda row: (assets.walking[row.asset.id], row.routine.id))
     misses = [row for row in pairs if row.counts.missed]
     made = sum(r.recorded for r in routines)
     signers, inspections = _signatures(period, scope, made + recorded.corrections)
@@ -237,7 +234,7 @@ def build_report(choice: Choice, today: date) -> Report:
         counted_until=min(period.end, today),
         total=done.total,
         routines=routines,
-        places=_place_rows(pairs, assets, tree, order),
+        places=_place_rows(pairs, assets, tree),
         asset_rows=pairs if len(pairs) <= MAX_ASSET_ROWS else None,
         asset_pairs=len(pairs),
         misses=Limited(misses[:MAX_LISTED], len(misses)),
@@ -257,14 +254,13 @@ def build_report(choice: Choice, today: date) -> Report:
 
 
 class _Assets(dict):
-    """Asset lines by id, remembering each one's place for the per-place sums."""
+    """Asset lines by id, remembering each one's place for the per-place sums and its turn
+    on the walk."""
 
     def __init__(self):
         super().__init__()
         self.place_of: dict[int, int] = {}
-
-    def values_with_places(self):
-        return ((line, self.place_of[line.id]) for line in self.values())
+        self.walking: dict[int, tuple] = {}
 
 
 def _assets(scope: Scope, tree: PlaceTree) -> _Assets:
@@ -278,6 +274,7 @@ def _assets(scope: Scope, tree: PlaceTree) -> _Assets:
             asset_id, code, localized(name, name_en), tree.path(place) if place else ""
         )
         found.place_of[asset_id] = place_id
+        found.walking[asset_id] = tree.walking_key(place_id, name, asset_id)
     return found
 
 
@@ -325,12 +322,12 @@ def _routine_rows(counted, recorded: _Recorded) -> list[RoutineRow]:
     return sorted(rows, key=lambda row: (row.checklist.title, row.checklist.id))
 
 
-def _place_rows(pairs, assets: _Assets, tree: PlaceTree, order) -> list[PlaceRow]:
+def _place_rows(pairs, assets: _Assets, tree: PlaceTree) -> list[PlaceRow]:
     sums = defaultdict(Counts)
     for row in pairs:
         sums[assets.place_of[row.asset.id]].add(row.counts)
     rows = []
-    for place_id in sorted(sums, key=lambda i: order.get(i, len(order))):
+    for place_id in sorted(sums, key=lambda i: tree.order.get(i, len(tree.order))):
         place = tree.by_id.get(place_id)
         rows.append(PlaceRow(tree.path(place) if place else "", sums[place_id]))
     return rows

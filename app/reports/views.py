@@ -3,11 +3,11 @@ from flask import Response, render_template, request
 from flask_login import current_user
 
 from app.auth.access import admin_required
+from app.core.place_tree import PlaceTree
 from app.extensions import db
 from app.models import Checklist, Place
 from app.models.common import utcnow
 from app.register import csv_io
-from app.register.tree import PlaceTree
 from app.reports import bp, exports, figures, pdf
 from app.reports.choice import (
     MONTH,

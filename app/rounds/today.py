@@ -1,17 +1,15 @@
 """Today's round: every check due or overdue, grouped by place in the order one walks them.
 
 A group is one routine in one place ("Playground · weekly slide check: 3 of 7 done"). Places
-follow the register's walking order (a depth-first walk of the place tree by position, then
-name); assets stand under the place they are in. Every asset shares its routine's occurrence,
-so a group is shown while that occurrence is open: something in it is still due or overdue,
-or it fell due today and was finished today.
+follow the one walking order (app.core.place_tree) and assets stand under the place they are
+in, by name in natural order. Every asset shares its routine's occurrence, so a group is shown
+while that occurrence is open: something in it is still due or overdue, or it fell due today
+and was finished today.
 
 What is left comes first: the groups with a check overdue, then those with checks due, each
 in walking order; the groups finished today come last, one line each.
 """
 
-import re
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -19,74 +17,16 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from app.core.place_tree import PlaceTree, asset_key, natural_key
 from app.extensions import db
 from app.models import Asset, AssetStatus, ClosedPeriod, Place, PlaceKind
 from app.routines import RoutineState, checklists_covering, routine_states
 from app.schedule import State
 
-DIGITS = re.compile(r"(\d+)")
 
-
-def natural_key(text: str) -> tuple:
-    """Slide 2 before slide 10, as the labels are read."""
-    return tuple(int(part) if part.isdigit() else part for part in DIGITS.split(text))
-
-
-class PlaceTree:
-    """Every place, loaded at once, walked depth first by (position, name)."""
-
-    def __init__(self, places: Iterable[Place]):
-        self.by_id = {place.id: place for place in places}
-        children = defaultdict(list)
-        for place in self.by_id.values():
-            children[place.parent_id].append(place)
-        self._children = {
-            parent_id: sorted(kids, key=lambda p: (p.position, natural_key(p.name), p.id))
-            for parent_id, kids in children.items()
-        }
-        self.walk: list[Place] = []
-        self._depth: dict[int, int] = {}
-        self._visit(None, 0)
-        self.order = {place.id: index for index, place in enumerate(self.walk)}
-
-    @classmethod
-    def load(cls) -> "PlaceTree":
-        return cls(db.session.scalars(sa.select(Place)))
-
-    def _visit(self, parent_id: int | None, depth: int) -> None:
-        # A stack instead of recursion: a deep or careless tree cannot overflow Python's stack.
-        stack = [(kid, depth) for kid in reversed(self._children.get(parent_id, []))]
-        while stack:
-            place, level = stack.pop()
-            self.walk.append(place)
-            self._depth[place.id] = level
-            stack.extend((kid, level + 1) for kid in reversed(self._children.get(place.id, [])))
-
-    def ancestors(self, place: Place) -> list[Place]:
-        """From the site down to the place's parent, without a query per step."""
-        chain = []
-        parent_id = place.parent_id
-        while parent_id is not None and parent_id in self.by_id and len(chain) < len(self.by_id):
-            parent = self.by_id[parent_id]
-            chain.append(parent)
-            parent_id = parent.parent_id
-        return chain[::-1]
-
-    def subtree_ids(self, place_id: int) -> set[int]:
-        found = {place_id}
-        for place in self.walk[self.order[place_id] + 1 :]:
-            if place.parent_id not in found:
-                break
-            found.add(place.id)
-        return found
-
-    def filter_choices(self) -> list[Place]:
-        """The sites, buildings and areas a round can be narrowed to: the top two levels."""
-        return [
-            place
-            for place in self.walk
-            if self._depth[place.id] <= 1 and place.kind != PlaceKind.ROOM
-        ]
+def filter_choices(tree: PlaceTree) -> list[Place]:
+    """The sites, buildings and areas a round can be narrowed to: the top two levels."""
+    return [place for place, depth in tree.walk() if depth <= 1 and place.kind != PlaceKind.ROOM]
 
 
 @dataclass
@@ -209,11 +149,12 @@ def assets_on_the_rounds(place_ids: set[int] | None = None) -> list[Asset]:
 def build_today(on: date, tree: PlaceTree | None = None, place_id: int | None = None) -> TodayPlan:
     """The round for a school day, for the whole school or one site, building or area."""
     tree = tree or PlaceTree.load()
-    within = tree.subtree_ids(place_id) if place_id in tree.order else None
+    top = tree.by_id.get(place_id)
+    within = tree.subtree_ids(top) if top is not None else None
     states = routine_states(assets_on_the_rounds(within), on)
 
     groups: dict[tuple[int, int], RoundGroup] = {}
-    for entry in sorted(states, key=lambda e: _asset_key(e.asset)):
+    for entry in sorted(states, key=lambda e: asset_key(e.asset)):
         key = (entry.asset.place_id, entry.checklist.id)
         if key not in groups:
             place = entry.asset.place
@@ -239,10 +180,6 @@ def build_today(on: date, tree: PlaceTree | None = None, place_id: int | None = 
         else None,
         next_due=min(upcoming, default=None),
     )
-
-
-def _asset_key(asset: Asset) -> tuple:
-    return (natural_key(asset.name), asset.code, asset.id)
 
 
 def closed_until(periods: Iterable[ClosedPeriod], on: date) -> date | None:

@@ -5,12 +5,13 @@ from flask_login import current_user
 
 from app import routines
 from app.auth.access import staff_required
+from app.core.place_tree import PlaceTree
 from app.extensions import db
 from app.models import Asset, Fault, Inspection, Role
 from app.request_values import MAX_DATABASE_INT, database_int
 from app.rounds import bp
 from app.rounds.history import MAX_PAGE, reading_series, timeline_page
-from app.rounds.today import PlaceTree, build_today, by_place, next_on_round
+from app.rounds.today import build_today, by_place, filter_choices, next_on_round
 
 INSPECTING_ROLES = (Role.ADMIN, Role.INSPECTOR)
 
@@ -26,14 +27,14 @@ def today():
     was finished today, folded."""
     tree = PlaceTree.load()
     place_id = request.args.get("place", type=database_int)
-    if place_id not in tree.order:
+    if place_id not in tree.by_id:
         place_id = None
     plan = build_today(routines.today(), tree, place_id)
     return render_template(
         "rounds/today.html",
         plan=plan,
         by_place=by_place,
-        places=tree.filter_choices(),
+        places=filter_choices(tree),
         place_id=place_id,
         can_inspect=current_user.role in INSPECTING_ROLES,
     )

@@ -22,33 +22,6 @@ SCAN_CODE = (
 )
 
 
-def _ancestors_query():
-    chain = (
-        sa.select(Place.id, Place.parent_id)
-        .where(Place.id == sa.bindparam("parent_id", type_=sa.Integer))
-        .cte("chain", recursive=True)
-    )
-    chain = chain.union_all(
-        sa.select(Place.id, Place.parent_id).join(chain, Place.id == chain.c.parent_id)
-    )
-    return sa.select(Place).join(chain, Place.id == chain.c.id)
-
-
-ANCESTORS = _ancestors_query()
-
-
 def find_scan_code(value: str) -> ScanCode | None:
     """The code with its owner, the owner's kind and place, and a place's contents."""
     return db.session.scalar(SCAN_CODE, {"value": value})
-
-
-def load_ancestors(place: Place) -> None:
-    """Load the place's whole parent chain with one recursive query and link it up.
-
-    Afterwards `place.ancestors()` and `place.path` walk the chain without one query per level.
-    """
-    if place.parent_id is None:
-        return
-    chain_places = {p.id: p for p in db.session.scalars(ANCESTORS, {"parent_id": place.parent_id})}
-    for member in [place, *chain_places.values()]:
-        so.attributes.set_committed_value(member, "parent", chain_places.get(member.parent_id))

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from app import routines, settings
 from app.auth.access import admin_required, staff_required
+from app.core.place_tree import asset_key, load_ancestors, sibling_key
 from app.extensions import db, login_manager
 from app.inspections import form as inspection_form  # a module: it imports this one, via faults
 from app.models import FaultStatus, Role, ScanCode
@@ -13,7 +14,7 @@ from app.models.code import replace_code as give_new_code
 from app.models.common import utcnow
 from app.routines import RoutineState
 from app.scan import bp
-from app.scan.lookup import find_scan_code, load_ancestors
+from app.scan.lookup import find_scan_code
 from app.scan.pages import (
     asset_page,
     assigned_job,
@@ -137,7 +138,11 @@ def render_scan_code(scan_code: ScanCode, status: int | None = None):
         place = scan_code.place
         load_ancestors(place)
         page = render_template(
-            "scan/place.html", place=place, due_marks=due_marks(place.assets, routines.today())
+            "scan/place.html",
+            place=place,
+            children=sorted(place.children, key=sibling_key),
+            assets=sorted(place.assets, key=asset_key),
+            due_marks=due_marks(place.assets, routines.today()),
         )
         return page, status or 200
     return render_template("scan/blank.html", code=scan_code.value), status or 200

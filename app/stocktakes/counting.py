@@ -31,6 +31,7 @@ from flask_babel import format_time
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from app.core.place_tree import PlaceTree
 from app.extensions import db
 from app.inspections.signatures import SignatureError, make_signature
 from app.models import (
@@ -49,7 +50,6 @@ from app.models import (
 from app.models.code import CODE_LENGTH, is_well_formed, normalize_code
 from app.models.common import utcnow
 from app.register.assets import move_asset
-from app.register.tree import PlaceTree
 from app.sent_forms import earlier_send
 
 # A code is 6 characters; a scanner may hand over the label's whole address.
@@ -116,7 +116,7 @@ def stocktakes_covering(place: Place, limit: int = 5) -> list[Stocktake]:
     """The open stocktakes whose scope holds the place: the whole school's, or one of a place
     on its parent chain. Only these may count an asset from its plate; a slide on the
     playground is never offered a classroom's stocktake. The chain must already be loaded
-    (app.scan.lookup.load_ancestors)."""
+    (app.core.place_tree.load_ancestors)."""
     chain = [p.id for p in [*place.ancestors(), place]]
     return list(db.session.scalars(_covering_query(limit), {"chain": chain}))
 
@@ -553,9 +553,8 @@ def _expected(stocktake: Stocktake, tree: PlaceTree) -> list[_Expected]:
     scope = scope_ids(stocktake, tree)
     if scope is not None:
         query = query.where(Asset.place_id.in_(scope))
-    order = {place.id: index for index, (place, _depth) in enumerate(tree.walk())}
     rows = [_Expected(*row) for row in db.session.execute(query)]
-    rows.sort(key=lambda row: (order.get(row.place_id, len(order)), row.name, row.id))
+    rows.sort(key=lambda row: tree.walking_key(row.place_id, row.name, row.id))
     return rows
 
 

@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.access import admin_required, roles_required
+from app.core.place_tree import INDENT, PlaceTree
 from app.extensions import db
 from app.inspections.signatures import signature_png_response
 from app.models import (
@@ -38,7 +39,6 @@ from app.models import (
     StocktakeScan,
     StocktakeStatus,
 )
-from app.register.tree import INDENT, PlaceTree
 from app.request_values import database_int, page_number
 from app.sent_forms import new_client_id, sent_client_id
 from app.stocktakes import bp
