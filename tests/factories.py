@@ -1,16 +1,63 @@
-"""Small builders for register data, faults and people; call them inside an app context."""
+"""Builders for every record the tests make, in one vocabulary; call them in an app context.
+
+In the spirit of CTFd's tests/helpers.py `gen_*`: one `make_*` per record, with defaults a
+test overrides only where its case differs. Records are built through the app's own domain
+functions where they exist (create_checklist, raise_fault, the fault lifecycle, the
+stocktake's start and count), so a builder never makes a state the app cannot reach. Where a
+test needs the past (an inspection signed last month, a repair accepted in October), the
+builder writes the record as the domain would have on that day, since the domain functions
+stamp the present.
+"""
 
 import secrets
 import uuid
+from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
+from app.checklists.versions import create_checklist
 from app.extensions import db
+from app.faults import lifecycle
 from app.faults.raising import raise_fault
 from app.faults.reporting import report_fault
-from app.models import Asset, AssetKind, AssetStatus, Place, PlaceKind, Role, Urgency, User
-from app.models.code import issue_code
+from app.models import (
+    Answer,
+    Asset,
+    AssetKind,
+    AssetStatus,
+    Cause,
+    ChecklistItem,
+    ClosedPeriod,
+    FaultStatus,
+    Frequency,
+    Inspection,
+    ItemType,
+    Outcome,
+    Place,
+    PlaceKind,
+    Role,
+    ScanCode,
+    Signature,
+    Urgency,
+    User,
+)
+from app.models.checklist import new_lineage
+from app.models.code import issue_code, unused_code_value
+from app.schedule import Schedule
+from app.stocktakes.counting import count_code, start_stocktake
+
+# A school day's check is signed in the morning: 08:30 in Shanghai is 00:30 UTC.
+SIGNED_AT = time(0, 30)
+ONE_CHECK = ({"type": ItemType.CHECK, "text": "完好"},)
+# The steps of a fault's repair, in the order the lifecycle takes them.
+REPAIR_STEPS = (
+    FaultStatus.REPORTED,
+    FaultStatus.ASSIGNED,
+    FaultStatus.IN_PROGRESS,
+    FaultStatus.REPAIRED,
+    FaultStatus.ACCEPTED,
+)
 
 
 def make_kind(key="slide", name="滑梯", name_en="Slide"):
@@ -38,7 +85,9 @@ def make_asset(
     code=None,
     status=AssetStatus.IN_SERVICE,
     asset_number=None,
+    registered=None,
 ):
+    """An asset in the register, with its code; `registered` backdates its record."""
     asset = Asset(
         name=name,
         name_en=name_en,
@@ -50,6 +99,8 @@ def make_asset(
     )
     db.session.add(asset)
     issue_code(asset, code)
+    if registered is not None:
+        asset.created_at = asset.updated_at = registered
     db.session.flush()
     return asset
 
@@ -83,15 +134,237 @@ def make_public_report(
     return fault
 
 
-def make_user(username, role=Role.INSPECTOR, password="correct horse", display_name=None):
+def user(username="inspector"):
+    """One of the people every test has (admin, inspector, repairer) or one made here."""
+    return db.session.scalar(sa.select(User).where(User.username == username))
+
+
+def make_user(
+    username, role=Role.INSPECTOR, password="correct horse", display_name=None, **fields
+):
     """Someone beside the admin, inspector and repairer every test has; password=None makes
-    one who can never sign in."""
-    user = User(
+    one who can never sign in. Other columns (email, active) come as keywords."""
+    made = User(
         username=username,
         display_name=display_name or username.title(),
         role=role,
         password_hash=generate_password_hash(password) if password else "!",
+        **fields,
     )
-    db.session.add(user)
+    db.session.add(made)
     db.session.flush()
-    return user
+    return made
+
+
+def make_blank_code(value=None):
+    """A printed label not yet stuck on anything; value=None draws a fresh one."""
+    code = ScanCode(value=value or unused_code_value())
+    db.session.add(code)
+    db.session.flush()
+    return code
+
+
+def make_closed_period(name="寒假", start=date(2027, 1, 20), end=date(2027, 2, 20)):
+    """A holiday: every routine pauses over it, both days included."""
+    period = ClosedPeriod(name=name, start_date=start, end_date=end)
+    db.session.add(period)
+    db.session.flush()
+    return period
+
+
+def make_checklist(
+    kind=None,
+    names=("大型玩具每周检查", "Weekly slide and large toy check"),
+    frequency=Frequency.WEEKLY,
+    items=None,
+    asset=None,
+    created_at=None,
+    key=None,
+    active=True,
+    **schedule,
+):
+    """An active routine for a kind (or one asset), at version 1 with its items.
+
+    Made by create_checklist, so its schedule is one the admin could set; a weekly routine
+    falls on Monday, a monthly one on the 1st and a yearly one in January unless the test
+    says otherwise. The items go straight into version 1, as the demo's routines do; by
+    default one required check, items=[] for none. Each item is a dict of ChecklistItem's
+    columns.
+    """
+    defaults = {
+        Frequency.WEEKLY: {"weekday": 0},
+        Frequency.MONTHLY: {"day_of_month": 1},
+        Frequency.YEARLY: {"month": 1},
+    }
+    checklist = create_checklist(
+        user("admin"),
+        name=names[0],
+        name_en=names[1],
+        kind=None if asset else kind,
+        asset=asset,
+        schedule=Schedule(frequency, **(defaults.get(frequency, {}) | schedule)),
+        active=active,
+    )
+    checklist.key = key
+    version = checklist.current_version
+    for position, spec in enumerate(ONE_CHECK if items is None else items):
+        version.items.append(ChecklistItem(lineage=new_lineage(), position=position, **spec))
+    if created_at is not None:
+        checklist.created_at = version.created_at = created_at
+    db.session.flush()
+    return checklist
+
+
+def make_signature(signer, at=None, drawn=True, name=None):
+    """A signature as the record keeps it: a drawing (or the typed name), who and when."""
+    signature = Signature(
+        signer=signer,
+        signer_name=name or signer.display_name,
+        signed_at=at or datetime.now(),
+        image=b"\x89PNG drawn" if drawn else None,
+    )
+    db.session.add(signature)
+    return signature
+
+
+def make_inspection(
+    asset,
+    checklist,
+    day,
+    passed=True,
+    at=None,
+    corrects=None,
+    readings=None,
+    drawn=True,
+    inspector=None,
+    note="",
+    off_schedule=False,
+):
+    """A signed inspection of the routine's newest version, done on the given school day.
+
+    Every check item passes (or, passed=False, fails); readings maps an item's position to
+    its reading, marked out of range as the form would. Signed at 08:30 school time unless
+    `at` says when.
+    """
+    inspector = inspector or user()
+    at = at or datetime.combine(day, SIGNED_AT)
+    version = checklist.current_version
+    inspection = Inspection(
+        client_id=uuid.uuid4().hex,
+        asset=asset,
+        checklist=checklist,
+        version=version,
+        inspector=inspector,
+        signature=make_signature(inspector, at, drawn),
+        submitted_at=at,
+        local_date=day,
+        passed=passed,
+        off_schedule=off_schedule,
+        note=note,
+        corrects=corrects,
+    )
+    for item in version.items:
+        reading = (readings or {}).get(item.position)
+        inspection.answers.append(
+            Answer(
+                item=item,
+                position=item.position,
+                outcome=(Outcome.PASS if passed else Outcome.FAIL)
+                if item.type == ItemType.CHECK
+                else None,
+                reading=reading,
+                out_of_range=reading is not None and not item.in_range(reading),
+            )
+        )
+    db.session.add(inspection)
+    db.session.flush()
+    return inspection
+
+
+def make_staff_report(
+    asset,
+    description="坏了",
+    urgency=Urgency.NEEDS_REPAIR,
+    reporter=None,
+    take_out_of_service=False,
+    at=None,
+    **fields,
+):
+    """A fault raised by someone signed in (the inspector by default), as raise_fault
+    records it; other raise_fault arguments (inspection, item, photo) come as keywords."""
+    fault = raise_fault(
+        asset,
+        description,
+        urgency,
+        reporter=reporter or user(),
+        take_out_of_service=take_out_of_service,
+        at=at,
+        **fields,
+    )
+    db.session.flush()
+    return fault
+
+
+def make_fault_at(
+    step,
+    asset=None,
+    repairer=None,
+    acceptor=None,
+    done_at=None,
+    cause=Cause.NATURAL_WEAR,
+    cost="",
+    **report,
+):
+    """A fault taken through the repair lifecycle to `step` (a FaultStatus along
+    REPAIR_STEPS), by the lifecycle's own functions.
+
+    The admin assigns it to the repairer, who starts and signs off the repair; the reporter
+    accepts it when they may, else the admin. `report` goes to make_staff_report;
+    `done_at` moves every step after the report (and its signatures) to that time.
+    """
+    fault = make_staff_report(asset or make_asset(), **report)
+    admin, repairer = user("admin"), repairer or user("repairer")
+    reached = REPAIR_STEPS.index(step)
+    if reached >= 1:
+        lifecycle.assign(fault, repairer, admin)
+    if reached >= 2:
+        lifecycle.start(fault, repairer)
+    if reached >= 3:
+        lifecycle.complete(
+            fault, repairer, "换了螺丝", "", cost, cause, typed_name=repairer.display_name
+        )
+    if reached >= 4:
+        if acceptor is None:
+            acceptor = fault.reported_by if lifecycle.reporter_can_accept(fault) else admin
+        lifecycle.accept(fault, acceptor, typed_name=acceptor.display_name)
+    db.session.flush()
+    if done_at is not None:
+        _move_steps(fault, done_at)
+    return fault
+
+
+def _move_steps(fault, at):
+    for event in fault.events:
+        if event.action != "reported":
+            event.at = at
+    for name in ("repaired_at", "accepted_at"):
+        if getattr(fault, name) is not None:
+            setattr(fault, name, at)
+    for signature in (fault.repair_signature, fault.acceptance_signature):
+        if signature is not None:
+            # A signature refuses edits once stored: this one is still being written.
+            db.session.execute(
+                sa.update(Signature).where(Signature.id == signature.id).values(signed_at=at)
+            )
+            db.session.expire(signature)
+
+
+def make_stocktake(place=None, by=None, codes=(), counted_in=None):
+    """An open stocktake of the place (None: the whole school), started and counted by the
+    admin by default, with the codes scanned in `counted_in` (default: its own place)."""
+    by = by or user("admin")
+    stocktake = start_stocktake(place, by, uuid.uuid4().hex)
+    for code in codes:
+        count_code(stocktake, code, counted_in or place, by)
+    db.session.flush()
+    return stocktake
