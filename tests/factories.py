@@ -29,6 +29,7 @@ from app.models import (
     Cause,
     ChecklistItem,
     ClosedPeriod,
+    FaultEvent,
     FaultStatus,
     Frequency,
     Inspection,
@@ -308,6 +309,7 @@ def make_staff_report(
 def make_fault_at(
     step,
     asset=None,
+    fault=None,
     repairer=None,
     acceptor=None,
     done_at=None,
@@ -315,16 +317,21 @@ def make_fault_at(
     cost="",
     **report,
 ):
-    """A fault taken through the repair lifecycle to `step` (a FaultStatus along
-    REPAIR_STEPS), by the lifecycle's own functions.
+    """A fault taken to `step` by the lifecycle's own functions: a FaultStatus along
+    REPAIR_STEPS, or DISMISSED for a visitor's report found to be a prank.
 
-    The admin assigns it to the repairer, who starts and signs off the repair; the reporter
-    accepts it when they may, else the admin. `report` goes to make_staff_report;
-    `done_at` moves every step after the report (and its signatures) to that time.
+    The fault is the one given, else a staff report of the asset (`report` goes to
+    make_staff_report). The admin assigns it to the repairer, who starts and signs off the
+    repair; the reporter accepts it when they may, else the admin. `done_at` moves every
+    step after the report (and its signatures) to that time.
     """
-    fault = make_staff_report(asset or make_asset(), **report)
+    fault = fault or make_staff_report(asset or make_asset(), **report)
     admin, repairer = user("admin"), repairer or user("repairer")
-    reached = REPAIR_STEPS.index(step)
+    if step == FaultStatus.DISMISSED:
+        lifecycle.dismiss(fault, admin, "")
+        reached = 0
+    else:
+        reached = REPAIR_STEPS.index(step)
     if reached >= 1:
         lifecycle.assign(fault, repairer, admin)
     if reached >= 2:
@@ -344,19 +351,26 @@ def make_fault_at(
 
 
 def _move_steps(fault, at):
-    for event in fault.events:
-        if event.action != "reported":
-            event.at = at
+    # Events and signatures refuse edits once stored, so they are rewritten below the ORM,
+    # as the day they were made on would have written them.
+    signature_ids = [
+        signature.id
+        for signature in (fault.repair_signature, fault.acceptance_signature)
+        if signature is not None
+    ]
+    db.session.execute(
+        sa.update(FaultEvent)
+        .where(FaultEvent.fault_id == fault.id, FaultEvent.action != "reported")
+        .values(at=at)
+    )
+    db.session.execute(
+        sa.update(Signature).where(Signature.id.in_(signature_ids)).values(signed_at=at)
+    )
     for name in ("repaired_at", "accepted_at"):
         if getattr(fault, name) is not None:
             setattr(fault, name, at)
-    for signature in (fault.repair_signature, fault.acceptance_signature):
-        if signature is not None:
-            # A signature refuses edits once stored: this one is still being written.
-            db.session.execute(
-                sa.update(Signature).where(Signature.id == signature.id).values(signed_at=at)
-            )
-            db.session.expire(signature)
+    db.session.flush()
+    db.session.expire_all()
 
 
 def make_stocktake(place=None, by=None, codes=(), counted_in=None):
