@@ -282,6 +282,65 @@ def make_inspection(
     return inspection
 
 
+def make_history(
+    asset, checklist, days, inspector=None, failing_every=None, readings=None, at=time(1)
+):
+    """Signed inspections of the routine's newest version on each of `days`, inserted in a
+    few statements: the long histories the query budgets are measured against.
+
+    Each is what make_inspection would write, with its own signature and an answer per item.
+    With failing_every=n every n-th one (from the first) fails its checks; readings maps an
+    item's position to values used in turn.
+    """
+    inspector = inspector or user()
+    version = checklist.current_version
+    days = list(days)
+
+    def inserted(model, rows):
+        return db.session.scalars(
+            sa.insert(model).returning(model.id, sort_by_parameter_order=True), rows
+        ).all()
+
+    def passes(n):
+        return not (failing_every and n % failing_every == 0)
+
+    signature_ids = inserted(
+        Signature,
+        [
+            {"signer_id": inspector.id, "signer_name": inspector.display_name,
+             "signed_at": datetime.combine(day, at)}
+            for day in days
+        ],
+    )
+    inspection_ids = inserted(
+        Inspection,
+        [
+            {"client_id": uuid.uuid4().hex, "asset_id": asset.id,
+             "checklist_id": checklist.id, "version_id": version.id,
+             "inspector_id": inspector.id, "signature_id": signature_id,
+             "submitted_at": datetime.combine(day, at), "local_date": day,
+             "passed": passes(n), "off_schedule": False, "note": ""}
+            for n, (day, signature_id) in enumerate(zip(days, signature_ids, strict=True))
+        ],
+    )
+    answers = []
+    for n, inspection_id in enumerate(inspection_ids):
+        for item in version.items:
+            values = (readings or {}).get(item.position)
+            reading = values[n % len(values)] if values else None
+            answers.append({
+                "inspection_id": inspection_id, "item_id": item.id, "position": item.position,
+                "outcome": (Outcome.PASS if passes(n) else Outcome.FAIL)
+                if item.type == ItemType.CHECK else None,
+                "reading": reading,
+                "out_of_range": reading is not None and not item.in_range(reading),
+                "text": "", "note": "",
+            })
+    if answers:
+        db.session.execute(sa.insert(Answer), answers)
+    return inspection_ids
+
+
 def make_staff_report(
     asset,
     description="坏了",
