@@ -208,7 +208,7 @@ def make_checklist(
     )
     checklist.key = key
     version = checklist.current_version
-    for position, spec in enumerate(ONE_CHECK if items is None else items):
+    for position, spec in enumerate(ONE_CHECK if items is None else items, start=1):
         version.items.append(ChecklistItem(lineage=new_lineage(), position=position, **spec))
     if created_at is not None:
         checklist.created_at = version.created_at = created_at
@@ -243,9 +243,9 @@ def make_inspection(
 ):
     """A signed inspection of the routine's newest version, done on the given school day.
 
-    Every check item passes (or, passed=False, fails); readings maps an item's position to
-    its reading, marked out of range as the form would. Signed at 08:30 school time unless
-    `at` says when.
+    Every check item passes (or, passed=False, fails); readings maps an item's position
+    (from 1, as the app numbers them) to its reading, marked out of range as the form would.
+    Signed at 08:30 school time unless `at` says when.
     """
     inspector = inspector or user()
     at = at or datetime.combine(day, SIGNED_AT)

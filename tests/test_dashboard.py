@@ -127,14 +127,14 @@ def school(app):
         for case, series in GAUGES.items():
             for month, (width, temperature) in enumerate(series, start=9):
                 make_inspection(gauges[case], reading, date(2026, month, 3),
-                                readings={0: width, 1: temperature})
+                                readings={1: width, 2: temperature})
         # A steep rise that was corrected: the correction's reading stands, and it is no rise.
         corrected_gauge = make_asset("观测点 9", "Gauge 9", kind=gauge, place=building)
-        make_inspection(corrected_gauge, reading, date(2026, 9, 3), readings={0: 1.0, 1: 10})
+        make_inspection(corrected_gauge, reading, date(2026, 9, 3), readings={1: 1.0, 2: 10})
         wrong = make_inspection(
-            corrected_gauge, reading, date(2026, 10, 3), readings={0: 2.5, 1: 10}
+            corrected_gauge, reading, date(2026, 10, 3), readings={1: 2.5, 2: 10}
         )
-        make_inspection(corrected_gauge, reading, date(2026, 10, 3), readings={0: 1.1, 1: 10},
+        make_inspection(corrected_gauge, reading, date(2026, 10, 3), readings={1: 1.1, 2: 10},
                         at=datetime(2026, 10, 3, 2, 0), corrects=wrong)
 
         # In the register and the routines since before the term, so the term counts them all.
