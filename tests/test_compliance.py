@@ -1,7 +1,6 @@
 """Routines done against due over a period, checked against hand-made histories."""
 
-import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -11,21 +10,19 @@ from app.models import (
     Asset,
     AssetStatus,
     Checklist,
-    ChecklistVersion,
     Frequency,
     Inspection,
     PlaceKind,
-    Signature,
 )
 from app.terms import DEFAULT_STARTS, month_period, term_containing
 from tests.factories import (
     make_asset,
     make_checklist,
     make_closed_period,
+    make_history,
     make_inspection,
     make_kind,
     make_place,
-    user,
 )
 
 LONG_AGO = datetime(2025, 1, 1)
@@ -315,29 +312,12 @@ def count_statements(action, statements=None):
 
 def bulk_school(name, kinds, assets_per_kind, weeks):
     """Assets of several kinds with a weekly routine each and every Monday inspected."""
-    signature_id = db.session.scalar(
-        sa.insert(Signature).values(signer_id=user().id, signer_name="Inspector")
-        .returning(Signature.id)
-    )
-    rows = []
+    mondays = [date(2026, 11, 2) - timedelta(weeks=week) for week in range(weeks)]
     for k in range(kinds):
         kind = make_kind(f"{name}-{k}", f"{name}类别{k}", None)
         check = routine(kind)
-        version = db.session.scalar(
-            sa.select(ChecklistVersion.id).where(ChecklistVersion.checklist_id == check.id)
-        )
         for n in range(assets_per_kind):
-            made = asset(f"{name}设备{k}-{n}", kind)
-            for week in range(weeks):
-                day = date(2026, 11, 2) - timedelta(weeks=week)
-                rows.append({
-                    "client_id": uuid.uuid4().hex, "asset_id": made.id,
-                    "checklist_id": check.id, "version_id": version,
-                    "inspector_id": user().id, "signature_id": signature_id,
-                    "submitted_at": datetime.combine(day, time(1)), "local_date": day,
-                    "passed": True,
-                })
-    db.session.execute(sa.insert(Inspection), rows)
+            make_history(asset(f"{name}设备{k}-{n}", kind), check, mondays)
     db.session.commit()
 
 
