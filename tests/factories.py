@@ -51,6 +51,31 @@ from app.stocktakes.counting import count_code, start_stocktake
 # A school day's check is signed in the morning: 08:30 in Shanghai is 00:30 UTC.
 SIGNED_AT = time(0, 30)
 ONE_CHECK = ({"type": ItemType.CHECK, "text": "完好"},)
+# The slide's full inspection form: every kind of item, one check critical.
+SLIDE_ITEMS = (
+    {"type": ItemType.CHECK, "text": "梯子和台阶牢固", "text_en": "Ladder and steps secure"},
+    {
+        "type": ItemType.CHECK,
+        "text": "滑道光滑，无裂缝、孔洞或锐边",
+        "text_en": "Sliding surface smooth, no cracks, holes or sharp edges",
+        "critical": True,
+    },
+    {
+        "type": ItemType.READING,
+        "text": "基础裂缝宽度",
+        "text_en": "Crack width at the foundation",
+        "unit": "mm",
+        "min_value": 0.0,
+        "max_value": 0.3,
+    },
+    {"type": ItemType.TEXT, "text": "其他情况", "text_en": "Anything else", "required": False},
+    {
+        "type": ItemType.PHOTO,
+        "text": "整体照片",
+        "text_en": "Photo of the whole slide",
+        "required": False,
+    },
+)
 # The steps of a fault's repair, in the order the lifecycle takes them.
 REPAIR_STEPS = (
     FaultStatus.REPORTED,
@@ -214,6 +239,24 @@ def make_checklist(
         checklist.created_at = version.created_at = created_at
     db.session.flush()
     return checklist
+
+
+def make_slide(app):
+    """Slide 1 with its daily check of SLIDE_ITEMS, committed in a context of its own; ids
+    only, so tests can use them outside it (the inspection form's tests start here)."""
+    with app.app_context():
+        asset = make_asset()
+        checklist = make_checklist(
+            asset.kind, ("滑梯每周检查", "Weekly slide check"), Frequency.DAILY, SLIDE_ITEMS
+        )
+        db.session.commit()
+        return {
+            "asset_id": asset.id,
+            "checklist_id": checklist.id,
+            "version_id": checklist.current_version.id,
+            "items": [item.id for item in checklist.current_version.items],
+            "code": asset.code,
+        }
 
 
 def make_signature(signer, at=None, drawn=True, name=None):
