@@ -16,7 +16,7 @@ from datetime import date, datetime, time
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
-from app.checklists.versions import create_checklist
+from app.checklists.versions import add_item, create_checklist
 from app.extensions import db
 from app.faults import lifecycle
 from app.faults.raising import raise_fault
@@ -207,6 +207,7 @@ def make_checklist(
     created_at=None,
     key=None,
     active=True,
+    item_by_item=False,
     **schedule,
 ):
     """An active routine for a kind (or one asset), at version 1 with its items.
@@ -215,7 +216,8 @@ def make_checklist(
     falls on Monday, a monthly one on the 1st and a yearly one in January unless the test
     says otherwise. The items go straight into version 1, as the demo's routines do; by
     default one required check, items=[] for none. Each item is a dict of ChecklistItem's
-    columns.
+    columns. item_by_item=True adds them instead as the admin does, with add_item, one new
+    version each: n items make version n + 1.
     """
     defaults = {
         Frequency.WEEKLY: {"weekday": 0},
@@ -232,11 +234,20 @@ def make_checklist(
         active=active,
     )
     checklist.key = key
+    items = ONE_CHECK if items is None else items
     version = checklist.current_version
-    for position, spec in enumerate(ONE_CHECK if items is None else items, start=1):
-        version.items.append(ChecklistItem(lineage=new_lineage(), position=position, **spec))
+    if item_by_item:
+        db.session.flush()
+        for spec in items:
+            version = add_item(checklist, user("admin"), version.number, **spec)
+            db.session.flush()
+    else:
+        for position, spec in enumerate(items, start=1):
+            version.items.append(ChecklistItem(lineage=new_lineage(), position=position, **spec))
     if created_at is not None:
-        checklist.created_at = version.created_at = created_at
+        checklist.created_at = created_at
+        for each in checklist.versions:
+            each.created_at = created_at
     db.session.flush()
     return checklist
 
