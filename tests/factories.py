@@ -44,7 +44,7 @@ from app.models import (
     User,
 )
 from app.models.checklist import new_lineage
-from app.models.code import issue_code, unused_code_value
+from app.models.code import issue_blank_codes, issue_code
 from app.schedule import Schedule
 from app.stocktakes.counting import count_code, start_stocktake
 
@@ -183,9 +183,13 @@ def make_user(
 
 
 def make_blank_code(value=None):
-    """A printed label not yet stuck on anything; value=None draws a fresh one."""
-    code = ScanCode(value=value or unused_code_value())
-    db.session.add(code)
+    """A printed label not yet stuck on anything, as issue_blank_codes prints them; or one
+    with the value a test names."""
+    if value is None:
+        (code,) = issue_blank_codes(1)
+    else:
+        code = ScanCode(value=value)
+        db.session.add(code)
     db.session.flush()
     return code
 
