@@ -46,7 +46,7 @@ from app.models import (
 from app.models.checklist import new_lineage
 from app.models.code import issue_blank_codes, issue_code
 from app.schedule import Schedule
-from app.stocktakes.counting import count_code, start_stocktake
+from app.stocktakes.counting import close_stocktake, count_code, start_stocktake
 
 # A school day's check is signed in the morning: 08:30 in Shanghai is 00:30 UTC.
 SIGNED_AT = time(0, 30)
@@ -430,8 +430,10 @@ def make_fault_at(
     repairer=None,
     acceptor=None,
     done_at=None,
+    note="换了螺丝",
     cause=Cause.NATURAL_WEAR,
     cost="",
+    drawn="",
     **report,
 ):
     """A fault taken to `step` by the lifecycle's own functions: a FaultStatus along
@@ -439,8 +441,13 @@ def make_fault_at(
 
     The fault is the one given, else a staff report of the asset (`report` goes to
     make_staff_report). The admin assigns it to the repairer, who starts and signs off the
-    repair; the reporter accepts it when they may, else the admin. `done_at` moves every
-    step after the report (and its signatures) to that time.
+    repair (note, cause, cost as typed); the reporter accepts it when they may, else the
+    admin. Both sign with `drawn` (a data: URL) or, without it, their typed name.
+
+    `done_at` says when the steps after the report were taken, since the lifecycle stamps
+    the present: one time for them all, or a time per step ({FaultStatus.REPAIRED: ...,
+    FaultStatus.ACCEPTED: ...}); a step not named takes the time of the step before it, and
+    those before the first named step take its time.
     """
     fault = fault or make_staff_report(asset or make_asset(), **report)
     admin, repairer = user("admin"), repairer or user("repairer")
@@ -455,47 +462,59 @@ def make_fault_at(
         lifecycle.start(fault, repairer)
     if reached >= 3:
         lifecycle.complete(
-            fault, repairer, "换了螺丝", "", cost, cause, typed_name=repairer.display_name
+            fault, repairer, note, "", cost, cause, drawn, typed_name=repairer.display_name
         )
     if reached >= 4:
         if acceptor is None:
             acceptor = fault.reported_by if lifecycle.reporter_can_accept(fault) else admin
-        lifecycle.accept(fault, acceptor, typed_name=acceptor.display_name)
+        lifecycle.accept(fault, acceptor, drawn, typed_name=acceptor.display_name)
     db.session.flush()
     if done_at is not None:
-        _move_steps(fault, done_at)
+        _move_steps(fault, done_at if isinstance(done_at, dict) else {step: done_at})
     return fault
 
 
-def _move_steps(fault, at):
-    # Events and signatures refuse edits once stored, so they are rewritten below the ORM,
-    # as the day they were made on would have written them.
-    signature_ids = [
-        signature.id
-        for signature in (fault.repair_signature, fault.acceptance_signature)
-        if signature is not None
-    ]
-    db.session.execute(
-        sa.update(FaultEvent)
-        .where(FaultEvent.fault_id == fault.id, FaultEvent.action != "reported")
-        .values(at=at)
-    )
-    db.session.execute(
-        sa.update(Signature).where(Signature.id.in_(signature_ids)).values(signed_at=at)
-    )
-    for name in ("repaired_at", "accepted_at"):
-        if getattr(fault, name) is not None:
-            setattr(fault, name, at)
+def _move_steps(fault, times):
+    """Give each step after the report its time; events and signatures refuse edits once
+    stored, so they are rewritten below the ORM, as that day would have written them."""
+    steps = [*REPAIR_STEPS[1:], FaultStatus.DISMISSED]
+    at, when = None, {}
+    for status in reversed(steps):
+        at = times.get(status, at)
+    for status in steps:
+        at = times.get(status, at)
+        when[status] = at
+    for status, at in when.items():
+        db.session.execute(
+            sa.update(FaultEvent)
+            .where(FaultEvent.fault_id == fault.id, FaultEvent.action != "reported",
+                   FaultEvent.status == status)
+            .values(at=at)
+        )
+    for signature, name, status in (
+        (fault.repair_signature, "repaired_at", FaultStatus.REPAIRED),
+        (fault.acceptance_signature, "accepted_at", FaultStatus.ACCEPTED),
+    ):
+        if signature is not None:
+            db.session.execute(
+                sa.update(Signature)
+                .where(Signature.id == signature.id)
+                .values(signed_at=when[status])
+            )
+            setattr(fault, name, when[status])
     db.session.flush()
     db.session.expire_all()
 
 
-def make_stocktake(place=None, by=None, codes=(), counted_in=None):
-    """An open stocktake of the place (None: the whole school), started and counted by the
-    admin by default, with the codes scanned in `counted_in` (default: its own place)."""
+def make_stocktake(place=None, by=None, codes=(), counted_in=None, closed=False):
+    """A stocktake of the place (None: the whole school), started and counted by the admin
+    by default, with the codes scanned in `counted_in` (default: its own place); closed=True
+    signs and closes it with the counter's typed name."""
     by = by or user("admin")
     stocktake = start_stocktake(place, by, uuid.uuid4().hex)
     for code in codes:
         count_code(stocktake, code, counted_in or place, by)
     db.session.flush()
+    if closed:
+        close_stocktake(stocktake, by, typed=by.display_name)
     return stocktake
