@@ -274,12 +274,13 @@ def make_slide(app):
         }
 
 
-def make_signature(signer, at=None, drawn=True, name=None):
-    """A signature as the record keeps it: a drawing (or the typed name), who and when."""
+def _signature(signer, at, drawn):
+    # Named apart from app.inspections.signatures.make_signature, which turns what the
+    # phone sent into one: this writes one as stored, at a time in the past.
     signature = Signature(
         signer=signer,
-        signer_name=name or signer.display_name,
-        signed_at=at or datetime.now(),
+        signer_name=signer.display_name,
+        signed_at=at,
         image=b"\x89PNG drawn" if drawn else None,
     )
     db.session.add(signature)
@@ -314,7 +315,7 @@ def make_inspection(
         checklist=checklist,
         version=version,
         inspector=inspector,
-        signature=make_signature(inspector, at, drawn),
+        signature=_signature(inspector, at, drawn),
         submitted_at=at,
         local_date=day,
         passed=passed,
