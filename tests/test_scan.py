@@ -1167,9 +1167,14 @@ def test_public_page_says_when_it_was_last_checked(client, playground, language,
 )
 def test_public_page_says_how_many_items_failed(app, client, playground, language, line):
     with app.app_context():
-        monthly = db.session.get(Checklist, playground["monthly"])
-        make_inspection(db.session.get(Asset, playground["slide"]), monthly, date(2026, 11, 3),
-                        at=datetime(2026, 11, 3, 1, 30), passed=False)
+        slide = db.session.get(Asset, playground["slide"])
+        # A failed check and a reading out of range: both count as failed items.
+        gauge = make_checklist(
+            slide.kind, ("滑梯月度测量", "Monthly slide gauge"), Frequency.MONTHLY,
+            items=[SLIDE_ITEMS[0], {"type": ItemType.READING, "text": "间隙", "max_value": 8}],
+        )
+        make_inspection(slide, gauge, date(2026, 11, 3), at=datetime(2026, 11, 3, 1, 30),
+                        passed=False, readings={2: 99})
         db.session.commit()
     page = main_part(client.get(f"/q/{SLIDE}", headers={"Accept-Language": language}))
     assert line in page
