@@ -6,9 +6,9 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Asset, AssetStatus, PlaceKind, ScanCode
-from app.models.code import is_well_formed, issue_blank_codes, replace_code, unused_code_values
+from app.models.code import is_well_formed, replace_code, unused_code_values
 from app.register import csv_io
-from tests.factories import make_asset, make_kind, make_place
+from tests.factories import make_asset, make_blank_code, make_kind, make_place
 
 HEADER = "code,name,name_en,kind,place,asset_number,status,notes\n"
 
@@ -105,7 +105,7 @@ def test_export_then_import_changes_nothing(app, register):
 
 def test_import_creates_with_new_given_and_blank_codes(app, register):
     with app.app_context():
-        (blank,) = issue_blank_codes(1)
+        blank = make_blank_code()
         db.session.commit()
         blank = blank.value
     text = HEADER + (
@@ -418,7 +418,7 @@ def test_an_import_dates_retirements_and_clears_them(app, register):
 
 def test_a_blank_label_claimed_while_importing_refuses_the_import(app, register, monkeypatch):
     with app.app_context():
-        (blank,) = issue_blank_codes(1)
+        blank = make_blank_code()
         db.session.commit()
         blank = blank.value
     worked_out = csv_io._changes

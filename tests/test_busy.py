@@ -16,8 +16,9 @@ from app.extensions import db
 from app.models import Asset, Inspection, Signature
 from app.register import csv_io
 from tests.conftest import PASSWORD, base_config
+from tests.factories import make_slide
 from tests.test_assets_csv import HEADER, register  # noqa: F401  (a fixture)
-from tests.test_inspections import all_ok, drawn_signature, form_url, make_slide
+from tests.test_inspections import all_ok, drawn_signature, form_url
 from tests.test_outbox import count, send
 
 BUSY_EN = "Patrol is busy. Nothing was saved; try again in a moment."

@@ -6,17 +6,12 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from app.checklists.versions import add_item, create_checklist
+from app.checklists.versions import add_item
 from app.extensions import db
-from app.models import Checklist, ChecklistItem, ChecklistVersion, Frequency, ItemType, User
-from app.schedule import Schedule
-from tests.factories import make_asset, make_kind
+from app.models import Checklist, ChecklistItem, ChecklistVersion, Frequency, ItemType
+from tests.factories import make_asset, make_checklist, make_closed_period, make_kind, user
 
 HOSTILE = '<script>alert("x")</script>'
-
-
-def admin():
-    return db.session.scalar(sa.select(User).where(User.username == "admin"))
 
 
 @pytest.fixture
@@ -31,24 +26,19 @@ def slide_kind(app):
 def checklist_id(app, slide_kind):
     """The weekly slide check with three items: version 4."""
     with app.app_context():
-        checklist = create_checklist(
-            admin(),
-            name="滑梯周检",
-            name_en="Weekly slide check",
-            kind=make_kind(),
-            schedule=Schedule(Frequency.WEEKLY, weekday=0),
-        )
-        db.session.flush()
-        for number, (text, text_en) in enumerate(
-            [
-                ("梯子和台阶牢固", "Ladder and steps secure"),
-                ("滑道光滑，无裂缝", "Sliding surface smooth, no cracks"),
-                ("无松动或缺失的螺栓", "No loose or missing bolts"),
+        checklist = make_checklist(
+            make_kind(),
+            ("滑梯周检", "Weekly slide check"),
+            items=[
+                {"type": ItemType.CHECK, "text": text, "text_en": text_en}
+                for text, text_en in (
+                    ("梯子和台阶牢固", "Ladder and steps secure"),
+                    ("滑道光滑，无裂缝", "Sliding surface smooth, no cracks"),
+                    ("无松动或缺失的螺栓", "No loose or missing bolts"),
+                )
             ],
-            start=1,
-        ):
-            add_item(checklist, admin(), number, type=ItemType.CHECK, text=text, text_en=text_en)
-            db.session.flush()
+            item_by_item=True,
+        )
         db.session.commit()
         return checklist.id
 
@@ -109,11 +99,8 @@ def every_route(checklist_id, item_id, period_id):
 
 @pytest.fixture
 def period_id(app):
-    from app.models import ClosedPeriod
-
     with app.app_context():
-        period = ClosedPeriod(name="寒假", start_date=date(2027, 1, 20), end_date=date(2027, 2, 20))
-        db.session.add(period)
+        period = make_closed_period()
         db.session.commit()
         return period.id
 
@@ -154,29 +141,14 @@ def test_admin_sees_the_checklists_link(client, auth):
 def test_index_groups_routines_by_what_they_cover(app, client, auth, checklist_id):
     with app.app_context():
         fan = make_kind("electric-fan", "电风扇", "Electric fan")
-        create_checklist(
-            admin(),
-            name="风扇月检",
-            name_en="Fan monthly service",
-            kind=fan,
-            schedule=Schedule(Frequency.MONTHLY, day_of_month=1, grace_days=6),
-        )
+        make_checklist(fan, ("风扇月检", "Fan monthly service"), Frequency.MONTHLY, items=[],
+                       day_of_month=1, grace_days=6)
         slide = make_asset(code="SLD234", name="2号滑梯", name_en="Slide 2")
-        create_checklist(
-            admin(),
-            name="2号滑梯专项",
-            name_en="Slide 2 extra",
-            asset=slide,
-            schedule=Schedule(Frequency.EVERY_N_DAYS, interval_days=14, anchor_date=date.today()),
-            active=False,
-        )
-        create_checklist(
-            admin(),
-            name="空调清洗",
-            name_en="Air conditioner cleaning",
-            kind=make_kind("air-conditioner", "空调", "Air conditioner"),
-            schedule=Schedule(Frequency.YEARLY, month=5),
-        )
+        make_checklist(None, ("2号滑梯专项", "Slide 2 extra"), Frequency.EVERY_N_DAYS, items=[],
+                       asset=slide, interval_days=14, anchor_date=date.today(), active=False)
+        make_checklist(make_kind("air-conditioner", "空调", "Air conditioner"),
+                       ("空调清洗", "Air conditioner cleaning"), Frequency.YEARLY, items=[],
+                       month=5)
         db.session.commit()
     auth.login("admin")
     response = client.get("/checklists/")
@@ -202,13 +174,7 @@ def test_index_groups_routines_by_what_they_cover(app, client, auth, checklist_i
 
 def test_index_escapes_what_the_admin_typed(app, client, auth):
     with app.app_context():
-        create_checklist(
-            admin(),
-            name=HOSTILE,
-            name_en=None,
-            kind=make_kind(),
-            schedule=Schedule(Frequency.DAILY),
-        )
+        make_checklist(make_kind(), (HOSTILE, None), Frequency.DAILY, items=[])
         db.session.commit()
     auth.login("admin")
     page = client.get("/checklists/", headers={"Accept-Language": "zh"}).get_data(as_text=True)
@@ -399,9 +365,7 @@ def test_a_checklist_may_keep_its_asset_after_the_asset_is_retired(app, client, 
 
     with app.app_context():
         asset = make_asset(code="OLD234")
-        checklist = create_checklist(
-            admin(), name="专项", name_en=None, asset=asset, schedule=Schedule(Frequency.DAILY)
-        )
+        checklist = make_checklist(None, ("专项", None), Frequency.DAILY, items=[], asset=asset)
         asset.status = AssetStatus.RETIRED
         db.session.commit()
         checklist_id = checklist.id
@@ -693,7 +657,7 @@ def test_editing_an_item_makes_a_new_version_and_keeps_lineage(app, client, auth
 def test_a_text_item_cannot_be_made_critical(app, client, auth, checklist_id):
     with app.app_context():
         checklist = db.session.get(Checklist, checklist_id)
-        add_item(checklist, admin(), 4, type=ItemType.TEXT, text="备注")
+        add_item(checklist, user("admin"), 4, type=ItemType.TEXT, text="备注")
         db.session.commit()
         text_item_id = current(checklist_id).items[-1].id
     auth.login("admin")
@@ -830,15 +794,8 @@ def test_a_second_tap_on_move_or_retire_changes_nothing_more(app, client, auth, 
 
 def test_items_of_another_checklist_are_not_found(app, client, auth, checklist_id):
     with app.app_context():
-        other = create_checklist(
-            admin(),
-            name="其他",
-            name_en=None,
-            kind=make_kind(),
-            schedule=Schedule(Frequency.DAILY),
-        )
-        db.session.flush()
-        add_item(other, admin(), 1, type=ItemType.CHECK, text="别的")
+        other = make_checklist(make_kind(), ("其他", None), Frequency.DAILY,
+                               items=[{"type": ItemType.CHECK, "text": "别的"}], item_by_item=True)
         db.session.commit()
         foreign_id = other.current_version.items[0].id
     auth.login("admin")

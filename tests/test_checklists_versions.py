@@ -11,7 +11,6 @@ from app.checklists.versions import (
     add_item,
     changes_between,
     checklist_summaries,
-    create_checklist,
     group_by_coverage,
     move_item,
     retire_item,
@@ -19,28 +18,21 @@ from app.checklists.versions import (
 )
 from app.checklists.wording import range_in_words, schedule_in_words
 from app.extensions import db
-from app.models import Checklist, ChecklistItem, ChecklistVersion, Frequency, ItemType, User
+from app.models import Checklist, ChecklistItem, ChecklistVersion, Frequency, ItemType
 from app.schedule import Schedule
-from tests.factories import make_asset, make_kind
+from tests.factories import make_asset, make_checklist, make_kind, user
 
 WEEKLY_MONDAY = Schedule(Frequency.WEEKLY, weekday=0)
 
 
-def admin():
-    return db.session.scalar(sa.select(User).where(User.username == "admin"))
-
-
 def slide_checklist(*texts):
     """A weekly slide checklist whose current version has one check item per text."""
-    checklist = create_checklist(
-        admin(), name="滑梯周检", name_en="Slide weekly", kind=make_kind(), schedule=WEEKLY_MONDAY
+    checklist = make_checklist(
+        make_kind(),
+        ("滑梯周检", "Slide weekly"),
+        items=[{"type": ItemType.CHECK, "text": text} for text in texts],
+        item_by_item=True,
     )
-    db.session.flush()
-    for text in texts:
-        add_item(
-            checklist, admin(), checklist.current_version.number, type=ItemType.CHECK, text=text
-        )
-        db.session.flush()
     db.session.commit()
     return checklist
 
@@ -87,7 +79,8 @@ def test_editing_an_item_copies_every_item_and_changes_only_that_one(app):
         target = checklist.current_version.items[1]
 
         version = update_item(
-            target, admin(), text="护栏、栏杆完好", text_en="Guard rails intact", critical=True
+            target, user("admin"), text="护栏、栏杆完好", text_en="Guard rails intact",
+            critical=True,
         )
         db.session.commit()
         checklist = reload(checklist.id)
@@ -109,14 +102,14 @@ def test_moving_an_item_reorders_the_new_version_only(app):
         before = snapshot(checklist.current_version)
         third = checklist.current_version.items[2]
 
-        move_item(third, admin(), -1)
+        move_item(third, user("admin"), -1)
         db.session.commit()
         checklist = reload(checklist.id)
         assert [i.text for i in checklist.current_version.items] == ["一", "三", "二"]
         assert [i.position for i in checklist.current_version.items] == [1, 2, 3]
         assert snapshot(checklist.versions[-2]) == before
 
-        move_item(checklist.current_version.items[0], admin(), 1)
+        move_item(checklist.current_version.items[0], user("admin"), 1)
         db.session.commit()
         checklist = reload(checklist.id)
         assert [i.text for i in checklist.current_version.items] == ["三", "一", "二"]
@@ -127,20 +120,20 @@ def test_an_item_cannot_move_past_either_end(app):
         checklist = slide_checklist("一", "二")
         first, last = checklist.current_version.items
         with pytest.raises(ValueError):
-            move_item(first, admin(), -1)
+            move_item(first, user("admin"), -1)
         db.session.rollback()
         with pytest.raises(ValueError):
-            move_item(last, admin(), 1)
+            move_item(last, user("admin"), 1)
         db.session.rollback()
         with pytest.raises(ValueError):
-            move_item(first, admin(), 2)
+            move_item(first, user("admin"), 2)
 
 
 def test_retiring_an_item_removes_it_from_the_next_version_only(app):
     with app.app_context():
         checklist = slide_checklist("一", "二", "三")
         before = snapshot(checklist.current_version)
-        retire_item(checklist.current_version.items[0], admin())
+        retire_item(checklist.current_version.items[0], user("admin"))
         db.session.commit()
         checklist = reload(checklist.id)
         assert [i.text for i in checklist.current_version.items] == ["二", "三"]
@@ -153,13 +146,13 @@ def test_a_change_made_on_an_old_version_is_refused(app):
     with app.app_context():
         checklist = slide_checklist("一")
         old_item = checklist.current_version.items[0]
-        update_item(old_item, admin(), text="一（改）")
+        update_item(old_item, user("admin"), text="一（改）")
         db.session.commit()
         for change in (
-            lambda: update_item(old_item, admin(), text="又改"),
-            lambda: move_item(old_item, admin(), 1),
-            lambda: retire_item(old_item, admin()),
-            lambda: add_item(checklist, admin(), 2, type=ItemType.TEXT, text="备注"),
+            lambda: update_item(old_item, user("admin"), text="又改"),
+            lambda: move_item(old_item, user("admin"), 1),
+            lambda: retire_item(old_item, user("admin")),
+            lambda: add_item(checklist, user("admin"), 2, type=ItemType.TEXT, text="备注"),
         ):
             with pytest.raises(StaleVersion) as refused:
                 change()
@@ -181,7 +174,7 @@ def test_reading_items_keep_their_range_and_other_types_drop_it(app):
         checklist = slide_checklist()
         add_item(
             checklist,
-            admin(),
+            user("admin"),
             1,
             type=ItemType.READING,
             text="裂缝宽度",
@@ -190,7 +183,9 @@ def test_reading_items_keep_their_range_and_other_types_drop_it(app):
             critical=True,
         )
         db.session.flush()
-        add_item(checklist, admin(), 2, type=ItemType.TEXT, text="备注", unit="mm", max_value=3)
+        add_item(
+            checklist, user("admin"), 2, type=ItemType.TEXT, text="备注", unit="mm", max_value=3
+        )
         db.session.commit()
         reading, text = reload(checklist.id).current_version.items
         assert (reading.unit, reading.min_value, reading.max_value) == ("mm", None, 0.3)
@@ -211,25 +206,25 @@ def test_the_domain_refuses_items_that_make_no_sense(app, fields):
     with app.app_context():
         checklist = slide_checklist()
         with pytest.raises(ValueError):
-            add_item(checklist, admin(), 1, **fields)
+            add_item(checklist, user("admin"), 1, **fields)
 
 
 def test_update_item_refuses_to_change_the_type(app):
     with app.app_context():
         checklist = slide_checklist("一")
         with pytest.raises(TypeError):
-            update_item(checklist.current_version.items[0], admin(), type=ItemType.PHOTO)
+            update_item(checklist.current_version.items[0], user("admin"), type=ItemType.PHOTO)
 
 
 def test_changes_between_versions_are_counted_by_lineage(app):
     with app.app_context():
         checklist = slide_checklist("一", "二", "三")
         items = checklist.current_version.items
-        update_item(items[0], admin(), text="一！")
+        update_item(items[0], user("admin"), text="一！")
         db.session.flush()
-        retire_item(checklist.current_version.items[1], admin())
+        retire_item(checklist.current_version.items[1], user("admin"))
         db.session.flush()
-        move_item(checklist.current_version.items[1], admin(), -1)
+        move_item(checklist.current_version.items[1], user("admin"), -1)
         db.session.commit()
         versions = reload(checklist.id).versions
         first = changes_between(None, versions[0])
@@ -245,17 +240,9 @@ def test_summaries_count_the_current_items_in_two_queries(app):
     with app.app_context():
         slide_checklist("一", "二")
         fan = make_kind("electric-fan", "电风扇", "Electric fan")
-        create_checklist(
-            admin(),
-            name="风扇月检",
-            name_en=None,
-            kind=fan,
-            schedule=Schedule(Frequency.MONTHLY, day_of_month=1),
-        )
+        make_checklist(fan, ("风扇月检", None), Frequency.MONTHLY, items=[], day_of_month=1)
         asset = make_asset(code="SLD234")
-        create_checklist(
-            admin(), name="2号滑梯专项", name_en=None, asset=asset, schedule=WEEKLY_MONDAY
-        )
+        make_checklist(None, ("2号滑梯专项", None), items=[], asset=asset)
         db.session.commit()
         db.session.expire_all()
 

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import ClosedPeriod, Frequency, ItemType, User
 from app.routines import routine_states
 from app.schedule import Schedule, State
-from tests.factories import make_asset
+from tests.factories import make_asset, make_closed_period
 
 MONDAY = date(2026, 11, 23)
 HOSTILE = '<script>alert("x")</script>'
@@ -25,10 +25,10 @@ def periods():
     ]
 
 
-def add_period(app, name="寒假", start=date(2027, 1, 20), end=date(2027, 2, 20)):
+def add_period(app, **period):
+    """A closed period (by default the winter holiday), committed; its id."""
     with app.app_context():
-        period = ClosedPeriod(name=name, start_date=start, end_date=end)
-        db.session.add(period)
+        period = make_closed_period(**period)
         db.session.commit()
         return period.id
 

@@ -1,7 +1,6 @@
 """Routines done against due over a period, checked against hand-made histories."""
 
-import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -11,16 +10,20 @@ from app.models import (
     Asset,
     AssetStatus,
     Checklist,
-    ChecklistVersion,
-    ClosedPeriod,
     Frequency,
     Inspection,
     PlaceKind,
-    Signature,
 )
 from app.terms import DEFAULT_STARTS, month_period, term_containing
-from tests.factories import make_asset, make_kind, make_place
-from tests.test_rounds import make_routine, sign, user
+from tests.factories import (
+    make_asset,
+    make_checklist,
+    make_closed_period,
+    make_history,
+    make_inspection,
+    make_kind,
+    make_place,
+)
 
 LONG_AGO = datetime(2025, 1, 1)
 NOVEMBER = month_period(2026, 11)  # Mondays: 2, 9, 16, 23, 30
@@ -28,15 +31,12 @@ AFTER_NOVEMBER = date(2026, 12, 10)
 
 
 def asset(name="滑梯 1", kind=None, place=None, registered=LONG_AGO, **kwargs):
-    made = make_asset(name, None, kind, place, **kwargs)
-    made.created_at = registered
-    made.updated_at = registered
-    return made
+    return make_asset(name, None, kind, place, registered=registered, **kwargs)
 
 
 def routine(kind, **schedule):
     schedule.setdefault("created_at", LONG_AGO)
-    return make_routine(kind, **schedule)
+    return make_checklist(kind, **schedule)
 
 
 def counts(result):
@@ -54,7 +54,7 @@ def test_a_weekly_routine_over_a_month_with_one_missed_week(app):
         slide = asset()
         check = routine(slide.kind)
         for day in (2, 9, 23, 30):
-            sign(slide, check, date(2026, 11, day))
+            make_inspection(slide, check, date(2026, 11, day))
         result = only(*NOVEMBER, AFTER_NOVEMBER)
         assert counts(result) == (5, 4, 0, 1)
         assert result.rate == 0.8
@@ -65,11 +65,10 @@ def test_a_daily_routine_is_not_due_on_weekends_or_in_a_closed_period(app):
     with app.app_context():
         stove = asset("燃气灶", make_kind("stove", "燃气灶", "Gas stove"))
         check = routine(stove.kind, frequency=Frequency.DAILY)
-        db.session.add(ClosedPeriod(name="国庆", start_date=date(2026, 10, 1),
-                                    end_date=date(2026, 10, 7)))
+        make_closed_period("国庆", date(2026, 10, 1), date(2026, 10, 7))
         # School days 8, 9, 12–16 October; the 13th was missed, the 3rd was a holiday.
         for day in (3, 8, 9, 12, 14, 15, 16):
-            sign(stove, check, date(2026, 10, day))
+            make_inspection(stove, check, date(2026, 10, day))
         result = only(date(2026, 10, 1), date(2026, 10, 16), date(2026, 11, 1))
         assert counts(result) == (7, 6, 0, 1)
 
@@ -78,9 +77,9 @@ def test_a_monthly_routine_falls_on_the_last_day_of_a_short_month(app):
     with app.app_context():
         fan = asset("风扇", make_kind("fan", "风扇", "Fan"))
         check = routine(fan.kind, frequency=Frequency.MONTHLY, day_of_month=31)
-        sign(fan, check, date(2026, 2, 28))
+        make_inspection(fan, check, date(2026, 2, 28))
         assert counts(only(*month_period(2026, 2), date(2026, 3, 10))) == (1, 1, 0, 0)
-        sign(fan, check, date(2026, 4, 29))  # before April's due date: not for it
+        make_inspection(fan, check, date(2026, 4, 29))  # before April's due date: not for it
         assert counts(only(*month_period(2026, 4), date(2026, 5, 10))) == (1, 0, 0, 1)
 
 
@@ -88,7 +87,7 @@ def test_a_late_check_before_the_next_due_date_is_done(app):
     with app.app_context():
         slide = asset()
         check = routine(slide.kind)
-        sign(slide, check, date(2026, 11, 4))  # Wednesday after Monday the 2nd
+        make_inspection(slide, check, date(2026, 11, 4))  # Wednesday after Monday the 2nd
         assert counts(only(date(2026, 11, 2), date(2026, 11, 8), AFTER_NOVEMBER)) == (1, 1, 0, 0)
 
 
@@ -96,7 +95,7 @@ def test_a_check_after_the_next_due_date_counts_for_that_one_only(app):
     with app.app_context():
         slide = asset()
         check = routine(slide.kind)
-        sign(slide, check, date(2026, 11, 10))
+        make_inspection(slide, check, date(2026, 11, 10))
         assert counts(only(date(2026, 11, 2), date(2026, 11, 9), AFTER_NOVEMBER)) == (2, 1, 0, 1)
 
 
@@ -104,8 +103,9 @@ def test_the_last_due_in_the_period_may_be_done_after_the_period(app):
     with app.app_context():
         slide = asset()
         check = routine(slide.kind)
-        sign(slide, check, date(2026, 12, 2))  # for Monday 30 November, before 7 December
-        sign(slide, check, date(2026, 12, 8))  # for 7 December: outside the period
+        # For Monday 30 November, before 7 December; then for 7 December, outside the period.
+        make_inspection(slide, check, date(2026, 12, 2))
+        make_inspection(slide, check, date(2026, 12, 8))
         assert counts(only(*NOVEMBER, AFTER_NOVEMBER)) == (5, 1, 0, 4)
 
 
@@ -113,9 +113,9 @@ def test_a_correction_is_not_a_check_of_its_own(app):
     with app.app_context():
         slide = asset()
         check = routine(slide.kind)
-        first = sign(slide, check, date(2026, 11, 2))
-        sign(slide, check, date(2026, 11, 2), corrects=first)
-        sign(slide, check, date(2026, 11, 9), corrects=first)  # corrected a week later
+        first = make_inspection(slide, check, date(2026, 11, 2))
+        make_inspection(slide, check, date(2026, 11, 2), corrects=first)
+        make_inspection(slide, check, date(2026, 11, 9), corrects=first)  # corrected a week later
         assert counts(only(date(2026, 11, 2), date(2026, 11, 9), AFTER_NOVEMBER)) == (2, 1, 0, 1)
 
 
@@ -124,7 +124,7 @@ def test_a_due_still_within_its_grace_is_open_not_missed(app):
         slide = asset()
         check = routine(slide.kind, grace_days=2)
         for day in (2, 9):
-            sign(slide, check, date(2026, 11, day))
+            make_inspection(slide, check, date(2026, 11, day))
         # Monday the 23rd is today: open; the 16th is past its grace: missed; the 30th is
         # not due yet.
         result = only(*NOVEMBER, date(2026, 11, 23))
@@ -132,7 +132,7 @@ def test_a_due_still_within_its_grace_is_open_not_missed(app):
         assert result.rate == 2 / 3
         assert counts(only(*NOVEMBER, date(2026, 11, 25))) == (4, 2, 1, 1)
         assert counts(only(*NOVEMBER, date(2026, 11, 26))) == (4, 2, 0, 2)
-        sign(slide, check, date(2026, 11, 23))
+        make_inspection(slide, check, date(2026, 11, 23))
         assert counts(only(*NOVEMBER, date(2026, 11, 23))) == (4, 3, 0, 1)
 
 
@@ -141,8 +141,8 @@ def test_each_asset_lists_the_due_dates_it_missed_and_not_those_still_open(app):
         slide, other = asset(), asset("滑梯 2")
         check = routine(slide.kind, grace_days=2)
         for day in (2, 9):
-            sign(slide, check, date(2026, 11, day))
-        sign(other, check, date(2026, 11, 16))
+            make_inspection(slide, check, date(2026, 11, day))
+        make_inspection(other, check, date(2026, 11, 16))
         result = only(*NOVEMBER, date(2026, 11, 23), per_asset=True)
         # The 23rd is today, within its grace: open, so not missed (yet).
         assert result.assets[slide.id].missed_on == [date(2026, 11, 16)]
@@ -177,10 +177,9 @@ def test_over_a_term_holidays_and_the_next_term_apart(app):
     with app.app_context():
         fan = asset("风扇", make_kind("fan", "风扇", "Fan"))
         check = routine(fan.kind, frequency=Frequency.MONTHLY, day_of_month=1)
-        db.session.add(ClosedPeriod(name="国庆", start_date=date(2026, 10, 1),
-                                    end_date=date(2026, 10, 7)))
+        make_closed_period("国庆", date(2026, 10, 1), date(2026, 10, 7))
         for day in (date(2026, 9, 1), date(2026, 12, 1), date(2027, 1, 1), date(2027, 2, 1)):
-            sign(fan, check, day)
+            make_inspection(fan, check, day)
         term = term_containing(date(2026, 11, 1), DEFAULT_STARTS)
         # 1 September, November, December and January are due; 1 October is a holiday.
         assert counts(only(term.start, term.end, date(2027, 3, 1))) == (4, 3, 0, 1)
@@ -213,7 +212,7 @@ def test_retired_assets_count_until_the_day_they_were_retired(app):
         # Edited since (a note, a photo): the day it was retired stays what counts.
         leaving.updated_at = datetime(2026, 11, 28)
         broken = asset("滑梯 3", kind, status=AssetStatus.OUT_OF_SERVICE)
-        sign(leaving, check, date(2026, 11, 9))
+        make_inspection(leaving, check, date(2026, 11, 9))
         result = only(*NOVEMBER, AFTER_NOVEMBER, per_asset=True)
         assert set(result.assets) == {leaving.id, broken.id}
         assert counts(result.assets[leaving.id]) == (2, 1, 0, 1)
@@ -230,11 +229,12 @@ def test_counts_per_routine_per_asset_and_in_total(app):
         fan_check = routine(fan_kind, frequency=Frequency.MONTHLY, day_of_month=1)
         own = routine(None, asset=slides[0], frequency=Frequency.MONTHLY, day_of_month=15)
         for day in (2, 9, 16, 23, 30):
-            sign(slides[0], slide_check, date(2026, 11, day))
-        sign(slides[1], slide_check, date(2026, 11, 2))
-        sign(slides[1], fan_check, date(2026, 11, 2))  # another kind's routine: not counted
-        sign(fan, fan_check, date(2026, 11, 3))
-        sign(slides[0], own, date(2026, 11, 16))
+            make_inspection(slides[0], slide_check, date(2026, 11, day))
+        make_inspection(slides[1], slide_check, date(2026, 11, 2))
+        # Another kind's routine: not counted.
+        make_inspection(slides[1], fan_check, date(2026, 11, 2))
+        make_inspection(fan, fan_check, date(2026, 11, 3))
+        make_inspection(slides[0], own, date(2026, 11, 16))
         db.session.commit()
         report = completion(*NOVEMBER, today=AFTER_NOVEMBER, per_asset=True)
         by_id = {r.checklist.id: r for r in report.routines}
@@ -262,10 +262,11 @@ def test_narrowed_to_routines_a_place_or_assets(app):
         inside, outside = asset("滑梯 1", kind, room), asset("滑梯 2", kind, yard)
         slide_check = routine(kind)
         other = routine(kind, frequency=Frequency.DAILY)
-        sign(inside, slide_check, date(2026, 11, 2))
-        sign(outside, slide_check, date(2026, 11, 2))
-        sign(outside, slide_check, date(2026, 11, 9))
-        sign(inside, other, date(2026, 11, 3))  # another routine: not counted for this one
+        make_inspection(inside, slide_check, date(2026, 11, 2))
+        make_inspection(outside, slide_check, date(2026, 11, 2))
+        make_inspection(outside, slide_check, date(2026, 11, 9))
+        # Another routine: not counted for this one.
+        make_inspection(inside, other, date(2026, 11, 3))
         db.session.commit()
         week = (date(2026, 11, 2), date(2026, 11, 13))
         [result] = completion(*week, today=AFTER_NOVEMBER, checklists=[slide_check]).routines
@@ -287,9 +288,7 @@ def test_inactive_routines_and_routines_without_items_count_for_nothing(app):
         slide = asset()
         stopped = routine(slide.kind)
         stopped.active = False
-        empty = Checklist(name="空检查", kind=slide.kind, frequency=Frequency.WEEKLY, weekday=0,
-                          created_at=LONG_AGO)
-        db.session.add(ChecklistVersion(checklist=empty, number=1))
+        empty = routine(slide.kind, names=("空检查", None), items=[])
         db.session.commit()
         assert completion(*NOVEMBER, today=AFTER_NOVEMBER).routines == []
         given = completion(*NOVEMBER, today=AFTER_NOVEMBER, checklists=[stopped, empty])
@@ -313,29 +312,12 @@ def count_statements(action, statements=None):
 
 def bulk_school(name, kinds, assets_per_kind, weeks):
     """Assets of several kinds with a weekly routine each and every Monday inspected."""
-    signature_id = db.session.scalar(
-        sa.insert(Signature).values(signer_id=user().id, signer_name="Inspector")
-        .returning(Signature.id)
-    )
-    rows = []
+    mondays = [date(2026, 11, 2) - timedelta(weeks=week) for week in range(weeks)]
     for k in range(kinds):
         kind = make_kind(f"{name}-{k}", f"{name}类别{k}", None)
         check = routine(kind)
-        version = db.session.scalar(
-            sa.select(ChecklistVersion.id).where(ChecklistVersion.checklist_id == check.id)
-        )
         for n in range(assets_per_kind):
-            made = asset(f"{name}设备{k}-{n}", kind)
-            for week in range(weeks):
-                day = date(2026, 11, 2) - timedelta(weeks=week)
-                rows.append({
-                    "client_id": uuid.uuid4().hex, "asset_id": made.id,
-                    "checklist_id": check.id, "version_id": version,
-                    "inspector_id": user().id, "signature_id": signature_id,
-                    "submitted_at": datetime.combine(day, time(1)), "local_date": day,
-                    "passed": True,
-                })
-    db.session.execute(sa.insert(Inspection), rows)
+            make_history(asset(f"{name}设备{k}-{n}", kind), check, mondays)
     db.session.commit()
 
 

@@ -34,6 +34,7 @@ from app.dashboard.figures import (
 )
 from app.dashboard.readings import rising_readings, rose_too_fast
 from app.extensions import db
+from app.faults.lifecycle import assign
 from app.models import (
     Asset,
     AssetStatus,
@@ -46,12 +47,20 @@ from app.models import (
     Urgency,
 )
 from app.models.common import utcnow
-from tests.factories import make_asset, make_kind, make_place
+from tests.factories import (
+    make_asset,
+    make_checklist,
+    make_fault_at,
+    make_inspection,
+    make_kind,
+    make_place,
+    make_public_report,
+    make_staff_report,
+    user,
+)
 from tests.test_demo_routines import MONDAY as DEMO_MONDAY
 from tests.test_demo_routines import seeded  # noqa: F401  (the seeded demo, for a test)
 from tests.test_inspections_records import queries
-from tests.test_rounds import make_routine, sign
-from tests.test_rounds import user as by_username
 
 MONDAY = date(2026, 11, 23)
 TODAY = date(2026, 11, 25)
@@ -91,39 +100,42 @@ def school(app):
             for n, case in enumerate(GAUGES, start=1)
         }
 
-        slide_check = make_routine(slide, ("滑梯周检", "Weekly slide check"))
-        fan_check = make_routine(
+        slide_check = make_checklist(slide, ("滑梯周检", "Weekly slide check"))
+        fan_check = make_checklist(
             fan, ("风扇月检", "Monthly fan check"), Frequency.MONTHLY, day_of_month=1, grace_days=7
         )
-        light_check = make_routine(
+        light_check = make_checklist(
             fan, ("灯具月检", "Monthly light check"), Frequency.MONTHLY, day_of_month=24,
             grace_days=3,
         )
-        tidy = make_routine(
+        tidy = make_checklist(
             fan, ("月度整理", "Monthly tidy"), Frequency.MONTHLY, day_of_month=10
         )
-        reading = make_routine(
+        reading = make_checklist(
             gauge, ("观测读数", "Yearly gauge reading"), Frequency.YEARLY, month=1, day_of_month=1,
             items=GAUGE_ITEMS,
         )
-        sign(slides[0], slide_check, MONDAY)
-        sign(slides[1], slide_check, MONDAY + timedelta(days=1))
-        sign(slides[2], slide_check, MONDAY - timedelta(days=7))  # last week's: not this week's
-        sign(fans[0], fan_check, date(2026, 11, 2))
-        sign(fans[1], fan_check, date(2026, 10, 2))
-        sign(fans[0], light_check, date(2026, 11, 24))
+        make_inspection(slides[0], slide_check, MONDAY)
+        make_inspection(slides[1], slide_check, MONDAY + timedelta(days=1))
+        # Last week's: not this week's.
+        make_inspection(slides[2], slide_check, MONDAY - timedelta(days=7))
+        make_inspection(fans[0], fan_check, date(2026, 11, 2))
+        make_inspection(fans[1], fan_check, date(2026, 10, 2))
+        make_inspection(fans[0], light_check, date(2026, 11, 24))
         for one in fans:
-            sign(one, tidy, date(2026, 11, 10))
+            make_inspection(one, tidy, date(2026, 11, 10))
         for case, series in GAUGES.items():
             for month, (width, temperature) in enumerate(series, start=9):
-                sign(gauges[case], reading, date(2026, month, 3),
-                     readings={0: width, 1: temperature})
+                make_inspection(gauges[case], reading, date(2026, month, 3),
+                                readings={1: width, 2: temperature})
         # A steep rise that was corrected: the correction's reading stands, and it is no rise.
         corrected_gauge = make_asset("观测点 9", "Gauge 9", kind=gauge, place=building)
-        sign(corrected_gauge, reading, date(2026, 9, 3), readings={0: 1.0, 1: 10})
-        wrong = sign(corrected_gauge, reading, date(2026, 10, 3), readings={0: 2.5, 1: 10})
-        sign(corrected_gauge, reading, date(2026, 10, 3), readings={0: 1.1, 1: 10},
-             at=datetime(2026, 10, 3, 2, 0), corrects=wrong)
+        make_inspection(corrected_gauge, reading, date(2026, 9, 3), readings={1: 1.0, 2: 10})
+        wrong = make_inspection(
+            corrected_gauge, reading, date(2026, 10, 3), readings={1: 2.5, 2: 10}
+        )
+        make_inspection(corrected_gauge, reading, date(2026, 10, 3), readings={1: 1.1, 2: 10},
+                        at=datetime(2026, 10, 3, 2, 0), corrects=wrong)
 
         # In the register and the routines since before the term, so the term counts them all.
         for record in (*slides, *fans, *gauges.values(), corrected_gauge):
@@ -136,18 +148,14 @@ def school(app):
         now = utcnow()
 
         def fault(asset, urgency, age, **extra):
-            record = Fault(
-                asset=asset, description=f"{asset.name_en} broken", urgency=urgency,
-                reported_at=now - age, **extra,
+            return make_staff_report(
+                asset, f"{asset.name_en} broken", urgency, at=now - age, **extra
             )
-            db.session.add(record)
-            return record
 
         fault(slides[0], Urgency.UNSAFE, timedelta(hours=2))
         fault(slides[2], Urgency.NEEDS_REPAIR, timedelta(days=3))
         fault(fans[1], Urgency.NEEDS_REPAIR, timedelta(days=10))
-        why = fault(slides[2], Urgency.UNSAFE, timedelta(days=8), took_out_of_service=True)
-        slides[2].status = AssetStatus.OUT_OF_SERVICE
+        why = fault(slides[2], Urgency.UNSAFE, timedelta(days=8), take_out_of_service=True)
         fans[0].status = AssetStatus.OUT_OF_SERVICE
         for reported, accepted in (
             (datetime(2026, 11, 2, 8), datetime(2026, 11, 4, 8)),  # 48 h
@@ -155,8 +163,8 @@ def school(app):
             (datetime(2026, 10, 20), datetime(2026, 10, 31, 15)),  # 31 Oct 23:00 in Shanghai
             (datetime(2026, 11, 20), datetime(2026, 11, 30, 17)),  # 1 Dec 01:00 in Shanghai
         ):
-            record = fault(fans[1], Urgency.NEEDS_REPAIR, timedelta(), status=FaultStatus.ACCEPTED)
-            record.reported_at, record.accepted_at = reported, accepted
+            make_fault_at(FaultStatus.ACCEPTED, fans[1], description="Fan 2 broken",
+                          at=reported, done_at=accepted)
         db.session.commit()
         yield {
             "routines": {
@@ -195,8 +203,8 @@ def test_this_weeks_routines_done_due_and_overdue(app, school, monkeypatch, whol
 
 def test_routines_done_this_week_are_counted_not_listed(app, school):
     with app.app_context():
-        sign(db.session.get(Asset, school["fans"][1]),
-             db.session.get(Checklist, school["routines"]["light"]), TODAY)
+        make_inspection(db.session.get(Asset, school["fans"][1]),
+                        db.session.get(Checklist, school["routines"]["light"]), TODAY)
         db.session.commit()
         dashboard = figures()
     assert [w.checklist.name_en for w in dashboard.routines] == [
@@ -208,7 +216,7 @@ def test_routines_done_this_week_are_counted_not_listed(app, school):
 
 def test_routines_with_a_check_overdue_are_listed_before_those_only_due(app, school):
     with app.app_context():
-        due_only = make_routine(
+        due_only = make_checklist(
             db.session.get(Checklist, school["routines"]["slide"]).kind,
             ("滑梯日查", "A daily slide look"), Frequency.DAILY,
         )
@@ -226,7 +234,7 @@ def test_unsafe_faults_nobody_has_taken_oldest_first(app, school):
         assert count == 2
         assert [f.asset.name_en for f in faults] == ["Slide 3", "Slide 1"]
         taken = db.session.get(Fault, school["why"])
-        taken.status, taken.assigned_to = FaultStatus.ASSIGNED, by_username("repairer")
+        assign(taken, user("repairer"), user("admin"))
         db.session.commit()
         count, faults = unsafe_not_taken()
         assert (count, [f.asset.name_en for f in faults]) == (1, ["Slide 1"])
@@ -245,8 +253,13 @@ def test_faults_per_week_count_school_weeks_and_the_unsafe_among_them(app):
             (datetime(2026, 9, 1), Urgency.UNSAFE, FaultStatus.REPORTED),  # before the weeks shown
             (datetime(2026, 11, 25, 17), Urgency.UNSAFE, FaultStatus.REPORTED),  # tomorrow there
         ):
-            db.session.add(Fault(asset=slide, description="broken", urgency=urgency,
-                                 reported_at=reported_at, status=status))
+            if status == FaultStatus.DISMISSED:
+                make_fault_at(status, fault=make_public_report(
+                    slide, "broken", take_out_of_service=False, at=reported_at
+                ))
+            else:
+                make_fault_at(status, slide, description="broken", urgency=urgency,
+                              at=reported_at)
         db.session.commit()
         weeks = faults_per_week(TODAY, TIMEZONE, weeks=4)
     assert [(w.monday, w.reported, w.unsafe) for w in weeks] == [
@@ -363,13 +376,13 @@ def test_dashboard_queries_do_not_grow_with_history(app, client, auth, school, m
         check = db.session.get(Checklist, school["routines"]["slide"])
         for asset_id in school["slides"]:
             for weeks in range(2, 40):
-                sign(db.session.get(Asset, asset_id), check, MONDAY - timedelta(weeks=weeks))
+                make_inspection(
+                    db.session.get(Asset, asset_id), check, MONDAY - timedelta(weeks=weeks)
+                )
         for _ in range(30):
-            db.session.add(Fault(
-                asset_id=school["fans"][1], description="old", urgency=Urgency.NEEDS_REPAIR,
-                status=FaultStatus.ACCEPTED, reported_at=datetime(2026, 5, 1),
-                accepted_at=datetime(2026, 5, 2),
-            ))
+            make_fault_at(FaultStatus.ACCEPTED, db.session.get(Asset, school["fans"][1]),
+                          description="old", at=datetime(2026, 5, 1),
+                          done_at=datetime(2026, 5, 2))
         db.session.commit()
     response, after = queries(app, lambda: client.get("/"))
     assert response.status_code == 200
@@ -570,7 +583,7 @@ def test_checks_list_is_paginated(app, client, auth, monkeypatch):
         kind = make_kind()
         for n in range(60):
             make_asset(f"滑梯 {n}", f"Slide {n}", kind=kind, place=place)
-        make_routine(kind, ("滑梯周检", "Weekly slide check"))
+        make_checklist(kind, ("滑梯周检", "Weekly slide check"))
         db.session.commit()
     auth.login()
     first = client.get("/dashboard/checks?state=overdue").get_data(as_text=True)

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.models import Asset, AssetKind, AssetStatus, Place, ScanCode, User
 from app.models.code import is_well_formed, replace_code
 from tests.conftest import PASSWORD, base_config
+from tests.factories import make_kind
 
 SLIDE_2 = "4ZGV4P"
 SWING = "5ST6JX"
@@ -165,7 +166,7 @@ def test_seed_demo_leaves_existing_passwords_alone(app, runner):
 
 def test_seed_demo_uses_a_kind_made_by_hand(app, runner):
     with app.app_context():
-        db.session.add(AssetKind(key="dian_shan", name="电扇", name_en="Fan"))
+        make_kind("dian_shan", "电扇", "Fan")
         db.session.commit()
     output = seed(runner)
     assert "kinds of asset 19," in output

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.checklists.schedules import schedule_problems
+from app.checklists.versions import update_item
 from app.compliance import completion
 from app.demo import kindergarten
 from app.demo.history import (
@@ -50,6 +51,7 @@ from app.models import (
 )
 from app.routines import routine_states
 from app.schedule import Calendar, State, local_date
+from tests.factories import user
 
 MONDAY = date(2026, 3, 9)  # the safety net's February check is long overdue
 MID_MONTH_MONDAY = date(2026, 3, 16)  # its March check is within its days of grace
@@ -476,14 +478,8 @@ def test_reseeding_a_week_later_adds_only_what_is_missing(app, seeded):
 
 def test_no_history_is_added_to_a_checklist_an_admin_edited(app, seeded):
     slides = db.session.scalar(sa.select(Checklist).where(Checklist.key == "play_slide_weekly"))
-    items = slides.current_version.items
-    edited = ChecklistVersion(checklist=slides, number=2)
-    db.session.add(edited)
-    for item in items:
-        edited.items.append(ChecklistItem(
-            lineage=item.lineage, position=item.position, type=item.type, text=item.text,
-            text_en=item.text_en, required=item.required, critical=item.critical,
-        ))
+    first = slides.current_version.items[0]
+    update_item(first, user("admin"), text=f"{first.text}（已改）")
     db.session.commit()
 
     seed_demo(MONDAY + timedelta(weeks=1))

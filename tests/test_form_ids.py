@@ -17,6 +17,7 @@ from app.models import (
     Asset,
     Fault,
     FaultPhoto,
+    Frequency,
     Inspection,
     Place,
     Role,
@@ -26,8 +27,16 @@ from app.models import (
     User,
 )
 from app.stocktakes import counting
-from tests.factories import make_asset, make_place, make_user
-from tests.test_inspections import all_ok, make_checklist, make_slide
+from tests.factories import (
+    SLIDE_ITEMS,
+    make_asset,
+    make_checklist,
+    make_place,
+    make_slide,
+    make_user,
+    user,
+)
+from tests.test_inspections import all_ok
 from tests.test_outbox import OUTBOX, photo
 
 HOW = ["form", "outbox"]
@@ -95,12 +104,12 @@ def slides(app):
     with app.app_context():
         slide_1 = db.session.get(Asset, first["asset_id"])
         slide_2 = make_asset("滑梯 2", "Slide 2", kind=slide_1.kind, place=slide_1.place)
-        monthly = make_checklist(kind=slide_1.kind)
+        monthly = make_checklist(
+            slide_1.kind, ("滑梯每周检查", "Weekly slide check"), Frequency.DAILY, SLIDE_ITEMS
+        )
         make_user("zhao", Role.INSPECTOR, display_name="赵老师")
         # The name each signs with is their own: another's is refused before anything else.
-        db.session.scalar(sa.select(User).where(User.username == "inspector")).display_name = (
-            "李老师"
-        )
+        user("inspector").display_name = "李老师"
         db.session.commit()
         second_asset = {**first, "asset_id": slide_2.id}
         second_checklist = {

@@ -1,28 +1,31 @@
 """An asset's history: inspections and faults on one timeline, paginated, and its readings."""
 
 import re
-import uuid
 from datetime import date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from app.checklists.versions import update_item
 from app.extensions import db
 from app.models import (
     Answer,
     Asset,
     Checklist,
-    ChecklistItem,
-    ChecklistVersion,
-    Fault,
     Inspection,
     ItemType,
-    Signature,
-    Urgency,
 )
 from app.rounds.history import PER_PAGE, reading_series, timeline_page
-from tests.factories import make_asset, make_kind
-from tests.test_rounds import count_queries, make_routine, sign, user
+from tests.factories import (
+    make_asset,
+    make_checklist,
+    make_history,
+    make_inspection,
+    make_kind,
+    make_staff_report,
+    user,
+)
+from tests.test_rounds import count_queries
 
 START = date(2026, 9, 7)
 CRACK = {
@@ -44,7 +47,7 @@ def wall(app):
     """A wall with a monthly crack check: one reading item, one check item."""
     with app.app_context():
         asset = make_asset("东墙", "East wall", make_kind("wall", "墙体", "Wall"), code="WALL01")
-        checklist = make_routine(asset.kind, ("墙体裂缝检查", "Crack check"), items=[LOOK, CRACK])
+        checklist = make_checklist(asset.kind, ("墙体裂缝检查", "Crack check"), items=[LOOK, CRACK])
         db.session.commit()
         return {"asset": asset.id, "checklist": checklist.id}
 
@@ -56,11 +59,11 @@ def load(wall):
 def weekly_inspections(wall, count, start=START, readings=None):
     asset, checklist = load(wall)
     made = [
-        sign(
+        make_inspection(
             asset,
             checklist,
             start + timedelta(days=7 * n),
-            readings={1: (readings or [0.1])[n % len(readings or [0.1])]},
+            readings={2: (readings or [0.1])[n % len(readings or [0.1])]},
         )
         for n in range(count)
     ]
@@ -68,56 +71,17 @@ def weekly_inspections(wall, count, start=START, readings=None):
     return made
 
 
-def add_fault(asset_id, at, description="墙面开裂", inspection=None, photo=None):
-    fault = Fault(
-        asset_id=asset_id,
-        description=description,
-        urgency=Urgency.NEEDS_REPAIR,
-        reported_at=at,
-        reported_by=user(),
-        inspection_id=inspection,
-        photo=photo,
-    )
-    db.session.add(fault)
+def add_fault(asset_id, at, description="墙面开裂", **fields):
+    fault = make_staff_report(db.session.get(Asset, asset_id), description, at=at, **fields)
     db.session.commit()
     return fault
 
 
 def bulk_history(wall, count, start):
-    """`count` signed inspections with their readings, inserted in three statements."""
+    """`count` signed inspections, a day apart, with their crack readings."""
     asset, checklist = load(wall)
-    version = checklist.current_version
-    crack = next(item for item in version.items if item.type == ItemType.READING)
-    signature_id = db.session.scalar(
-        sa.insert(Signature)
-        .values(signer_id=user().id, signer_name="Inspector", signed_at=datetime(2020, 1, 1))
-        .returning(Signature.id)
-    )
     days = [start + timedelta(days=n) for n in range(count)]
-    ids = db.session.scalars(
-        sa.insert(Inspection).returning(Inspection.id, sort_by_parameter_order=True),
-        [
-            {
-                "client_id": uuid.uuid4().hex,
-                "asset_id": asset.id,
-                "checklist_id": checklist.id,
-                "version_id": version.id,
-                "inspector_id": user().id,
-                "signature_id": signature_id,
-                "submitted_at": datetime.combine(day, time(1)),
-                "local_date": day,
-                "passed": True,
-            }
-            for day in days
-        ],
-    ).all()
-    db.session.execute(
-        sa.insert(Answer),
-        [
-            {"inspection_id": i, "item_id": crack.id, "position": 1, "reading": 0.1 + n % 3 / 10}
-            for n, i in enumerate(ids)
-        ],
-    )
+    make_history(asset, checklist, days, readings={2: [0.1 + n / 10 for n in range(3)]})
     db.session.commit()
 
 
@@ -150,8 +114,8 @@ def test_history_page_shows_inspections_faults_and_marks(app, client, auth, wall
     with app.app_context():
         original, typed = weekly_inspections(wall, 2)
         asset, checklist = load(wall)
-        typed_only = sign(asset, checklist, START + timedelta(days=20), drawn=False)
-        correction = sign(
+        typed_only = make_inspection(asset, checklist, START + timedelta(days=20), drawn=False)
+        correction = make_inspection(
             asset, checklist, START + timedelta(days=21), corrects=original, passed=False
         )
         db.session.commit()
@@ -159,7 +123,7 @@ def test_history_page_shows_inspections_faults_and_marks(app, client, auth, wall
             wall["asset"],
             datetime.combine(START + timedelta(days=22), time(2)),
             description="<b>裂缝</b> grew",
-            inspection=correction.id,
+            inspection=correction,
             photo="crack.jpg",
         )
         ids = {
@@ -196,7 +160,7 @@ def test_history_shows_answer_photos(app, client, auth, wall):
     with app.app_context():
         (inspection,) = weekly_inspections(wall, 1)
         answer_id = db.session.scalar(
-            sa.select(Answer.id).where(Answer.inspection_id == inspection.id, Answer.position == 0)
+            sa.select(Answer.id).where(Answer.inspection_id == inspection.id, Answer.position == 1)
         )
         # Answers are immutable through the ORM; the test writes the photo's name directly.
         db.session.execute(
@@ -271,14 +235,10 @@ def test_readings_chart_as_one_series_across_versions_with_the_newest_limit(app,
     with app.test_request_context():
         weekly_inspections(wall, 3, readings=[0.1, 0.2])
         asset, checklist = load(wall)
-        old_crack = checklist.current_version.items[1]
-        version = ChecklistVersion(checklist=checklist, number=2)
-        version.items.append(ChecklistItem(position=0, lineage=old_crack.lineage, **CRACK))
-        version.items[0].max_value = 0.5
-        db.session.add(version)
+        update_item(checklist.current_version.items[1], user("admin"), max_value=0.5)
         db.session.flush()
         db.session.refresh(checklist)
-        sign(asset, checklist, START + timedelta(days=30), readings={0: 0.45})
+        make_inspection(asset, checklist, START + timedelta(days=30), readings={2: 0.45})
         db.session.commit()
         (series,) = reading_series(asset)
         assert series.item.max_value == 0.5
@@ -290,7 +250,9 @@ def test_readings_keep_only_the_latest_and_drop_corrected_ones(app, wall):
     with app.test_request_context():
         asset, checklist = load(wall)
         made = weekly_inspections(wall, 6, readings=[0.1, 0.2, 0.3])
-        sign(asset, checklist, START + timedelta(days=60), corrects=made[-1], readings={1: 0.25})
+        make_inspection(
+            asset, checklist, START + timedelta(days=60), corrects=made[-1], readings={2: 0.25}
+        )
         db.session.commit()
         (series,) = reading_series(asset, limit=4)
         # Six readings; the last was corrected from 0.3 to 0.25; the latest four are charted.
@@ -322,7 +284,7 @@ def test_history_page_draws_the_chart_with_its_limit(app, client, auth, wall):
 def test_routines_of_other_kinds_draw_no_chart(app, wall):
     with app.test_request_context():
         other = make_kind("boiler", "锅炉", "Boiler")
-        make_routine(other, ("锅炉压力", "Boiler pressure"), items=[CRACK])
+        make_checklist(other, ("锅炉压力", "Boiler pressure"), items=[CRACK])
         db.session.commit()
         asset, _ = load(wall)
         assert [s.checklist_title for s in reading_series(asset)] == ["墙体裂缝检查"]

@@ -12,8 +12,8 @@ from markupsafe import escape
 from app import mail
 from app.extensions import db
 from app.faults.raising import raise_fault
-from app.models import Urgency, User
-from tests.factories import make_asset
+from app.models import Role, Urgency, User
+from tests.factories import make_asset, make_user
 
 
 class Inbox:
@@ -54,8 +54,8 @@ def user(username, email=None):
 
 
 def swing_fault(urgency=Urgency.NEEDS_REPAIR, reporter=None):
-    asset = make_asset(name="秋千", name_en="Swing")
-    return raise_fault(asset, "座板开裂", urgency, reporter=reporter)
+    # Not flushed, unlike make_staff_report: the mail hooks must leave flushing to the commit.
+    return raise_fault(make_asset("秋千", "Swing"), "座板开裂", urgency, reporter=reporter)
 
 
 def text(message):
@@ -101,10 +101,8 @@ def test_a_repair_mails_the_reporter_or_else_the_admins(app, inbox):
 def test_raising_an_unsafe_fault_mails_the_active_admins_only(app, inbox):
     with app.app_context():
         user("admin", "head@school.test")
-        db.session.add(User(username="former", display_name="Former", role=user("admin").role,
-                            password_hash="x", email="former@school.test", active=False))
-        db.session.add(User(username="deputy", display_name="Deputy", role=user("admin").role,
-                            password_hash="x", email="deputy@school.test"))
+        make_user("former", Role.ADMIN, password=None, email="former@school.test", active=False)
+        make_user("deputy", Role.ADMIN, password=None, email="deputy@school.test")
         swing_fault(Urgency.UNSAFE)  # raise_fault calls mail.fault_reported itself
         swing_fault(Urgency.NEEDS_REPAIR)
         db.session.commit()

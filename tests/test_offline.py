@@ -11,13 +11,20 @@ import pytest
 from PIL import Image
 
 from app.extensions import db
-from app.models import AssetStatus, Fault, FaultStatus, Frequency, Urgency, User
+from app.models import Asset, AssetStatus, FaultStatus, Frequency
 from app.offline.round import MAX_PAGES, end_of_week, wanted_this_week
 from app.offline.shell import shell
 from app.routines import RoutineState
 from app.schedule import Occurrence
-from tests.factories import make_asset, make_kind
-from tests.test_inspections import form_url, make_checklist, make_slide
+from tests.factories import (
+    SLIDE_ITEMS,
+    make_asset,
+    make_checklist,
+    make_fault_at,
+    make_kind,
+    make_slide,
+)
+from tests.test_inspections import form_url
 
 OUTBOX = {"X-Patrol-Outbox": "1"}
 
@@ -165,12 +172,14 @@ def round_assets(app):
     items: nothing to inspect) and a retired slide; ids."""
     with app.app_context():
         slide = make_asset(code="SKD234")
-        make_checklist(kind=slide.kind, frequency=Frequency.DAILY)
+        make_checklist(slide.kind, ("滑梯每周检查", "Weekly slide check"), Frequency.DAILY,
+                       SLIDE_ITEMS)
         retired = make_asset("旧滑梯", "Old slide", kind=slide.kind, status=AssetStatus.RETIRED,
                              code="RTD234")
         sign_kind = make_kind("sign", "标识", "Sign")
         sign = make_asset("标识", "Sign", kind=sign_kind, code="SGN234")
-        make_checklist(kind=sign_kind, items=(), frequency=Frequency.DAILY)
+        make_checklist(sign_kind, ("滑梯每周检查", "Weekly slide check"), Frequency.DAILY,
+                       items=[])
         db.session.commit()
         return {"slide": slide.id, "sign": sign.id, "retired": retired.id}
 
@@ -221,12 +230,8 @@ def test_a_repairer_gets_plates_reports_and_his_jobs_but_no_inspection_forms(
     app, client, auth, round_assets
 ):
     with app.app_context():
-        repairer = db.session.query(User).filter_by(username="repairer").one()
-        job = Fault(
-            asset_id=round_assets["sign"], description="Loose", urgency=Urgency.NEEDS_REPAIR,
-            status=FaultStatus.ASSIGNED, assigned_to=repairer,
-        )
-        db.session.add(job)
+        job = make_fault_at(FaultStatus.ASSIGNED, db.session.get(Asset, round_assets["sign"]),
+                            description="Loose")
         db.session.commit()
         job_id = job.id
     auth.login("repairer")

@@ -16,8 +16,8 @@ from werkzeug.routing import RequestRedirect
 from app import settings
 from app.extensions import db
 from app.models import Asset, AssetStatus, Fault, FaultPhoto, Inspection, User
-from tests.factories import make_asset
-from tests.test_inspections import all_ok, drawn_signature, form_url, make_slide
+from tests.factories import make_asset, make_slide
+from tests.test_inspections import all_ok, drawn_signature, form_url
 
 OUTBOX = {"X-Patrol-Outbox": "1", "Accept": "application/json"}
 OPENAPI = Path(__file__).resolve().parent.parent / "docs" / "outbox.openapi.json"

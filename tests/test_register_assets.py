@@ -8,9 +8,9 @@ from PIL import ExifTags, Image
 
 from app.extensions import db
 from app.models import Asset, AssetStatus, PlaceKind, ScanCode
-from app.models.code import issue_blank_codes, replace_code
+from app.models.code import replace_code
 from app.photos import photo_folder, thumbnail_name
-from tests.factories import make_asset, make_kind, make_place
+from tests.factories import make_asset, make_blank_code, make_kind, make_place
 
 
 @pytest.fixture
@@ -236,7 +236,7 @@ def test_no_places_or_kinds_yet(client, auth):
 @pytest.fixture
 def blank_code(app, register):
     with app.app_context():
-        (code,) = issue_blank_codes(1)
+        code = make_blank_code()
         db.session.commit()
         return code.value
 

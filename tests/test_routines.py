@@ -1,21 +1,16 @@
 from datetime import date
 
-from app.extensions import db
-from app.models import Checklist, ChecklistItem, ChecklistVersion, Frequency, ItemType
+from app.models import ItemType
 from app.routines import routine_states
-from tests.factories import make_asset
+from tests.factories import make_asset, make_checklist
 
 MONDAY = date(2026, 11, 23)
 
 
 def weekly_checklist(kind, items):
-    checklist = Checklist(name="每周检查", kind=kind, frequency=Frequency.WEEKLY, weekday=0)
-    version = ChecklistVersion(checklist=checklist, number=1)
-    for position, text in enumerate(items, start=1):
-        version.items.append(ChecklistItem(position=position, type=ItemType.CHECK, text=text))
-    db.session.add(checklist)
-    db.session.flush()
-    return checklist
+    return make_checklist(
+        kind, ("每周检查", None), items=[{"type": ItemType.CHECK, "text": text} for text in items]
+    )
 
 
 def test_a_routine_with_items_is_due_on_its_day(app):

@@ -1,7 +1,6 @@
 """The scan door: what /q/<code> shows for every kind of code, and who may see it."""
 
 import re
-import uuid
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -14,27 +13,30 @@ from markupsafe import escape
 from app import routines, settings
 from app.extensions import db
 from app.models import (
-    Answer,
     Asset,
     AssetStatus,
     Checklist,
-    ChecklistItem,
-    ChecklistVersion,
-    ClosedPeriod,
-    Fault,
     Frequency,
     Inspection,
     ItemType,
-    Outcome,
     PlaceKind,
     ScanCode,
-    Signature,
     Urgency,
-    User,
 )
 from app.models.code import normalize_code
 from tests.conftest import PASSWORD
-from tests.factories import make_asset, make_kind, make_place
+from tests.factories import (
+    make_asset,
+    make_blank_code,
+    make_checklist,
+    make_closed_period,
+    make_history,
+    make_inspection,
+    make_kind,
+    make_place,
+    make_staff_report,
+    user,
+)
 
 ASSET = "ABC234"
 ROOM = "RMA234"
@@ -53,7 +55,7 @@ def register(app):
         asset = make_asset(
             "吊扇 1", "Ceiling fan 1", kind=fan, place=room, code=ASSET, asset_number="GZ-0042"
         )
-        db.session.add(ScanCode(value=BLANK))
+        make_blank_code(BLANK)
         db.session.commit()
         return {"asset": asset.id, "room": room.id}
 
@@ -82,60 +84,19 @@ def main_part(response):
     return text(response).split("<main>")[1]
 
 
-# Routines and records, built directly: these tests read them, other areas write them.
-
-SLIDE_ITEMS = (
-    ("梯子和台阶牢固", "Ladder and steps secure"),
-    ("滑道光滑，无裂缝、孔洞或锐边", "Sliding surface smooth, no cracks, holes or sharp edges"),
-)
-
-
-def routine(name, name_en, frequency=Frequency.MONTHLY, **fields):
-    """An active routine (for a kind= or an asset=) with one version of check items."""
-    checklist = Checklist(name=name, name_en=name_en, frequency=frequency, **fields)
-    version = ChecklistVersion(checklist=checklist, number=1)
-    for position, (item, item_en) in enumerate(SLIDE_ITEMS, start=1):
-        version.items.append(
-            ChecklistItem(position=position, type=ItemType.CHECK, text=item, text_en=item_en)
-        )
-    db.session.add(checklist)
-    db.session.flush()
-    return checklist
+SLIDE_ITEMS = [
+    {"type": ItemType.CHECK, "text": "梯子和台阶牢固", "text_en": "Ladder and steps secure"},
+    {
+        "type": ItemType.CHECK,
+        "text": "滑道光滑，无裂缝、孔洞或锐边",
+        "text_en": "Sliding surface smooth, no cracks, holes or sharp edges",
+    },
+]
 
 
-def user(username):
-    return db.session.scalar(sa.select(User).where(User.username == username))
-
-
-def past_inspection(asset, checklist, inspector, submitted_at, passed=True, local_date=None):
-    signature = Signature(
-        signer=inspector, signer_name=inspector.display_name, signed_at=submitted_at
-    )
-    inspection = Inspection(
-        client_id=uuid.uuid4().hex,
-        asset=asset,
-        checklist=checklist,
-        version=checklist.current_version,
-        inspector=inspector,
-        signature=signature,
-        submitted_at=submitted_at,
-        local_date=local_date or (submitted_at + timedelta(hours=8)).date(),
-        passed=passed,
-    )
-    db.session.add(inspection)
-    return inspection
-
-
-def fault(asset, description, urgency=Urgency.NEEDS_REPAIR, reported_at=None):
-    found = Fault(
-        asset=asset,
-        description=description,
-        urgency=urgency,
-        reported_at=reported_at or datetime(2026, 11, 20, 2, 0),
-        took_out_of_service=urgency == Urgency.UNSAFE,  # as a report now does
-    )
-    db.session.add(found)
-    return found
+def routine(name, name_en, frequency=Frequency.MONTHLY, kind=None, **schedule):
+    """An active routine (for a kind= or an asset=) with the slide's two check items."""
+    return make_checklist(kind, (name, name_en), frequency, items=SLIDE_ITEMS, **schedule)
 
 
 # Signing in
@@ -604,7 +565,7 @@ def playground(app):
             "旧的滑梯检查", "Old slide check", Frequency.WEEKLY, kind=slide_kind, weekday=0
         )
         retired_routine.active = False
-        past_inspection(slide, monthly, user("inspector"), datetime(2026, 11, 2, 1, 30))
+        make_inspection(slide, monthly, date(2026, 11, 2), at=datetime(2026, 11, 2, 1, 30))
         db.session.commit()
         return dict(
             slide=slide.id,
@@ -641,9 +602,9 @@ def test_the_one_due_check_opens_at_once(
 ):
     with app.app_context():
         slide = db.session.get(Asset, playground["slide"])
-        fault(slide, "Handrail paint flaking", reported_at=datetime(2026, 11, 22, 1, 0))
+        make_staff_report(slide, "Handrail paint flaking", at=datetime(2026, 11, 22, 1, 0))
         weekly = db.session.get(Checklist, playground["weekly"])
-        past_inspection(slide, weekly, user("inspector"), datetime(2026, 11, 16, 1, 0))
+        make_inspection(slide, weekly, date(2026, 11, 16), at=datetime(2026, 11, 16, 1, 0))
         db.session.commit()
     on_day(monkeypatch, MONDAY)
     auth.login(role)
@@ -762,7 +723,7 @@ def test_nothing_due_means_no_start_button_but_every_check_listed(
     with app.app_context():
         slide = db.session.get(Asset, playground["slide"])
         weekly = db.session.get(Checklist, playground["weekly"])
-        past_inspection(slide, weekly, user("inspector"), datetime(2026, 11, 23, 0, 30))
+        make_inspection(slide, weekly, date(2026, 11, 23))
         db.session.commit()
     on_day(monkeypatch, MONDAY)
     auth.login("inspector")
@@ -775,9 +736,7 @@ def test_nothing_due_means_no_start_button_but_every_check_listed(
 
 def test_a_closed_school_pauses_the_checks(app, client, auth, playground, monkeypatch):
     with app.app_context():
-        db.session.add(
-            ClosedPeriod(name="秋假", start_date=MONDAY, end_date=MONDAY + timedelta(days=4))
-        )
+        make_closed_period("秋假", MONDAY, MONDAY + timedelta(days=4))
         db.session.commit()
     on_day(monkeypatch, MONDAY)
     auth.login("inspector")
@@ -832,12 +791,13 @@ def test_do_not_use_banner_comes_first_and_says_why(
 ):
     with app.app_context():
         slide = db.session.get(Asset, playground["slide"])
-        slide.status = AssetStatus.OUT_OF_SERVICE
-        fault(slide, "Older: loose bolt", Urgency.UNSAFE, datetime(2026, 11, 20, 1, 0))
-        fault(slide, '<b>Crack</b> in the "chute" & sharp edge', Urgency.UNSAFE,
-              datetime(2026, 11, 22, 1, 0))
-        fault(slide, "Newest but only needs paint", Urgency.NEEDS_REPAIR,
-              datetime(2026, 11, 23, 1, 0))
+        for description, urgency, day in (
+            ("Older: loose bolt", Urgency.UNSAFE, 20),
+            ('<b>Crack</b> in the "chute" & sharp edge', Urgency.UNSAFE, 22),
+            ("Newest but only needs paint", Urgency.NEEDS_REPAIR, 23),
+        ):
+            make_staff_report(slide, description, urgency, at=datetime(2026, 11, day, 1, 0),
+                              take_out_of_service=urgency == Urgency.UNSAFE)
         db.session.commit()
     on_day(monkeypatch, MONDAY)
     auth.login(role)
@@ -863,7 +823,7 @@ def test_do_not_use_without_an_unsafe_fault_says_out_of_service(
     with app.app_context():
         slide = db.session.get(Asset, playground["slide"])
         slide.status = AssetStatus.OUT_OF_SERVICE
-        fault(slide, "Needs paint", Urgency.NEEDS_REPAIR)
+        make_staff_report(slide, "Needs paint", Urgency.NEEDS_REPAIR)
         db.session.commit()
     auth.login("inspector")
     banner = main_part(client.get(f"/q/{SLIDE}")).split("</p>")[0]
@@ -875,7 +835,7 @@ def test_do_not_use_without_an_unsafe_fault_says_out_of_service(
 def test_an_unsafe_fault_on_an_asset_in_service_shows_no_banner(app, client, auth, playground):
     with app.app_context():
         slide = db.session.get(Asset, playground["slide"])
-        fault(slide, "Wobbly step", Urgency.UNSAFE)
+        make_staff_report(slide, "Wobbly step", Urgency.UNSAFE)
         db.session.commit()
     auth.login("inspector")
     page = main_part(client.get(f"/q/{SLIDE}"))
@@ -893,9 +853,11 @@ def test_open_faults_unsafe_first_then_newest_with_links(app, client, auth, play
         start = datetime(2026, 11, 1, 2, 0)
         ids = {}
         for n in range(6):
-            ids[n] = fault(slide, f"Repair {n}", reported_at=start + timedelta(days=n))
-        ids["unsafe"] = fault(slide, "Old unsafe <script>x</script>", Urgency.UNSAFE, start)
-        fault(other, "On the other slide")
+            ids[n] = make_staff_report(slide, f"Repair {n}", at=start + timedelta(days=n))
+        ids["unsafe"] = make_staff_report(
+            slide, "Old unsafe <script>x</script>", Urgency.UNSAFE, at=start
+        )
+        make_staff_report(other, "On the other slide")
         db.session.commit()
         ids = {key: found.id for key, found in ids.items()}
     auth.login("repairer")
@@ -935,10 +897,11 @@ def test_latest_inspections_newest_first_with_links_and_full_history(
         admin.display_name = "<i>Wang</i> 王"
         start = datetime(2026, 10, 5, 0, 30)  # 08:30 in the school's time zone
         made = [
-            past_inspection(slide, weekly, admin, start + timedelta(weeks=n), passed=n != 6)
+            make_inspection(slide, weekly, start.date() + timedelta(weeks=n), passed=n != 6,
+                            inspector=admin)
             for n in range(7)
         ]
-        past_inspection(other, weekly, admin, start + timedelta(weeks=9))
+        make_inspection(other, weekly, start.date() + timedelta(weeks=9), inspector=admin)
         db.session.commit()
         ids = [inspection.id for inspection in made]
     auth.login("inspector")
@@ -1069,7 +1032,7 @@ def test_place_page_marks_assets_with_a_check_due(app, client, auth, playground,
         done = make_asset("滑梯 3", "Slide 3", kind=kind, place=place, code="SKF234")
         for checklist_id, day in ((playground["weekly"], 23), (playground["monthly"], 2)):
             checklist = db.session.get(Checklist, checklist_id)
-            past_inspection(done, checklist, user("inspector"), datetime(2026, 11, day, 0, 30))
+            make_inspection(done, checklist, date(2026, 11, day))
         make_asset("滑梯 4", "Slide 4", kind=kind, place=place, code="SKG234",
                    status=AssetStatus.RETIRED)
         make_asset("滑梯 5", "Slide 5", kind=kind, place=place, code="SKH234",
@@ -1098,53 +1061,20 @@ def test_place_page_marks_assets_with_a_check_due(app, client, auth, playground,
 # Query budget: the same count with a long history, many faults and a bigger school
 
 
-def add_history(slide_id, checklist_id, version_id, inspector_id, how_many=500):
-    start = datetime(2024, 1, 1, 1, 0)
-    db.session.execute(
-        sa.insert(Signature),
-        [
-            dict(signer_id=inspector_id, signer_name="过去", signed_at=start + timedelta(days=n))
-            for n in range(how_many)
-        ],
-    )
-    signature_ids = db.session.scalars(
-        sa.select(Signature.id).where(Signature.signer_name == "过去").order_by(Signature.id)
-    ).all()
-    db.session.execute(
-        sa.insert(Inspection),
-        [
-            dict(
-                client_id=f"past-{n:08d}",
-                asset_id=slide_id,
-                checklist_id=checklist_id,
-                version_id=version_id,
-                inspector_id=inspector_id,
-                signature_id=signature_ids[n],
-                submitted_at=start + timedelta(days=n),
-                local_date=start.date() + timedelta(days=n),
-                passed=n % 7 != 0,
-                off_schedule=False,
-                note="",
-            )
-            for n in range(how_many)
-        ],
-    )
+def add_history(asset_id, checklist_id, how_many=500):
+    """A check a day from 1 January 2024, one in seven failed."""
+    days = [date(2024, 1, 1) + timedelta(days=n) for n in range(how_many)]
+    make_history(db.session.get(Asset, asset_id), db.session.get(Checklist, checklist_id), days,
+                 failing_every=7)
 
 
-def add_faults(slide_id, how_many=50):
-    db.session.execute(
-        sa.insert(Fault),
-        [
-            dict(
-                asset_id=slide_id,
-                description=f"故障 {n}",
-                urgency=Urgency.UNSAFE if n % 5 == 0 else Urgency.NEEDS_REPAIR,
-                took_out_of_service=False,
-                reported_at=datetime(2025, 1, 1) + timedelta(days=n),
-            )
-            for n in range(how_many)
-        ],
-    )
+def add_faults(asset_id, how_many=50):
+    """Open faults reported a day apart from 1 January 2025, one in five unsafe."""
+    asset = db.session.get(Asset, asset_id)
+    for n in range(how_many):
+        make_staff_report(asset, f"故障 {n}",
+                          Urgency.UNSAFE if n % 5 == 0 else Urgency.NEEDS_REPAIR,
+                          at=datetime(2025, 1, 1) + timedelta(days=n))
 
 
 @pytest.mark.parametrize("role", ["inspector", "repairer", "admin"])
@@ -1157,9 +1087,7 @@ def test_asset_page_queries_do_not_grow_with_history(
 
     with app.app_context():
         weekly = db.session.get(Checklist, playground["weekly"])
-        add_history(
-            playground["slide"], weekly.id, weekly.current_version.id, user("inspector").id
-        )
+        add_history(playground["slide"], weekly.id)
         add_faults(playground["slide"])
         place = db.session.get(Asset, playground["slide"]).place
         for n in range(20):
@@ -1188,9 +1116,7 @@ def test_place_page_queries_do_not_grow_with_assets_or_history(
     before = queries_for(app, client, f"/q/{PLAYGROUND}")
     with app.app_context():
         weekly = db.session.get(Checklist, playground["weekly"])
-        add_history(
-            playground["slide"], weekly.id, weekly.current_version.id, user("inspector").id
-        )
+        add_history(playground["slide"], weekly.id)
         kind = db.session.get(Checklist, playground["weekly"]).kind
         place = db.session.scalar(sa.select(ScanCode).where(ScanCode.value == PLAYGROUND)).place
         for n in range(40):
@@ -1241,16 +1167,14 @@ def test_public_page_says_when_it_was_last_checked(client, playground, language,
 )
 def test_public_page_says_how_many_items_failed(app, client, playground, language, line):
     with app.app_context():
-        monthly = db.session.get(Checklist, playground["monthly"])
-        items = monthly.current_version.items  # loaded first: a signed record is sent whole
-        failed = past_inspection(
-            db.session.get(Asset, playground["slide"]), monthly, user("inspector"),
-            datetime(2026, 11, 3, 1, 30), passed=False,
+        slide = db.session.get(Asset, playground["slide"])
+        # A failed check and a reading out of range: both count as failed items.
+        gauge = make_checklist(
+            slide.kind, ("滑梯月度测量", "Monthly slide gauge"), Frequency.MONTHLY,
+            items=[SLIDE_ITEMS[0], {"type": ItemType.READING, "text": "间隙", "max_value": 8}],
         )
-        failing, out_of_range = items
-        db.session.add(Answer(inspection=failed, item=failing, position=1, outcome=Outcome.FAIL))
-        db.session.add(Answer(inspection=failed, item=out_of_range, position=2, reading=99,
-                              out_of_range=True))
+        make_inspection(slide, gauge, date(2026, 11, 3), at=datetime(2026, 11, 3, 1, 30),
+                        passed=False, readings={2: 99})
         db.session.commit()
     page = main_part(client.get(f"/q/{SLIDE}", headers={"Accept-Language": language}))
     assert line in page
@@ -1270,8 +1194,6 @@ def test_public_page_queries_do_not_grow_with_history(app, client, playground):
     before = queries_for(app, client, f"/q/{SLIDE}")
     with app.app_context():
         monthly = db.session.get(Checklist, playground["monthly"])
-        add_history(
-            playground["slide"], monthly.id, monthly.current_version.id, user("inspector").id
-        )
+        add_history(playground["slide"], monthly.id)
         db.session.commit()
     assert queries_for(app, client, f"/q/{SLIDE}") == before == 4

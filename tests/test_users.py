@@ -7,6 +7,7 @@ from app.extensions import db
 from app.models import Role, User
 from app.users.rules import AccountRuleError, change_account
 from tests.conftest import PASSWORD
+from tests.factories import make_user
 
 NEW_PASSWORD = "sandpit-2024"
 
@@ -392,9 +393,7 @@ def test_admin_can_change_their_own_name_and_password(app, client, auth):
 
 def add_admin(app, username, active=True):
     with app.app_context():
-        user = User(username=username, display_name=username, role=Role.ADMIN, active=active)
-        user.set_password(PASSWORD)
-        db.session.add(user)
+        make_user(username, Role.ADMIN, PASSWORD, display_name=username, active=active)
         db.session.commit()
 
 
