@@ -40,7 +40,6 @@ from app.models import (
 )
 from app.register.tree import INDENT, PlaceTree
 from app.request_values import database_int, page_number
-from app.sent_forms import new_client_id, sent_client_id
 from app.stocktakes import bp
 from app.stocktakes.counting import (
     AlreadyClosed,
@@ -55,6 +54,7 @@ from app.stocktakes.counting import (
     start_stocktake,
     tally,
 )
+from app.stocktakes.forms import StartStocktakeForm
 
 COUNTING_ROLES = (Role.ADMIN, Role.INSPECTOR)
 counting_required = roles_required(*COUNTING_ROLES)
@@ -62,7 +62,6 @@ STOCKTAKES_PER_PAGE = 20
 PER_PAGE = 50
 RECORD_PER_PAGE = 100
 RECENT_SCANS = 10
-WHOLE_SCHOOL = "school"
 # Where each counter said they are, per stocktake: the one-tap count from a plate uses it.
 PLACES_KEY = "stocktake_places"
 # The differences first: they are what the record is read for.
@@ -120,35 +119,16 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @admin_required
 def new():
-    tree = PlaceTree.load()
-    entered = {"client_id": new_client_id(), "place": ""}
-    error = None
-    if request.method == "POST":
-        entered = {
-            "client_id": sent_client_id(request.form.get("client_id", "")),
-            "place": request.form.get("place", ""),
-        }
+    form = StartStocktakeForm(PlaceTree.load())
+    if form.validate_on_submit():
         try:
-            place = _chosen_scope(tree, entered["place"])
-            stocktake = start_stocktake(place, current_user, entered["client_id"])
+            stocktake = start_stocktake(form.scope, current_user, form.client_id.data)
         except StocktakeError as refused:
-            error = refused.message
+            form.place.errors.append(refused.message)
         else:
             flash(_("Stocktake of %(scope)s started.", scope=stocktake.scope_title), "success")
             return redirect(url_for("stocktakes.show", stocktake_id=stocktake.id), code=303)
-    return render_template(
-        "stocktakes/new.html", options=tree.options(), entered=entered, error=error,
-        WHOLE_SCHOOL=WHOLE_SCHOOL,
-    ), (400 if error else 200)
-
-
-def _chosen_scope(tree: PlaceTree, value: str):
-    if value == WHOLE_SCHOOL:
-        return None
-    place = tree.by_id.get(int(value)) if value.isdigit() and len(value) < 10 else None
-    if place is None:
-        raise StocktakeError(_("Choose a place, or the whole school."), "place")
-    return place
+    return render_template("stocktakes/new.html", form=form), (400 if form.errors else 200)
 
 
 @bp.route("/<int:stocktake_id>")
