@@ -126,7 +126,7 @@ def _items_page(checklist, status=200):
 
 
 def _checklist_with_versions(checklist_id):
-    checklist = db.session.scalar(
+    return db.one_or_404(
         sa.select(Checklist)
         .where(Checklist.id == checklist_id)
         .options(
@@ -136,9 +136,6 @@ def _checklist_with_versions(checklist_id):
             so.selectinload(Checklist.versions).joinedload(ChecklistVersion.created_by),
         )
     )
-    if checklist is None:
-        abort(404)
-    return checklist
 
 
 @bp.route("/<int:checklist_id>/versions/<int:number>")

@@ -50,12 +50,12 @@ inspectors_only = roles_required(Role.ADMIN, Role.INSPECTOR)
 @inspectors_only
 def new(asset_id, checklist_id):
     asset = _asset_or_404(asset_id)
-    checklist = db.session.scalar(
+    checklist = db.one_or_404(
         sa.select(Checklist)
         .where(Checklist.id == checklist_id)
         .options(so.selectinload(Checklist.versions).selectinload(ChecklistVersion.items))
     )
-    if checklist is None or checklist.current_version is None or not applies_to(checklist, asset):
+    if checklist.current_version is None or not applies_to(checklist, asset):
         abort(404)
 
     if request.method == "GET":
@@ -89,7 +89,7 @@ def new(asset_id, checklist_id):
 @bp.route("/inspections/<int:inspection_id>/correct", methods=["GET", "POST"])
 @inspectors_only
 def correct(inspection_id):
-    old = db.session.scalar(
+    old = db.one_or_404(
         sa.select(Inspection)
         .where(Inspection.id == inspection_id)
         .options(
@@ -99,8 +99,6 @@ def correct(inspection_id):
             so.selectinload(Inspection.answers),
         )
     )
-    if old is None:
-        abort(404)
     if not (current_user.is_admin or old.inspector_id == current_user.id):
         abort(403)
     asset, checklist, version = old.asset, old.checklist, old.version
@@ -139,7 +137,7 @@ def correct(inspection_id):
 @bp.route("/inspections/<int:inspection_id>")
 @staff_required
 def show(inspection_id):
-    inspection = db.session.scalar(
+    inspection = db.one_or_404(
         sa.select(Inspection)
         .where(Inspection.id == inspection_id)
         .options(
@@ -151,8 +149,6 @@ def show(inspection_id):
             so.selectinload(Inspection.answers).joinedload(Answer.item),
         )
     )
-    if inspection is None:
-        abort(404)
     corrected_by = db.session.scalars(
         sa.select(Inspection.id).where(Inspection.corrects_id == inspection.id).order_by(
             Inspection.id
@@ -197,12 +193,9 @@ def answer_photo(answer_id):
 
 
 def _asset_or_404(asset_id) -> Asset:
-    asset = db.session.scalar(
+    return db.one_or_404(
         sa.select(Asset).where(Asset.id == asset_id).options(so.joinedload(Asset.place))
     )
-    if asset is None:
-        abort(404)
-    return asset
 
 
 def _version_sent(checklist) -> ChecklistVersion:

@@ -89,15 +89,9 @@ def next_after():
 @staff_required
 def history(asset_id):
     """The asset's readings charted, then its inspections and faults, newest first."""
-    asset = (
-        db.session.get(
-            Asset, asset_id, options=[so.joinedload(Asset.place), so.joinedload(Asset.kind)]
-        )
-        if _record_id(asset_id)
-        else None
+    asset = db.get_or_404(
+        Asset, asset_id, options=[so.joinedload(Asset.place), so.joinedload(Asset.kind)]
     )
-    if asset is None:
-        abort(404)
     # Checked against MAX_PAGE before any use: a page past it is not found, not page 1.
     page = request.args.get("page", 1, type=int)
     if not 1 <= page <= MAX_PAGE:

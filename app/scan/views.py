@@ -1,5 +1,5 @@
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -82,11 +82,9 @@ def door(code):
 def replace(code):
     """The label was damaged or copied: the owner gets a new code, the old one leads nowhere."""
     # Locked, so two admins replacing the same label at once cannot both succeed.
-    scan_code = db.session.scalar(
+    scan_code = db.one_or_404(
         sa.select(ScanCode).where(ScanCode.value == normalize_code(code)).with_for_update()
     )
-    if scan_code is None:
-        abort(404)
     if scan_code.is_replaced:
         flash(_("This label was already replaced. Nothing was changed."), "error")
         return render_scan_code(scan_code, status=400)

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import (
-    abort,
     flash,
     jsonify,
     redirect,
@@ -88,14 +87,11 @@ def _page_number(name: str, total: int, per_page: int) -> int:
 
 
 def _load(stocktake_id: int) -> Stocktake:
-    stocktake = db.session.scalar(
+    return db.one_or_404(
         sa.select(Stocktake)
         .where(Stocktake.id == stocktake_id)
         .options(so.joinedload(Stocktake.started_by), so.joinedload(Stocktake.closed_by))
     )
-    if stocktake is None:
-        abort(404)
-    return stocktake
 
 
 @bp.route("/")
@@ -288,13 +284,11 @@ def count(stocktake_id):
 def move(stocktake_id, scan_id):
     """Found in another place: the register now has it where it was counted."""
     stocktake = _load(stocktake_id)
-    scan = db.session.scalar(
+    scan = db.one_or_404(
         sa.select(StocktakeScan)
         .where(StocktakeScan.id == scan_id, StocktakeScan.stocktake_id == stocktake.id)
         .options(so.joinedload(StocktakeScan.asset), so.joinedload(StocktakeScan.place))
     )
-    if scan is None:
-        abort(404)
     back = redirect(url_for("stocktakes.show", stocktake_id=stocktake_id), code=303)
     try:
         moved = move_found_asset(stocktake, scan, current_user)
