@@ -81,7 +81,7 @@ def new(asset_id, checklist_id):
         return _render_refused(asset, refused.message)
     if result.errors:
         if outbox.is_outbox_request():
-            return outbox.field_errors(_error_fields(result.errors))
+            return outbox.field_errors(result.errors)
         return _render_form(asset, checklist, version, entered, result.errors, status=400)
     return _answer(result)
 
@@ -127,7 +127,7 @@ def correct(inspection_id):
         return _render_refused(asset, refused.message, old)
     if result.errors:
         if outbox.is_outbox_request():
-            return outbox.field_errors(_error_fields(result.errors))
+            return outbox.field_errors(result.errors)
         return _render_form(
             asset, checklist, version, entered, result.errors, corrects=old, status=400
         )
@@ -215,14 +215,6 @@ def _all_ok_pressed() -> bool:
     """"All OK" tapped without JavaScript (with it, the page marks the answers itself). The
     outbox sends only what Send sends, so its sends are never taken for it."""
     return bool(request.form.get("all_ok")) and not outbox.is_outbox_request()
-
-
-def _error_fields(errors: dict) -> dict:
-    """By the form's own names: "item-<id>" (the item's id on the page), "signature", "note"."""
-    return {
-        f"item-{key}" if isinstance(key, int) else key: messages
-        for key, messages in errors.items()
-    }
 
 
 def _answer(result):
