@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, SelectChoice, SelectField
+from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, ValidationError
 
 from app.register.tree import PlaceTree
@@ -39,3 +39,19 @@ class StartStocktakeForm(FlaskForm):
         self.scope = self.tree.by_id.get(int(typed)) if an_id else None
         if self.scope is None:
             raise ValidationError(CHOOSE_A_SCOPE)
+
+
+class CountForm(FlaskForm):
+    """One code, typed or scanned, and where it was counted: the counting rules check both
+    (app.stocktakes.counting), and a refusal names the field at fault."""
+
+    code = StringField(default="")
+    place = StringField(default="")
+
+
+class CloseForm(FlaskForm):
+    """The closing note and signature: checked by app.stocktakes.counting.close_stocktake."""
+
+    note = TextAreaField(default="")
+    signer_name = StringField(default="")
+    signature_data = HiddenField(default="")

@@ -53,7 +53,7 @@ from app.stocktakes.counting import (
     start_stocktake,
     tally,
 )
-from app.stocktakes.forms import StartStocktakeForm
+from app.stocktakes.forms import CloseForm, CountForm, StartStocktakeForm
 
 COUNTING_ROLES = (Role.ADMIN, Role.INSPECTOR)
 counting_required = roles_required(*COUNTING_ROLES)
@@ -150,7 +150,11 @@ def _remember_place(stocktake: Stocktake, place) -> None:
     session[PLACES_KEY] = dict(list(places.items())[-5:])
 
 
-def _render_live(stocktake: Stocktake, typed: str = "", error=None, place_id=None, status=200):
+def _render_live(
+    stocktake: Stocktake, count_form=None, close_form=None, error=None, place_id=None, status=200
+):
+    """The page while counting; a refused count or close is shown again with what was sent,
+    and the refusal by its field."""
     tree = PlaceTree.load()
     standing = tally(stocktake, tree)
     if place_id is None:
@@ -200,9 +204,9 @@ def _render_live(stocktake: Stocktake, typed: str = "", error=None, place_id=Non
         moved=set(standing.moved),
         unknown=Page(unknown, unknown_number, standing.unknown, PER_PAGE),
         recent=recent,
-        typed=typed,
+        count_form=count_form or CountForm(formdata=None),
+        close_form=close_form or CloseForm(formdata=None),
         error=error,
-        entered=request.form if request.method == "POST" else {},
     ), status
 
 
@@ -236,12 +240,13 @@ def _wants_json() -> bool:
 def count(stocktake_id):
     """One code, typed or scanned; answered as JSON to the in-app scanner, else as the page."""
     stocktake = _load(stocktake_id)
-    typed = request.form.get("code", "")
     # The one-tap button on a plate's page sends no place: where this person last counted.
     remembered = _remembered_place(stocktake)
-    place_value = request.form.get("place", str(remembered) if remembered else "")
+    form = CountForm(place=str(remembered) if remembered else "")
+    typed, place_value = form.code.data, form.place.data
     try:
-        place_id = int(place_value) if place_value.isdigit() and len(place_value) < 10 else None
+        an_id = place_value.isascii() and place_value.isdigit() and len(place_value) < 10
+        place_id = int(place_value) if an_id else None
         if place_value and place_id is None:
             raise StocktakeError(_("Choose a place inside this stocktake."), "place")
         tree = PlaceTree.load()
@@ -256,7 +261,7 @@ def count(stocktake_id):
             flash(str(refused.message), "error")
             return redirect(url_for("stocktakes.show", stocktake_id=stocktake_id), code=303)
         return _render_live(
-            _load(stocktake_id), typed=typed, error=refused, place_id=place_id, status=400
+            _load(stocktake_id), count_form=form, error=refused, place_id=place_id, status=400
         )
     if counted.place is not None:
         here = counted.place
@@ -315,19 +320,20 @@ def move(stocktake_id, scan_id):
 def close(stocktake_id):
     """Sign and close: what was found and what was not becomes the record."""
     stocktake = _load(stocktake_id)
+    form = CloseForm()
     try:
         close_stocktake(
             stocktake,
             current_user,
-            drawn=request.form.get("signature_data", ""),
-            typed=request.form.get("signer_name", ""),
-            note=request.form.get("note", ""),
+            drawn=form.signature_data.data,
+            typed=form.signer_name.data,
+            note=form.note.data,
         )
     except AlreadyClosed as done:
         flash(str(done.message), "info")
         return redirect(url_for("stocktakes.show", stocktake_id=stocktake_id), code=303)
     except StocktakeError as refused:
-        return _render_live(_load(stocktake_id), error=refused, status=400)
+        return _render_live(_load(stocktake_id), close_form=form, error=refused, status=400)
     flash(_("Stocktake closed and signed. This is now its record."), "success")
     return redirect(url_for("stocktakes.show", stocktake_id=stocktake_id), code=303)
 
