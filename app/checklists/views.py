@@ -7,7 +7,13 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth.access import admin_required
 from app.checklists import bp
-from app.checklists.forms import ChecklistForm, ClosedPeriodForm, ItemForm, NewItemForm
+from app.checklists.forms import (
+    ChecklistForm,
+    ClosedPeriodForm,
+    ItemForm,
+    MoveItemForm,
+    NewItemForm,
+)
 from app.checklists.schedules import apply_schedule
 from app.checklists.versions import (
     StaleVersion,
@@ -238,13 +244,13 @@ def edit_item(checklist_id, item_id):
 @bp.route("/<int:checklist_id>/items/<int:item_id>/move", methods=["POST"])
 @admin_required
 def move(checklist_id, item_id):
-    offsets = {"up": -1, "down": 1}
-    if request.form.get("direction") not in offsets:
+    form = MoveItemForm()
+    if not form.validate_on_submit():
         abort(400)
     return _change_item(
         checklist_id,
         item_id,
-        lambda item: move_item(item, _signed_in_user(), offsets[request.form["direction"]]),
+        lambda item: move_item(item, _signed_in_user(), form.offset),
         lambda number: _("Item moved: this checklist is now version %(number)s.", number=number),
     )
 
