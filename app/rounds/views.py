@@ -9,6 +9,7 @@ from app.extensions import db
 from app.models import Asset, Fault, Inspection, Role
 from app.request_values import MAX_DATABASE_INT, database_int
 from app.rounds import bp
+from app.rounds.forms import PlaceFilterForm
 from app.rounds.history import MAX_PAGE, reading_series, timeline_page
 from app.rounds.today import PlaceTree, build_today, by_place, next_on_round
 
@@ -25,7 +26,7 @@ def today():
     """What is left today, overdue before due, place by place in walking order; then what
     was finished today, folded."""
     tree = PlaceTree.load()
-    place_id = request.args.get("place", type=database_int)
+    place_id = PlaceFilterForm(formdata=request.args).place.data
     if place_id not in tree.order:
         place_id = None
     plan = build_today(routines.today(), tree, place_id)
