@@ -13,6 +13,7 @@ from app.models.code import replace_code as give_new_code
 from app.models.common import utcnow
 from app.routines import RoutineState
 from app.scan import bp
+from app.scan.forms import CodeForm
 from app.scan.lookup import find_scan_code, load_ancestors
 from app.scan.pages import (
     asset_page,
@@ -38,7 +39,7 @@ def scanner():
 @staff_required
 def lookup():
     """The type-a-code field: sends what was typed to the code's own address."""
-    typed = request.args.get("code", "").strip()
+    typed = CodeForm(formdata=request.args).code.data
     code = normalize_code(typed)
     if not code:
         flash(_("Type the code printed under the QR label."), "error")
