@@ -1,8 +1,9 @@
-"""What a report or an export covers, read from the query string: a month or a term, and a scope.
+"""What a report or an export covers: a month or a term, and a scope; and how a month or a
+term is read as typed (app.reports.forms is the picker that reads them).
 
-Everything here is typed by hand as often as it is picked (a month field is plain text in
-some browsers, and links are edited): each mistake gets a message in the reader's language,
-and what was typed is given back to the form unchanged.
+A month or term is typed by hand as often as it is picked (a month field is plain text in
+some browsers, and links are edited): each mistake raises a ValidationError with a message in
+the reader's language, and the picker gives what was typed back unchanged.
 """
 
 import re
