@@ -23,6 +23,7 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 from pypdf import PdfReader
+from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
 from app.models import (
@@ -44,7 +45,8 @@ from app.models import (
     User,
 )
 from app.reports import figures, pdf
-from app.reports.choice import MONTH, TERM, Choice, Period, read_choice
+from app.reports.choice import MONTH, TERM, Choice, Period
+from app.reports.forms import ReportChoiceForm
 from app.terms import month_period, term_containing
 from tests.factories import make_asset, make_kind, make_place
 
@@ -458,11 +460,13 @@ def test_bad_input_in_chinese(app, client, auth):
 def test_months_written_by_hand(app):
     with app.test_request_context():
         for typed in ("2025-10", "2025/10", "2025.10", "2025年10月", " 2025-10-17 "):
-            reading = read_choice({"period": "month", "month": typed}, TODAY)
-            assert reading.errors == {}, typed
-            assert reading.choice.period.start == date(2025, 10, 1)
-            assert reading.choice.period.end == date(2025, 10, 31)
-        term = read_choice({"period": "term", "term": "2025-10-15"}, TODAY).choice.period
+            form = ReportChoiceForm(TODAY, MultiDict({"period": "month", "month": typed}))
+            assert form.validate() and form.errors == {}, typed
+            assert form.choice.period.start == date(2025, 10, 1)
+            assert form.choice.period.end == date(2025, 10, 31)
+        form = ReportChoiceForm(TODAY, MultiDict({"period": "term", "term": "2025-10-15"}))
+        assert form.validate()
+        term = form.choice.period
         assert (term.start, term.end) == (date(2025, 9, 1), date(2026, 1, 31))
 
 

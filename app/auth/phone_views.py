@@ -25,8 +25,8 @@ def phones():
 @bp.route("/phones/<int:sign_in_id>/end", methods=["POST"])
 @staff_required
 def end_phone(sign_in_id):
-    sign_in = db.session.get(SignIn, sign_in_id)
-    if sign_in is None or sign_in.user_id != current_user.id:
+    sign_in = db.get_or_404(SignIn, sign_in_id)
+    if sign_in.user_id != current_user.id:
         abort(404)
     if sign_in.id == current_user.sign_in.id:
         sign_out_this_phone()

@@ -274,3 +274,15 @@ class ClosedPeriodForm(FlaskForm):
                 _l("A closed period is at most %(days)s days long.", days=MAX_CLOSED_DAYS)
             )
         return not any(field.errors for field in self)
+
+
+class MoveItemForm(FlaskForm):
+    """An item's ↑ or ↓ button on the items page: which one was pressed, as a place offset."""
+
+    OFFSETS = {"up": -1, "down": 1}
+
+    direction = SelectField(choices=list(OFFSETS))
+
+    @property
+    def offset(self) -> int:
+        return self.OFFSETS[self.direction.data]

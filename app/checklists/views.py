@@ -7,7 +7,13 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth.access import admin_required
 from app.checklists import bp
-from app.checklists.forms import ChecklistForm, ClosedPeriodForm, ItemForm, NewItemForm
+from app.checklists.forms import (
+    ChecklistForm,
+    ClosedPeriodForm,
+    ItemForm,
+    MoveItemForm,
+    NewItemForm,
+)
 from app.checklists.schedules import apply_schedule
 from app.checklists.versions import (
     StaleVersion,
@@ -126,7 +132,7 @@ def _items_page(checklist, status=200):
 
 
 def _checklist_with_versions(checklist_id):
-    checklist = db.session.scalar(
+    return db.one_or_404(
         sa.select(Checklist)
         .where(Checklist.id == checklist_id)
         .options(
@@ -136,9 +142,6 @@ def _checklist_with_versions(checklist_id):
             so.selectinload(Checklist.versions).joinedload(ChecklistVersion.created_by),
         )
     )
-    if checklist is None:
-        abort(404)
-    return checklist
 
 
 @bp.route("/<int:checklist_id>/versions/<int:number>")
@@ -241,13 +244,13 @@ def edit_item(checklist_id, item_id):
 @bp.route("/<int:checklist_id>/items/<int:item_id>/move", methods=["POST"])
 @admin_required
 def move(checklist_id, item_id):
-    offsets = {"up": -1, "down": 1}
-    if request.form.get("direction") not in offsets:
+    form = MoveItemForm()
+    if not form.validate_on_submit():
         abort(400)
     return _change_item(
         checklist_id,
         item_id,
-        lambda item: move_item(item, _signed_in_user(), offsets[request.form["direction"]]),
+        lambda item: move_item(item, _signed_in_user(), form.offset),
         lambda number: _("Item moved: this checklist is now version %(number)s.", number=number),
     )
 

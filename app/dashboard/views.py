@@ -74,8 +74,8 @@ def checks():
 @admin_required
 def term():
     """One routine's checks over the term so far, asset by asset: what its rate counts."""
-    routine = db.session.get(Checklist, request.args.get("routine", type=database_int) or 0)
-    if routine is None or not routine.active:
+    routine = db.get_or_404(Checklist, request.args.get("routine", type=database_int) or 0)
+    if not routine.active:
         abort(404)
     page_number = _page_number()
     school_term, rows = routine_term_by_asset(routines.today(), routine)

@@ -16,6 +16,7 @@ from app.inspections.submit import (
     Entry,
     allowed_range,
     format_number,
+    item_name,
     parse_number,
 )
 from app.sent_forms import new_client_id, photo_from_token, photo_token, sent_client_id
@@ -26,7 +27,7 @@ PARTS = ("outcome", "reading", "text", "note")
 
 
 def field_name(item_id: int, part: str) -> str:
-    return f"item-{item_id}-{part}"
+    return f"{item_name(item_id)}-{part}"
 
 
 def is_html_number(typed: str) -> bool:
@@ -95,6 +96,7 @@ def form_context(
         all_ok_marked=all_ok_marked,
         photo_tokens=photo_tokens,
         field_name=field_name,
+        item_name=item_name,
         allowed_range=allowed_range,
         parse_number=parse_number,
         is_html_number=is_html_number,

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from wtforms.validators import ValidationError
 
 from app.extensions import db
 from app.faults.raising import raise_fault
@@ -79,12 +80,18 @@ class Entered:
         return self.entries.setdefault(item_id, Entry())
 
 
+def item_name(item_id: int) -> str:
+    """The form's name for one item as a whole; its fields are item-<id>-<part>."""
+    return f"item-{item_id}"
+
+
 @dataclass
 class Result:
     inspection: Inspection | None = None
     created: bool = False  # False for a repeat: the inspection is the one first recorded
-    # By item id, or "signature" / "note" for the form as a whole.
-    errors: dict = field(default_factory=dict)
+    # As a WTForms form's errors: the messages by the form's name for the field at fault,
+    # item_name(item id) for an item, "note" and "signature" for the form as a whole.
+    errors: dict[str, list] = field(default_factory=dict)
 
 
 class InspectionRefused(Exception):
@@ -171,11 +178,22 @@ def submit_inspection(
     if reason:
         raise InspectionRefused(reason)
 
-    errors: dict = {}
-    checked = [_check_item(item, entered, errors) for item in version.items]
-    if len(entered.note) > MAX_NOTE_LENGTH:
-        errors["note"] = [_too_long(MAX_NOTE_LENGTH)]
-    signature = _check_signature(entered, inspector, errors)
+    errors: dict[str, list] = {}
+    checked = []
+    for item in version.items:
+        answer, problems = _check_item(item, entered)
+        checked.append(answer)
+        if problems:
+            errors[item_name(item.id)] = problems
+    try:
+        _check_length(entered.note, MAX_NOTE_LENGTH)
+    except ValidationError as problem:
+        errors["note"] = [problem.args[0]]
+    signature = None
+    try:
+        signature = _signature(entered, inspector)
+    except ValidationError as problem:
+        errors["signature"] = [problem.args[0]]
     if errors:
         return Result(errors=errors)
 
@@ -214,86 +232,102 @@ def mark_all_ok(entered: Entered, items) -> dict:
     nothing is recorded; the form goes back for changes and the signature.
 
     Answers already given stay as they are, and readings are never invented. Photos chosen
-    meanwhile are kept as on any send; the only errors returned are theirs, by item id.
+    meanwhile are kept as on any send; the only errors returned are theirs.
     """
     errors = {}
     for item in items:
         entry = entered.entry(item.id)
         if item.type == ItemType.CHECK and not entry.outcome:
             entry.outcome = Outcome.PASS.value
-        problem = _keep_upload(item, entered)
-        if problem:
-            errors[item.id] = [problem]
+        try:
+            _keep_upload(item, entered)
+        except ValidationError as problem:
+            errors[item_name(item.id)] = [problem.args[0]]
     return errors
 
 
-def _keep_upload(item, entered: Entered):
-    """Store the photo just chosen for this item, if any: None, or why it was refused."""
+def _keep_upload(item, entered: Entered) -> None:
+    """Store the photo just chosen for this item, if any."""
     upload = entered.uploads.get(item.id)
     if upload is None:
-        return None
+        return
     try:
         entered.entry(item.id).photo = save_photo(upload)
     except PhotoError as error:
-        return error.message
-    return None
+        raise ValidationError(error.message) from None
 
 
-def _check_item(item, entered: Entered, errors: dict) -> _Checked:
+def _check_item(item, entered: Entered) -> tuple[_Checked, list]:
+    """The item's answer as it would be recorded, and every problem with it: each check
+    raises its message, and the item collects them as a WTForms field does."""
     entry = entered.entry(item.id)
+    checked = _Checked(item=item)
     problems = []
-    problem = _keep_upload(item, entered)
-    if problem:
-        problems.append(problem)
 
-    checked = _Checked(item=item, photo=entry.photo)
+    def collect(check, *args):
+        try:
+            check(*args)
+        except ValidationError as problem:
+            problems.append(problem.args[0])
+
+    collect(_keep_upload, item, entered)
     if item.type == ItemType.CHECK:
-        _check_outcome(item, entry, checked, problems)
+        collect(_check_outcome, item, entry, checked)
     elif item.type == ItemType.READING:
-        _check_reading(item, entry, checked, problems)
+        collect(_check_reading, item, entry, checked)
     elif item.type == ItemType.TEXT:
-        checked.text = entry.text.strip()
-        if len(checked.text) > MAX_TEXT_LENGTH:
-            problems.append(_too_long(MAX_TEXT_LENGTH))
-        elif item.required and not checked.text:
-            problems.append(_l("Write your answer here."))
-    elif item.type == ItemType.PHOTO and item.required and not entry.photo and not problems:
-        problems.append(_l("Take a photo."))
-
+        collect(_check_text, item, entry, checked)
+    elif item.type == ItemType.PHOTO and not problems:
+        # A photo just refused has said why already.
+        collect(_check_photo, item, entry)
     checked.note = entry.note.strip()
-    if len(checked.note) > MAX_NOTE_LENGTH:
-        problems.append(_too_long(MAX_NOTE_LENGTH))
-    if problems:
-        errors[item.id] = problems
-    return checked
+    collect(_check_length, checked.note, MAX_NOTE_LENGTH)
+    checked.photo = entry.photo
+    return checked, problems
 
 
-def _check_outcome(item, entry: Entry, checked: _Checked, problems: list) -> None:
+def _check_outcome(item, entry: Entry, checked: _Checked) -> None:
     if not entry.outcome:
         if item.required:
-            problems.append(_l("Choose OK, Fail or N/A."))
+            raise ValidationError(_l("Choose OK, Fail or N/A."))
         return
     try:
         checked.outcome = Outcome(entry.outcome)
     except ValueError:
         entry.outcome = ""
-        problems.append(_l("Choose OK, Fail or N/A."))
-        return
+        raise ValidationError(_l("Choose OK, Fail or N/A.")) from None
     if checked.outcome == Outcome.FAIL and not entry.note.strip():
-        problems.append(_l("Say what is wrong in the note."))
+        raise ValidationError(_l("Say what is wrong in the note."))
 
 
-def _check_reading(item, entry: Entry, checked: _Checked, problems: list) -> None:
+def _check_reading(item, entry: Entry, checked: _Checked) -> None:
     if not entry.reading.strip():
         if item.required:
-            problems.append(_l("Enter the reading."))
+            raise ValidationError(_l("Enter the reading."))
         return
     value = parse_number(entry.reading)
     if value is None:
-        problems.append(_l("Enter a number, for example 0.3."))
-        return
+        raise ValidationError(_l("Enter a number, for example 0.3."))
     checked.reading = value
     checked.out_of_range = not item.in_range(value)
+
+
+def _check_text(item, entry: Entry, checked: _Checked) -> None:
+    checked.text = entry.text.strip()
+    _check_length(checked.text, MAX_TEXT_LENGTH)
+    if item.required and not checked.text:
+        raise ValidationError(_l("Write your answer here."))
+
+
+def _check_photo(item, entry: Entry) -> None:
+    """A required photo: taken now, or kept from a refused attempt."""
+    if item.required and not entry.photo:
+        raise ValidationError(_l("Take a photo."))
+
+
+def _check_length(typed: str, limit: int) -> None:
+    if len(typed) > limit:
+        raise ValidationError(_l("Too long: at most %(count)s characters.", count=limit))
 
 
 def parse_number(typed: str) -> float | None:
@@ -307,7 +341,7 @@ def parse_number(typed: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _check_signature(entered: Entered, inspector, errors: dict) -> Signature | None:
+def _signature(entered: Entered, inspector) -> Signature:
     try:
         return make_signature(
             inspector, entered.signature_data, entered.signer_name, own_name_only=True
@@ -315,8 +349,7 @@ def _check_signature(entered: Entered, inspector, errors: dict) -> Signature | N
     except SignatureError as error:
         # A drawing that cannot be used is not shown again: the signer draws a new one.
         entered.signature_data = ""
-        errors["signature"] = [error.message]
-        return None
+        raise ValidationError(error.message) from None
 
 
 def _record(
@@ -397,10 +430,6 @@ def allowed_range(item) -> str:
 
 def format_number(value: float) -> str:
     return f"{value:.15g}"
-
-
-def _too_long(limit: int):
-    return _l("Too long: at most %(count)s characters.", count=limit)
 
 
 def faults_raised(inspection: Inspection) -> list[Fault]:

@@ -50,12 +50,12 @@ inspectors_only = roles_required(Role.ADMIN, Role.INSPECTOR)
 @inspectors_only
 def new(asset_id, checklist_id):
     asset = _asset_or_404(asset_id)
-    checklist = db.session.scalar(
+    checklist = db.one_or_404(
         sa.select(Checklist)
         .where(Checklist.id == checklist_id)
         .options(so.selectinload(Checklist.versions).selectinload(ChecklistVersion.items))
     )
-    if checklist is None or checklist.current_version is None or not applies_to(checklist, asset):
+    if checklist.current_version is None or not applies_to(checklist, asset):
         abort(404)
 
     if request.method == "GET":
@@ -81,7 +81,7 @@ def new(asset_id, checklist_id):
         return _render_refused(asset, refused.message)
     if result.errors:
         if outbox.is_outbox_request():
-            return outbox.field_errors(_error_fields(result.errors))
+            return outbox.field_errors(result.errors)
         return _render_form(asset, checklist, version, entered, result.errors, status=400)
     return _answer(result)
 
@@ -89,7 +89,7 @@ def new(asset_id, checklist_id):
 @bp.route("/inspections/<int:inspection_id>/correct", methods=["GET", "POST"])
 @inspectors_only
 def correct(inspection_id):
-    old = db.session.scalar(
+    old = db.one_or_404(
         sa.select(Inspection)
         .where(Inspection.id == inspection_id)
         .options(
@@ -99,8 +99,6 @@ def correct(inspection_id):
             so.selectinload(Inspection.answers),
         )
     )
-    if old is None:
-        abort(404)
     if not (current_user.is_admin or old.inspector_id == current_user.id):
         abort(403)
     asset, checklist, version = old.asset, old.checklist, old.version
@@ -129,7 +127,7 @@ def correct(inspection_id):
         return _render_refused(asset, refused.message, old)
     if result.errors:
         if outbox.is_outbox_request():
-            return outbox.field_errors(_error_fields(result.errors))
+            return outbox.field_errors(result.errors)
         return _render_form(
             asset, checklist, version, entered, result.errors, corrects=old, status=400
         )
@@ -139,7 +137,7 @@ def correct(inspection_id):
 @bp.route("/inspections/<int:inspection_id>")
 @staff_required
 def show(inspection_id):
-    inspection = db.session.scalar(
+    inspection = db.one_or_404(
         sa.select(Inspection)
         .where(Inspection.id == inspection_id)
         .options(
@@ -151,8 +149,6 @@ def show(inspection_id):
             so.selectinload(Inspection.answers).joinedload(Answer.item),
         )
     )
-    if inspection is None:
-        abort(404)
     corrected_by = db.session.scalars(
         sa.select(Inspection.id).where(Inspection.corrects_id == inspection.id).order_by(
             Inspection.id
@@ -198,12 +194,9 @@ def answer_photo(answer_id):
 
 
 def _asset_or_404(asset_id) -> Asset:
-    asset = db.session.scalar(
+    return db.one_or_404(
         sa.select(Asset).where(Asset.id == asset_id).options(so.joinedload(Asset.place))
     )
-    if asset is None:
-        abort(404)
-    return asset
 
 
 def _version_sent(checklist) -> ChecklistVersion:
@@ -223,14 +216,6 @@ def _all_ok_pressed() -> bool:
     """"All OK" tapped without JavaScript (with it, the page marks the answers itself). The
     outbox sends only what Send sends, so its sends are never taken for it."""
     return bool(request.form.get("all_ok")) and not outbox.is_outbox_request()
-
-
-def _error_fields(errors: dict) -> dict:
-    """By the form's own names: "item-<id>" (the item's id on the page), "signature", "note"."""
-    return {
-        f"item-{key}" if isinstance(key, int) else key: messages
-        for key, messages in errors.items()
-    }
 
 
 def _answer(result):

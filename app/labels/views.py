@@ -83,11 +83,9 @@ def _selection(form):
 @bp.route("/qr/<code>.<any(svg, png):fmt>")
 @admin_required
 def qr_image(code, fmt):
-    known = is_well_formed(code) and db.session.scalar(
-        sa.select(ScanCode.id).where(ScanCode.value == code)
-    )
-    if not known:
+    if not is_well_formed(code):
         abort(404)
+    db.first_or_404(sa.select(ScanCode.id).where(ScanCode.value == code))
     response = send_file(
         qr.cached_file(code, fmt),
         mimetype=qr.MIME_TYPES[fmt],

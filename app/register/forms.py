@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from app.models import AssetStatus, PlaceKind
 from app.register.assets import MAX_LENGTHS
+from app.request_values import database_int
 
 NO_PARENT = 0
 
@@ -111,3 +112,16 @@ class ImportForm(FlaskForm):
     file = FileField(
         _l("CSV file"), validators=[FileRequired(message=_l("Choose a CSV file."))]
     )
+
+
+class AssetFiltersForm(FlaskForm):
+    """The asset list's filters, sent by GET. A value that names nothing is ignored, not
+    refused: the filters come back in the list's page links as often as from this form."""
+
+    class Meta:
+        csrf = False  # sent by GET: it changes nothing
+
+    q = StringField(default="", filters=[lambda value: (value or "")[:120]])
+    place = SelectField(coerce=database_int, validate_choice=False)
+    kind = SelectField(coerce=database_int, validate_choice=False)
+    status = StringField(default="")

@@ -35,6 +35,7 @@ from app.register.assets import (
 )
 from app.register.forms import (
     NO_PARENT,
+    AssetFiltersForm,
     AssetForm,
     ImportForm,
     KindForm,
@@ -229,10 +230,9 @@ def _commit_or_report(form_field, message) -> bool:
 def assets():
     tree = PlaceTree.load()
     all_kinds = _kinds()
-    place = tree.by_id.get(request.args.get("place", type=database_int))
-    kind_id = request.args.get("kind", type=database_int)
-    status = request.args.get("status", "")
-    text = request.args.get("q", "")[:120]
+    form = AssetFiltersForm(formdata=request.args)
+    place = tree.by_id.get(form.place.data)
+    kind_id, status, text = form.kind.data, form.status.data, form.q.data
     page = page_number()
     filters = {
         "q": text,

@@ -1,22 +1,24 @@
-"""What a report or an export covers, read from the query string: a month or a term, and a scope.
+"""What a report or an export covers: a month or a term, and a scope; and how a month or a
+term is read as typed (app.reports.forms is the picker that reads them).
 
-Everything here is typed by hand as often as it is picked (a month field is plain text in
-some browsers, and links are edited): each mistake gets a message in the reader's language,
-and what was typed is given back to the form unchanged.
+A month or term is typed by hand as often as it is picked (a month field is plain text in
+some browsers, and links are edited): each mistake raises a ValidationError with a message in
+the reader's language, and the picker gives what was typed back unchanged.
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
 from babel.dates import format_skeleton
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
+from wtforms.validators import ValidationError
 
 from app.extensions import db
 from app.models import Checklist, Inspection, Place
-from app.request_values import FIRST_YEAR, MAX_DATABASE_INT, in_years
+from app.request_values import FIRST_YEAR, in_years
 from app.terms import Term, month_period, term_containing
 
 MONTH = "month"
@@ -66,115 +68,67 @@ class Choice:
         return found
 
 
-@dataclass
-class Reading:
-    """The choice read from a request, or the problems with it, and what was typed."""
-
-    choice: Choice | None
-    entered: dict[str, str]
-    errors: dict[str, str] = field(default_factory=dict)
-
-
-def read_choice(args, today: date) -> Reading:
-    entered = {
-        "period": args.get("period", MONTH),
-        MONTH: args.get(MONTH, "").strip(),
-        TERM: args.get(TERM, "").strip(),
-        "place": args.get("place", "").strip(),
-        "routine": args.get("routine", "").strip(),
-    }
-    errors = {}
-    period = None
-    if entered["period"] == TERM:
-        period = _read_term(entered[TERM], today, errors)
-    elif entered["period"] == MONTH:
-        period = _read_month(entered[MONTH], today, errors)
-    else:
-        errors["period"] = _l("Choose a month or a term.")
-    place = read_id(entered["place"], Place, "place", errors)
-    checklist = read_id(entered["routine"], Checklist, "routine", errors)
-    if errors:
-        return Reading(None, entered, errors)
-    return Reading(Choice(period, place, checklist), entered)
-
-
 def month_key(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-def _read_month(typed: str, today: date, errors: dict) -> Period | None:
+def read_month(typed: str, today: date) -> Period:
+    """A month typed or picked; ValidationError says what is wrong with it."""
     if not typed:
-        errors[MONTH] = _l("Choose the month.")
-        return None
+        raise ValidationError(_l("Choose the month."))
     written = MONTH_TEXT.fullmatch(typed)
     if written is None:
-        errors[MONTH] = _l("Write the month as year-month, for example %(example)s.",
-                           example=month_key(today))
-        return None
+        raise ValidationError(
+            _l("Write the month as year-month, for example %(example)s.", example=month_key(today))
+        )
     year, month = int(written[1]), int(written[2])
-    if not _year_ok(year, today, errors, MONTH):
-        return None
+    _check_year(year, today)
     if not 1 <= month <= 12:
-        errors[MONTH] = _l("There is no month %(month)s: months go from 1 to 12.", month=month)
-        return None
+        raise ValidationError(
+            _l("There is no month %(month)s: months go from 1 to 12.", month=month)
+        )
     start, end = month_period(year, month)
     if start > today:
-        errors[MONTH] = _l("That month has not begun yet: choose this month or an earlier one.")
-        return None
+        raise ValidationError(
+            _l("That month has not begun yet: choose this month or an earlier one.")
+        )
     return Period(MONTH, start, end, month_key(start))
 
 
-def _read_term(typed: str, today: date, errors: dict) -> Period | None:
-    """A term named by any day in it (the picker sends its first day)."""
+def read_term(typed: str, today: date) -> Period:
+    """A term named by any day in it (the picker sends its first day); ValidationError says
+    what is wrong with it."""
     if not typed:
-        errors[TERM] = _l("Choose the term.")
-        return None
+        raise ValidationError(_l("Choose the term."))
     written = DAY_TEXT.fullmatch(typed)
     if written is None:
-        errors[TERM] = _l("Choose a term from the list.")
-        return None
+        raise ValidationError(_l("Choose a term from the list."))
     year = int(written[1])
-    if not _year_ok(year, today, errors, TERM):
-        return None
+    _check_year(year, today)
     try:
         day = date(year, int(written[2]), int(written[3]))
     except ValueError:
-        errors[TERM] = _l("Choose a term from the list.")
-        return None
+        raise ValidationError(_l("Choose a term from the list.")) from None
     if day > term_containing(today).end:
-        errors[TERM] = _l("That term has not begun yet: choose this term or an earlier one.")
-        return None
+        raise ValidationError(
+            _l("That term has not begun yet: choose this term or an earlier one.")
+        )
     term = term_containing(day)
     return Period(TERM, term.start, term.end, term.start.isoformat(), term)
 
 
-def _year_ok(year: int, today: date, errors: dict, field_name: str) -> bool:
+def _check_year(year: int, today: date) -> None:
     """A year Patrol could have records for; a later one is "not yet"."""
-    if in_years(year):
-        return True
-    errors[field_name] = _l(
-        "There is no report for the year %(year)s: write a year from %(first)s to %(last)s.",
-        year=year,
-        first=FIRST_YEAR,
-        last=today.year,
-    )
-    return False
-
-
-def read_id(typed: str, model, field_name: str, errors: dict):
-    """A place or routine by its id; empty means all of them."""
-    if not typed:
-        return None
-    found = None
-    if typed.isascii() and typed.isdigit() and 0 < int(typed) <= MAX_DATABASE_INT:
-        found = db.session.get(model, int(typed))
-    if found is None:
-        errors[field_name] = (
-            _l("There is no such place: choose one from the list.")
-            if model is Place
-            else _l("There is no such routine: choose one from the list.")
+    if not in_years(year):
+        raise ValidationError(
+            _l(
+                "There is no report for the year %(year)s: write a year from %(first)s to "
+                "%(last)s.",
+                year=year,
+                first=FIRST_YEAR,
+                last=today.year,
+            )
         )
-    return found
 
 
 def terms_offered(today: date) -> list[Term]:

@@ -5,31 +5,21 @@ from flask_login import current_user
 from app.auth.access import admin_required
 from app.core.place_tree import PlaceTree
 from app.extensions import db
-from app.models import Checklist, Place
+from app.models import Checklist
 from app.models.common import utcnow
 from app.register import csv_io
 from app.reports import bp, exports, figures, pdf
-from app.reports.choice import (
-    MONTH,
-    TERM,
-    Choice,
-    Reading,
-    month_key,
-    read_choice,
-    read_id,
-    terms_offered,
-)
+from app.reports.choice import Choice, month_key, terms_offered
+from app.reports.forms import ReportChoiceForm
 from app.routines import today as school_today
 
 
-def _picker(reading, status=200):
+def _picker(form: ReportChoiceForm, status=200):
     today = school_today()
-    entered = reading.entered if reading else _defaults()
     routines = db.session.scalars(sa.select(Checklist).order_by(Checklist.name)).all()
     return render_template(
         "reports/index.html",
-        entered=entered,
-        errors=reading.errors if reading else {},
+        form=form,
         terms=terms_offered(today),
         places=PlaceTree.load().options(),
         routines=routines,
@@ -37,26 +27,22 @@ def _picker(reading, status=200):
     ), status
 
 
-def _defaults() -> dict[str, str]:
-    return {"period": MONTH, MONTH: month_key(school_today()), TERM: "", "place": "",
-            "routine": ""}
-
-
 def _chosen():
     """The choice in the query string, or the picker page saying what is wrong with it."""
-    reading = read_choice(request.args, school_today())
-    if reading.errors:
-        return None, _picker(reading, 400)
-    return reading.choice, None
+    form = ReportChoiceForm(school_today(), formdata=request.args)
+    if not form.validate():
+        return None, _picker(form, 400)
+    return form.choice, None
 
 
 @bp.route("/")
 @admin_required
 def index():
     if request.args:
-        reading = read_choice(request.args, school_today())
-        return _picker(reading, 400 if reading.errors else 200)
-    return _picker(None)
+        form = ReportChoiceForm(school_today(), formdata=request.args)
+        return _picker(form, 200 if form.validate() else 400)
+    today = school_today()
+    return _picker(ReportChoiceForm(today, formdata=None, month=month_key(today)))
 
 
 def _report_page(choice: Choice, for_pdf: bool) -> tuple[str, figures.Report]:
@@ -132,11 +118,12 @@ def faults_csv():
 @admin_required
 def register_csv():
     """The register (of one place, if chosen): the same file the register page exports."""
-    typed = request.args.get("place", "").strip()
-    errors = {}
-    place = read_id(typed, Place, "place", errors)
-    if errors:
-        return _picker(Reading(None, {**_defaults(), "place": typed}, errors), 400)
+    today = school_today()
+    form = ReportChoiceForm(today, formdata=request.args, month=month_key(today))
+    # Only the place is read: the register has no period.
+    if not form.place.validate(form):
+        return _picker(form, 400)
+    place = form.place.row
     if place is None:
         return csv_io.streamed_response(
             csv_io.register_rows(), f"patrol-assets-{school_today()}.csv"

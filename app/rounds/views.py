@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import Asset, Fault, Inspection, Role
 from app.request_values import MAX_DATABASE_INT, database_int
 from app.rounds import bp
+from app.rounds.forms import PlaceFilterForm
 from app.rounds.history import MAX_PAGE, reading_series, timeline_page
 from app.rounds.today import build_today, by_place, filter_choices, next_on_round
 
@@ -26,7 +27,7 @@ def today():
     """What is left today, overdue before due, place by place in walking order; then what
     was finished today, folded."""
     tree = PlaceTree.load()
-    place_id = request.args.get("place", type=database_int)
+    place_id = PlaceFilterForm(formdata=request.args).place.data
     if place_id not in tree.by_id:
         place_id = None
     plan = build_today(routines.today(), tree, place_id)
@@ -90,15 +91,9 @@ def next_after():
 @staff_required
 def history(asset_id):
     """The asset's readings charted, then its inspections and faults, newest first."""
-    asset = (
-        db.session.get(
-            Asset, asset_id, options=[so.joinedload(Asset.place), so.joinedload(Asset.kind)]
-        )
-        if _record_id(asset_id)
-        else None
+    asset = db.get_or_404(
+        Asset, asset_id, options=[so.joinedload(Asset.place), so.joinedload(Asset.kind)]
     )
-    if asset is None:
-        abort(404)
     # Checked against MAX_PAGE before any use: a page past it is not found, not page 1.
     page = request.args.get("page", 1, type=int)
     if not 1 <= page <= MAX_PAGE:

@@ -1,5 +1,5 @@
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,6 +14,7 @@ from app.models.code import replace_code as give_new_code
 from app.models.common import utcnow
 from app.routines import RoutineState
 from app.scan import bp
+from app.scan.forms import CodeForm
 from app.scan.lookup import find_scan_code
 from app.scan.pages import (
     asset_page,
@@ -39,7 +40,7 @@ def scanner():
 @staff_required
 def lookup():
     """The type-a-code field: sends what was typed to the code's own address."""
-    typed = request.args.get("code", "").strip()
+    typed = CodeForm(formdata=request.args).code.data
     code = normalize_code(typed)
     if not code:
         flash(_("Type the code printed under the QR label."), "error")
@@ -83,11 +84,9 @@ def door(code):
 def replace(code):
     """The label was damaged or copied: the owner gets a new code, the old one leads nowhere."""
     # Locked, so two admins replacing the same label at once cannot both succeed.
-    scan_code = db.session.scalar(
+    scan_code = db.one_or_404(
         sa.select(ScanCode).where(ScanCode.value == normalize_code(code)).with_for_update()
     )
-    if scan_code is None:
-        abort(404)
     if scan_code.is_replaced:
         flash(_("This label was already replaced. Nothing was changed."), "error")
         return render_scan_code(scan_code, status=400)

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import (
-    abort,
     flash,
     jsonify,
     redirect,
@@ -40,7 +39,6 @@ from app.models import (
     StocktakeStatus,
 )
 from app.request_values import database_int, page_number
-from app.sent_forms import new_client_id, sent_client_id
 from app.stocktakes import bp
 from app.stocktakes.counting import (
     AlreadyClosed,
@@ -55,6 +53,7 @@ from app.stocktakes.counting import (
     start_stocktake,
     tally,
 )
+from app.stocktakes.forms import CloseForm, CountForm, StartStocktakeForm
 
 COUNTING_ROLES = (Role.ADMIN, Role.INSPECTOR)
 counting_required = roles_required(*COUNTING_ROLES)
@@ -62,7 +61,6 @@ STOCKTAKES_PER_PAGE = 20
 PER_PAGE = 50
 RECORD_PER_PAGE = 100
 RECENT_SCANS = 10
-WHOLE_SCHOOL = "school"
 # Where each counter said they are, per stocktake: the one-tap count from a plate uses it.
 PLACES_KEY = "stocktake_places"
 # The differences first: they are what the record is read for.
@@ -89,14 +87,11 @@ def _page_number(name: str, total: int, per_page: int) -> int:
 
 
 def _load(stocktake_id: int) -> Stocktake:
-    stocktake = db.session.scalar(
+    return db.one_or_404(
         sa.select(Stocktake)
         .where(Stocktake.id == stocktake_id)
         .options(so.joinedload(Stocktake.started_by), so.joinedload(Stocktake.closed_by))
     )
-    if stocktake is None:
-        abort(404)
-    return stocktake
 
 
 @bp.route("/")
@@ -120,35 +115,16 @@ def index():
 @bp.route("/new", methods=["GET", "POST"])
 @admin_required
 def new():
-    tree = PlaceTree.load()
-    entered = {"client_id": new_client_id(), "place": ""}
-    error = None
-    if request.method == "POST":
-        entered = {
-            "client_id": sent_client_id(request.form.get("client_id", "")),
-            "place": request.form.get("place", ""),
-        }
+    form = StartStocktakeForm(PlaceTree.load())
+    if form.validate_on_submit():
         try:
-            place = _chosen_scope(tree, entered["place"])
-            stocktake = start_stocktake(place, current_user, entered["client_id"])
+            stocktake = start_stocktake(form.scope, current_user, form.client_id.data)
         except StocktakeError as refused:
-            error = refused.message
+            form.place.errors.append(refused.message)
         else:
             flash(_("Stocktake of %(scope)s started.", scope=stocktake.scope_title), "success")
             return redirect(url_for("stocktakes.show", stocktake_id=stocktake.id), code=303)
-    return render_template(
-        "stocktakes/new.html", options=tree.options(), entered=entered, error=error,
-        WHOLE_SCHOOL=WHOLE_SCHOOL,
-    ), (400 if error else 200)
-
-
-def _chosen_scope(tree: PlaceTree, value: str):
-    if value == WHOLE_SCHOOL:
-        return None
-    place = tree.by_id.get(int(value)) if value.isdigit() and len(value) < 10 else None
-    if place is None:
-        raise StocktakeError(_("Choose a place, or the whole school."), "place")
-    return place
+    return render_template("stocktakes/new.html", form=form), (400 if form.errors else 200)
 
 
 @bp.route("/<int:stocktake_id>")
@@ -174,7 +150,11 @@ def _remember_place(stocktake: Stocktake, place) -> None:
     session[PLACES_KEY] = dict(list(places.items())[-5:])
 
 
-def _render_live(stocktake: Stocktake, typed: str = "", error=None, place_id=None, status=200):
+def _render_live(
+    stocktake: Stocktake, count_form=None, close_form=None, error=None, place_id=None, status=200
+):
+    """The page while counting; a refused count or close is shown again with what was sent,
+    and the refusal by its field."""
     tree = PlaceTree.load()
     standing = tally(stocktake, tree)
     if place_id is None:
@@ -224,9 +204,9 @@ def _render_live(stocktake: Stocktake, typed: str = "", error=None, place_id=Non
         moved=set(standing.moved),
         unknown=Page(unknown, unknown_number, standing.unknown, PER_PAGE),
         recent=recent,
-        typed=typed,
+        count_form=count_form or CountForm(formdata=None),
+        close_form=close_form or CloseForm(formdata=None),
         error=error,
-        entered=request.form if request.method == "POST" else {},
     ), status
 
 
@@ -260,12 +240,13 @@ def _wants_json() -> bool:
 def count(stocktake_id):
     """One code, typed or scanned; answered as JSON to the in-app scanner, else as the page."""
     stocktake = _load(stocktake_id)
-    typed = request.form.get("code", "")
     # The one-tap button on a plate's page sends no place: where this person last counted.
     remembered = _remembered_place(stocktake)
-    place_value = request.form.get("place", str(remembered) if remembered else "")
+    form = CountForm(place=str(remembered) if remembered else "")
+    typed, place_value = form.code.data, form.place.data
     try:
-        place_id = int(place_value) if place_value.isdigit() and len(place_value) < 10 else None
+        an_id = place_value.isascii() and place_value.isdigit() and len(place_value) < 10
+        place_id = int(place_value) if an_id else None
         if place_value and place_id is None:
             raise StocktakeError(_("Choose a place inside this stocktake."), "place")
         tree = PlaceTree.load()
@@ -280,7 +261,7 @@ def count(stocktake_id):
             flash(str(refused.message), "error")
             return redirect(url_for("stocktakes.show", stocktake_id=stocktake_id), code=303)
         return _render_live(
-            _load(stocktake_id), typed=typed, error=refused, place_id=place_id, status=400
+            _load(stocktake_id), count_form=form, error=refused, place_id=place_id, status=400
         )
     if counted.place is not None:
         here = counted.place
@@ -308,13 +289,11 @@ def count(stocktake_id):
 def move(stocktake_id, scan_id):
     """Found in another place: the register now has it where it was counted."""
     stocktake = _load(stocktake_id)
-    scan = db.session.scalar(
+    scan = db.one_or_404(
         sa.select(StocktakeScan)
         .where(StocktakeScan.id == scan_id, StocktakeScan.stocktake_id == stocktake.id)
         .options(so.joinedload(StocktakeScan.asset), so.joinedload(StocktakeScan.place))
     )
-    if scan is None:
-        abort(404)
     back = redirect(url_for("stocktakes.show", stocktake_id=stocktake_id), code=303)
     try:
         moved = move_found_asset(stocktake, scan, current_user)
@@ -341,19 +320,20 @@ def move(stocktake_id, scan_id):
 def close(stocktake_id):
     """Sign and close: what was found and what was not becomes the record."""
     stocktake = _load(stocktake_id)
+    form = CloseForm()
     try:
         close_stocktake(
             stocktake,
             current_user,
-            drawn=request.form.get("signature_data", ""),
-            typed=request.form.get("signer_name", ""),
-            note=request.form.get("note", ""),
+            drawn=form.signature_data.data,
+            typed=form.signer_name.data,
+            note=form.note.data,
         )
     except AlreadyClosed as done:
         flash(str(done.message), "info")
         return redirect(url_for("stocktakes.show", stocktake_id=stocktake_id), code=303)
     except StocktakeError as refused:
-        return _render_live(_load(stocktake_id), error=refused, status=400)
+        return _render_live(_load(stocktake_id), close_form=form, error=refused, status=400)
     flash(_("Stocktake closed and signed. This is now its record."), "success")
     return redirect(url_for("stocktakes.show", stocktake_id=stocktake_id), code=303)
 
