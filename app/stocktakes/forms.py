@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, ValidationError
 
-from app.register.tree import PlaceTree
+from app.core.place_tree import PlaceTree
 from app.sent_forms import new_client_id, sent_client_id
 
 WHOLE_SCHOOL = "school"
