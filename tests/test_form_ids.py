@@ -9,7 +9,7 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from app import sent_forms
+from app.core import sent_forms
 from app.extensions import db
 from app.faults import reporting
 from app.inspections import submit

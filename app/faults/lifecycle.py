@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app import mail
+from app.core.signatures import SignatureError, make_signature
 from app.extensions import db
 from app.faults.raising import action_label as raising_action_label
-from app.inspections.signatures import SignatureError, make_signature
 from app.models import (
     OPEN_STATUSES,
     AssetStatus,

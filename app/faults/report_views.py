@@ -15,8 +15,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import outbox, settings
+from app import settings
 from app.auth.access import staff_required
+from app.core import outbox
+from app.core.photos import PhotoError, save_photo, send_photo
+from app.core.sent_forms import new_client_id, photo_from_token, photo_token, sent_client_id
 from app.extensions import db, login_manager
 from app.faults import bp, report_limits
 from app.faults.reporter_browser import is_the_reporters, this_browser
@@ -30,9 +33,7 @@ from app.faults.reporting import (
 )
 from app.models import Asset, AssetStatus, Fault, FaultPhoto, Urgency
 from app.models.code import normalize_code
-from app.photos import PhotoError, save_photo, send_photo
 from app.scan.lookup import load_ancestors
-from app.sent_forms import new_client_id, photo_from_token, photo_token, sent_client_id
 
 
 def report(code):

@@ -4,7 +4,7 @@ A report is made once however many times the phone sends it: the form carries a 
 made when it was shown, and a second send finds the fault the first one recorded. Only the
 same form is a repeat: the same account, or for a public report the same browser
 (app.faults.reporter_browser), about the same asset; anything else is refused
-(app.sent_forms).
+(app.core.sent_forms).
 """
 
 import re
@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from app.core.sent_forms import earlier_send
 from app.extensions import db
 from app.faults.raising import raise_fault
 from app.models import AssetStatus, Fault, FaultPhoto, Urgency
-from app.sent_forms import earlier_send
 
 DESCRIPTION_MAX = 2000
 NAME_MAX = 80

@@ -10,11 +10,12 @@ from flask_login import current_user
 
 from app import settings as school_settings
 from app.auth.access import admin_required, roles_required, staff_required
+from app.core.photos import send_photo
+from app.core.signatures import signature_png_response
 from app.extensions import db
 from app.faults import bp, lifecycle, taken_out_by_visitor
 from app.faults.forms import FaultSettingsForm
 from app.faults.lifecycle import action_label
-from app.inspections.signatures import signature_png_response
 from app.models import (
     OPEN_STATUSES,
     Asset,
@@ -30,7 +31,6 @@ from app.models import (
     User,
 )
 from app.models.common import utcnow
-from app.photos import send_photo
 from app.request_values import database_int, in_years, page_number
 from app.schedule import utc_bounds
 

@@ -16,7 +16,7 @@ Rules, as the inspector meets them:
   takes the asset out of service at once.
 - The same form sent twice (a double tap, a retry after a flaky network) records nothing
   new and is answered as the first time; its client id sent by another inspector, or for
-  another asset, checklist or correction, is refused (app.sent_forms).
+  another asset, checklist or correction, is refused (app.core.sent_forms).
 """
 
 import math
@@ -29,9 +29,11 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from app.core.photos import PhotoError, save_photo
+from app.core.sent_forms import earlier_send
+from app.core.signatures import SignatureError, make_signature
 from app.extensions import db
 from app.faults.raising import raise_fault
-from app.inspections.signatures import SignatureError, make_signature
 from app.models import (
     Answer,
     AssetStatus,
@@ -43,10 +45,8 @@ from app.models import (
     Urgency,
 )
 from app.models.common import utcnow
-from app.photos import PhotoError, save_photo
 from app.routines import has_items, routine_states
 from app.schedule import local_date
-from app.sent_forms import earlier_send
 
 MAX_NOTE_LENGTH = 2000
 MAX_TEXT_LENGTH = 4000
@@ -113,7 +113,7 @@ class _Checked:
 def earlier_inspection(
     client_id: str, asset, checklist, inspector, corrects: Inspection | None
 ) -> Inspection | None:
-    """What an earlier send of this same form recorded: see app.sent_forms for the rule."""
+    """What an earlier send of this same form recorded: see app.core.sent_forms for the rule."""
     return earlier_send(
         Inspection,
         client_id,

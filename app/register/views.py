@@ -19,10 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
 from app.auth.access import admin_required, staff_required
+from app.core.photos import PhotoError, delete_photo, photo_folder, save_photo, thumbnail_name
 from app.extensions import db
 from app.models import Asset, AssetKind, AssetStatus, Place, PlaceKind
 from app.models.code import claim_blank_code, issue_code
-from app.photos import PhotoError, delete_photo, photo_folder, save_photo, thumbnail_name
 from app.register import bp, csv_io
 from app.register.assets import (
     ANY_STATUS,

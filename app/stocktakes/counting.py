@@ -31,8 +31,9 @@ from flask_babel import format_time
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from app.core.sent_forms import earlier_send
+from app.core.signatures import SignatureError, make_signature
 from app.extensions import db
-from app.inspections.signatures import SignatureError, make_signature
 from app.models import (
     Asset,
     AssetStatus,
@@ -50,7 +51,6 @@ from app.models.code import CODE_LENGTH, is_well_formed, normalize_code
 from app.models.common import utcnow
 from app.register.assets import move_asset
 from app.register.tree import PlaceTree
-from app.sent_forms import earlier_send
 
 # A code is 6 characters; a scanner may hand over the label's whole address.
 MAX_TYPED = 200
@@ -133,7 +133,7 @@ def overlapping(tree: PlaceTree, place: Place | None) -> Stocktake | None:
 
 def start_stocktake(place: Place | None, by, client_id: str) -> Stocktake:
     """Open a stocktake of the place (None: the whole school); a repeated form opens nothing,
-    and its client id sent by someone else or for another place is refused (app.sent_forms)."""
+    and its client id sent by someone else or for another place is refused (app.core.sent_forms)."""
     _take_start_turn()
     first = _earlier_start(client_id, place, by)
     if first is not None:

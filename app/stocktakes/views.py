@@ -25,8 +25,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.access import admin_required, roles_required
+from app.core.sent_forms import new_client_id, sent_client_id
+from app.core.signatures import signature_png_response
 from app.extensions import db
-from app.inspections.signatures import signature_png_response
 from app.models import (
     Asset,
     Finding,
@@ -40,7 +41,6 @@ from app.models import (
 )
 from app.register.tree import INDENT, PlaceTree
 from app.request_values import database_int, page_number
-from app.sent_forms import new_client_id, sent_client_id
 from app.stocktakes import bp
 from app.stocktakes.counting import (
     AlreadyClosed,

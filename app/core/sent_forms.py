@@ -33,12 +33,12 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from app.core.photos import claim_photo
 from app.extensions import db
-from app.photos import claim_photo
 
 CLIENT_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
 # A refused form's photos can be claimed by sending it again for a day; after that
-# `flask photos clean` may delete them (app/photos/cleanup.py).
+# `flask photos clean` may delete them (app/core/photos/cleanup.py).
 PHOTO_TOKEN_MAX_AGE = 24 * 3600
 
 
