@@ -11,7 +11,7 @@ from flask_login import current_user
 from app import settings as school_settings
 from app.auth.access import admin_required, roles_required, staff_required
 from app.core.photos import send_photo
-from app.core.signatures import signature_png_response
+from app.core.signatures import signature_png
 from app.extensions import db
 from app.faults import bp, lifecycle, taken_out_by_visitor
 from app.faults.forms import FaultSettingsForm
@@ -401,12 +401,7 @@ def act(fault_id, action):
 @staff_required
 def signature(signature_id):
     """A repair or acceptance signature drawn on a fault (never an inspection's, by this door)."""
-    image = db.session.scalar(
-        sa.select(Signature.image)
-        .join(FaultEvent, FaultEvent.signature_id == Signature.id)
-        .where(Signature.id == signature_id)
-    )
-    return signature_png_response(image)
+    return signature_png(FaultEvent, Signature.id == signature_id)
 
 
 @bp.route("/settings", methods=["GET", "POST"])

@@ -16,7 +16,7 @@ from app.auth.access import roles_required, staff_required
 from app.core import outbox
 from app.core.photos import send_photo
 from app.core.sent_forms import new_client_id
-from app.core.signatures import signature_png_response
+from app.core.signatures import signature_png
 from app.extensions import db
 from app.inspections import bp
 from app.inspections.form import entered_from, form_context, parse_form
@@ -179,12 +179,7 @@ def show(inspection_id):
 @bp.route("/inspections/<int:inspection_id>/signature.png")
 @staff_required
 def signature(inspection_id):
-    image = db.session.scalar(
-        sa.select(Signature.image)
-        .join(Inspection, Inspection.signature_id == Signature.id)
-        .where(Inspection.id == inspection_id)
-    )
-    return signature_png_response(image)
+    return signature_png(Inspection, Inspection.id == inspection_id)
 
 
 @bp.route("/inspections/answers/<int:answer_id>/photo")

@@ -26,13 +26,12 @@ from flask_login import current_user
 
 from app.auth.access import admin_required, roles_required
 from app.core.sent_forms import new_client_id, sent_client_id
-from app.core.signatures import signature_png_response
+from app.core.signatures import signature_png
 from app.extensions import db
 from app.models import (
     Asset,
     Finding,
     Role,
-    Signature,
     Stocktake,
     StocktakeLine,
     StocktakeMove,
@@ -414,9 +413,4 @@ def _counted_times(lines) -> dict[int, str]:
 @counting_required
 def signature(stocktake_id):
     """The closing signature, drawn by the logistics head (never another record's, by this door)."""
-    image = db.session.scalar(
-        sa.select(Signature.image)
-        .join(Stocktake, Stocktake.signature_id == Signature.id)
-        .where(Stocktake.id == stocktake_id)
-    )
-    return signature_png_response(image)
+    return signature_png(Stocktake, Stocktake.id == stocktake_id)
