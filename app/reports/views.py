@@ -3,6 +3,7 @@ from flask import Response, render_template, request
 from flask_login import current_user
 
 from app.auth.access import admin_required
+from app.core import csv_writing
 from app.extensions import db
 from app.models import Checklist, Place
 from app.models.common import utcnow
@@ -114,7 +115,7 @@ def inspections_csv():
     choice, refused = _chosen()
     if refused:
         return refused
-    return csv_io.streamed_response(
+    return csv_writing.streamed_response(
         exports.inspection_rows(choice), _filename(choice, "csv", "inspections")
     )
 
@@ -125,7 +126,9 @@ def faults_csv():
     choice, refused = _chosen()
     if refused:
         return refused
-    return csv_io.streamed_response(exports.fault_rows(choice), _filename(choice, "csv", "faults"))
+    return csv_writing.streamed_response(
+        exports.fault_rows(choice), _filename(choice, "csv", "faults")
+    )
 
 
 @bp.route("/register.csv")
@@ -138,10 +141,10 @@ def register_csv():
     if errors:
         return _picker(Reading(None, {**_defaults(), "place": typed}, errors), 400)
     if place is None:
-        return csv_io.streamed_response(
+        return csv_writing.streamed_response(
             csv_io.register_rows(), f"patrol-assets-{school_today()}.csv"
         )
-    return csv_io.streamed_response(
+    return csv_writing.streamed_response(
         csv_io.register_rows(PlaceTree.load().subtree_ids(place)),
         f"patrol-assets-{place.code}-{school_today()}.csv",
     )
