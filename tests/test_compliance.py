@@ -6,6 +6,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from app.compliance import Counts, completion
+from app.core.months import month_period
 from app.extensions import db
 from app.models import (
     Asset,
@@ -18,7 +19,7 @@ from app.models import (
     PlaceKind,
     Signature,
 )
-from app.terms import DEFAULT_STARTS, month_period, term_containing
+from app.terms import DEFAULT_STARTS, term_containing
 from tests.factories import make_asset, make_kind, make_place
 from tests.test_rounds import make_routine, sign, user
 

@@ -1,4 +1,3 @@
-import calendar
 import re
 from datetime import date, timedelta
 
@@ -10,6 +9,7 @@ from flask_login import current_user
 
 from app import settings as school_settings
 from app.auth.access import admin_required, roles_required, staff_required
+from app.core.months import month_period
 from app.core.photos import send_photo
 from app.core.signatures import signature_png
 from app.extensions import db
@@ -74,7 +74,7 @@ def _month(value: str) -> tuple[date, date] | None:
     if written is None or not in_years(int(written[1])) or not 1 <= int(written[2]) <= 12:
         return None
     year, month = int(written[1]), int(written[2])
-    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+    return month_period(year, month)
 
 
 @bp.route("/")

@@ -20,8 +20,6 @@ Rules, as the inspector meets them:
 """
 
 import math
-import re
-import unicodedata
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -29,6 +27,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from app.core.numbers import typed_number
 from app.core.photos import PhotoError, save_photo
 from app.core.sent_forms import earlier_send
 from app.core.signatures import SignatureError, make_signature
@@ -50,7 +49,6 @@ from app.schedule import local_date
 
 MAX_NOTE_LENGTH = 2000
 MAX_TEXT_LENGTH = 4000
-NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 
 
 @dataclass
@@ -297,13 +295,11 @@ def _check_reading(item, entry: Entry, checked: _Checked, problems: list) -> Non
 
 
 def parse_number(typed: str) -> float | None:
-    """A number as a person types it: full-width digits and a decimal comma are fine."""
-    text = unicodedata.normalize("NFKC", typed).strip().replace(" ", "")
-    if text.count(",") == 1 and "." not in text:
-        text = text.replace(",", ".")
-    if not NUMBER.fullmatch(text):
+    """A reading as a person types it (app.core.numbers), or None; never inf or NaN."""
+    number = typed_number(typed)
+    if number is None:
         return None
-    value = float(text)
+    value = float(number)
     return value if math.isfinite(value) else None
 
 

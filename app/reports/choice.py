@@ -14,10 +14,11 @@ from babel.dates import format_skeleton
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from app.core.months import month_period
 from app.extensions import db
 from app.models import Checklist, Inspection, Place
 from app.request_values import FIRST_YEAR, MAX_DATABASE_INT, in_years
-from app.terms import Term, month_period, term_containing
+from app.terms import Term, term_containing
 
 MONTH = "month"
 TERM = "term"
