@@ -222,3 +222,16 @@ def has_items(checklist: Checklist) -> bool:
     """A routine whose current version has no items yet has nothing to inspect."""
     version = checklist.current_version
     return version is not None and bool(version.items)
+
+
+def due_checks_for_asset(asset: Asset, on: date) -> list[RoutineState]:
+    """An asset's routines for its scan page: overdue, then due, then the rest by next due date."""
+    # Imported here: the rounds import this module. core_moves.sh hoists it once natural_key
+    # lives in app/core/place_tree.
+    from app.rounds.today import natural_key
+
+    def rank(entry: RoutineState) -> tuple:
+        order = {State.OVERDUE: 0, State.DUE: 1}.get(entry.state, 2)
+        return (order, entry.occurrence.next_due or date.max, natural_key(entry.checklist.name))
+
+    return sorted(routine_states([asset], on, checklists_covering([asset])), key=rank)

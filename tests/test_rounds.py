@@ -27,14 +27,8 @@ from app.models import (
     Urgency,
     User,
 )
-from app.rounds.today import (
-    PlaceTree,
-    build_today,
-    closed_until,
-    due_checks_for_asset,
-    natural_key,
-    next_on_round,
-)
+from app.rounds.today import PlaceTree, build_today, closed_until, natural_key, next_on_round
+from app.routines import due_checks_for_asset
 from app.schedule import State
 from tests.factories import make_asset, make_kind, make_place
 
