@@ -8,7 +8,7 @@ from sqlalchemy.exc import OperationalError
 from app import database
 from app.core import outbox
 from app.core.photos import DecodersBusy
-from app.core.sent_forms import FormReused
+from app.core.sent_forms import ClientIdMalformed, FormReused
 from app.extensions import db
 
 PAGES = {
@@ -80,4 +80,8 @@ def init_app(app):
 
     app.register_error_handler(
         FormReused, lambda error: render(409, NOT_RECORDED, error.message, code="refused")
+    )
+    app.register_error_handler(
+        ClientIdMalformed,
+        lambda error: render(400, NOT_RECORDED, error.message, code="malformed"),
     )

@@ -15,10 +15,7 @@ carries one (an inspection or its correction, a fault report, the start of a sto
   answering as the first would drop the second person's form unseen, and hand them the
   first one's record (a public reporter's name, description and photos).
 
-A send whose id is missing or malformed gets a fresh one made here, so it is recorded as
-new and matches nobody's record. Every form Patrol shows carries a good id and the outbox
-keeps only forms that have one, so the only thing lost is the repeat protection that such a
-send never had; a hand-made or script-less form still works.
+Every such form is recorded through SentForm, so the rule above is kept in one place.
 
 A photo accepted on a refused attempt is carried in a signed hidden field, so it need not be
 taken again; the signature ties it to the person and the form it was uploaded in, so nobody
@@ -32,6 +29,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.exc import IntegrityError
 
 from app.core.photos import claim_photo
 from app.extensions import db
@@ -48,31 +46,100 @@ class FormReused(Exception):
     message = _l("This form was already used for something else. Nothing was recorded.")
 
 
+class ClientIdMalformed(Exception):
+    """The client id sent is not one Patrol or a phone makes: answered with 400, nothing more."""
+
+    message = _l(
+        "This form is damaged. Reload the page and fill it in again. Nothing was recorded."
+    )
+
+
 def new_client_id() -> str:
     return uuid.uuid4().hex
 
 
-def sent_client_id(typed: str) -> str:
-    """The id the form was sent with, or a fresh one when it is missing or malformed."""
-    typed = typed.strip()
-    return typed if CLIENT_ID.fullmatch(typed) else new_client_id()
+def sent_client_id(typed: str | None) -> str:
+    """The id the form was sent with; a fresh one when it has none; ClientIdMalformed when
+    what it has is not a client id.
+
+    One rule for every form, chosen so that nothing is lost and nothing recorded twice:
+    - Missing: an old page kept in a browser's cache, or one sent without JavaScript, may
+      carry none, and refusing it would lose the person's work. Such a send cannot be a
+      retry by the outbox (it keeps only forms with a good id), so a fresh id records it
+      once, as new, and matches nobody's record; only the repeat protection it never had
+      is missing.
+    - Malformed: nothing Patrol shows or the phone's outbox makes sends one, so the sender is
+      broken or hostile. A fresh id would record each of its retries again; refused (400),
+      nothing is recorded, and a broken sender learns it at once rather than by duplicates.
+    """
+    typed = (typed or "").strip()
+    if not typed:
+        return new_client_id()
+    if not CLIENT_ID.fullmatch(typed):
+        raise ClientIdMalformed()
+    return typed
 
 
-def earlier_send(model, client_id: str, **same):
-    """The record an earlier send of this same form made, or None when the form is new.
+class SentForm:
+    """One send of a form with a client id (sent_client_id), recorded once.
 
     `same` gives, by column, what makes it the same form: the sender and what the form is
     about, as this send has them. A record with this client id that differs in any of them
-    is another form: the transaction is rolled back and FormReused raised. Asked again when
-    the commit meets the unique client id (two sends at once), it says which the winner was.
+    is another form: the transaction is rolled back and FormReused raised. Made before the
+    new record is added, so that reading what `same` needs flushes nothing.
     """
-    earlier = db.session.scalar(sa.select(model).where(model.client_id == client_id))
-    if earlier is None:
-        return None
-    if any(getattr(earlier, column) != value for column, value in same.items()):
+
+    def __init__(self, model, client_id: str, **same):
+        self.model, self.client_id, self.same = model, client_id, same
+
+    def earlier(self):
+        """The record an earlier send of this same form made, or None when the form is new."""
+        model = self.model
+        earlier = db.session.scalar(sa.select(model).where(model.client_id == self.client_id))
+        if earlier is None:
+            return None
+        if any(getattr(earlier, column) != value for column, value in self.same.items()):
+            db.session.rollback()
+            raise FormReused()
+        return earlier
+
+    def record(self, make):
+        """(record, created): the earlier send's record, or what make() adds, committed.
+
+        make() is called only for a new form and returns the record it added to the session,
+        or None when there is nothing to record (the form has errors): then nothing is
+        committed and (None, False) returned.
+        """
+        earlier = self.earlier()
+        if earlier is not None:
+            return earlier, False
+        try:
+            made = make()
+            if made is None:
+                return None, False
+            db.session.commit()
+        except IntegrityError as clash:
+            return self._winner(clash), False
+        return made, True
+
+    def commit(self, made):
+        """(record, created): commit the new record, for a caller that looked for an earlier
+        send itself (earlier) before it had the record made."""
+        try:
+            db.session.commit()
+        except IntegrityError as clash:
+            return self._winner(clash), False
+        return made, True
+
+    def _winner(self, clash: IntegrityError):
+        """Two sends at once both got past the look for an earlier one; the unique client id
+        let one commit. The other is answered with the winner's record, or refused when that
+        was another form; any other clash is not ours to answer."""
         db.session.rollback()
-        raise FormReused()
-    return earlier
+        earlier = self.earlier()
+        if earlier is None:
+            raise clash
+        return earlier
 
 
 def _serializer() -> URLSafeTimedSerializer:

@@ -26,9 +26,9 @@ from app.faults.reporter_browser import is_the_reporters, this_browser
 from app.faults.reporting import (
     PHOTOS_MAX,
     Report,
-    earlier_report,
     report_fault,
     reportable,
+    sent_report,
     takes_out_of_service,
 )
 from app.models import Asset, AssetStatus, Fault, FaultPhoto, Urgency
@@ -76,7 +76,7 @@ def report(code):
     )
     client_id = sent_client_id(form.get("client_id", ""))
     reporter = None if public else current_user._get_current_object()
-    earlier = earlier_report(client_id, asset, reporter, browser)
+    earlier = sent_report(client_id, asset, reporter, browser).earlier()
     if earlier is not None:
         # A repeat is answered as the first, whatever it carries now: a copy kept on the phone
         # from before its corrected form was sent must not be refused, nor record again.

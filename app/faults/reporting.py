@@ -13,9 +13,8 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 
-from app.core.sent_forms import earlier_send
+from app.core.sent_forms import SentForm
 from app.extensions import db
 from app.faults.raising import raise_fault
 from app.models import AssetStatus, Fault, FaultPhoto, Urgency
@@ -80,9 +79,9 @@ def reportable(asset) -> bool:
     return asset.status != AssetStatus.RETIRED
 
 
-def earlier_report(client_id: str, asset, reporter, browser: str | None) -> Fault | None:
-    """What an earlier send of this same report recorded; FormReused if another form's id."""
-    return earlier_send(
+def sent_report(client_id: str, asset, reporter, browser: str | None) -> SentForm:
+    """This send of a report form: see app.core.sent_forms for when it is a repeat."""
+    return SentForm(
         Fault,
         client_id,
         asset_id=asset.id,
@@ -97,20 +96,22 @@ def report_fault(
     urgency: Urgency,
     take_out_of_service: bool,
     photo_names: list[str],
+    *,
+    client_id: str,
     reporter=None,
     public_name: str | None = None,
     public_phone: str | None = None,
-    client_id: str | None = None,
     browser: str | None = None,
 ) -> tuple[Fault, bool]:
     """Record the report and its photos and commit; (fault, False) when it was already made.
 
     A public report keeps the (hashed) browser it came from. The form's view answers a
-    repeat before anything else (earlier_report). Two sends with the same client id at once
-    both get past that look; the unique client id lets only one commit, and the other is
-    answered with that fault, or refused when that was another form.
+    repeat before anything else (sent_report(...).earlier()); two sends with the same client
+    id at once both get past that look, and the commit settles which one records
+    (app.core.sent_forms.SentForm.commit).
     """
     public = reporter is None
+    sent = sent_report(client_id, asset, reporter, browser if public else None)
     fault = raise_fault(
         asset,
         description,
@@ -125,16 +126,4 @@ def report_fault(
     )
     for name in photo_names:
         db.session.add(FaultPhoto(fault=fault, filename=name))
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        earlier = (
-            earlier_report(client_id, asset, reporter, browser if public else None)
-            if client_id
-            else None
-        )
-        if earlier is None:
-            raise
-        return earlier, False
-    return fault, True
+    return sent.commit(fault)

@@ -25,11 +25,10 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 
 from app.core.numbers import typed_number
 from app.core.photos import PhotoError, save_photo
-from app.core.sent_forms import earlier_send
+from app.core.sent_forms import SentForm
 from app.core.signatures import SignatureError, make_signature
 from app.extensions import db
 from app.faults.raising import raise_fault
@@ -108,11 +107,11 @@ class _Checked:
         return self.outcome == Outcome.FAIL or self.out_of_range
 
 
-def earlier_inspection(
+def sent_inspection(
     client_id: str, asset, checklist, inspector, corrects: Inspection | None
-) -> Inspection | None:
-    """What an earlier send of this same form recorded: see app.core.sent_forms for the rule."""
-    return earlier_send(
+) -> SentForm:
+    """This send of an inspection form: see app.core.sent_forms for when it is a repeat."""
+    return SentForm(
         Inspection,
         client_id,
         inspector_id=inspector.id,
@@ -162,33 +161,30 @@ def submit_inspection(
     corrects: Inspection | None = None,
 ) -> Result:
     """Validate and record one inspection, in one transaction; see the module's rules."""
-    first = earlier_inspection(entered.client_id, asset, checklist, inspector, corrects)
-    if first is not None:
-        return Result(inspection=first)
-    reason = refusal(asset, corrects)
-    if reason:
-        raise InspectionRefused(reason)
-
     errors: dict = {}
-    checked = [_check_item(item, entered, errors) for item in version.items]
-    if len(entered.note) > MAX_NOTE_LENGTH:
-        errors["note"] = [_too_long(MAX_NOTE_LENGTH)]
-    signature = _check_signature(entered, inspector, errors)
-    if errors:
-        return Result(errors=errors)
 
-    now = utcnow()
-    if corrects is not None:
-        # A correction restates a check done that day: it keeps the day and the schedule flag.
-        day, off_schedule = corrects.local_date, corrects.off_schedule
-        already_failed = {answer.item_id for answer in corrects.answers if answer.failed}
-    else:
-        day = local_date(now, current_app.config["SCHOOL_TIMEZONE"])
-        state = routine_state(asset, checklist)
-        off_schedule = state is None or not state.is_due_now
-        already_failed = set()
+    def record() -> Inspection | None:
+        reason = refusal(asset, corrects)
+        if reason:
+            raise InspectionRefused(reason)
+        checked = [_check_item(item, entered, errors) for item in version.items]
+        if len(entered.note) > MAX_NOTE_LENGTH:
+            errors["note"] = [_too_long(MAX_NOTE_LENGTH)]
+        signature = _check_signature(entered, inspector, errors)
+        if errors:
+            return None
 
-    try:
+        now = utcnow()
+        if corrects is not None:
+            # A correction restates a check done that day: it keeps the day and the schedule
+            # flag.
+            day, off_schedule = corrects.local_date, corrects.off_schedule
+            already_failed = {answer.item_id for answer in corrects.answers if answer.failed}
+        else:
+            day = local_date(now, current_app.config["SCHOOL_TIMEZONE"])
+            state = routine_state(asset, checklist)
+            off_schedule = state is None or not state.is_due_now
+            already_failed = set()
         inspection = _record(
             asset, checklist, version, inspector, entered, checked, signature, corrects, now,
             day, off_schedule,
@@ -196,15 +192,13 @@ def submit_inspection(
         for answer in checked:
             if answer.failed and answer.item.id not in already_failed:
                 _raise_fault_for(answer, inspection, asset, inspector, now)
-        db.session.commit()
-    except IntegrityError:
-        # Two sends with this client id raced each other: the other one recorded first.
-        db.session.rollback()
-        first = earlier_inspection(entered.client_id, asset, checklist, inspector, corrects)
-        if first is None:
-            raise
-        return Result(inspection=first)
-    return Result(inspection=inspection, created=True)
+        return inspection
+
+    sent = sent_inspection(entered.client_id, asset, checklist, inspector, corrects)
+    inspection, created = sent.record(record)
+    if inspection is None:
+        return Result(errors=errors)
+    return Result(inspection=inspection, created=created)
 
 
 def mark_all_ok(entered: Entered, items) -> dict:
