@@ -63,15 +63,8 @@ def _init_extensions(app):
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
 
-    from app import (
-        compression,
-        outbox,
-        request_values,
-        security_headers,
-        static_files,
-        templating,
-        waiting,
-    )
+    from app import compression, request_values, security_headers, static_files, templating, waiting
+    from app.core import outbox
     compression.init_app(app)
     static_files.init_app(app)
     outbox.init_app(app)
@@ -125,9 +118,9 @@ def _register_blueprints(app):
 
 def _register_commands(app):
     """CLI groups live beside the area they serve; each module adds its own."""
+    from app.core.photos import cli as photos_cli
     from app.demo import cli as demo_cli
     from app.labels import cli as labels_cli
-    from app.photos import cli as photos_cli
     from app.register import cli as register_cli
     from app.users import cli as users_cli
 

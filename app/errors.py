@@ -5,10 +5,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 
-from app import database, outbox
+from app import database
+from app.core import outbox
+from app.core.photos import DecodersBusy
+from app.core.sent_forms import ClientIdMalformed, FormReused
 from app.extensions import db
-from app.photos import DecodersBusy
-from app.sent_forms import FormReused
 
 PAGES = {
     400: (_l("Bad request"), _l("The request could not be understood.")),
@@ -79,4 +80,8 @@ def init_app(app):
 
     app.register_error_handler(
         FormReused, lambda error: render(409, NOT_RECORDED, error.message, code="refused")
+    )
+    app.register_error_handler(
+        ClientIdMalformed,
+        lambda error: render(400, NOT_RECORDED, error.message, code="malformed"),
     )

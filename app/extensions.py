@@ -17,7 +17,7 @@ class PatrolLoginManager(LoginManager):
     which it can act on (a redirect would look like a sign-in page to it)."""
 
     def unauthorized(self):
-        from app import outbox
+        from app.core import outbox
 
         if outbox.is_outbox_request():
             return outbox.signed_out()

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
 
+from app.core.place_tree import natural_key
 from app.extensions import db
 from app.models import (
     Asset,
@@ -222,3 +223,13 @@ def has_items(checklist: Checklist) -> bool:
     """A routine whose current version has no items yet has nothing to inspect."""
     version = checklist.current_version
     return version is not None and bool(version.items)
+
+
+def due_checks_for_asset(asset: Asset, on: date) -> list[RoutineState]:
+    """An asset's routines for its scan page: overdue, then due, then the rest by next due date."""
+
+    def rank(entry: RoutineState) -> tuple:
+        order = {State.OVERDUE: 0, State.DUE: 1}.get(entry.state, 2)
+        return (order, entry.occurrence.next_due or date.max, natural_key(entry.checklist.name))
+
+    return sorted(routine_states([asset], on, checklists_covering([asset])), key=rank)

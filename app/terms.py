@@ -8,7 +8,6 @@ report), and a report for a term then covers every day of the year exactly once.
 may move the start days under the settings keys below ("MM-DD").
 """
 
-import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -95,9 +94,6 @@ def term_containing(day: date, starts: TermStarts | None = None) -> Term:
     return _autumn_term(date(day.year - 1, *starts.autumn), spring)
 
 
-def month_period(year: int, month: int) -> tuple[date, date]:
-    """The first and last day (inclusive) of a calendar month."""
-    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
 
 def _autumn_term(start: date, next_start: date) -> Term:

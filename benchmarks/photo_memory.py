@@ -42,8 +42,8 @@ from large_school import build_school, school_app  # beside this script
 from PIL import Image, ImageDraw
 from scan_page import Server, free_port
 
+from app.core.photos.decoding import WHOLE_MAX_PIXELS
 from app.extensions import db
-from app.photos.decoding import WHOLE_MAX_PIXELS
 
 MEGABYTE = 1024 * 1024
 GOAL_ABOVE_IDLE = 400 * MEGABYTE

@@ -275,7 +275,7 @@ def make_slide(app):
 
 
 def _signature(signer, at, drawn):
-    # Named apart from app.inspections.signatures.make_signature, which turns what the
+    # Named apart from app.core.signatures.make_signature, which turns what the
     # phone sent into one: this writes one as stored, at a time in the past.
     signature = Signature(
         signer=signer,

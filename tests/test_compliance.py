@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from app.compliance import Counts, completion
+from app.core.months import month_period
 from app.extensions import db
 from app.models import (
     Asset,
@@ -14,7 +15,7 @@ from app.models import (
     Inspection,
     PlaceKind,
 )
-from app.terms import DEFAULT_STARTS, month_period, term_containing
+from app.terms import DEFAULT_STARTS, term_containing
 from tests.factories import (
     make_asset,
     make_checklist,

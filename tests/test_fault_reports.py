@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from PIL import Image
 
 from app import settings
+from app.core.photos import decoding
 from app.extensions import db
 from app.faults import report_limits, reporting
 from app.models import (
@@ -23,7 +24,6 @@ from app.models import (
     User,
 )
 from app.models.code import replace_code
-from app.photos import decoding
 from app.request_address import address_key
 from tests.factories import make_asset
 

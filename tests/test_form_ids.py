@@ -9,10 +9,9 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from app import sent_forms
+from app.core import sent_forms
 from app.extensions import db
 from app.faults import reporting
-from app.inspections import submit
 from app.models import (
     Asset,
     Fault,
@@ -82,6 +81,20 @@ def refused(response, how, *secrets, message=REUSED):
         assert message in body
     for secret in secrets:
         assert secret not in body
+
+
+def miss_the_first_look(monkeypatch) -> list:
+    """The look for an earlier send finds nothing the first time, as when two sends race;
+    the list it returns counts the looks."""
+    real_lookup = sent_forms.SentForm.earlier
+    lookups = []
+
+    def lookup_that_misses_once(sent):
+        lookups.append(sent.client_id)
+        return None if len(lookups) == 1 else real_lookup(sent)
+
+    monkeypatch.setattr(sent_forms.SentForm, "earlier", lookup_that_misses_once)
+    return lookups
 
 
 def count(app, model):
@@ -195,14 +208,7 @@ def test_a_race_lost_to_another_inspectors_form_is_refused(app, slides, monkeypa
     slide = slides[0]
     client_id = uuid.uuid4().hex
     send(browser(app, "inspector"), inspect_url(slide), signed_check(slide, client_id), "form")
-    real_lookup = submit.earlier_inspection
-    lookups = []
-
-    def lookup_that_misses_once(*args):
-        lookups.append(args)
-        return None if len(lookups) == 1 else real_lookup(*args)
-
-    monkeypatch.setattr(submit, "earlier_inspection", lookup_that_misses_once)
+    lookups = miss_the_first_look(monkeypatch)
     response = send(
         browser(app, "zhao"), inspect_url(slide), signed_check(slide, client_id, "赵老师"),
         "outbox",
@@ -374,14 +380,7 @@ def test_a_stocktakes_id_on_another_start_is_refused(app, rooms, how, other):
 
 def test_a_race_lost_to_another_admins_start_is_refused(app, rooms, monkeypatch):
     start_stocktake(browser(app, "admin"), "a" * 32, rooms[0])
-    real_lookup = counting._earlier_start
-    lookups = []
-
-    def lookup_that_misses_once(*args):
-        lookups.append(args)
-        return None if len(lookups) == 1 else real_lookup(*args)
-
-    monkeypatch.setattr(counting, "_earlier_start", lookup_that_misses_once)
+    lookups = miss_the_first_look(monkeypatch)
     with app.app_context():
         deputy = db.session.scalar(sa.select(User).where(User.username == "deputy"))
         yard = db.session.get(Place, int(rooms[1]))
@@ -404,10 +403,74 @@ def test_every_record_with_a_client_id_is_a_form_covered_here(app):
     assert with_client_id == {"Inspection", "Fault", "Stocktake"}
 
 
-@pytest.mark.parametrize("typed", ["", "short", "x" * 65, "../../etc", "<script>x</script>"])
-def test_a_missing_or_malformed_id_is_replaced_by_a_fresh_one(app, typed):
-    with app.test_request_context():
-        made = sent_forms.sent_client_id(typed)
-    assert made != typed and re.fullmatch(r"[0-9a-f]{32}", made)
+# A missing or a malformed id: one rule for every kind (app.core.sent_forms.sent_client_id)
+
+MALFORMED = ["short", "x" * 65, "../../etc", "<script>x</script>", "a b c d e f g h"]
+DAMAGED = "This form is damaged. Reload the page and fill it in again. Nothing was recorded."
+
+
+def every_kind(app, slides, swings, rooms, post=send):
+    """Each kind of form with a client id: how to send it with an id, and its records' model."""
+    slide = slides[0]
+    return {
+        "inspection": (
+            lambda client_id, how: post(
+                browser(app, "inspector"), inspect_url(slide), signed_check(slide, client_id),
+                how,
+            ),
+            Inspection,
+        ),
+        "report": (
+            lambda client_id, how: post(browser(app), swings[0], report(client_id), how),
+            Fault,
+        ),
+        "stocktake": (
+            lambda client_id, how: post(
+                browser(app, "admin"), "/stocktakes/new",
+                {"client_id": client_id, "place": rooms[0]}, how,
+            ),
+            Stocktake,
+        ),
+    }
+
+
+def send_without_id(client, url, data, how):
+    """The form as an old page kept in a cache sends it: no client id field at all."""
+    return send(client, url, {k: v for k, v in data.items() if k != "client_id"}, how)
+
+
+KINDS = ["inspection", "report", "stocktake"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("post", [send, send_without_id], ids=["empty", "left-out"])
+def test_a_form_sent_without_an_id_is_recorded_once_with_a_fresh_one(
+    app, slides, swings, rooms, kind, post
+):
+    """An old cached page, or one without JavaScript, must not lose the person's work."""
+    sender, model = every_kind(app, slides, swings, rooms, post)[kind]
+    assert sender("", "form").status_code == 303
+    with app.app_context():
+        [made] = db.session.scalars(sa.select(model.client_id)).all()
+    assert re.fullmatch(r"[0-9a-f]{32}", made)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("how", HOW)
+@pytest.mark.parametrize("typed", MALFORMED)
+def test_a_form_sent_with_a_malformed_id_is_refused(app, slides, swings, rooms, kind, how, typed):
+    """Nothing Patrol makes sends one: a fresh id would record each retry of it again."""
+    sender, model = every_kind(app, slides, swings, rooms)[kind]
+    response = sender(typed, how)
+    assert response.status_code == 400
+    if how == "outbox":
+        assert response.get_json() == {"error": "malformed", "message": DAMAGED}
+    else:
+        assert DAMAGED in response.get_data(as_text=True)
+    assert count(app, model) == 0
+
+
+def test_a_good_id_is_kept_as_sent(app):
     with app.test_request_context():
         assert sent_forms.sent_client_id(f" {'b' * 32} ") == "b" * 32
+        assert sent_forms.sent_client_id(str(uuid.UUID(int=7))) == str(uuid.UUID(int=7))

@@ -228,7 +228,7 @@ def build_school(app):
             "token": fault.public_token or "x",
         }
     admin = client_as(app, "admin", user_ids)
-    admin.post("/stocktakes/new", data={"place": str(place_id), "client_id": "walk"})
+    admin.post("/stocktakes/new", data={"place": str(place_id), "client_id": "walk-the-pages"})
     targets = walked_targets(app, school_ids)
     # The admin sees every form: the other roles' forms are among the admin's.
     forms, query_names = {}, {}

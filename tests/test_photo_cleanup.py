@@ -4,10 +4,10 @@ import os
 import re
 import time
 
+from app.core.photos import photo_folder, thumbnail_name
+from app.core.photos.cleanup import CLAIMABLE_FOR
+from app.core.sent_forms import photo_from_token, photo_token
 from app.extensions import db
-from app.photos import photo_folder, thumbnail_name
-from app.photos.cleanup import CLAIMABLE_FOR
-from app.sent_forms import photo_from_token, photo_token
 from tests.factories import make_asset, make_fault
 
 DAY = 24 * 3600

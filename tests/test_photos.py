@@ -5,7 +5,7 @@ import pytest
 from PIL import ExifTags, Image
 from werkzeug.datastructures import FileStorage
 
-from app.photos import (
+from app.core.photos import (
     MAX_SIDE,
     DecodersBusy,
     PhotoError,

@@ -6,10 +6,10 @@ import pytest
 import sqlalchemy as sa
 from PIL import ExifTags, Image
 
+from app.core.photos import photo_folder, thumbnail_name
 from app.extensions import db
 from app.models import Asset, AssetStatus, PlaceKind, ScanCode
 from app.models.code import replace_code
-from app.photos import photo_folder, thumbnail_name
 from tests.factories import make_asset, make_blank_code, make_kind, make_place
 
 

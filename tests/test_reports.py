@@ -25,6 +25,7 @@ from PIL import Image
 from pypdf import PdfReader
 from werkzeug.datastructures import MultiDict
 
+from app.core.months import month_period
 from app.extensions import db
 from app.models import (
     Answer,
@@ -47,7 +48,7 @@ from app.models import (
 from app.reports import figures, pdf
 from app.reports.choice import MONTH, TERM, Choice, Period
 from app.reports.forms import ReportChoiceForm
-from app.terms import month_period, term_containing
+from app.terms import term_containing
 from tests.factories import make_asset, make_kind, make_place
 
 SEPTEMBER_1 = datetime(2025, 9, 1, 1, 0)

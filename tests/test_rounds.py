@@ -31,10 +31,10 @@ from app.models import (
 from app.rounds.today import (
     build_today,
     closed_until,
-    due_checks_for_asset,
     filter_choices,
     next_on_round,
 )
+from app.routines import due_checks_for_asset
 from app.schedule import State
 from tests.factories import make_asset, make_kind, make_place
 

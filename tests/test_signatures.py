@@ -7,7 +7,7 @@ from io import BytesIO
 import pytest
 from PIL import Image, ImageDraw, PngImagePlugin
 
-from app.inspections.signatures import (
+from app.core.signatures import (
     MAX_DRAWN_BYTES,
     SignatureError,
     drawn_signature_png,

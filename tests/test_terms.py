@@ -6,6 +6,7 @@ import pytest
 from flask_babel import force_locale
 
 from app import settings
+from app.core.months import month_period
 from app.extensions import db
 from app.terms import (
     AUTUMN_START,
@@ -13,7 +14,6 @@ from app.terms import (
     SPRING_START,
     Term,
     TermStarts,
-    month_period,
     parse_month_day,
     term_containing,
     term_starts,

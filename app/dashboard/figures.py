@@ -28,6 +28,7 @@ from flask_babel import lazy_gettext as _l
 
 from app import settings
 from app.compliance import Counts, RoutineCompletion, completion
+from app.core.months import month_period
 from app.core.place_tree import natural_key
 from app.dashboard.readings import RisingReading, rising_readings
 from app.extensions import db
@@ -45,7 +46,7 @@ from app.models import (
 from app.models.common import localized
 from app.routines import RoutineState, active_checklists, routine_states, school_calendar
 from app.schedule import State, local_date, utc_bounds
-from app.terms import Term, month_period, term_containing
+from app.terms import Term, term_containing
 
 WEEK_STATES = (State.DONE, State.DUE, State.OVERDUE)
 LISTED_FIRST = {State.OVERDUE: 0, State.DUE: 1, State.DONE: 2}

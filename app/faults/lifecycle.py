@@ -7,15 +7,16 @@ The asset's status follows its faults: out of service while an open fault took i
 """
 
 import unicodedata
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app import mail
+from app.core.numbers import typed_number
+from app.core.signatures import SignatureError, make_signature
 from app.extensions import db
 from app.faults.raising import action_label as raising_action_label
-from app.inspections.signatures import SignatureError, make_signature
 from app.models import (
     OPEN_STATUSES,
     AssetStatus,
@@ -167,16 +168,12 @@ def start(fault: Fault, repairer) -> None:
 
 def parse_cost(typed) -> Decimal | None:
     """Empty for no cost; otherwise an amount in yuan, at most two decimals. ValueError if not."""
-    text = unicodedata.normalize("NFKC", str(typed or "")).strip().replace(" ", "")
-    text = text.removeprefix("¥")
-    if not text:
+    text = unicodedata.normalize("NFKC", str(typed or "")).strip().removeprefix("¥")
+    if not text.strip():
         return None
-    if "," in text and "." not in text:
-        text = text.replace(",", ".")
-    try:
-        cost = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(_l("Write the cost as a number, for example 120.50.")) from None
+    cost = typed_number(text)
+    if cost is None:
+        raise ValueError(_l("Write the cost as a number, for example 120.50."))
     if not cost.is_finite() or cost < 0 or cost > MAX_COST:
         raise ValueError(_l("The cost must be between 0 and 99999999.99."))
     if cost != cost.quantize(Decimal("0.01")):

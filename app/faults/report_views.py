@@ -15,23 +15,24 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import outbox, settings
+from app import settings
 from app.auth.access import staff_required
+from app.core import outbox
+from app.core.photos import PhotoError, save_photo, send_photo
 from app.core.place_tree import load_ancestors
+from app.core.sent_forms import new_client_id, photo_from_token, photo_token, sent_client_id
 from app.extensions import db, login_manager
 from app.faults import bp, report_limits
 from app.faults.forms import PHOTOS_MAX, PublicReportForm, ReportForm
 from app.faults.reporter_browser import is_the_reporters, this_browser
 from app.faults.reporting import (
-    earlier_report,
     report_fault,
     reportable,
+    sent_report,
     takes_out_of_service,
 )
 from app.models import Asset, AssetStatus, Fault, FaultPhoto, Urgency
 from app.models.code import normalize_code
-from app.photos import PhotoError, save_photo, send_photo
-from app.sent_forms import new_client_id, photo_from_token, photo_token, sent_client_id
 
 
 def report(code):
@@ -67,7 +68,7 @@ def report(code):
 
     client_id = form.client_id.data = sent_client_id(form.client_id.data)
     reporter = None if public else current_user._get_current_object()
-    earlier = earlier_report(client_id, asset, reporter, browser)
+    earlier = sent_report(client_id, asset, reporter, browser).earlier()
     if earlier is not None:
         # A repeat is answered as the first, whatever it carries now: a copy kept on the phone
         # from before its corrected form was sent must not be refused, nor record again.

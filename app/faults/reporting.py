@@ -4,17 +4,15 @@ A report is made once however many times the phone sends it: the form carries a 
 made when it was shown, and a second send finds the fault the first one recorded. Only the
 same form is a repeat: the same account, or for a public report the same browser
 (app.faults.reporter_browser), about the same asset; anything else is refused
-(app.sent_forms).
+(app.core.sent_forms).
 """
 
 import secrets
 
-from sqlalchemy.exc import IntegrityError
-
+from app.core.sent_forms import SentForm
 from app.extensions import db
 from app.faults.raising import raise_fault
 from app.models import AssetStatus, Fault, FaultPhoto, Urgency
-from app.sent_forms import earlier_send
 
 
 def takes_out_of_service(urgency: Urgency, asked_on_an_old_form: bool = False) -> bool:
@@ -31,9 +29,9 @@ def reportable(asset) -> bool:
     return asset.status != AssetStatus.RETIRED
 
 
-def earlier_report(client_id: str, asset, reporter, browser: str | None) -> Fault | None:
-    """What an earlier send of this same report recorded; FormReused if another form's id."""
-    return earlier_send(
+def sent_report(client_id: str, asset, reporter, browser: str | None) -> SentForm:
+    """This send of a report form: see app.core.sent_forms for when it is a repeat."""
+    return SentForm(
         Fault,
         client_id,
         asset_id=asset.id,
@@ -48,20 +46,22 @@ def report_fault(
     urgency: Urgency,
     take_out_of_service: bool,
     photo_names: list[str],
+    *,
+    client_id: str,
     reporter=None,
     public_name: str | None = None,
     public_phone: str | None = None,
-    client_id: str | None = None,
     browser: str | None = None,
 ) -> tuple[Fault, bool]:
     """Record the report and its photos and commit; (fault, False) when it was already made.
 
     A public report keeps the (hashed) browser it came from. The form's view answers a
-    repeat before anything else (earlier_report). Two sends with the same client id at once
-    both get past that look; the unique client id lets only one commit, and the other is
-    answered with that fault, or refused when that was another form.
+    repeat before anything else (sent_report(...).earlier()); two sends with the same client
+    id at once both get past that look, and the commit settles which one records
+    (app.core.sent_forms.SentForm.commit).
     """
     public = reporter is None
+    sent = sent_report(client_id, asset, reporter, browser if public else None)
     fault = raise_fault(
         asset,
         description,
@@ -76,16 +76,4 @@ def report_fault(
     )
     for name in photo_names:
         db.session.add(FaultPhoto(fault=fault, filename=name))
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        earlier = (
-            earlier_report(client_id, asset, reporter, browser if public else None)
-            if client_id
-            else None
-        )
-        if earlier is None:
-            raise
-        return earlier, False
-    return fault, True
+    return sent.commit(fault)

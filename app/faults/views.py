@@ -1,4 +1,3 @@
-import calendar
 import re
 from datetime import date, timedelta
 
@@ -11,12 +10,14 @@ from wtforms import SelectChoice
 
 from app import settings as school_settings
 from app.auth.access import admin_required, roles_required, staff_required
+from app.core.months import month_period
+from app.core.photos import send_photo
 from app.core.place_tree import PlaceTree
+from app.core.signatures import signature_png
 from app.extensions import db
 from app.faults import bp, lifecycle, taken_out_by_visitor
 from app.faults.forms import STEP_FORMS, FaultFilterForm, FaultSettingsForm
 from app.faults.lifecycle import action_label
-from app.inspections.signatures import signature_png_response
 from app.models import (
     OPEN_STATUSES,
     Asset,
@@ -31,7 +32,6 @@ from app.models import (
     User,
 )
 from app.models.common import utcnow
-from app.photos import send_photo
 from app.request_values import in_years, page_number
 from app.schedule import utc_bounds
 
@@ -62,7 +62,7 @@ def _month(value: str) -> tuple[date, date] | None:
     if written is None or not in_years(int(written[1])) or not 1 <= int(written[2]) <= 12:
         return None
     year, month = int(written[1]), int(written[2])
-    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+    return month_period(year, month)
 
 
 @bp.route("/")
@@ -345,12 +345,7 @@ def act(fault_id, action):
 @staff_required
 def signature(signature_id):
     """A repair or acceptance signature drawn on a fault (never an inspection's, by this door)."""
-    image = db.session.scalar(
-        sa.select(Signature.image)
-        .join(FaultEvent, FaultEvent.signature_id == Signature.id)
-        .where(Signature.id == signature_id)
-    )
-    return signature_png_response(image)
+    return signature_png(FaultEvent, Signature.id == signature_id)
 
 
 @bp.route("/settings", methods=["GET", "POST"])

@@ -3,7 +3,7 @@
 
 Fields are named after the item's id in the version shown (item-<id>-outcome and so on),
 so a form filled in against one version can never be read against another.
-Photos accepted on a refused attempt are carried as app.sent_forms tokens.
+Photos accepted on a refused attempt are carried as app.core.sent_forms tokens.
 """
 
 import re
@@ -11,6 +11,7 @@ import re
 from flask import url_for
 from flask_login import current_user
 
+from app.core.sent_forms import new_client_id, photo_from_token, photo_token, sent_client_id
 from app.inspections.submit import (
     Entered,
     Entry,
@@ -19,7 +20,6 @@ from app.inspections.submit import (
     item_name,
     parse_number,
 )
-from app.sent_forms import new_client_id, photo_from_token, photo_token, sent_client_id
 
 # What a browser keeps in <input type=number>; anything else would be blanked on the page.
 HTML_NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")

@@ -16,23 +16,23 @@ Rules, as the inspector meets them:
   takes the asset out of service at once.
 - The same form sent twice (a double tap, a retry after a flaky network) records nothing
   new and is answered as the first time; its client id sent by another inspector, or for
-  another asset, checklist or correction, is refused (app.sent_forms).
+  another asset, checklist or correction, is refused (app.core.sent_forms).
 """
 
 import math
-import re
-import unicodedata
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 from wtforms.validators import ValidationError
 
+from app.core.numbers import typed_number
+from app.core.photos import PhotoError, save_photo
+from app.core.sent_forms import SentForm
+from app.core.signatures import SignatureError, make_signature
 from app.extensions import db
 from app.faults.raising import raise_fault
-from app.inspections.signatures import SignatureError, make_signature
 from app.models import (
     Answer,
     AssetStatus,
@@ -44,14 +44,11 @@ from app.models import (
     Urgency,
 )
 from app.models.common import utcnow
-from app.photos import PhotoError, save_photo
 from app.routines import has_items, routine_states
 from app.schedule import local_date
-from app.sent_forms import earlier_send
 
 MAX_NOTE_LENGTH = 2000
 MAX_TEXT_LENGTH = 4000
-NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 
 
 @dataclass
@@ -117,11 +114,11 @@ class _Checked:
         return self.outcome == Outcome.FAIL or self.out_of_range
 
 
-def earlier_inspection(
+def sent_inspection(
     client_id: str, asset, checklist, inspector, corrects: Inspection | None
-) -> Inspection | None:
-    """What an earlier send of this same form recorded: see app.sent_forms for the rule."""
-    return earlier_send(
+) -> SentForm:
+    """This send of an inspection form: see app.core.sent_forms for when it is a repeat."""
+    return SentForm(
         Inspection,
         client_id,
         inspector_id=inspector.id,
@@ -171,44 +168,41 @@ def submit_inspection(
     corrects: Inspection | None = None,
 ) -> Result:
     """Validate and record one inspection, in one transaction; see the module's rules."""
-    first = earlier_inspection(entered.client_id, asset, checklist, inspector, corrects)
-    if first is not None:
-        return Result(inspection=first)
-    reason = refusal(asset, corrects)
-    if reason:
-        raise InspectionRefused(reason)
-
     errors: dict[str, list] = {}
-    checked = []
-    for item in version.items:
-        answer, problems = _check_item(item, entered)
-        checked.append(answer)
-        if problems:
-            errors[item_name(item.id)] = problems
-    try:
-        _check_length(entered.note, MAX_NOTE_LENGTH)
-    except ValidationError as problem:
-        errors["note"] = [problem.args[0]]
-    signature = None
-    try:
-        signature = _signature(entered, inspector)
-    except ValidationError as problem:
-        errors["signature"] = [problem.args[0]]
-    if errors:
-        return Result(errors=errors)
 
-    now = utcnow()
-    if corrects is not None:
-        # A correction restates a check done that day: it keeps the day and the schedule flag.
-        day, off_schedule = corrects.local_date, corrects.off_schedule
-        already_failed = {answer.item_id for answer in corrects.answers if answer.failed}
-    else:
-        day = local_date(now, current_app.config["SCHOOL_TIMEZONE"])
-        state = routine_state(asset, checklist)
-        off_schedule = state is None or not state.is_due_now
-        already_failed = set()
+    def record() -> Inspection | None:
+        reason = refusal(asset, corrects)
+        if reason:
+            raise InspectionRefused(reason)
+        checked = []
+        for item in version.items:
+            answer, problems = _check_item(item, entered)
+            checked.append(answer)
+            if problems:
+                errors[item_name(item.id)] = problems
+        try:
+            _check_length(entered.note, MAX_NOTE_LENGTH)
+        except ValidationError as problem:
+            errors["note"] = [problem.args[0]]
+        signature = None
+        try:
+            signature = _signature(entered, inspector)
+        except ValidationError as problem:
+            errors["signature"] = [problem.args[0]]
+        if errors:
+            return None
 
-    try:
+        now = utcnow()
+        if corrects is not None:
+            # A correction restates a check done that day: it keeps the day and the schedule
+            # flag.
+            day, off_schedule = corrects.local_date, corrects.off_schedule
+            already_failed = {answer.item_id for answer in corrects.answers if answer.failed}
+        else:
+            day = local_date(now, current_app.config["SCHOOL_TIMEZONE"])
+            state = routine_state(asset, checklist)
+            off_schedule = state is None or not state.is_due_now
+            already_failed = set()
         inspection = _record(
             asset, checklist, version, inspector, entered, checked, signature, corrects, now,
             day, off_schedule,
@@ -216,15 +210,13 @@ def submit_inspection(
         for answer in checked:
             if answer.failed and answer.item.id not in already_failed:
                 _raise_fault_for(answer, inspection, asset, inspector, now)
-        db.session.commit()
-    except IntegrityError:
-        # Two sends with this client id raced each other: the other one recorded first.
-        db.session.rollback()
-        first = earlier_inspection(entered.client_id, asset, checklist, inspector, corrects)
-        if first is None:
-            raise
-        return Result(inspection=first)
-    return Result(inspection=inspection, created=True)
+        return inspection
+
+    sent = sent_inspection(entered.client_id, asset, checklist, inspector, corrects)
+    inspection, created = sent.record(record)
+    if inspection is None:
+        return Result(errors=errors)
+    return Result(inspection=inspection, created=created)
 
 
 def mark_all_ok(entered: Entered, items) -> dict:
@@ -331,13 +323,11 @@ def _check_length(typed: str, limit: int) -> None:
 
 
 def parse_number(typed: str) -> float | None:
-    """A number as a person types it: full-width digits and a decimal comma are fine."""
-    text = unicodedata.normalize("NFKC", typed).strip().replace(" ", "")
-    if text.count(",") == 1 and "." not in text:
-        text = text.replace(",", ".")
-    if not NUMBER.fullmatch(text):
+    """A reading as a person types it (app.core.numbers), or None; never inf or NaN."""
+    number = typed_number(typed)
+    if number is None:
         return None
-    value = float(text)
+    value = float(number)
     return value if math.isfinite(value) else None
 
 

@@ -12,12 +12,14 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from app import outbox
 from app.auth.access import roles_required, staff_required
+from app.core import outbox
+from app.core.photos import send_photo
+from app.core.sent_forms import new_client_id
+from app.core.signatures import signature_png
 from app.extensions import db
 from app.inspections import bp
 from app.inspections.form import entered_from, form_context, parse_form
-from app.inspections.signatures import signature_png_response
 from app.inspections.submit import (
     Entered,
     InspectionRefused,
@@ -37,9 +39,7 @@ from app.models import (
     Role,
     Signature,
 )
-from app.photos import send_photo
 from app.routines import applies_to
-from app.sent_forms import new_client_id
 
 inspectors_only = roles_required(Role.ADMIN, Role.INSPECTOR)
 
@@ -176,12 +176,7 @@ def show(inspection_id):
 @bp.route("/inspections/<int:inspection_id>/signature.png")
 @staff_required
 def signature(inspection_id):
-    image = db.session.scalar(
-        sa.select(Signature.image)
-        .join(Inspection, Inspection.signature_id == Signature.id)
-        .where(Inspection.id == inspection_id)
-    )
-    return signature_png_response(image)
+    return signature_png(Inspection, Inspection.id == inspection_id)
 
 
 @bp.route("/inspections/answers/<int:answer_id>/photo")

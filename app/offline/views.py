@@ -6,8 +6,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from app import outbox, routines
+from app import routines
 from app.auth.access import staff_required
+from app.core import outbox
 from app.offline import bp
 from app.offline.round import offline_round
 from app.offline.shell import INSTALL_ICONS, SERVICE_WORKER, shell

@@ -11,16 +11,16 @@ import csv
 import functools
 import io
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Response, stream_with_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from app.core.csv_writing import csv_text, undefuse
 from app.core.place_tree import PlaceTree
 from app.extensions import db
 from app.models import Asset, AssetKind, AssetStatus, Place, ScanCode
@@ -53,17 +53,8 @@ STATUS_SYNONYMS = {
     "已报废": AssetStatus.RETIRED,
 }
 PATH_SEPARATORS = ("›", ">", "/")
-# A spreadsheet runs a cell that starts like a formula; a leading apostrophe defuses it.
-# OWASP's list (=, +, -, @, tab, carriage return, and NUL from its verification standard),
-# a line feed, and the full-width forms a Chinese input method types, which Excel reads
-# as their ASCII twins. Cells that start with an apostrophe get one more, so the import
-# can undo it exactly.
-DEFUSED_STARTS = (
-    "=", "+", "-", "@", "\t", "\r", "\n", "\x00", "＝", "＋", "－", "＠", "'"
-)
 CODE_QUERY_CHUNK = 500
 PLACES_PER_QUERY = 50
-CHUNK_CHARS = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -170,37 +161,6 @@ def register_rows(place_ids: set[int] | None = None) -> Iterator[tuple]:
             )
 
 
-def streamed_response(rows: Iterable[Iterable], filename: str) -> Response:
-    """A CSV download made while it is sent: a large file is never whole in memory."""
-    pieces = (piece.encode("utf-8") for piece in csv_text(rows))
-    return Response(
-        stream_with_context(pieces),
-        content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
-def csv_text(rows: Iterable[Iterable]) -> Iterator[str]:
-    """CSV text in pieces of about CHUNK_CHARS, BOM first, every text cell defused.
-
-    The BOM tells Excel the file is UTF-8; without it Chinese opens as mojibake. Numbers are
-    written as they are: they cannot be formulas, and a negative reading must stay a number.
-    """
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    yield "\ufeff"
-    for row in rows:
-        writer.writerow(
-            defuse(value) if isinstance(value, str) else ("" if value is None else value)
-            for value in row
-        )
-        if buffer.tell() >= CHUNK_CHARS:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
-
-
 def _decode(data: bytes) -> str:
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
         raise ImportRefused([Problem(None, _l("The file is empty."))])
@@ -291,7 +251,7 @@ def _check_rows(columns, records):
         if any(cell.strip() for cell in cells[len(columns):]):
             problem(_l("More values than the header has columns."))
         cell = {
-            column: _undefuse(value.strip())
+            column: undefuse(value.strip())
             for column, value in zip(columns, cells[: len(columns)], strict=True)
         }
         row = _Row(line)
@@ -663,14 +623,3 @@ class _PlaceLookup:
         path = self.tree.path(place, name=lambda p: p.name)
         found, _ = self.find(path)
         return path if found is place else place.code
-
-
-def defuse(value: str) -> str:
-    """A cell a spreadsheet would run as a formula, made plain text."""
-    return "'" + value if value.startswith(DEFUSED_STARTS) else value
-
-
-def _undefuse(value: str) -> str:
-    if value.startswith("'") and value[1:].startswith(DEFUSED_STARTS):
-        return value[1:]
-    return value

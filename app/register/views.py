@@ -19,11 +19,12 @@ from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
 from app.auth.access import admin_required, staff_required
+from app.core import csv_writing
+from app.core.photos import PhotoError, delete_photo, photo_folder, save_photo, thumbnail_name
 from app.core.place_tree import PlaceTree
 from app.extensions import db
 from app.models import Asset, AssetKind, AssetStatus, Place, PlaceKind
 from app.models.code import claim_blank_code, issue_code
-from app.photos import PhotoError, delete_photo, photo_folder, save_photo, thumbnail_name
 from app.register import bp, csv_io
 from app.register.assets import (
     ANY_STATUS,
@@ -444,4 +445,4 @@ def import_assets():
 @admin_required
 def export_assets():
     filename = f"patrol-assets-{date.today().isoformat()}.csv"
-    return csv_io.streamed_response(csv_io.register_rows(), filename)
+    return csv_writing.streamed_response(csv_io.register_rows(), filename)

@@ -16,10 +16,11 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
 
+from app.core.months import month_period
 from app.extensions import db
 from app.models import Checklist, Inspection, Place
 from app.request_values import FIRST_YEAR, in_years
-from app.terms import Term, month_period, term_containing
+from app.terms import Term, term_containing
 
 MONTH = "month"
 TERM = "term"

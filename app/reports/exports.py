@@ -2,7 +2,7 @@
 
 Each export reads its rows in batches (yield_per, and partitions for a fault's events) so
 a large school's history is never whole in memory; the CSV writing, the BOM and the
-formula guard are the register's (app.register.csv_io).
+formula guard are every export's (app.core.csv_writing).
 
 Inspections: one row per item answer, so a spreadsheet filters by item, outcome or reading.
 Faults: one row per fault, with its whole story in the last cell, one event per line. A

@@ -3,6 +3,7 @@ from flask import Response, render_template, request
 from flask_login import current_user
 
 from app.auth.access import admin_required
+from app.core import csv_writing
 from app.core.place_tree import PlaceTree
 from app.extensions import db
 from app.models import Checklist
@@ -100,7 +101,7 @@ def inspections_csv():
     choice, refused = _chosen()
     if refused:
         return refused
-    return csv_io.streamed_response(
+    return csv_writing.streamed_response(
         exports.inspection_rows(choice), _filename(choice, "csv", "inspections")
     )
 
@@ -111,7 +112,9 @@ def faults_csv():
     choice, refused = _chosen()
     if refused:
         return refused
-    return csv_io.streamed_response(exports.fault_rows(choice), _filename(choice, "csv", "faults"))
+    return csv_writing.streamed_response(
+        exports.fault_rows(choice), _filename(choice, "csv", "faults")
+    )
 
 
 @bp.route("/register.csv")
@@ -125,10 +128,10 @@ def register_csv():
         return _picker(form, 400)
     place = form.place.row
     if place is None:
-        return csv_io.streamed_response(
+        return csv_writing.streamed_response(
             csv_io.register_rows(), f"patrol-assets-{school_today()}.csv"
         )
-    return csv_io.streamed_response(
+    return csv_writing.streamed_response(
         csv_io.register_rows(PlaceTree.load().subtree_ids(place)),
         f"patrol-assets-{place.code}-{school_today()}.csv",
     )

@@ -20,7 +20,7 @@ import sqlalchemy.orm as so
 from app.core.place_tree import PlaceTree, asset_key, natural_key
 from app.extensions import db
 from app.models import Asset, AssetStatus, ClosedPeriod, Place, PlaceKind
-from app.routines import RoutineState, checklists_covering, routine_states
+from app.routines import RoutineState, routine_states
 from app.schedule import State
 
 
@@ -218,13 +218,3 @@ def next_on_round(
         if group.todo:
             return group.todo[0]
     return None
-
-
-def due_checks_for_asset(asset: Asset, on: date) -> list[RoutineState]:
-    """An asset's routines for its scan page: overdue, then due, then the rest by next due date."""
-
-    def rank(entry: RoutineState) -> tuple:
-        order = {State.OVERDUE: 0, State.DUE: 1}.get(entry.state, 2)
-        return (order, entry.occurrence.next_due or date.max, natural_key(entry.checklist.name))
-
-    return sorted(routine_states([asset], on, checklists_covering([asset])), key=rank)

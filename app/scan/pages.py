@@ -31,8 +31,7 @@ from app.models import (
     User,
 )
 from app.models.common import localized, one_of
-from app.rounds.today import due_checks_for_asset
-from app.routines import RoutineState, checklists_covering, routine_states
+from app.routines import RoutineState, checklists_covering, due_checks_for_asset, routine_states
 from app.schedule import State
 
 FAULTS_SHOWN = 5

@@ -32,8 +32,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from app.core.place_tree import PlaceTree
+from app.core.sent_forms import SentForm
+from app.core.signatures import SignatureError, make_signature
 from app.extensions import db
-from app.inspections.signatures import SignatureError, make_signature
 from app.models import (
     Asset,
     AssetStatus,
@@ -50,7 +51,6 @@ from app.models import (
 from app.models.code import CODE_LENGTH, is_well_formed, normalize_code
 from app.models.common import utcnow
 from app.register.assets import move_asset
-from app.sent_forms import earlier_send
 
 # A code is 6 characters; a scanner may hand over the label's whole address.
 MAX_TYPED = 200
@@ -133,34 +133,29 @@ def overlapping(tree: PlaceTree, place: Place | None) -> Stocktake | None:
 
 def start_stocktake(place: Place | None, by, client_id: str) -> Stocktake:
     """Open a stocktake of the place (None: the whole school); a repeated form opens nothing,
-    and its client id sent by someone else or for another place is refused (app.sent_forms)."""
+    and its client id sent by someone else or for another place is refused (app.core.sent_forms)."""
     _take_start_turn()
-    first = _earlier_start(client_id, place, by)
-    if first is not None:
-        return first
-    tree = PlaceTree.load()
-    clash = overlapping(tree, place)
-    if clash is not None:
-        raise StocktakeError(
-            _l(
-                "A stocktake of %(scope)s is already open. Count in it, or close it first.",
-                scope=clash.scope_title,
-            ),
-            "place",
+
+    def make() -> Stocktake:
+        tree = PlaceTree.load()
+        clash = overlapping(tree, place)
+        if clash is not None:
+            raise StocktakeError(
+                _l(
+                    "A stocktake of %(scope)s is already open. Count in it, or close it first.",
+                    scope=clash.scope_title,
+                ),
+                "place",
+            )
+        name, name_en = frozen_path(tree, place) if place is not None else ("", "")
+        stocktake = Stocktake(
+            client_id=client_id, place=place, scope_name=name, scope_name_en=name_en,
+            started_by=by,
         )
-    name, name_en = frozen_path(tree, place) if place is not None else ("", "")
-    stocktake = Stocktake(
-        client_id=client_id, place=place, scope_name=name, scope_name_en=name_en, started_by=by
-    )
-    db.session.add(stocktake)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        first = _earlier_start(client_id, place, by)
-        if first is None:
-            raise
-        return first
+        db.session.add(stocktake)
+        return stocktake
+
+    stocktake, _ = _sent_start(client_id, place, by).record(make)
     return stocktake
 
 
@@ -179,8 +174,8 @@ def _take_start_turn() -> None:
     )
 
 
-def _earlier_start(client_id: str, place: Place | None, by) -> Stocktake | None:
-    return earlier_send(
+def _sent_start(client_id: str, place: Place | None, by) -> SentForm:
+    return SentForm(
         Stocktake,
         client_id,
         started_by_id=by.id,

@@ -4,7 +4,7 @@ from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAre
 from wtforms.validators import InputRequired, ValidationError
 
 from app.core.place_tree import PlaceTree
-from app.sent_forms import new_client_id, sent_client_id
+from app.core.sent_forms import new_client_id, sent_client_id
 
 WHOLE_SCHOOL = "school"
 CHOOSE_A_SCOPE = _l("Choose a place, or the whole school.")

@@ -25,13 +25,12 @@ from flask_login import current_user
 
 from app.auth.access import admin_required, roles_required
 from app.core.place_tree import INDENT, PlaceTree
+from app.core.signatures import signature_png
 from app.extensions import db
-from app.inspections.signatures import signature_png_response
 from app.models import (
     Asset,
     Finding,
     Role,
-    Signature,
     Stocktake,
     StocktakeLine,
     StocktakeMove,
@@ -394,9 +393,4 @@ def _counted_times(lines) -> dict[int, str]:
 @counting_required
 def signature(stocktake_id):
     """The closing signature, drawn by the logistics head (never another record's, by this door)."""
-    image = db.session.scalar(
-        sa.select(Signature.image)
-        .join(Stocktake, Stocktake.signature_id == Signature.id)
-        .where(Stocktake.id == stocktake_id)
-    )
-    return signature_png_response(image)
+    return signature_png(Stocktake, Stocktake.id == stocktake_id)

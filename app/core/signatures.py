@@ -10,10 +10,12 @@ import unicodedata
 import warnings
 from io import BytesIO
 
-from flask import abort, make_response
+import sqlalchemy as sa
+from flask import Response, abort, make_response
 from flask_babel import lazy_gettext as _l
 from PIL import Image, UnidentifiedImageError
 
+from app.extensions import db
 from app.models import Signature
 
 DATA_URL_PREFIX = "data:image/png;base64,"
@@ -142,8 +144,16 @@ def _redrawn(image: Image.Image) -> bytes:
     return output.getvalue()
 
 
-def signature_png_response(image: bytes | None):
-    """A drawn signature as sent to staff: a signed record never changes, but stays private."""
+def signature_png(record, which) -> Response:
+    """The finger drawing on the record `which` picks, of a model with a signature_id: sent
+    to staff as a PNG, private but cached for a day (a signed record never changes). 404 when
+    there is no such record or it was signed with a typed name: each route names its own
+    model, so it never serves another kind of record's signature."""
+    image = db.session.scalar(
+        sa.select(Signature.image)
+        .join(record, record.signature_id == Signature.id)
+        .where(which)
+    )
     if image is None:
         abort(404)
     response = make_response(image)

@@ -4,7 +4,7 @@ import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
-from app.photos.cleanup import clean_unclaimed
+from app.core.photos.cleanup import clean_unclaimed
 
 photos_cli = AppGroup("photos", help="Look after the stored photos.")
 

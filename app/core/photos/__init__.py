@@ -18,7 +18,7 @@ from flask import current_app, send_from_directory
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps
 
-from app.photos.decoding import DecodersBusy, PhotoError, decode, decode_slot
+from app.core.photos.decoding import DecodersBusy, PhotoError, decode, decode_slot
 
 __all__ = [
     "DecodersBusy",

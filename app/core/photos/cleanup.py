@@ -2,7 +2,7 @@
 
 A photo is stored as soon as it is uploaded, before the form it came with is checked, so a
 refused form (a report without a description) leaves its photos on disk. They must stay a
-while: the form shown again carries them in signed tokens (`app/sent_forms.py`), valid for
+while: the form shown again carries them in signed tokens (`app/core/sent_forms.py`), valid for
 a day from the last refusal, and claiming one makes the file young again; a resend from the
 phone's outbox uploads its photos anew. So a file is deleted only when no record names it
 and it has not been written or claimed for CLAIMABLE_FOR, a day, plus an hour so that a
@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from app.core.photos import PARTIAL_SUFFIX, THUMB_SUFFIX, photo_folder
+from app.core.sent_forms import PHOTO_TOKEN_MAX_AGE
 from app.extensions import db
 from app.models import Answer, Asset, Fault, FaultPhoto
-from app.photos import PARTIAL_SUFFIX, THUMB_SUFFIX, photo_folder
-from app.sent_forms import PHOTO_TOKEN_MAX_AGE
 
 CLAIMABLE_FOR = PHOTO_TOKEN_MAX_AGE + 3600
 # Every column that names a stored photo.
