@@ -47,6 +47,16 @@ def test_the_core_imports_no_area():
     assert {path: names for path, names in reaching_up.items() if names} == {}
 
 
+def test_the_shared_modules_beside_the_areas_import_no_area():
+    """app/__init__.py assembles the areas; every other module at the top is shared."""
+    reaching_up = {
+        path.name: sorted(name for name in _imports(path) if _area_of(name))
+        for path in sorted(APP.glob("*.py"))
+        if path.name != "__init__.py"
+    }
+    assert {path: names for path, names in reaching_up.items() if names} == {}
+
+
 def test_no_area_imports_another_areas_views():
     borrowed = []
     for area in AREAS:
