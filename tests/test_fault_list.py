@@ -10,8 +10,8 @@ from app.faults import lifecycle
 from app.faults.raising import raise_fault
 from app.models import Role, Urgency, User
 from app.models.common import utcnow
-from tests.factories import make_asset, make_place
-from tests.test_fault_lifecycle import add_user, repair
+from tests.factories import make_asset, make_place, make_user
+from tests.test_fault_lifecycle import repair
 from tests.test_inspections_records import QueryCounter
 
 
@@ -143,7 +143,7 @@ def test_list_queries_do_not_grow_with_faults(app, client, auth):
 def test_my_jobs_unsafe_first_then_oldest(app, client, auth):
     with app.app_context():
         repairer, admin = user("repairer"), user("admin")
-        other = add_user("other", Role.REPAIRER)
+        other = make_user("other", Role.REPAIRER)
         now = utcnow()
         made = {}
         for name, urgency, days in [

@@ -12,8 +12,8 @@ from app.faults import lifecycle
 from app.faults.raising import raise_fault
 from app.faults.views import ACTIONS
 from app.models import AssetStatus, Fault, FaultEvent, FaultStatus, Role, Urgency, User
-from tests.factories import make_asset, make_public_report
-from tests.test_fault_lifecycle import REPAIR_FORM, add_user, repair
+from tests.factories import make_asset, make_public_report, make_user
+from tests.test_fault_lifecycle import REPAIR_FORM, repair
 from tests.test_hostile_input import client_as
 
 ROLES = ("admin", "inspector", "repairer")
@@ -96,7 +96,7 @@ def accepted_without_offer(fault, person, offered) -> set[str]:
 @pytest.mark.parametrize("report", REPORTS)
 def test_the_page_offers_exactly_the_allowed_steps_and_each_is_accepted(app, report, state):
     with app.app_context():
-        add_user("other", Role.REPAIRER)
+        make_user("other", Role.REPAIRER)
         db.session.commit()
         user_ids = dict(db.session.execute(sa.select(User.username, User.id)).all())
     for username in ROLES:
