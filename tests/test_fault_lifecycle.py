@@ -185,7 +185,7 @@ def test_reassigning_before_the_repair_starts_but_not_after(unsafe):
 
 def test_only_the_assignee_starts_and_completes(unsafe):
     other = make_user("other", Role.REPAIRER)
-    lifecycle.assign(unsafe, user("repairer"), user("admin"))
+    make_fault_at(FaultStatus.ASSIGNED, fault=unsafe)
     for step in (
         lambda: lifecycle.start(unsafe, other),
         lambda: repair(unsafe, other),
@@ -345,10 +345,8 @@ def test_the_asset_stays_out_while_another_fault_keeps_it_out(unsafe):
     asset = unsafe.asset
     second = make_public_report(asset, "Chain rusty")
     third = make_staff_report(asset, "Paint")
-    repairer = user("repairer")
     for fault in (unsafe, second):
-        lifecycle.take(fault, repairer)
-        repair(fault, repairer)
+        make_fault_at(FaultStatus.REPAIRED, fault=fault)
     lifecycle.accept(unsafe, user("inspector"), typed_name="Inspector")
     assert asset.status == AssetStatus.OUT_OF_SERVICE
     assert "back_in_service" not in actions(unsafe)
@@ -361,8 +359,7 @@ def test_the_asset_stays_out_while_another_fault_keeps_it_out(unsafe):
 
 def test_a_retired_asset_stays_retired(unsafe):
     unsafe.asset.status = AssetStatus.RETIRED
-    lifecycle.take(unsafe, user("repairer"))
-    repair(unsafe, user("repairer"))
+    make_fault_at(FaultStatus.REPAIRED, fault=unsafe)
     lifecycle.accept(unsafe, user("inspector"), typed_name="Inspector")
     assert unsafe.asset.status == AssetStatus.RETIRED
     with pytest.raises(LifecycleError, match="retired"):
@@ -485,9 +482,7 @@ def test_demo_path_through_the_pages(app, client, auth):
 def test_accepting_twice_is_a_message_not_an_error(app, client, auth):
     fault_id = fault_id_of(app)
     with app.app_context():
-        fault = db.session.get(Fault, fault_id)
-        lifecycle.take(fault, user("repairer"))
-        repair(fault, user("repairer"))
+        make_fault_at(FaultStatus.REPAIRED, fault=db.session.get(Fault, fault_id))
         db.session.commit()
     auth.login("inspector")
     assert send(client, fault_id, "accept", signer_name="Inspector").status_code == 303
@@ -548,7 +543,7 @@ def test_wrong_person_or_wrong_step_is_refused(app, client, auth, username, acti
 def test_the_assigned_repairer_starts_then_signs_off_on_the_jobs_page(app, client, auth):
     fault_id = fault_id_of(app)
     with app.app_context():
-        lifecycle.assign(db.session.get(Fault, fault_id), user("repairer"), user("admin"))
+        make_fault_at(FaultStatus.ASSIGNED, fault=db.session.get(Fault, fault_id))
         db.session.commit()
     auth.login("repairer")
     page = client.get(f"/faults/{fault_id}").text
@@ -577,7 +572,10 @@ def test_a_second_tap_on_start_records_nothing_more(app, client, auth):
 def test_a_repairer_cannot_start_someone_elses_job(app, client, auth):
     fault_id = fault_id_of(app)
     with app.app_context():
-        lifecycle.start(db.session.get(Fault, fault_id), make_user("other", Role.REPAIRER))
+        make_fault_at(
+            FaultStatus.IN_PROGRESS, fault=db.session.get(Fault, fault_id),
+            repairer=make_user("other", Role.REPAIRER),
+        )
         db.session.commit()
     auth.login("repairer")
     page = client.get(f"/faults/{fault_id}").text
@@ -593,8 +591,10 @@ def test_a_repairer_cannot_start_someone_elses_job(app, client, auth):
 def test_a_repairer_cannot_complete_someone_elses_job(app, client, auth):
     fault_id = fault_id_of(app)
     with app.app_context():
-        lifecycle.assign(db.session.get(Fault, fault_id), make_user("other", Role.REPAIRER),
-                         user("admin"))
+        make_fault_at(
+            FaultStatus.ASSIGNED, fault=db.session.get(Fault, fault_id),
+            repairer=make_user("other", Role.REPAIRER),
+        )
         db.session.commit()
     auth.login("repairer")
     page = client.get(f"/faults/{fault_id}").text
