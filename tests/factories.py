@@ -47,6 +47,7 @@ from app.models.checklist import new_lineage
 from app.models.code import issue_blank_codes, issue_code
 from app.schedule import Schedule
 from app.stocktakes.counting import close_stocktake, count_code, start_stocktake
+from tests.conftest import PASSWORD, _password_hash
 
 # A school day's check is signed in the morning: 08:30 in Shanghai is 00:30 UTC.
 SIGNED_AT = time(0, 30)
@@ -174,12 +175,17 @@ def make_user(
         username=username,
         display_name=display_name or username.title(),
         role=role,
-        password_hash=generate_password_hash(password) if password else "!",
+        password_hash=_hash_of(password) if password else "!",
         **fields,
     )
     db.session.add(made)
     db.session.flush()
     return made
+
+
+def _hash_of(password):
+    # The shared password's hash is made once per run (hashing is deliberately slow).
+    return _password_hash() if password == PASSWORD else generate_password_hash(password)
 
 
 def make_blank_code(value=None):

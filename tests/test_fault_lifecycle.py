@@ -1,5 +1,6 @@
 """A fault's life after the report: who may take each step, when, and what is recorded."""
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -8,7 +9,6 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.faults import lifecycle
 from app.faults.lifecycle import AlreadyDone, LifecycleError
-from app.faults.raising import raise_fault
 from app.models import (
     AssetStatus,
     Cause,
@@ -18,28 +18,18 @@ from app.models import (
     Role,
     Signature,
     Urgency,
-    User,
 )
-from tests.conftest import _password_hash
-from tests.factories import make_asset
+from tests.factories import (
+    make_asset,
+    make_checklist,
+    make_fault_at,
+    make_inspection,
+    make_public_report,
+    make_staff_report,
+    make_user,
+    user,
+)
 from tests.test_inspections import drawn_signature
-
-
-def user(username):
-    return db.session.scalar(sa.select(User).where(User.username == username))
-
-
-def add_user(username, role, active=True):
-    person = User(
-        username=username,
-        display_name=username.title(),
-        role=role,
-        password_hash=_password_hash(),
-        active=active,
-    )
-    db.session.add(person)
-    db.session.flush()
-    return person
 
 
 def repair(fault, repairer, **changes):
@@ -64,10 +54,7 @@ def unsafe(app):
     """An unsafe fault reported by the inspector that took the swing out of service."""
     with app.app_context():
         asset = make_asset(name="秋千", name_en="Swing")
-        fault = raise_fault(
-            asset, "Seat cracked", Urgency.UNSAFE, reporter=user("inspector"),
-            take_out_of_service=True,
-        )
+        fault = make_staff_report(asset, "Seat cracked", Urgency.UNSAFE, take_out_of_service=True)
         db.session.commit()
         yield fault
 
@@ -116,7 +103,7 @@ def test_a_repairer_takes_an_unassigned_fault_and_completes_from_assigned(unsafe
 
 
 def test_taking_a_job_someone_has(unsafe):
-    other = add_user("other", Role.REPAIRER)
+    other = make_user("other", Role.REPAIRER)
     lifecycle.assign(unsafe, user("repairer"), user("admin"))
     with pytest.raises(LifecycleError, match="Someone already has this job"):
         lifecycle.take(unsafe, other)
@@ -145,7 +132,7 @@ def test_a_repairer_starts_a_job_nobody_has_in_one_step(unsafe):
 
 
 def test_only_the_jobs_own_repairer_starts_it(unsafe):
-    repairer, other = user("repairer"), add_user("other", Role.REPAIRER)
+    repairer, other = user("repairer"), make_user("other", Role.REPAIRER)
     for someone in (user("inspector"), user("admin")):
         assert not lifecycle.may_start(unsafe, someone)
         with pytest.raises(LifecycleError, match="Only a repairer"):
@@ -176,7 +163,7 @@ def test_assigning_is_for_admins_and_active_repairers(unsafe):
     with pytest.raises(LifecycleError, match="active repairer"):
         lifecycle.assign(unsafe, user("inspector"), user("admin"))
     with pytest.raises(LifecycleError, match="active repairer"):
-        lifecycle.assign(unsafe, add_user("gone", Role.REPAIRER, active=False), user("admin"))
+        lifecycle.assign(unsafe, make_user("gone", Role.REPAIRER, active=False), user("admin"))
     with pytest.raises(LifecycleError, match="active repairer"):
         lifecycle.assign(unsafe, None, user("admin"))
     assert unsafe.status == FaultStatus.REPORTED and unsafe.assigned_to is None
@@ -185,7 +172,7 @@ def test_assigning_is_for_admins_and_active_repairers(unsafe):
 
 def test_reassigning_before_the_repair_starts_but_not_after(unsafe):
     admin, repairer = user("admin"), user("repairer")
-    other = add_user("other", Role.REPAIRER)
+    other = make_user("other", Role.REPAIRER)
     lifecycle.assign(unsafe, repairer, admin)
     with pytest.raises(AlreadyDone):
         lifecycle.assign(unsafe, repairer, admin)
@@ -197,8 +184,8 @@ def test_reassigning_before_the_repair_starts_but_not_after(unsafe):
 
 
 def test_only_the_assignee_starts_and_completes(unsafe):
-    other = add_user("other", Role.REPAIRER)
-    lifecycle.assign(unsafe, user("repairer"), user("admin"))
+    other = make_user("other", Role.REPAIRER)
+    make_fault_at(FaultStatus.ASSIGNED, fault=unsafe)
     for step in (
         lambda: lifecycle.start(unsafe, other),
         lambda: repair(unsafe, other),
@@ -267,27 +254,9 @@ def test_cost_as_typed(typed, expected):
     assert lifecycle.parse_cost(typed) == Decimal(expected)
 
 
-def as_public_report(fault, name, phone=None):
-    """What the public report form records (helper A's area), set here directly."""
-    fault.is_public, fault.reporter_name, fault.reporter_phone = True, name, phone
-    return fault
-
-
-def repaired_fault(reporter=None, repairer_name="repairer", public_name=None):
-    asset = make_asset()
-    fault = raise_fault(asset, "Broken", Urgency.NEEDS_REPAIR, reporter=reporter)
-    if public_name:
-        as_public_report(fault, public_name, "13800000000")
-    repairer = user(repairer_name)
-    lifecycle.take(fault, repairer)
-    repair(fault, repairer)
-    db.session.commit()
-    return fault
-
-
 def test_the_reporter_accepts_and_nobody_else(app):
     with app.app_context():
-        fault = repaired_fault(reporter=user("inspector"))
+        fault = make_fault_at(FaultStatus.REPAIRED, reporter=user("inspector"))
         for someone in (user("admin"), user("repairer")):
             with pytest.raises(LifecycleError):
                 lifecycle.accept(fault, someone, typed_name="X")
@@ -301,7 +270,7 @@ def test_the_reporter_accepts_and_nobody_else(app):
 
 def test_nobody_accepts_their_own_repair(app):
     with app.app_context():
-        fault = repaired_fault(reporter=user("repairer"))
+        fault = make_fault_at(FaultStatus.REPAIRED, reporter=user("repairer"))
         with pytest.raises(LifecycleError, match="You did this repair"):
             lifecycle.accept(fault, user("repairer"), typed_name="Repairer")
         with pytest.raises(LifecycleError, match="You did this repair"):
@@ -313,9 +282,13 @@ def test_nobody_accepts_their_own_repair(app):
 
 def test_admin_or_inspector_accepts_for_a_public_reporter(app):
     with app.app_context():
-        fault = repaired_fault(public_name="Parent Zhang")
+        public = make_public_report(
+            make_asset(), "Broken", take_out_of_service=False, name="Parent Zhang",
+            phone="13800000000",
+        )
+        fault = make_fault_at(FaultStatus.REPAIRED, fault=public)
         with pytest.raises(LifecycleError, match="administrator or inspector"):
-            lifecycle.accept(fault, add_user("other", Role.REPAIRER), typed_name="X")
+            lifecycle.accept(fault, make_user("other", Role.REPAIRER), typed_name="X")
         lifecycle.accept(fault, user("admin"), drawn_signature=drawn_signature())
         assert fault.accepted_by == user("admin")
         assert fault.acceptance_signature.signer_name == "Admin"
@@ -323,8 +296,8 @@ def test_admin_or_inspector_accepts_for_a_public_reporter(app):
 
 def test_admin_accepts_when_the_reporter_left(app):
     with app.app_context():
-        reporter = add_user("left", Role.INSPECTOR)
-        fault = repaired_fault(reporter=reporter)
+        reporter = make_user("left", Role.INSPECTOR)
+        fault = make_fault_at(FaultStatus.REPAIRED, reporter=reporter)
         reporter.active = False
         lifecycle.accept(fault, user("inspector"), typed_name="Inspector")
         assert fault.status == FaultStatus.ACCEPTED
@@ -332,7 +305,7 @@ def test_admin_accepts_when_the_reporter_left(app):
 
 def test_reopen_with_a_reason(app):
     with app.app_context():
-        fault = repaired_fault(reporter=user("inspector"))
+        fault = make_fault_at(FaultStatus.REPAIRED, reporter=user("inspector"))
         with pytest.raises(LifecycleError, match="Say why"):
             lifecycle.reopen(fault, user("inspector"), " ")
         with pytest.raises(LifecycleError, match="Only the person who reported it"):
@@ -345,13 +318,13 @@ def test_reopen_with_a_reason(app):
         repair(fault, user("repairer"), note="Bolts tightened")
         assert actions(fault).count("repaired") == 2
         assert [e.note for e in fault.events if e.action == "repaired"] == [
-            "New seat fitted", "Bolts tightened",
+            "换了螺丝", "Bolts tightened",
         ]
 
 
 def test_reopen_without_an_assignee_goes_back_to_reported(app):
     with app.app_context():
-        fault = repaired_fault(reporter=user("inspector"))
+        fault = make_fault_at(FaultStatus.REPAIRED, reporter=user("inspector"))
         fault.assigned_to = None
         lifecycle.reopen(fault, user("inspector"), "Not fixed")
         assert fault.status == FaultStatus.REPORTED
@@ -370,12 +343,10 @@ def test_comments_at_any_step(unsafe):
 
 def test_the_asset_stays_out_while_another_fault_keeps_it_out(unsafe):
     asset = unsafe.asset
-    second = raise_fault(asset, "Chain rusty", Urgency.UNSAFE, take_out_of_service=True)
-    third = raise_fault(asset, "Paint", Urgency.NEEDS_REPAIR)
-    repairer = user("repairer")
+    second = make_public_report(asset, "Chain rusty")
+    third = make_staff_report(asset, "Paint")
     for fault in (unsafe, second):
-        lifecycle.take(fault, repairer)
-        repair(fault, repairer)
+        make_fault_at(FaultStatus.REPAIRED, fault=fault)
     lifecycle.accept(unsafe, user("inspector"), typed_name="Inspector")
     assert asset.status == AssetStatus.OUT_OF_SERVICE
     assert "back_in_service" not in actions(unsafe)
@@ -388,8 +359,7 @@ def test_the_asset_stays_out_while_another_fault_keeps_it_out(unsafe):
 
 def test_a_retired_asset_stays_retired(unsafe):
     unsafe.asset.status = AssetStatus.RETIRED
-    lifecycle.take(unsafe, user("repairer"))
-    repair(unsafe, user("repairer"))
+    make_fault_at(FaultStatus.REPAIRED, fault=unsafe)
     lifecycle.accept(unsafe, user("inspector"), typed_name="Inspector")
     assert unsafe.asset.status == AssetStatus.RETIRED
     with pytest.raises(LifecycleError, match="retired"):
@@ -398,7 +368,7 @@ def test_a_retired_asset_stays_retired(unsafe):
 
 def test_admin_puts_the_asset_back_in_service(unsafe):
     asset = unsafe.asset
-    second = raise_fault(asset, "Chain rusty", Urgency.UNSAFE, take_out_of_service=True)
+    second = make_public_report(asset, "Chain rusty")
     with pytest.raises(LifecycleError, match="Only an administrator"):
         lifecycle.back_in_service(asset, user("inspector"), "")
     recorded_on = lifecycle.back_in_service(asset, user("admin"), "Checked: safe")
@@ -416,8 +386,8 @@ def test_admin_puts_the_asset_back_in_service(unsafe):
 def test_back_in_service_without_an_open_fault_is_recorded_on_the_latest(app):
     with app.app_context():
         asset = make_asset()
-        old = raise_fault(asset, "Old", Urgency.NEEDS_REPAIR)
-        latest = raise_fault(asset, "Latest", Urgency.NEEDS_REPAIR)
+        old = make_staff_report(asset, "Old")
+        latest = make_staff_report(asset, "Latest")
         db.session.flush()
         asset.status = AssetStatus.OUT_OF_SERVICE
         assert lifecycle.back_in_service(asset, user("admin"), "") == [latest]
@@ -440,11 +410,13 @@ def test_events_are_never_deleted(unsafe):
 
 def fault_id_of(app, public_name=None, public_phone=None):
     with app.app_context():
-        fault = raise_fault(make_asset(name="秋千", name_en="Swing"), "Seat cracked",
-                            Urgency.UNSAFE, take_out_of_service=True,
-                            reporter=None if public_name else user("inspector"))
+        swing = make_asset(name="秋千", name_en="Swing")
         if public_name:
-            as_public_report(fault, public_name, public_phone)
+            fault = make_public_report(swing, "Seat cracked", name=public_name, phone=public_phone)
+        else:
+            fault = make_staff_report(
+                swing, "Seat cracked", Urgency.UNSAFE, take_out_of_service=True
+            )
         db.session.commit()
         return fault.id
 
@@ -510,9 +482,7 @@ def test_demo_path_through_the_pages(app, client, auth):
 def test_accepting_twice_is_a_message_not_an_error(app, client, auth):
     fault_id = fault_id_of(app)
     with app.app_context():
-        fault = db.session.get(Fault, fault_id)
-        lifecycle.take(fault, user("repairer"))
-        repair(fault, user("repairer"))
+        make_fault_at(FaultStatus.REPAIRED, fault=db.session.get(Fault, fault_id))
         db.session.commit()
     auth.login("inspector")
     assert send(client, fault_id, "accept", signer_name="Inspector").status_code == 303
@@ -573,7 +543,7 @@ def test_wrong_person_or_wrong_step_is_refused(app, client, auth, username, acti
 def test_the_assigned_repairer_starts_then_signs_off_on_the_jobs_page(app, client, auth):
     fault_id = fault_id_of(app)
     with app.app_context():
-        lifecycle.assign(db.session.get(Fault, fault_id), user("repairer"), user("admin"))
+        make_fault_at(FaultStatus.ASSIGNED, fault=db.session.get(Fault, fault_id))
         db.session.commit()
     auth.login("repairer")
     page = client.get(f"/faults/{fault_id}").text
@@ -602,7 +572,10 @@ def test_a_second_tap_on_start_records_nothing_more(app, client, auth):
 def test_a_repairer_cannot_start_someone_elses_job(app, client, auth):
     fault_id = fault_id_of(app)
     with app.app_context():
-        lifecycle.start(db.session.get(Fault, fault_id), add_user("other", Role.REPAIRER))
+        make_fault_at(
+            FaultStatus.IN_PROGRESS, fault=db.session.get(Fault, fault_id),
+            repairer=make_user("other", Role.REPAIRER),
+        )
         db.session.commit()
     auth.login("repairer")
     page = client.get(f"/faults/{fault_id}").text
@@ -618,8 +591,10 @@ def test_a_repairer_cannot_start_someone_elses_job(app, client, auth):
 def test_a_repairer_cannot_complete_someone_elses_job(app, client, auth):
     fault_id = fault_id_of(app)
     with app.app_context():
-        lifecycle.assign(db.session.get(Fault, fault_id), add_user("other", Role.REPAIRER),
-                         user("admin"))
+        make_fault_at(
+            FaultStatus.ASSIGNED, fault=db.session.get(Fault, fault_id),
+            repairer=make_user("other", Role.REPAIRER),
+        )
         db.session.commit()
     auth.login("repairer")
     page = client.get(f"/faults/{fault_id}").text
@@ -679,10 +654,10 @@ def test_unknown_action_or_fault(app, client, auth):
 
 def test_inspection_signatures_are_not_served_by_the_fault_door(app, client, auth):
     with app.app_context():
-        signature = Signature(signer=user("inspector"), signer_name="I", image=b"\x89PNG")
-        db.session.add(signature)
+        asset = make_asset()
+        inspection = make_inspection(asset, make_checklist(asset.kind), date.today())
         db.session.commit()
-        signature_id = signature.id
+        signature_id = inspection.signature_id
     auth.login("admin")
     assert client.get(f"/faults/signatures/{signature_id}.png").status_code == 404
 

@@ -3,20 +3,19 @@
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from app.extensions import db
-from app.faults import lifecycle
-from app.faults.raising import raise_fault
-from app.models import Role, Urgency, User
+from app.models import FaultStatus, Role, Urgency
 from app.models.common import utcnow
-from tests.factories import make_asset, make_place
-from tests.test_fault_lifecycle import add_user, repair
+from tests.factories import (
+    make_asset,
+    make_fault_at,
+    make_place,
+    make_staff_report,
+    make_user,
+    user,
+)
 from tests.test_inspections_records import QueryCounter
-
-
-def user(username):
-    return db.session.scalar(sa.select(User).where(User.username == username))
 
 
 @pytest.fixture
@@ -28,21 +27,19 @@ def school(app):
         playground = make_place(name="操场", name_en="Playground")
         now = utcnow()
 
-        def fault(name, place, urgency, days):
-            return raise_fault(make_asset(name=name, name_en=name, place=place), f"{name} broken",
-                               urgency, at=now - timedelta(days=days))
+        def fault(name, place, urgency, days, step=FaultStatus.REPORTED):
+            return make_fault_at(
+                step, make_asset(name=name, name_en=name, place=place),
+                description=f"{name} broken", urgency=urgency, at=now - timedelta(days=days),
+            )
 
         faults = {
             "fan": fault("Fan", room, Urgency.NEEDS_REPAIR, 10),
             "door": fault("Door", building, Urgency.UNSAFE, 1),
-            "slide": fault("Slide", playground, Urgency.UNSAFE, 5),
+            "slide": fault("Slide", playground, Urgency.UNSAFE, 5, FaultStatus.ASSIGNED),
             "bench": fault("Bench", playground, Urgency.NEEDS_REPAIR, 2),
-            "swing": fault("Swing", playground, Urgency.NEEDS_REPAIR, 20),
+            "swing": fault("Swing", playground, Urgency.NEEDS_REPAIR, 20, FaultStatus.ACCEPTED),
         }
-        lifecycle.assign(faults["slide"], user("repairer"), user("admin"))
-        lifecycle.take(faults["swing"], user("repairer"))
-        repair(faults["swing"], user("repairer"))
-        lifecycle.accept(faults["swing"], user("admin"), typed_name="Admin")
         db.session.commit()
         yield {
             "ids": {name: f.id for name, f in faults.items()},
@@ -103,7 +100,7 @@ def test_pages_of_fifty(app, client, auth):
     with app.app_context():
         asset = make_asset()
         for n in range(55):
-            raise_fault(asset, f"Fault {n}", Urgency.NEEDS_REPAIR)
+            make_staff_report(asset, f"Fault {n}")
         db.session.commit()
     auth.login("admin")
     first = client.get("/faults/").text
@@ -119,9 +116,8 @@ def test_list_queries_do_not_grow_with_faults(app, client, auth):
         with app.app_context():
             place = make_place(name=f"P{how_many}")
             for n in range(how_many):
-                fault = raise_fault(make_asset(name=f"A{how_many}-{n}", place=place), "x",
-                                    Urgency.UNSAFE, reporter=user("inspector"))
-                lifecycle.assign(fault, user("repairer"), user("admin"))
+                asset = make_asset(name=f"A{how_many}-{n}", place=place)
+                make_fault_at(FaultStatus.ASSIGNED, asset, description="x", urgency=Urgency.UNSAFE)
             db.session.commit()
 
     def measure(url):
@@ -142,27 +138,23 @@ def test_list_queries_do_not_grow_with_faults(app, client, auth):
 
 def test_my_jobs_unsafe_first_then_oldest(app, client, auth):
     with app.app_context():
-        repairer, admin = user("repairer"), user("admin")
-        other = add_user("other", Role.REPAIRER)
+        repairer, other = user("repairer"), make_user("other", Role.REPAIRER)
         now = utcnow()
         made = {}
-        for name, urgency, days in [
-            ("old-paint", Urgency.NEEDS_REPAIR, 9),
-            ("new-unsafe", Urgency.UNSAFE, 1),
-            ("old-unsafe", Urgency.UNSAFE, 4),
-            ("newer-paint", Urgency.NEEDS_REPAIR, 2),
-            ("theirs", Urgency.UNSAFE, 8),
-            ("untaken-paint", Urgency.NEEDS_REPAIR, 6),
-            ("untaken-unsafe", Urgency.UNSAFE, 3),
-            ("repaired", Urgency.UNSAFE, 30),
+        for name, urgency, days, step, whose in [
+            ("old-paint", Urgency.NEEDS_REPAIR, 9, FaultStatus.ASSIGNED, repairer),
+            ("new-unsafe", Urgency.UNSAFE, 1, FaultStatus.ASSIGNED, repairer),
+            ("old-unsafe", Urgency.UNSAFE, 4, FaultStatus.ASSIGNED, repairer),
+            ("newer-paint", Urgency.NEEDS_REPAIR, 2, FaultStatus.IN_PROGRESS, repairer),
+            ("theirs", Urgency.UNSAFE, 8, FaultStatus.ASSIGNED, other),
+            ("untaken-paint", Urgency.NEEDS_REPAIR, 6, FaultStatus.REPORTED, None),
+            ("untaken-unsafe", Urgency.UNSAFE, 3, FaultStatus.REPORTED, None),
+            ("repaired", Urgency.UNSAFE, 30, FaultStatus.REPAIRED, repairer),
         ]:
-            made[name] = raise_fault(make_asset(name=name, name_en=name), name, urgency,
-                                     at=now - timedelta(days=days))
-        for name in ("old-paint", "new-unsafe", "old-unsafe", "newer-paint", "repaired"):
-            lifecycle.assign(made[name], repairer, admin)
-        lifecycle.start(made["newer-paint"], repairer)
-        repair(made["repaired"], repairer)
-        lifecycle.assign(made["theirs"], other, admin)
+            made[name] = make_fault_at(
+                step, make_asset(name=name, name_en=name), repairer=whose,
+                description=name, urgency=urgency, at=now - timedelta(days=days),
+            )
         db.session.commit()
         ids = {name: fault.id for name, fault in made.items()}
     auth.login("repairer")
@@ -202,9 +194,10 @@ def test_my_jobs_is_for_repairers_and_admins(client, auth, school):
 
 def test_hostile_names_are_escaped(app, client, auth):
     with app.app_context():
-        fault = raise_fault(make_asset(name="<i>x</i>", name_en="<i>x</i>"),
-                            "<script>alert(1)</script>", Urgency.UNSAFE)
-        lifecycle.assign(fault, user("repairer"), user("admin"))
+        make_fault_at(
+            FaultStatus.ASSIGNED, make_asset(name="<i>x</i>", name_en="<i>x</i>"),
+            description="<script>alert(1)</script>", urgency=Urgency.UNSAFE,
+        )
         db.session.commit()
     auth.login("repairer")
     for url in ("/faults/mine", "/faults/?status=all"):
@@ -215,7 +208,7 @@ def test_hostile_names_are_escaped(app, client, auth):
 
 def test_lists_show_a_thumbnail_of_the_faults_photo(app, client, auth):
     with app.app_context():
-        fault = raise_fault(make_asset(), "座板开裂", Urgency.UNSAFE, photo="abc123.jpg")
+        fault = make_staff_report(make_asset(), "座板开裂", Urgency.UNSAFE, photo="abc123.jpg")
         db.session.commit()
         fault_id = fault.id
     auth.login("admin")

@@ -19,13 +19,11 @@ from app.models import (
     FaultEvent,
     FaultPhoto,
     FaultStatus,
-    ScanCode,
     Urgency,
-    User,
 )
 from app.models.code import replace_code
 from app.request_address import address_key
-from tests.factories import make_asset
+from tests.factories import make_asset, make_blank_code, user
 
 SWING = "SWG234"
 OLD = "RPX234"
@@ -42,7 +40,7 @@ def swing(app):
         retired = make_asset("旧滑梯", "Old slide", status=AssetStatus.RETIRED, code="RTD234")
         moved = make_asset("跷跷板", "Seesaw", code=OLD)
         replace_code(moved)
-        db.session.add(ScanCode(value=BLANK))
+        make_blank_code(BLANK)
         db.session.commit()
         return {"swing": asset.id, "retired": retired.id}
 
@@ -647,7 +645,7 @@ def test_confirmation_page_shows_where_the_report_stands(app, client, swing):
 
 def assign(fault_id, username, status=FaultStatus.ASSIGNED):
     fault = db.session.get(Fault, fault_id)
-    fault.assigned_to = db.session.scalar(sa.select(User).where(User.username == username))
+    fault.assigned_to = user(username)
     fault.status = status
 
 

@@ -4,12 +4,8 @@ import re
 
 from app import settings
 from app.extensions import db
-from app.faults import lifecycle
-from app.faults.raising import raise_fault
-from app.models import Cause, Urgency
-from tests.factories import make_asset
-from tests.test_fault_lifecycle import repair
-from tests.test_fault_list import user
+from app.models import Cause, FaultStatus, Urgency
+from tests.factories import make_fault_at
 
 
 def public_reports_box(page):
@@ -40,9 +36,10 @@ def test_admin_saves_the_rules_and_they_show_on_the_fault(app, client, auth):
     with app.app_context():
         assert settings.public_reports_allowed() is False
         assert settings.cause_rule(Cause.DELIBERATE) == "加倍赔偿，并交政教处处理。"
-        fault = raise_fault(make_asset(), "Window smashed", Urgency.UNSAFE)
-        lifecycle.take(fault, user("repairer"))
-        repair(fault, user("repairer"), cause="deliberate")
+        fault = make_fault_at(
+            FaultStatus.REPAIRED, description="Window smashed", urgency=Urgency.UNSAFE,
+            cause=Cause.DELIBERATE,
+        )
         db.session.commit()
         fault_id = fault.id
     page = client.get(f"/faults/{fault_id}").text

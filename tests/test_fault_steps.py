@@ -9,34 +9,33 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.faults import lifecycle
-from app.faults.raising import raise_fault
 from app.faults.views import ACTIONS
 from app.models import AssetStatus, Fault, FaultEvent, FaultStatus, Role, Urgency, User
-from tests.factories import make_asset, make_public_report
-from tests.test_fault_lifecycle import REPAIR_FORM, add_user, repair
+from tests.factories import (
+    make_asset,
+    make_fault_at,
+    make_public_report,
+    make_staff_report,
+    make_user,
+    user,
+)
+from tests.test_fault_lifecycle import REPAIR_FORM
 from tests.test_hostile_input import client_as
 
 ROLES = ("admin", "inspector", "repairer")
 STEP_ADDRESS = re.compile(r'action="/faults/\d+/([a-z-]+)"')
 
 
-def user(username):
-    return db.session.scalar(sa.select(User).where(User.username == username))
-
-
-def _repaired(fault):
-    lifecycle.take(fault, user("repairer"))
-    repair(fault, user("repairer"))
-
-
 STATES = {
     "reported": lambda fault: None,
-    "assigned": lambda fault: lifecycle.assign(fault, user("repairer"), user("admin")),
-    "assigned to another": lambda fault: lifecycle.assign(fault, user("other"), user("admin")),
-    "in progress": lambda fault: lifecycle.start(fault, user("repairer")),
-    "repaired": _repaired,
-    "accepted": lambda fault: (
-        _repaired(fault), lifecycle.accept(fault, user("inspector"), typed_name="Inspector")
+    "assigned": lambda fault: make_fault_at(FaultStatus.ASSIGNED, fault=fault),
+    "assigned to another": lambda fault: make_fault_at(
+        FaultStatus.ASSIGNED, fault=fault, repairer=user("other")
+    ),
+    "in progress": lambda fault: make_fault_at(FaultStatus.IN_PROGRESS, fault=fault),
+    "repaired": lambda fault: make_fault_at(FaultStatus.REPAIRED, fault=fault),
+    "accepted": lambda fault: make_fault_at(
+        FaultStatus.ACCEPTED, fault=fault, acceptor=user("inspector")
     ),
     "on a retired asset": lambda fault: setattr(fault.asset, "status", AssetStatus.RETIRED),
 }
@@ -49,11 +48,10 @@ def make_fault_in(report, state) -> int:
         fault = make_public_report(asset)
     else:
         unsafe = report == "by staff, unsafe"
-        fault = raise_fault(
+        fault = make_staff_report(
             asset, "Seat cracked", Urgency.UNSAFE if unsafe else Urgency.NEEDS_REPAIR,
-            reporter=user("inspector"), take_out_of_service=unsafe,
+            take_out_of_service=unsafe,
         )
-    db.session.flush()
     STATES[state](fault)
     db.session.commit()
     return fault.id
@@ -96,7 +94,7 @@ def accepted_without_offer(fault, person, offered) -> set[str]:
 @pytest.mark.parametrize("report", REPORTS)
 def test_the_page_offers_exactly_the_allowed_steps_and_each_is_accepted(app, report, state):
     with app.app_context():
-        add_user("other", Role.REPAIRER)
+        make_user("other", Role.REPAIRER)
         db.session.commit()
         user_ids = dict(db.session.execute(sa.select(User.username, User.id)).all())
     for username in ROLES:

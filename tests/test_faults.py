@@ -16,12 +16,11 @@ from app.models import (
     FaultEvent,
     FaultStatus,
     Urgency,
-    User,
 )
 from app.models.common import utcnow
 from app.models.records import ImmutableRecordError
-from tests.factories import make_asset, make_place
-from tests.test_inspections import all_ok, image_file, inspections, make_slide, post
+from tests.factories import make_asset, make_place, make_slide, make_staff_report, user
+from tests.test_inspections import all_ok, image_file, inspections, post
 from tests.test_inspections_records import QueryCounter
 
 
@@ -50,7 +49,7 @@ def failed(app, client, auth, slide):
 def test_raise_fault_records_the_fault_and_its_event(app):
     with app.app_context():
         asset = make_asset()
-        reporter = db.session.scalar(sa.select(User).where(User.username == "inspector"))
+        reporter = user("inspector")
         fault = raise_fault(asset, "Seat cracked", Urgency.NEEDS_REPAIR, reporter=reporter)
         db.session.commit()
         assert fault.status == FaultStatus.REPORTED
@@ -84,8 +83,7 @@ def test_fault_events_are_immutable(app, failed):
 def test_list_shows_open_faults_newest_first_unsafe_marked(app, client, auth, failed):
     with app.app_context():
         asset = db.session.get(Asset, failed["asset_id"])
-        older = raise_fault(asset, "Paint peeling", Urgency.NEEDS_REPAIR,
-                            at=utcnow() - timedelta(days=3))
+        older = make_staff_report(asset, "Paint peeling", at=utcnow() - timedelta(days=3))
         db.session.commit()
         older_id = older.id
     page = client.get("/faults/").get_data(as_text=True)
@@ -120,7 +118,8 @@ def test_list_runs_the_same_queries_however_many_faults(app, client, auth):
         with app.app_context():
             place = make_place(name=f"场地{how_many}")
             for n in range(how_many):
-                raise_fault(make_asset(name=f"A{how_many}-{n}", place=place), "x", Urgency.UNSAFE)
+                asset = make_asset(name=f"A{how_many}-{n}", place=place)
+                make_staff_report(asset, "x", Urgency.UNSAFE)
             db.session.commit()
 
     def measure():
@@ -164,7 +163,7 @@ def test_fault_photo_and_thumbnail(client, failed):
 
 def test_fault_without_photo(app, client, auth):
     with app.app_context():
-        fault = raise_fault(make_asset(), "Squeaks", Urgency.NEEDS_REPAIR)
+        fault = make_staff_report(make_asset(), "Squeaks")
         db.session.commit()
         fault_id = fault.id
     auth.login("admin")
@@ -181,8 +180,9 @@ def test_unknown_fault_is_not_found(client, auth):
 
 def test_hostile_description_is_escaped(app, client, auth):
     with app.app_context():
-        fault = raise_fault(make_asset(name="<b>bold</b>"), "<script>alert(1)</script>",
-                            Urgency.UNSAFE)
+        fault = make_staff_report(
+            make_asset(name="<b>bold</b>"), "<script>alert(1)</script>", Urgency.UNSAFE
+        )
         db.session.commit()
         fault_id = fault.id
     auth.login("admin")

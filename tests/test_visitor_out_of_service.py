@@ -9,22 +9,14 @@ import re
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from app.extensions import db
-from app.faults import lifecycle
-from app.faults.raising import raise_fault
-from app.models import Asset, AssetStatus, Fault, FaultStatus, Urgency, User
+from app.models import Asset, AssetStatus, Fault, FaultStatus, Urgency
 from app.models.common import utcnow
-from tests.factories import make_asset, make_public_report
-from tests.test_fault_lifecycle import repair
+from tests.factories import make_asset, make_fault_at, make_public_report, make_staff_report
 
 MARK = "Taken out of service by a visitor"
 UNDO = "Prank: dismiss and put back in service"
-
-
-def user(username):
-    return db.session.scalar(sa.select(User).where(User.username == username))
 
 
 @pytest.fixture
@@ -35,7 +27,7 @@ def school(app):
         slide = make_asset("滑梯", "Slide")
         bench = make_asset("长椅", "Bench")
         prank = make_public_report(swing, "Chain broken", at=now - timedelta(hours=3))
-        staff = raise_fault(slide, "Step loose", Urgency.UNSAFE, reporter=user("inspector"))
+        staff = make_staff_report(slide, "Step loose", Urgency.UNSAFE)
         kept_in = make_public_report(bench, "Paint peeling", take_out_of_service=False)
         db.session.commit()
         return {
@@ -101,7 +93,7 @@ def test_the_dashboard_shows_it_first(client, auth, school):
 
 def test_the_dashboard_says_nothing_of_it_when_there_is_none(app, client, auth, school):
     with app.app_context():
-        lifecycle.dismiss(db.session.get(Fault, school["prank"]), user("admin"), "")
+        make_fault_at(FaultStatus.DISMISSED, fault=db.session.get(Fault, school["prank"]))
         db.session.commit()
     auth.login("admin")
     assert "taken out of service by a visitor" not in text(client.get("/"))
@@ -165,9 +157,7 @@ def test_a_staff_report_cannot_be_dismissed(app, client, auth, school):
 
 def test_a_repaired_report_was_real(app, client, auth, school):
     with app.app_context():
-        fault = db.session.get(Fault, school["prank"])
-        lifecycle.assign(fault, user("repairer"), user("admin"))
-        repair(fault, user("repairer"))
+        make_fault_at(FaultStatus.REPAIRED, fault=db.session.get(Fault, school["prank"]))
         db.session.commit()
     auth.login("admin")
     assert "Prank" not in text(client.get(f"/faults/{school['prank']}"))
@@ -192,8 +182,7 @@ def test_a_report_that_left_the_asset_in_service_is_dismissed_without_changing_i
 def test_the_asset_stays_out_while_another_open_fault_keeps_it_out(app, client, auth, school):
     with app.app_context():
         swing = db.session.get(Asset, school["swing"])
-        raise_fault(swing, "Frame bent", Urgency.UNSAFE, reporter=user("inspector"),
-                    take_out_of_service=True)
+        make_staff_report(swing, "Frame bent", Urgency.UNSAFE, take_out_of_service=True)
         db.session.commit()
     auth.login("admin")
     response = dismiss(client, school["prank"])
