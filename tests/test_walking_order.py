@@ -17,8 +17,8 @@ from app.offline.round import offline_round
 from app.reports import figures
 from app.reports.choice import MONTH, Choice, Period
 from app.stocktakes import counting
-from tests.factories import make_asset, make_kind, make_place
-from tests.test_rounds import MONDAY, make_routine
+from tests.factories import make_asset, make_checklist, make_kind, make_place
+from tests.test_rounds import MONDAY
 
 SITE = "SCH222"
 # Made in the wrong order on purpose: by id, or by name as plain text, the order is wrong.
@@ -47,7 +47,7 @@ def school(app, monkeypatch):
             for name, name_en, code in assets:
                 asset = make_asset(name, name_en, slide, yards[yard_code], code)
                 asset.created_at = REGISTERED  # so the month's report counts its checks
-        make_routine(slide, created_at=REGISTERED)
+        make_checklist(slide, created_at=REGISTERED)
         db.session.commit()
         return {"site": site.id, **{code: place.id for code, place in yards.items()}}
 
