@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image
 
+from app.checklists.versions import update_item
 from app.extensions import db
 from app.models import (
     Answer,
@@ -21,6 +22,7 @@ from app.models import (
     User,
 )
 from app.models.records import ImmutableRecordError
+from tests.factories import user
 from tests.test_inspections import (
     all_ok,
     count,
@@ -30,7 +32,6 @@ from tests.test_inspections import (
     image_file,
     inspections,
     make_slide,
-    new_version,
     post,
 )
 
@@ -187,7 +188,10 @@ def test_hostile_answers_are_escaped_on_the_record(app, client, auth, slide):
 def test_old_version_wording_is_shown_after_the_checklist_changed(app, client, signed):
     with app.app_context():
         checklist = db.session.get(Checklist, signed["checklist_id"])
-        new_version(checklist, {1: ("梯子牢固（新）", "Ladder firmly fixed (new wording)")})
+        update_item(
+            checklist.current_version.items[0], user("admin"),
+            text="梯子牢固（新）", text_en="Ladder firmly fixed (new wording)",
+        )
         db.session.commit()
     page = client.get(show_url(signed)).text
     assert "Ladder and steps secure" in page
@@ -346,9 +350,9 @@ def test_corrected_record_cannot_be_corrected_again(app, client, signed):
 
 def test_correction_keeps_the_version_it_corrects(app, client, signed):
     with app.app_context():
-        new_version(
-            db.session.get(Checklist, signed["checklist_id"]), {1: ("新", "Brand new wording")}
-        )
+        checklist = db.session.get(Checklist, signed["checklist_id"])
+        first = checklist.current_version.items[0]
+        update_item(first, user("admin"), text="新", text_en="Brand new wording")
         db.session.commit()
     page = client.get(correct_url(signed)).text
     assert "Ladder and steps secure" in page and "Brand new wording" not in page
