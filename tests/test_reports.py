@@ -54,6 +54,8 @@ from tests.factories import make_asset, make_kind, make_place
 SEPTEMBER_1 = datetime(2025, 9, 1, 1, 0)
 TODAY = date(2025, 11, 15)
 OCTOBER = {"period": "month", "month": "2025-10"}
+# Every routine here asks one thing.
+LOOKS_SOUND = ({"type": ItemType.CHECK, "text": "外观完好", "text_en": "Looks sound"},)
 
 
 def _png():
