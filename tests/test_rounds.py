@@ -61,14 +61,13 @@ def school(app):
     """
     with app.app_context():
         site = make_place("学校", "School", PlaceKind.SITE, code="SITE01")
-        building = make_place("教学楼", "Teaching building", PlaceKind.BUILDING, site, "BLDG01")
-        building.position = 1
-        playground = make_place("操场", "Playground", PlaceKind.AREA, site, "PLAY01")
-        playground.position = 2
-        room_101 = make_place("101 教室", "Room 101", PlaceKind.ROOM, building, "ROOM01")
-        room_101.position = 2
-        room_102 = make_place("102 教室", "Room 102", PlaceKind.ROOM, building, "ROOM02")
-        room_102.position = 1
+        building = make_place(
+            "教学楼", "Teaching building", PlaceKind.BUILDING, site, "BLDG01", position=1
+        )
+        playground = make_place("操场", "Playground", PlaceKind.AREA, site, "PLAY01", position=2)
+        room = PlaceKind.ROOM
+        room_101 = make_place("101 教室", "Room 101", room, building, "ROOM01", position=2)
+        room_102 = make_place("102 教室", "Room 102", room, building, "ROOM02", position=1)
         slide = make_kind()
         fan = make_kind("fan", "电风扇", "Electric fan")
         slides = [
