@@ -96,8 +96,13 @@ def make_kind(key="slide", name="滑梯", name_en="Slide"):
     return kind
 
 
-def make_place(name="操场", name_en="Playground", kind=PlaceKind.AREA, parent=None, code=None):
+def make_place(
+    name="操场", name_en="Playground", kind=PlaceKind.AREA, parent=None, code=None, position=None
+):
+    """A place with its code; `position` puts it in the walking order among its siblings."""
     place = Place(name=name, name_en=name_en, kind=kind, parent=parent, code="")
+    if position is not None:
+        place.position = position
     db.session.add(place)
     issue_code(place, code)
     db.session.flush()
@@ -305,11 +310,13 @@ def make_inspection(
     inspector=None,
     note="",
     off_schedule=False,
+    notes=None,
 ):
     """A signed inspection of the routine's newest version, done on the given school day.
 
     Every check item passes (or, passed=False, fails); readings maps an item's position
-    (from 1, as the app numbers them) to its reading, marked out of range as the form would.
+    (from 1, as the app numbers them) to its reading, marked out of range as the form would,
+    and notes maps a position to the note written on that item.
     Signed at 08:30 school time unless `at` says when.
     """
     inspector = inspector or user()
@@ -340,6 +347,7 @@ def make_inspection(
                 else None,
                 reading=reading,
                 out_of_range=reading is not None and not item.in_range(reading),
+                note=(notes or {}).get(item.position, ""),
             )
         )
     db.session.add(inspection)
@@ -436,6 +444,7 @@ def make_fault_at(
     fault=None,
     repairer=None,
     acceptor=None,
+    accepted_as=None,
     done_at=None,
     note="换了螺丝",
     cause=Cause.NATURAL_WEAR,
@@ -449,7 +458,8 @@ def make_fault_at(
     The fault is the one given, else a staff report of the asset (`report` goes to
     make_staff_report). The admin assigns it to the repairer, who starts and signs off the
     repair (note, cause, cost as typed); the reporter accepts it when they may, else the
-    admin. Both sign with `drawn` (a data: URL) or, without it, their typed name.
+    admin. Both sign with `drawn` (a data: URL) or, without it, their typed name; the
+    acceptor types `accepted_as` instead of their own name when it is given.
 
     `done_at` says when the steps after the report were taken, since the lifecycle stamps
     the present: one time for them all, or a time per step ({FaultStatus.REPAIRED: ...,
@@ -474,7 +484,7 @@ def make_fault_at(
     if reached >= 4:
         if acceptor is None:
             acceptor = fault.reported_by if lifecycle.reporter_can_accept(fault) else admin
-        lifecycle.accept(fault, acceptor, drawn, typed_name=acceptor.display_name)
+        lifecycle.accept(fault, acceptor, drawn, typed_name=accepted_as or acceptor.display_name)
     db.session.flush()
     if done_at is not None:
         _move_steps(fault, done_at if isinstance(done_at, dict) else {step: done_at})

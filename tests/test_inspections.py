@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from PIL import Image, ImageDraw
 
+from app.checklists.versions import update_item
 from app.extensions import db
 from app.models import (
     Answer,
@@ -17,91 +18,26 @@ from app.models import (
     AssetStatus,
     Checklist,
     ChecklistItem,
-    ChecklistVersion,
     Fault,
     FaultEvent,
     Frequency,
     Inspection,
-    ItemType,
     Outcome,
     Signature,
     Urgency,
-    User,
 )
 from app.routines import today
-from tests.factories import make_asset, make_kind
-
-SLIDE_ITEMS = (
-    dict(type=ItemType.CHECK, text="梯子和台阶牢固", text_en="Ladder and steps secure"),
-    dict(
-        type=ItemType.CHECK,
-        text="滑道光滑，无裂缝、孔洞或锐边",
-        text_en="Sliding surface smooth, no cracks, holes or sharp edges",
-        critical=True,
-    ),
-    dict(
-        type=ItemType.READING,
-        text="基础裂缝宽度",
-        text_en="Crack width at the foundation",
-        unit="mm",
-        min_value=0.0,
-        max_value=0.3,
-    ),
-    dict(type=ItemType.TEXT, text="其他情况", text_en="Anything else", required=False),
-    dict(type=ItemType.PHOTO, text="整体照片", text_en="Photo of the whole slide", required=False),
+from tests.factories import (
+    SLIDE_ITEMS,
+    make_asset,
+    make_checklist,
+    make_kind,
+    make_slide,
+    user,
 )
 
-
-# Builders, shared with the other inspection and fault test modules.
-
-def make_checklist(kind=None, items=SLIDE_ITEMS, frequency=Frequency.DAILY, **schedule):
-    checklist = Checklist(
-        name="滑梯每周检查",
-        name_en="Weekly slide check",
-        kind=kind or make_kind(),
-        frequency=frequency,
-        **schedule,
-    )
-    version = ChecklistVersion(checklist=checklist, number=1)
-    for position, spec in enumerate(items, start=1):
-        version.items.append(ChecklistItem(position=position, **spec))
-    db.session.add(checklist)
-    db.session.flush()
-    return checklist
-
-
-def new_version(checklist, reword=None):
-    """A new version copying the current items, with some wording changed (by position)."""
-    current = checklist.current_version
-    version = ChecklistVersion(checklist_id=checklist.id, number=current.number + 1)
-    db.session.add(version)
-    for item in current.items:
-        text, text_en = (reword or {}).get(item.position, (item.text, item.text_en))
-        version.items.append(
-            ChecklistItem(
-                lineage=item.lineage, position=item.position, type=item.type, text=text,
-                text_en=text_en, required=item.required, critical=item.critical,
-                unit=item.unit, min_value=item.min_value, max_value=item.max_value,
-            )
-        )
-    db.session.flush()
-    db.session.expire(checklist, ["versions"])
-    return version
-
-
-def make_slide(app):
-    """Slide 1 with its daily checklist; ids only, so tests can use them outside the context."""
-    with app.app_context():
-        asset = make_asset()
-        checklist = make_checklist(kind=asset.kind)
-        db.session.commit()
-        return dict(
-            asset_id=asset.id,
-            checklist_id=checklist.id,
-            version_id=checklist.current_version.id,
-            items=[item.id for item in checklist.current_version.items],
-            code=asset.code,
-        )
+# The slide's routine as these tests name it, checked every school day.
+SLIDE_CHECK = ("滑梯每周检查", "Weekly slide check")
 
 
 @pytest.fixture
@@ -228,7 +164,9 @@ def test_vendored_signature_pad_is_served_with_its_licence(client):
 
 def test_form_for_a_checklist_that_does_not_cover_the_asset_is_not_found(app, client, auth, slide):
     with app.app_context():
-        other = make_checklist(kind=make_kind("fan", "电风扇", "Electric fan"))
+        other = make_checklist(
+            make_kind("fan", "电风扇", "Electric fan"), SLIDE_CHECK, Frequency.DAILY, SLIDE_ITEMS
+        )
         db.session.commit()
         other_id = other.id
     auth.login("inspector")
@@ -337,7 +275,8 @@ def test_all_ok_without_javascript_marks_the_checks_and_records_nothing(app, cli
     with app.app_context():
         # A routine of checks only, the way most of the seeded ones are.
         checklist = make_checklist(
-            kind=db.session.get(Asset, slide["asset_id"]).kind, items=SLIDE_ITEMS[:2]
+            db.session.get(Asset, slide["asset_id"]).kind, SLIDE_CHECK, Frequency.DAILY,
+            SLIDE_ITEMS[:2],
         )
         db.session.commit()
         checklist_id, version_id = checklist.id, checklist.current_version.id
@@ -912,7 +851,7 @@ def test_check_that_is_not_due_is_allowed_said_and_flagged(app, client, auth):
         asset = make_asset()
         starts = today() + timedelta(days=3)
         checklist = make_checklist(
-            kind=asset.kind, frequency=Frequency.EVERY_N_DAYS, interval_days=7,
+            asset.kind, SLIDE_CHECK, Frequency.EVERY_N_DAYS, SLIDE_ITEMS, interval_days=7,
             anchor_date=starts,
         )
         db.session.commit()
@@ -997,7 +936,9 @@ def test_crypto_random_uuid_is_a_good_client_id(app, client, auth, slide):
 
 def test_version_from_another_checklist_is_a_bad_request(app, client, auth, slide):
     with app.app_context():
-        other = make_checklist(kind=make_kind("fan", "电风扇", "Electric fan"))
+        other = make_checklist(
+            make_kind("fan", "电风扇", "Electric fan"), SLIDE_CHECK, Frequency.DAILY, SLIDE_ITEMS
+        )
         db.session.commit()
         other_version = other.current_version.id
     auth.login("inspector")
@@ -1011,7 +952,8 @@ def test_form_sent_against_the_version_shown_keeps_its_wording(app, client, auth
     they read."""
     auth.login("inspector")
     with app.app_context():
-        new_version(db.session.get(Checklist, slide["checklist_id"]), {1: ("新", "New")})
+        checklist = db.session.get(Checklist, slide["checklist_id"])
+        update_item(checklist.current_version.items[0], user("admin"), text="新", text_en="New")
         db.session.commit()
     assert post(client, slide, all_ok(slide)).status_code == 303
     [inspection] = inspections(app)
@@ -1036,8 +978,7 @@ def test_hostile_input_is_escaped_on_the_refused_form(app, client, auth, slide):
 
 def test_user_names_are_escaped_on_the_form(app, client, auth, slide):
     with app.app_context():
-        user = db.session.scalar(sa.select(User).where(User.username == "inspector"))
-        user.display_name = "<img src=x onerror=alert(1)>"
+        user().display_name = "<img src=x onerror=alert(1)>"
         db.session.commit()
     auth.login("inspector")
     page = client.get(form_url(slide)).text

@@ -1,13 +1,14 @@
 """Signed records: shown as they were signed, never changed, corrected by new records."""
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from io import BytesIO
 
 import pytest
 import sqlalchemy as sa
 from PIL import Image
 
+from app.checklists.versions import update_item
 from app.extensions import db
 from app.models import (
     Answer,
@@ -17,10 +18,11 @@ from app.models import (
     Fault,
     Inspection,
     Outcome,
+    Role,
     Signature,
-    User,
 )
 from app.models.records import ImmutableRecordError
+from tests.factories import make_history, make_user, user
 from tests.test_inspections import (
     all_ok,
     count,
@@ -30,7 +32,6 @@ from tests.test_inspections import (
     image_file,
     inspections,
     make_slide,
-    new_version,
     post,
 )
 
@@ -168,9 +169,7 @@ def test_hostile_answers_are_escaped_on_the_record(app, client, auth, slide):
     hostile = "<script>alert(1)</script>"
     with app.app_context():
         # The name typed is the signer's own, so the hostile one is their display name.
-        db.session.scalar(sa.select(User).where(User.username == "inspector")).display_name = (
-            hostile
-        )
+        user().display_name = hostile
         db.session.commit()
     auth.login("inspector")
     data = all_ok(slide, signer_name=hostile, note=hostile, **{
@@ -187,7 +186,10 @@ def test_hostile_answers_are_escaped_on_the_record(app, client, auth, slide):
 def test_old_version_wording_is_shown_after_the_checklist_changed(app, client, signed):
     with app.app_context():
         checklist = db.session.get(Checklist, signed["checklist_id"])
-        new_version(checklist, {1: ("梯子牢固（新）", "Ladder firmly fixed (new wording)")})
+        update_item(
+            checklist.current_version.items[0], user("admin"),
+            text="梯子牢固（新）", text_en="Ladder firmly fixed (new wording)",
+        )
         db.session.commit()
     page = client.get(show_url(signed)).text
     assert "Ladder and steps secure" in page
@@ -346,9 +348,9 @@ def test_corrected_record_cannot_be_corrected_again(app, client, signed):
 
 def test_correction_keeps_the_version_it_corrects(app, client, signed):
     with app.app_context():
-        new_version(
-            db.session.get(Checklist, signed["checklist_id"]), {1: ("新", "Brand new wording")}
-        )
+        checklist = db.session.get(Checklist, signed["checklist_id"])
+        first = checklist.current_version.items[0]
+        update_item(first, user("admin"), text="新", text_en="Brand new wording")
         db.session.commit()
     page = client.get(correct_url(signed)).text
     assert "Ladder and steps secure" in page and "Brand new wording" not in page
@@ -361,12 +363,7 @@ def test_correction_keeps_the_version_it_corrects(app, client, signed):
 
 def test_only_the_admin_or_the_original_inspector_may_correct(app, client, auth, signed):
     with app.app_context():
-        db.session.add(User(
-            username="other", display_name="Other", role="inspector",
-            password_hash=db.session.scalar(
-                sa.select(User.password_hash).where(User.username == "inspector")
-            ),
-        ))
+        make_user("other", Role.INSPECTOR)
         db.session.commit()
     for username, status in (("other", 403), ("repairer", 403), ("admin", 200)):
         auth.logout()
@@ -392,41 +389,6 @@ def test_correction_of_a_retired_asset_is_refused(app, client, signed):
 
 
 # Query budget: the form and the submit do not grow with the history
-
-
-def add_history(asset_id, checklist_id, version_id, user_id, how_many=500):
-    """Past inspections on the asset, inserted in bulk."""
-    start = datetime(2024, 1, 1, 1, 0)
-    db.session.execute(
-        sa.insert(Signature),
-        [
-            dict(signer_id=user_id, signer_name="Past", signed_at=start + timedelta(days=n))
-            for n in range(how_many)
-        ],
-    )
-    signature_ids = db.session.scalars(
-        sa.select(Signature.id).where(Signature.signer_name == "Past").order_by(Signature.id)
-    ).all()
-    db.session.execute(
-        sa.insert(Inspection),
-        [
-            dict(
-                client_id=f"past-{n:08d}",
-                asset_id=asset_id,
-                checklist_id=checklist_id,
-                version_id=version_id,
-                inspector_id=user_id,
-                signature_id=signature_ids[n],
-                submitted_at=start + timedelta(days=n),
-                local_date=date(2024, 1, 1) + timedelta(days=n),
-                passed=True,
-                off_schedule=False,
-                note="",
-            )
-            for n in range(how_many)
-        ],
-    )
-    db.session.commit()
 
 
 class QueryCounter:
@@ -470,8 +432,13 @@ def test_form_and_submit_queries_do_not_grow_with_history(app, client, auth, sli
 
     before = measure()
     with app.app_context():
-        inspector_id = db.session.scalar(sa.select(User.id).where(User.username == "inspector"))
-        add_history(slide["asset_id"], slide["checklist_id"], slide["version_id"], inspector_id)
+        # Five hundred past days, from New Year's Day 2024, each with its answers.
+        make_history(
+            db.session.get(Asset, slide["asset_id"]),
+            db.session.get(Checklist, slide["checklist_id"]),
+            [date(2024, 1, 1) + timedelta(days=n) for n in range(500)],
+        )
+        db.session.commit()
     after = measure()
     assert after == before, (before, after)
     assert count(app, Inspection) == 502

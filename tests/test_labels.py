@@ -24,8 +24,7 @@ def school(app):
     with app.app_context():
         site = make_place("阳光幼儿园", "Sunshine Kindergarten", kind=PlaceKind.SITE)
         room = make_place("大一班", "Class 1", PlaceKind.ROOM, parent=site)
-        store = make_place("器材室", "Equipment room", PlaceKind.ROOM, parent=site)
-        store.position = 1
+        store = make_place("器材室", "Equipment room", PlaceKind.ROOM, parent=site, position=1)
         fan_kind = make_kind("fan", "电风扇", "Electric fan")
         rows = {
             "site": site,

@@ -7,8 +7,7 @@ from app.extensions import db
 from app.labels import selection
 from app.labels.sheets import PAGE_HEIGHT, PAGE_WIDTH, STOCKS, layout
 from app.models import AssetStatus, PlaceKind
-from app.models.code import issue_blank_codes
-from tests.factories import make_asset, make_kind, make_place
+from tests.factories import make_asset, make_blank_code, make_kind, make_place
 
 
 @pytest.mark.parametrize(
@@ -79,9 +78,8 @@ def school(app):
         site = make_place("阳光幼儿园", "Sunshine Kindergarten", kind=PlaceKind.SITE)
         building = make_place("教学楼", "Teaching building", PlaceKind.BUILDING, parent=site)
         room = make_place("大一班", "Class 1", PlaceKind.ROOM, parent=building)
-        playground = make_place("操场", "Playground", PlaceKind.AREA, parent=site)
         # Walked after the building, though 操场 sorts before 教学楼 by name.
-        playground.position = 1
+        playground = make_place("操场", "Playground", PlaceKind.AREA, parent=site, position=1)
         fan = make_kind("fan", "电风扇", "Electric fan")
         slide = make_kind("slide", "滑梯", "Slide")
         assets = {
@@ -180,8 +178,7 @@ def test_whole_register(app, school):
 
 def test_blank_codes_registered_since_are_left_out(app, school):
     with app.test_request_context():
-        blank = issue_blank_codes(3)
-        db.session.flush()
+        blank = [make_blank_code() for _ in range(3)]
         blank[1].asset_id = school["fan"].id
         chosen = selection.for_blank_codes(blank)
         assert codes(chosen) == [blank[0].value, blank[2].value]

@@ -38,14 +38,12 @@ def school(app):
     """幼儿园 › 教学楼 › 大一班 / 大二班, and 操场; walking order differs from the alphabet."""
     with app.app_context():
         site = make_place("幼儿园", "Kindergarten", PlaceKind.SITE)
-        building = make_place("教学楼", "Teaching building", PlaceKind.BUILDING, parent=site)
-        second = make_place("大二班", "Class 2", PlaceKind.ROOM, parent=building)
-        second.position = 2
-        first = make_place("大一班", "Class 1", PlaceKind.ROOM, parent=building)
-        first.position = 1
-        playground = make_place("操场", "Playground", PlaceKind.AREA, parent=site)
-        playground.position = 5
-        building.position = 1
+        building = make_place(
+            "教学楼", "Teaching building", PlaceKind.BUILDING, parent=site, position=1
+        )
+        second = make_place("大二班", "Class 2", PlaceKind.ROOM, parent=building, position=2)
+        first = make_place("大一班", "Class 1", PlaceKind.ROOM, parent=building, position=1)
+        playground = make_place("操场", "Playground", PlaceKind.AREA, parent=site, position=5)
         kind = make_kind()
         make_asset("风扇", "Fan", kind=kind, place=first)
         make_asset("空调", "Air conditioner", kind=kind, place=first)

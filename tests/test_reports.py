@@ -21,121 +21,40 @@ from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from PIL import Image
 from pypdf import PdfReader
 from werkzeug.datastructures import MultiDict
 
 from app.core.months import month_period
 from app.extensions import db
 from app.models import (
-    Answer,
     Cause,
     Checklist,
-    ChecklistItem,
-    ChecklistVersion,
-    Fault,
-    FaultEvent,
     FaultStatus,
     Frequency,
-    Inspection,
     ItemType,
-    Outcome,
     PlaceKind,
-    Signature,
     Urgency,
-    User,
 )
 from app.reports import figures, pdf
 from app.reports.choice import MONTH, TERM, Choice, Period
 from app.reports.forms import ReportChoiceForm
 from app.terms import term_containing
-from tests.factories import make_asset, make_kind, make_place
+from tests.factories import (
+    make_asset,
+    make_checklist,
+    make_fault_at,
+    make_inspection,
+    make_kind,
+    make_place,
+    make_staff_report,
+)
+from tests.test_inspections import drawn_signature
 
 SEPTEMBER_1 = datetime(2025, 9, 1, 1, 0)
 TODAY = date(2025, 11, 15)
 OCTOBER = {"period": "month", "month": "2025-10"}
-
-
-def _png():
-    image = Image.new("RGBA", (120, 40))
-    for x in range(10, 110):
-        image.putpixel((x, 20), (0, 0, 0, 255))
-    data = io.BytesIO()
-    image.save(data, "PNG")
-    return data.getvalue()
-
-
-def _routine(key, name, name_en, kind, frequency, **schedule):
-    checklist = Checklist(
-        key=key, name=name, name_en=name_en, kind=kind, frequency=frequency,
-        created_at=SEPTEMBER_1, **schedule,
-    )
-    version = ChecklistVersion(checklist=checklist, number=1, created_at=SEPTEMBER_1)
-    item = ChecklistItem(version=version, position=0, type=ItemType.CHECK, text="外观完好",
-                         text_en="Looks sound")
-    db.session.add_all([checklist, version, item])
-    db.session.flush()
-    return checklist, version, item
-
-
-def _signature(user, at, image=None, name=None):
-    signature = Signature(signer=user, signer_name=name or user.display_name, signed_at=at,
-                          image=image)
-    db.session.add(signature)
-    return signature
-
-
-def _inspect(asset, routine, day, hour=1, passed=True, corrects=None, note=""):
-    checklist, version, item = routine
-    inspector = db.session.scalar(sa.select(User).where(User.username == "inspector"))
-    at = datetime(day.year, day.month, day.day, hour, 0)
-    inspection = Inspection(
-        client_id=f"{asset.id}-{checklist.id}-{day}-{hour}-{corrects is not None}",
-        asset=asset, checklist=checklist, version=version, inspector=inspector,
-        signature=_signature(inspector, at), submitted_at=at, local_date=day, passed=passed,
-        corrects=corrects, note=note,
-    )
-    db.session.add(inspection)
-    db.session.add(Answer(inspection=inspection, item=item, position=0,
-                          outcome=Outcome.PASS if passed else Outcome.FAIL, note=note))
-    db.session.flush()
-    return inspection
-
-
-def _fault(asset, reported_at, urgency=Urgency.NEEDS_REPAIR, description="坏了"):
-    reporter = db.session.scalar(sa.select(User).where(User.username == "inspector"))
-    fault = Fault(asset=asset, description=description, urgency=urgency,
-                  reported_by=reporter, reported_at=reported_at)
-    db.session.add(fault)
-    db.session.add(FaultEvent(fault=fault, action="reported", status=FaultStatus.REPORTED,
-                              actor=reporter, at=reported_at))
-    return fault
-
-
-def _repair(fault, at, cost, cause, image=None):
-    repairer = db.session.scalar(sa.select(User).where(User.username == "repairer"))
-    signature = _signature(repairer, at, image)
-    fault.status = FaultStatus.REPAIRED
-    fault.assigned_to = repairer
-    fault.repaired_by = repairer
-    fault.repaired_at = at
-    fault.repair_note = "换了螺丝"
-    fault.cost = cost
-    fault.cause = cause
-    fault.repair_signature = signature
-    db.session.add(FaultEvent(fault=fault, action="repaired", status=FaultStatus.REPAIRED,
-                              actor=repairer, at=at, signature=signature))
-
-
-def _accept(fault, at, image=None):
-    admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
-    signature = _signature(admin, at, image, name="王主任")
-    fault.status = FaultStatus.ACCEPTED
-    fault.accepted_by = admin
-    fault.accepted_at = at
-    fault.acceptance_signature = signature
-    db.session.add(FaultEvent(fault=fault, action="accepted", status=FaultStatus.ACCEPTED,
-                              actor=admin, at=at, signature=signature))
+# Every routine here asks one thing.
+LOOKS_SOUND = ({"type": ItemType.CHECK, "text": "外观完好", "text_en": "Looks sound"},)
 
 
 def build_history():
@@ -145,36 +64,50 @@ def build_history():
     room = make_place("101室", "Room 101", kind=PlaceKind.ROOM, parent=building)
     slide_kind = make_kind()
     fan_kind = make_kind("fan", "电风扇", "Electric fan")
-    slide_a = make_asset("滑梯A", "Slide A", kind=slide_kind, place=playground)
-    slide_b = make_asset("滑梯B", "Slide B", kind=slide_kind, place=playground)
-    fan = make_asset("电风扇", "Fan", kind=fan_kind, place=room)
-    for asset in (slide_a, slide_b, fan):
-        asset.created_at = asset.updated_at = SEPTEMBER_1
-    slides = _routine("slides", "滑梯每周检查", "Weekly slide check", slide_kind,
-                      Frequency.WEEKLY, weekday=0)
-    fans = _routine("fans", "电风扇每月检查", "Monthly fan check", fan_kind,
-                    Frequency.MONTHLY, day_of_month=1)
+    slide_a = make_asset("滑梯A", "Slide A", slide_kind, playground, registered=SEPTEMBER_1)
+    slide_b = make_asset("滑梯B", "Slide B", slide_kind, playground, registered=SEPTEMBER_1)
+    fan = make_asset("电风扇", "Fan", fan_kind, room, registered=SEPTEMBER_1)
+    slides = make_checklist(slide_kind, ("滑梯每周检查", "Weekly slide check"),
+                            items=LOOKS_SOUND, key="slides", created_at=SEPTEMBER_1)
+    fans = make_checklist(fan_kind, ("电风扇每月检查", "Monthly fan check"), Frequency.MONTHLY,
+                          LOOKS_SOUND, key="fans", created_at=SEPTEMBER_1)
     for day in (6, 13, 20, 27):
-        done = _inspect(slide_a, slides, date(2025, 10, day))
+        done = make_inspection(slide_a, slides, date(2025, 10, day))
         if day == 13:
             thirteenth = done
-    _inspect(slide_a, slides, date(2025, 10, 14), corrects=thirteenth)
-    _inspect(slide_b, slides, date(2025, 10, 6))
-    _inspect(slide_b, slides, date(2025, 10, 14))
-    _inspect(fan, fans, date(2025, 10, 1), passed=False)
-    _inspect(slide_a, slides, date(2025, 11, 3))  # November: not October's
+    make_inspection(slide_a, slides, date(2025, 10, 14), corrects=thirteenth)
+    make_inspection(slide_b, slides, date(2025, 10, 6))
+    make_inspection(slide_b, slides, date(2025, 10, 14))
+    make_inspection(fan, fans, date(2025, 10, 1), passed=False)
+    make_inspection(slide_a, slides, date(2025, 11, 3))  # November: not October's
 
-    drawn = _png()
-    unsafe = _fault(slide_b, datetime(2025, 10, 20, 2), Urgency.UNSAFE, "护栏松动")
-    _repair(unsafe, datetime(2025, 10, 22, 3), "120.50", Cause.ACCIDENTAL, drawn)
-    _accept(unsafe, datetime(2025, 10, 23, 4), drawn)
-    _fault(fan, datetime(2025, 10, 1, 2))
-    late_september = _fault(fan, datetime(2025, 9, 30, 15, 59))
-    _repair(late_september, datetime(2025, 10, 2, 3), "30", Cause.NATURAL_WEAR)
-    _fault(slide_a, datetime(2025, 10, 31, 16, 30))
+    unsafe = make_fault_at(
+        FaultStatus.ACCEPTED,
+        slide_b,
+        description="护栏松动",
+        urgency=Urgency.UNSAFE,
+        at=datetime(2025, 10, 20, 2),
+        done_at={
+            FaultStatus.REPAIRED: datetime(2025, 10, 22, 3),
+            FaultStatus.ACCEPTED: datetime(2025, 10, 23, 4),
+        },
+        cost="120.50",
+        cause=Cause.ACCIDENTAL,
+        drawn=drawn_signature(),
+    )
+    make_staff_report(fan, at=datetime(2025, 10, 1, 2))
+    make_fault_at(
+        FaultStatus.REPAIRED,
+        fan,
+        at=datetime(2025, 9, 30, 15, 59),
+        done_at=datetime(2025, 10, 2, 3),
+        cost="30",
+        cause=Cause.NATURAL_WEAR,
+    )
+    make_staff_report(slide_a, at=datetime(2025, 10, 31, 16, 30))
     db.session.commit()
     return {"playground": playground.id, "room": room.id, "building": building.id,
-            "slides": slides[0].id, "fans": fans[0].id, "unsafe": unsafe.id}
+            "slides": slides.id, "fans": fans.id, "unsafe": unsafe.id}
 
 
 @pytest.fixture
@@ -498,17 +431,18 @@ def test_queries_do_not_grow_with_the_history(app, history):
         from app.models import Asset
 
         slide = db.session.scalar(sa.select(Asset).where(Asset.name == "滑梯B"))
-        routine = (
-            db.session.get(Checklist, history["slides"]),
-            db.session.scalar(sa.select(ChecklistVersion).where(
-                ChecklistVersion.checklist_id == history["slides"])),
-            db.session.scalar(sa.select(ChecklistItem).join(ChecklistVersion).where(
-                ChecklistVersion.checklist_id == history["slides"])),
-        )
+        routine = db.session.get(Checklist, history["slides"])
         for day in range(1, 31):
-            _inspect(slide, routine, date(2025, 10, day), hour=5)
-            fault = _fault(slide, datetime(2025, 10, day, 3))
-            _repair(fault, datetime(2025, 10, day, 6), "1", Cause.DELIBERATE, _png())
+            make_inspection(slide, routine, date(2025, 10, day), at=datetime(2025, 10, day, 5))
+            make_fault_at(
+                FaultStatus.REPAIRED,
+                slide,
+                at=datetime(2025, 10, day, 3),
+                done_at=datetime(2025, 10, day, 6),
+                cost="1",
+                cause=Cause.DELIBERATE,
+                drawn=drawn_signature(),
+            )
         db.session.commit()
         db.session.expire_all()
         figures.build_report(choice, TODAY)

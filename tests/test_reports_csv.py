@@ -12,13 +12,19 @@ from app.models import (
     Asset,
     Cause,
     Checklist,
-    ChecklistItem,
-    ChecklistVersion,
-    Frequency,
+    FaultStatus,
     Urgency,
 )
-from tests.factories import make_asset, make_kind, make_place
-from tests.test_reports import SEPTEMBER_1, _accept, _fault, _inspect, _repair, _routine
+from tests.factories import (
+    make_asset,
+    make_checklist,
+    make_fault_at,
+    make_inspection,
+    make_kind,
+    make_place,
+    make_staff_report,
+)
+from tests.test_reports import LOOKS_SOUND, SEPTEMBER_1
 
 FORMULA = '=HYPERLINK("http://x","y")'
 COMMA = "a,b"
@@ -33,20 +39,31 @@ def hostile(app):
         playground = make_place(COMMA, None)
         room = make_place("教室", "Classroom")
         kind = make_kind()
-        slide = make_asset(FORMULA, None, kind=kind, place=playground)
-        other = make_asset("-滑梯", "Slide elsewhere", kind=kind, place=room)
-        for asset in (slide, other):
-            asset.created_at = asset.updated_at = SEPTEMBER_1
-        routine = _routine("slides", QUOTES, None, kind, Frequency.WEEKLY, weekday=0)
-        _inspect(slide, routine, date(2025, 10, 6), note=LINES)
-        _inspect(other, routine, date(2025, 10, 6))
-        _inspect(slide, routine, date(2025, 11, 3))  # another month
-        fault = _fault(slide, datetime(2025, 10, 6, 2), Urgency.UNSAFE, "@SUM(A1:A2)\n" + QUOTES)
-        _repair(fault, datetime(2025, 10, 7, 2), "88.00", Cause.DELIBERATE)
-        _accept(fault, datetime(2025, 10, 8, 2))
-        _fault(other, datetime(2025, 10, 9, 2))
+        slide = make_asset(FORMULA, None, kind=kind, place=playground, registered=SEPTEMBER_1)
+        other = make_asset("-滑梯", "Slide elsewhere", kind, room, registered=SEPTEMBER_1)
+        routine = make_checklist(kind, (QUOTES, None), items=LOOKS_SOUND, key="slides",
+                                 created_at=SEPTEMBER_1)
+        make_inspection(slide, routine, date(2025, 10, 6), at=datetime(2025, 10, 6, 1),
+                        note=LINES, notes={1: LINES})
+        make_inspection(other, routine, date(2025, 10, 6), at=datetime(2025, 10, 6, 1))
+        make_inspection(slide, routine, date(2025, 11, 3))  # another month
+        make_fault_at(
+            FaultStatus.ACCEPTED,
+            slide,
+            description="@SUM(A1:A2)\n" + QUOTES,
+            urgency=Urgency.UNSAFE,
+            at=datetime(2025, 10, 6, 2),
+            done_at={
+                FaultStatus.REPAIRED: datetime(2025, 10, 7, 2),
+                FaultStatus.ACCEPTED: datetime(2025, 10, 8, 2),
+            },
+            cost="88.00",
+            cause=Cause.DELIBERATE,
+            accepted_as="王主任",
+        )
+        make_staff_report(other, at=datetime(2025, 10, 9, 2))
         db.session.commit()
-        return {"playground": playground.id, "routine": routine[0].id}
+        return {"playground": playground.id, "routine": routine.id}
 
 
 def read(response):
@@ -99,7 +116,7 @@ def test_faults_one_row_per_fault_with_its_events(client, auth, hostile):
     assert fault[header.index("Acceptance signed by")] == "王主任"
     events = fault[header.index("Events")].split("\n")
     assert [event.split(" · ")[1] for event in events] == [
-        "Reported", "Repaired and signed off", "Repair accepted"
+        "Reported", "Assigned", "Repair started", "Repaired and signed off", "Repair accepted"
     ]
     assert events[0].startswith("2025-10-06 10:00")
 
@@ -128,12 +145,11 @@ def test_a_large_export_comes_in_pieces(app, client, auth, hostile):
     with app.app_context():
         slide = db.session.scalar(sa.select(Asset).where(Asset.name == FORMULA))
         checklist = db.session.get(Checklist, hostile["routine"])
-        version = db.session.scalar(sa.select(ChecklistVersion))
-        item = db.session.scalar(sa.select(ChecklistItem))
         for day in range(1, 32):
             for hour in range(10, 18):
-                _inspect(slide, (checklist, version, item), date(2025, 10, day), hour=hour,
-                         note="x" * 400)
+                make_inspection(slide, checklist, date(2025, 10, day),
+                                at=datetime(2025, 10, day, hour), note="x" * 400,
+                                notes={1: "x" * 400})
         db.session.commit()
     auth.login()
     response = client.get(f"/reports/inspections.csv?{OCTOBER}")
@@ -176,11 +192,12 @@ def test_every_formula_start_is_defused_in_every_export(app, client, auth, expor
     with app.app_context():
         kind = make_kind()
         place = make_place("操场", "Playground")
-        routine = _routine("looks", "外观", "Looks", kind, Frequency.WEEKLY, weekday=0)
+        routine = make_checklist(kind, ("外观", "Looks"), items=LOOKS_SOUND, key="looks",
+                                 created_at=SEPTEMBER_1)
         for start in FORMULA_STARTS:
             asset = make_asset(f"{start}SUM(1)", None, kind=kind, place=place)
-            _inspect(asset, routine, date(2025, 10, 6))
-            _fault(asset, datetime(2025, 10, 6, 2), description=f"{start}SUM(2)")
+            make_inspection(asset, routine, date(2025, 10, 6), at=datetime(2025, 10, 6, 1))
+            make_staff_report(asset, f"{start}SUM(2)", at=datetime(2025, 10, 6, 2))
         db.session.commit()
     auth.login()
     cells = [cell for row in read(client.get(export)) for cell in row if "SUM(" in cell]

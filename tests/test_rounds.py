@@ -1,8 +1,7 @@
 """Today's round: due and overdue checks by place in walking order, and the next on the round."""
 
 import re
-import uuid
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -12,21 +11,13 @@ from app import routines
 from app.core.place_tree import PlaceTree, natural_key
 from app.extensions import db
 from app.models import (
-    Answer,
     AssetStatus,
     Checklist,
-    ChecklistItem,
-    ChecklistVersion,
     ClosedPeriod,
-    Fault,
     Frequency,
     Inspection,
-    ItemType,
-    Outcome,
     PlaceKind,
-    Signature,
     Urgency,
-    User,
 )
 from app.rounds.today import (
     build_today,
@@ -36,86 +27,22 @@ from app.rounds.today import (
 )
 from app.routines import due_checks_for_asset
 from app.schedule import State
-from tests.factories import make_asset, make_kind, make_place
+from tests.factories import (
+    make_asset,
+    make_checklist,
+    make_closed_period,
+    make_inspection,
+    make_kind,
+    make_place,
+    make_staff_report,
+)
 
 MONDAY = date(2026, 11, 23)
 TUESDAY = MONDAY + timedelta(days=1)
 WEDNESDAY = MONDAY + timedelta(days=2)
 NEXT_MONDAY = MONDAY + timedelta(days=7)
 
-SLIDE_CHECK = ("大型玩具每周检查", "Weekly slide and large toy check")
 FAN_CHECK = ("风扇每周检查", "Weekly fan check")
-
-
-def make_routine(
-    kind=None,
-    names=SLIDE_CHECK,
-    frequency=Frequency.WEEKLY,
-    weekday=0,
-    items=None,
-    asset=None,
-    **schedule,
-):
-    """A routine with version 1 and its items; by default one required check item."""
-    checklist = Checklist(
-        name=names[0],
-        name_en=names[1],
-        kind=None if asset else kind,
-        asset=asset,
-        frequency=frequency,
-        weekday=weekday if frequency == Frequency.WEEKLY else None,
-        **schedule,
-    )
-    version = ChecklistVersion(checklist=checklist, number=1)
-    for position, spec in enumerate(items or [{"type": ItemType.CHECK, "text": "完好"}]):
-        version.items.append(ChecklistItem(position=position, **spec))
-    db.session.add(checklist)
-    db.session.flush()
-    return checklist
-
-
-def user(username="inspector"):
-    return db.session.scalar(sa.select(User).where(User.username == username))
-
-
-def sign(asset, checklist, day, passed=True, at=None, corrects=None, readings=None, drawn=True):
-    """A signed inspection of the routine's newest version, done on the given school day."""
-    inspector = user()
-    at = at or datetime.combine(day, time(0, 30))
-    signature = Signature(
-        signer=inspector,
-        signer_name=inspector.display_name,
-        signed_at=at,
-        image=b"\x89PNG drawn" if drawn else None,
-    )
-    inspection = Inspection(
-        client_id=uuid.uuid4().hex,
-        asset=asset,
-        checklist=checklist,
-        version=checklist.current_version,
-        inspector=inspector,
-        signature=signature,
-        submitted_at=at,
-        local_date=day,
-        passed=passed,
-        corrects=corrects,
-    )
-    for item in checklist.current_version.items:
-        reading = (readings or {}).get(item.position)
-        inspection.answers.append(
-            Answer(
-                item=item,
-                position=item.position,
-                outcome=(Outcome.PASS if passed else Outcome.FAIL)
-                if item.type == ItemType.CHECK
-                else None,
-                reading=reading,
-                out_of_range=reading is not None and not item.in_range(reading),
-            )
-        )
-    db.session.add(inspection)
-    db.session.flush()
-    return inspection
 
 
 def on(monkeypatch, day):
@@ -134,14 +61,13 @@ def school(app):
     """
     with app.app_context():
         site = make_place("学校", "School", PlaceKind.SITE, code="SITE01")
-        building = make_place("教学楼", "Teaching building", PlaceKind.BUILDING, site, "BLDG01")
-        building.position = 1
-        playground = make_place("操场", "Playground", PlaceKind.AREA, site, "PLAY01")
-        playground.position = 2
-        room_101 = make_place("101 教室", "Room 101", PlaceKind.ROOM, building, "ROOM01")
-        room_101.position = 2
-        room_102 = make_place("102 教室", "Room 102", PlaceKind.ROOM, building, "ROOM02")
-        room_102.position = 1
+        building = make_place(
+            "教学楼", "Teaching building", PlaceKind.BUILDING, site, "BLDG01", position=1
+        )
+        playground = make_place("操场", "Playground", PlaceKind.AREA, site, "PLAY01", position=2)
+        room = PlaceKind.ROOM
+        room_101 = make_place("101 教室", "Room 101", room, building, "ROOM01", position=2)
+        room_102 = make_place("102 教室", "Room 102", room, building, "ROOM02", position=1)
         slide = make_kind()
         fan = make_kind("fan", "电风扇", "Electric fan")
         slides = [
@@ -153,8 +79,8 @@ def school(app):
             make_asset("风扇", "Fan 101", fan, room_101, "FAN101"),
             make_asset("风扇", "Fan 102", fan, room_102, "FAN102"),
         ]
-        slide_check = make_routine(slide)
-        fan_check = make_routine(fan, FAN_CHECK)
+        slide_check = make_checklist(slide)
+        fan_check = make_checklist(fan, FAN_CHECK)
         db.session.commit()
         return {
             "site": site.id,
@@ -194,7 +120,10 @@ def sign_slides(school, numbers, day, **kwargs):
     from app.models import Asset
 
     checklist = load(Checklist, school["slide_check"])
-    found = [sign(load(Asset, school["slides"][n - 1]), checklist, day, **kwargs) for n in numbers]
+    found = [
+        make_inspection(load(Asset, school["slides"][n - 1]), checklist, day, **kwargs)
+        for n in numbers
+    ]
     db.session.commit()
     return found
 
@@ -274,7 +203,7 @@ def test_overdue_routines_come_first_within_a_place(app, school):
         from app.models import AssetKind
 
         # A daily sweep, alphabetically first, is due today; the Monday slide check is overdue.
-        make_routine(
+        make_checklist(
             load(AssetKind, load(Checklist, school["slide_check"]).kind_id),
             ("安全巡查", "A daily look round"),
             Frequency.DAILY,
@@ -295,9 +224,9 @@ def daily_looks(school, fans_done_on):
     for routine, names in (("slide_check", ("滑梯日查", "Daily slide look")),
                            ("fan_check", ("风扇日查", "Daily fan look"))):
         kind = load(Checklist, school[routine]).kind
-        daily = make_routine(kind, names, Frequency.DAILY)
+        daily = make_checklist(kind, names, Frequency.DAILY)
     for fan in school["fans"]:
-        sign(load(Asset, fan), daily, fans_done_on)
+        make_inspection(load(Asset, fan), daily, fans_done_on)
     db.session.commit()
 
 
@@ -335,10 +264,8 @@ def test_a_place_filter_narrows_the_round_to_a_building(app, school):
 
 def test_a_closed_day_pauses_everything(app, school):
     with app.test_request_context():
-        db.session.add(ClosedPeriod(name="秋假", start_date=TUESDAY, end_date=TUESDAY))
-        db.session.add(
-            ClosedPeriod(name="校庆", start_date=WEDNESDAY, end_date=MONDAY + timedelta(days=4))
-        )
+        make_closed_period("秋假", TUESDAY, TUESDAY)
+        make_closed_period("校庆", WEDNESDAY, MONDAY + timedelta(days=4))
         db.session.commit()
         # Within its grace days, a routine due before the break still waits for the school.
         load(Checklist, school["fan_check"]).grace_days = 6
@@ -372,7 +299,7 @@ def test_a_day_with_nothing_due_knows_the_next_due_date(app, school):
         sign_slides(school, range(1, 8), MONDAY)
         fan_check = load(Checklist, school["fan_check"])
         for fan_id in school["fans"]:
-            sign(load(Asset, fan_id), fan_check, MONDAY)
+            make_inspection(load(Asset, fan_id), fan_check, MONDAY)
         db.session.commit()
         plan = build_today(TUESDAY)
         assert plan.groups == [] and plan.paused_until is None
@@ -415,7 +342,7 @@ def test_when_everything_is_done_the_round_is_finished(app, school):
 
         sign_slides(school, range(1, 8), MONDAY)
         for fan_id in school["fans"]:
-            sign(load(Asset, fan_id), load(Checklist, school["fan_check"]), MONDAY)
+            make_inspection(load(Asset, fan_id), load(Checklist, school["fan_check"]), MONDAY)
         db.session.commit()
         assert next_name(app, school, 7) is None
 
@@ -425,7 +352,7 @@ def test_groups_later_in_the_walk_come_before_wrapping_to_earlier_ones(app, scho
         from app.models import Asset
 
         fan_102 = load(Asset, school["fans"][1])
-        sign(fan_102, load(Checklist, school["fan_check"]), MONDAY)
+        make_inspection(fan_102, load(Checklist, school["fan_check"]), MONDAY)
         db.session.commit()
         plan = build_today(MONDAY)
         upcoming = next_on_round(plan, fan_102.id, fan_102.place_id, school["fan_check"])
@@ -440,14 +367,14 @@ def test_due_checks_for_an_asset_put_the_overdue_first(app, school):
         from app.models import Asset
 
         slide = load(Asset, school["slides"][0])
-        make_routine(slide.kind, ("安全巡查", "A daily look round"), Frequency.DAILY)
-        make_routine(
+        make_checklist(slide.kind, ("安全巡查", "A daily look round"), Frequency.DAILY)
+        make_checklist(
             slide.kind, ("年检", "Annual inspection"), Frequency.YEARLY, month=3, day_of_month=1
         )
         db.session.commit()
-        sign(slide, load(Checklist, school["slide_check"]), date(2026, 3, 1))
+        make_inspection(slide, load(Checklist, school["slide_check"]), date(2026, 3, 1))
         annual = db.session.scalar(sa.select(Checklist).where(Checklist.name == "年检"))
-        sign(slide, annual, date(2026, 3, 2))
+        make_inspection(slide, annual, date(2026, 3, 2))
         db.session.commit()
         states = due_checks_for_asset(slide, WEDNESDAY)
         assert [(s.checklist.name_en, s.state) for s in states] == [
@@ -508,7 +435,7 @@ def test_today_page_marks_overdue_checks_in_red_with_their_date(
 def test_today_page_on_a_closed_day(app, client, auth, school, monkeypatch):
     on(monkeypatch, MONDAY)
     with app.app_context():
-        db.session.add(ClosedPeriod(name="秋假", start_date=MONDAY, end_date=WEDNESDAY))
+        make_closed_period("秋假", MONDAY, WEDNESDAY)
         db.session.commit()
     auth.login("inspector")
     text = page_text(client.get("/today"))
@@ -520,8 +447,8 @@ def test_today_page_on_a_closed_day(app, client, auth, school, monkeypatch):
 def test_today_page_says_when_nothing_is_due(app, client, auth, monkeypatch):
     on(monkeypatch, MONDAY)
     with app.app_context():
-        thursday_check = make_routine(make_kind(), frequency=Frequency.WEEKLY, weekday=3)
-        sign(make_asset(), thursday_check, date(2026, 11, 19))
+        thursday_check = make_checklist(make_kind(), frequency=Frequency.WEEKLY, weekday=3)
+        make_inspection(make_asset(), thursday_check, date(2026, 11, 19))
         db.session.commit()
     auth.login("inspector")
     text = page_text(client.get("/today"))
@@ -628,14 +555,7 @@ def test_next_page_counts_the_faults_raised(app, client, auth, school, monkeypat
     with app.app_context():
         (failed,) = sign_slides(school, [3], MONDAY, passed=False)
         for description in ("梯子松动", "滑道开裂"):
-            db.session.add(
-                Fault(
-                    asset_id=failed.asset_id,
-                    description=description,
-                    urgency=Urgency.UNSAFE,
-                    inspection_id=failed.id,
-                )
-            )
+            make_staff_report(failed.asset, description, Urgency.UNSAFE, inspection=failed)
         db.session.commit()
         inspection_id = failed.id
     auth.login("inspector")
@@ -651,7 +571,7 @@ def test_next_page_at_the_end_of_the_round(app, client, auth, school, monkeypatc
 
         last = sign_slides(school, range(1, 8), MONDAY)[-1]
         for fan_id in school["fans"]:
-            sign(load(Asset, fan_id), load(Checklist, school["fan_check"]), MONDAY)
+            make_inspection(load(Asset, fan_id), load(Checklist, school["fan_check"]), MONDAY)
         db.session.commit()
         inspection_id = last.id
     auth.login("inspector")
@@ -701,7 +621,7 @@ def test_today_runs_the_same_queries_for_a_small_and_a_big_school(
         for n in range(8, 60):
             asset = make_asset(f"滑梯 {n}", f"Slide {n}", kind, playground, f"SL{n:04d}")
             for weeks in range(1, 6):
-                sign(asset, slide_check, MONDAY - timedelta(days=7 * weeks))
+                make_inspection(asset, slide_check, MONDAY - timedelta(days=7 * weeks))
         room = make_place("103 教室", "Room 103", PlaceKind.ROOM, load(Place, school["building"]))
         make_asset("风扇", "Fan 103", load(Asset, school["fans"][0]).kind, room, "FAN103")
         db.session.commit()

@@ -20,20 +20,15 @@ from app.models import (
     StocktakeMove,
     StocktakeScan,
     StocktakeStatus,
-    User,
 )
 from app.models.code import issue_blank_codes, replace_code
 from app.models.records import ImmutableRecordError
 from app.stocktakes import counting
 from app.stocktakes.counting import AlreadyClosed, StocktakeError
-from tests.factories import make_asset, make_kind, make_place
+from tests.factories import make_asset, make_kind, make_place, make_stocktake, user
 from tests.test_inspections import drawn_signature
 
 CLIENT_ID = "a" * 32
-
-
-def user(username):
-    return db.session.scalar(sa.select(User).where(User.username == username))
 
 
 @pytest.fixture
@@ -66,10 +61,9 @@ def school(app):
     return made
 
 
-def start(place_id, client_id=CLIENT_ID):
-    admin = user("admin")
-    place = db.session.get(counting.Place, place_id) if place_id else None
-    return counting.start_stocktake(place, admin, client_id)
+def place_with(place_id):
+    """The place with that id; None stands for the whole school."""
+    return db.session.get(counting.Place, place_id) if place_id else None
 
 
 def count(stocktake, code, username="admin", place_id=None):
@@ -200,9 +194,7 @@ def test_a_classroom_stocktake_from_start_to_signed_record(app, school):
 
 def test_the_record_reads_the_same_after_the_register_changes(app, school):
     with app.app_context():
-        stocktake = start(school["junior1"])
-        count(stocktake, "FAN222")
-        counting.close_stocktake(stocktake, user("admin"), typed="王丽")
+        make_stocktake(place_with(school["junior1"]), codes=["FAN222"], closed=True)
         fan = db.session.scalar(sa.select(Asset).where(Asset.code == "FAN222"))
         fan.name, fan.name_en = "改名的吊扇", "Renamed fan"
         fan.place_id = school["junior2"]
@@ -219,7 +211,7 @@ def test_the_record_reads_the_same_after_the_register_changes(app, school):
 
 def test_the_same_item_twice_is_counted_once(app, school):
     with app.app_context():
-        stocktake = start(school["junior1"])
+        stocktake = make_stocktake(place_with(school["junior1"]))
         first = count(stocktake, "FAN222", "inspector")
         again = count(stocktake, "fan 222", "admin")
         assert first.result == "counted"
@@ -233,7 +225,7 @@ def test_the_same_item_twice_is_counted_once(app, school):
 
 def test_two_phones_scanning_the_same_item_at_once_count_it_once(app, school):
     with app.app_context():
-        stocktake_id = start(school["junior1"]).id
+        stocktake_id = make_stocktake(place_with(school["junior1"])).id
     ready = threading.Barrier(2)
     answers, failures = [], []
 
@@ -262,15 +254,8 @@ def test_two_phones_scanning_the_same_item_at_once_count_it_once(app, school):
 def test_a_scan_that_loses_the_race_is_told_who_won(app, school, monkeypatch):
     """The other phone's scan lands between this one's check and its insert."""
     with app.app_context():
-        stocktake = start(school["junior1"])
-        db.session.add(
-            StocktakeScan(
-                stocktake_id=stocktake.id, code="KEY222",
-                asset=db.session.scalar(sa.select(Asset).where(Asset.code == "KEY222")),
-                counted_by=user("inspector"),
-            )
-        )
-        db.session.commit()
+        stocktake = make_stocktake(place_with(school["junior1"]))
+        counting.count_code(stocktake, "KEY222", None, user("inspector"))  # the other phone
         real = counting._earlier_scan
         calls = []
 
@@ -288,7 +273,7 @@ def test_a_scan_that_loses_the_race_is_told_who_won(app, school, monkeypatch):
 
 def test_two_signed_in_phones_interleaved(app, school):
     with app.app_context():
-        start(school["junior1"])
+        make_stocktake(place_with(school["junior1"]))
     admin, inspector = signed_in(app, "admin"), signed_in(app, "inspector")
     json = {"Accept": "application/json"}
     one = inspector.post("/stocktakes/1/count", data={"code": "FAN222"}, headers=json)
@@ -309,7 +294,7 @@ def test_two_signed_in_phones_interleaved(app, school):
 
 def test_an_item_from_outside_the_scope_is_found_here_but_registered_elsewhere(app, school):
     with app.app_context():
-        stocktake = start(school["junior1"])
+        stocktake = make_stocktake(place_with(school["junior1"]))
         result = count(stocktake, "SDE222")
         assert result.result == "wrong_place"
         assert result.message == (
@@ -322,7 +307,7 @@ def test_an_item_from_outside_the_scope_is_found_here_but_registered_elsewhere(a
 
 def test_a_whole_school_stocktake_knows_the_room_one_counts_in(app, school):
     with app.app_context():
-        stocktake = start(None)
+        stocktake = make_stocktake()
         assert stocktake.scope_title == "the whole school"
         anywhere = count(stocktake, "UVM222")
         in_room = count(stocktake, "FAN444", place_id=school["junior1"])
@@ -336,19 +321,20 @@ def test_a_whole_school_stocktake_knows_the_room_one_counts_in(app, school):
 
 def test_a_second_stocktake_over_the_same_places_is_refused(app, school):
     with app.app_context():
-        start(school["building"])
-        again = start(school["building"])  # the same form sent twice
+        admin, building = user("admin"), place_with(school["building"])
+        counting.start_stocktake(building, admin, CLIENT_ID)
+        again = counting.start_stocktake(building, admin, CLIENT_ID)  # the same form sent twice
         assert again.id == 1
         with pytest.raises(StocktakeError, match="already open"):
-            start(school["junior1"], client_id="b" * 32)
+            counting.start_stocktake(place_with(school["junior1"]), admin, "b" * 32)
         with pytest.raises(StocktakeError, match="already open"):
-            start(None, client_id="c" * 32)
+            counting.start_stocktake(None, admin, "c" * 32)
         assert db.session.scalar(sa.select(sa.func.count(Stocktake.id))) == 1
 
 
 def test_unknown_blank_and_replaced_codes_are_listed_and_say_which(app, school):
     with app.app_context():
-        stocktake = start(school["junior1"])
+        stocktake = make_stocktake(place_with(school["junior1"]))
         never = count(stocktake, "ZZZ999")
         blank = count(stocktake, school["blank"])
         old = count(stocktake, school["replaced"])
@@ -371,7 +357,7 @@ def test_unknown_blank_and_replaced_codes_are_listed_and_say_which(app, school):
 
 def test_a_place_label_switches_where_one_counts(app, school):
     with app.app_context():
-        stocktake = start(school["building"])
+        stocktake = make_stocktake(place_with(school["building"]))
         switched = count(stocktake, "JJ2345")
         assert switched.result == "place" and switched.place.id == school["junior1"]
         with pytest.raises(StocktakeError, match="does not cover"):
@@ -385,7 +371,7 @@ def test_a_place_label_switches_where_one_counts(app, school):
 
 def test_a_label_url_from_a_scanner_is_read_as_its_code(app, school):
     with app.app_context():
-        stocktake = start(school["junior1"])
+        stocktake = make_stocktake(place_with(school["junior1"]))
         assert count(stocktake, "http://patrol.test/q/FAN222?x=1").result == "counted"
 
 
@@ -404,7 +390,7 @@ def test_a_label_url_from_a_scanner_is_read_as_its_code(app, school):
 )
 def test_a_malformed_code_is_refused_clearly_and_kept_in_the_field(app, school, typed, message):
     with app.app_context():
-        start(school["junior1"])
+        make_stocktake(place_with(school["junior1"]))
     client = signed_in(app, "inspector")
     response = client.post("/stocktakes/1/count", data={"code": typed})
     assert response.status_code == 400
@@ -422,7 +408,7 @@ def test_a_malformed_code_is_refused_clearly_and_kept_in_the_field(app, school, 
 
 def test_html_in_codes_and_notes_is_escaped(app, school):
     with app.app_context():
-        start(school["junior1"])
+        make_stocktake(place_with(school["junior1"]))
     client = signed_in(app, "admin")
     hostile = '<script>alert("x")</script>'
     page = text(client.post("/stocktakes/1/count", data={"code": hostile}))
@@ -434,7 +420,7 @@ def test_html_in_codes_and_notes_is_escaped(app, school):
 
 def test_out_of_range_ids_and_places_are_not_found_or_refused(app, school):
     with app.app_context():
-        start(school["junior1"])
+        make_stocktake(place_with(school["junior1"]))
     client = signed_in(app, "admin")
     assert client.get("/stocktakes/99999999999").status_code == 404
     assert client.get("/stocktakes/2").status_code == 404
@@ -453,7 +439,7 @@ def test_out_of_range_ids_and_places_are_not_found_or_refused(app, school):
 
 def test_a_long_note_or_a_missing_signature_keeps_the_stocktake_open(app, school):
     with app.app_context():
-        start(school["junior1"])
+        make_stocktake(place_with(school["junior1"]))
     client = signed_in(app, "admin")
     unsigned = client.post("/stocktakes/1/close", data={"note": "ok"})
     assert unsigned.status_code == 400
@@ -470,7 +456,7 @@ def test_a_long_note_or_a_missing_signature_keeps_the_stocktake_open(app, school
 
 def test_closing_twice_changes_nothing(app, school):
     with app.app_context():
-        start(school["junior1"])
+        make_stocktake(place_with(school["junior1"]))
     client = signed_in(app, "admin")
     client.post("/stocktakes/1/count", data={"code": "FAN222"})
     first = client.post("/stocktakes/1/close", data={"signer_name": "王丽"})
@@ -505,7 +491,7 @@ def test_two_overlapping_starts_at_once_open_one_stocktake(app, school, monkeypa
     def admin_starting(place_key, client_id):
         with app.app_context():
             try:
-                start(school[place_key], client_id=client_id)
+                counting.start_stocktake(place_with(school[place_key]), user("admin"), client_id)
                 answers.append("started")
             except StocktakeError as error:
                 answers.append(str(error.message))
@@ -527,7 +513,7 @@ def test_two_overlapping_starts_at_once_open_one_stocktake(app, school, monkeypa
 
 def test_two_closes_at_once_close_it_once(app, school):
     with app.app_context():
-        stocktake_id = start(school["junior1"]).id
+        stocktake_id = make_stocktake(place_with(school["junior1"])).id
     ready = threading.Barrier(2)
     answers = []
 
@@ -556,7 +542,7 @@ def test_two_closes_at_once_close_it_once(app, school):
 
 def test_nothing_is_counted_or_moved_after_the_close(app, school):
     with app.app_context():
-        stocktake = start(school["junior1"])
+        stocktake = make_stocktake(place_with(school["junior1"]))
         wrong = count(stocktake, "SDE222")
         counting.close_stocktake(stocktake, user("admin"), typed="王丽")
         with pytest.raises(AlreadyClosed):
@@ -581,9 +567,7 @@ def test_nothing_is_counted_or_moved_after_the_close(app, school):
 
 def test_a_closed_stocktake_and_its_lines_are_never_edited_or_deleted(app, school):
     with app.app_context():
-        stocktake = start(school["junior1"])
-        count(stocktake, "FAN222")
-        counting.close_stocktake(stocktake, user("admin"), typed="王丽")
+        make_stocktake(place_with(school["junior1"]), codes=["FAN222"], closed=True)
         stocktake = db.session.get(Stocktake, 1)
         stocktake.note = "changed later"
         with pytest.raises(ImmutableRecordError):
@@ -612,7 +596,7 @@ def test_a_closed_stocktake_and_its_lines_are_never_edited_or_deleted(app, schoo
 def test_an_open_stocktake_is_closed_through_the_orm_only_once(app, school):
     """The listener lets an open stocktake change (it is closed by one statement), no more."""
     with app.app_context():
-        stocktake = start(school["junior1"])
+        stocktake = make_stocktake(place_with(school["junior1"]))
         stocktake.note = "before closing"
         db.session.commit()
         assert db.session.get(Stocktake, 1).note == "before closing"
@@ -623,7 +607,7 @@ def test_an_open_stocktake_is_closed_through_the_orm_only_once(app, school):
 
 def test_only_the_logistics_head_moves_and_a_second_tap_moves_nothing(app, school):
     with app.app_context():
-        stocktake = start(school["junior1"])
+        stocktake = make_stocktake(place_with(school["junior1"]))
         scan_id = count(stocktake, "UVM222", "inspector").scan.id
     inspector = signed_in(app, "inspector")
     assert inspector.post(f"/stocktakes/1/scans/{scan_id}/move").status_code == 403
@@ -637,7 +621,7 @@ def test_only_the_logistics_head_moves_and_a_second_tap_moves_nothing(app, schoo
 
 def test_an_unknown_code_cannot_be_moved(app, school):
     with app.app_context():
-        stocktake = start(school["junior1"])
+        stocktake = make_stocktake(place_with(school["junior1"]))
         scan_id = count(stocktake, "ZZZ999").scan.id
     admin = signed_in(app, "admin")
     response = admin.post(f"/stocktakes/1/scans/{scan_id}/move")
@@ -649,7 +633,7 @@ def test_an_unknown_code_cannot_be_moved(app, school):
 
 def test_a_plate_offers_a_one_tap_count_to_people_who_count(app, school):
     with app.app_context():
-        start(school["junior1"])
+        make_stocktake(place_with(school["junior1"]))
     for username, offered in (("admin", True), ("inspector", True), ("repairer", False)):
         page = text(signed_in(app, username).get("/q/FAN222"))
         assert ("Count for stocktake of" in page) is offered, username
@@ -666,7 +650,7 @@ def test_a_plate_offers_a_one_tap_count_to_people_who_count(app, school):
 
 def test_a_plate_outside_the_stocktake_is_not_offered_it(app, school):
     with app.app_context():
-        start(school["junior1"])
+        make_stocktake(place_with(school["junior1"]))
     admin = signed_in(app, "admin")
     # The slide stands on the playground and the fan in Junior Class 2: neither is counted
     # into Junior Class 1 by a mis-tap.
@@ -678,13 +662,13 @@ def test_a_plate_outside_the_stocktake_is_not_offered_it(app, school):
 
 def test_a_whole_school_or_building_stocktake_is_offered_on_every_plate_inside(app, school):
     with app.app_context():
-        start(school["building"])
+        make_stocktake(place_with(school["building"]))
     admin = signed_in(app, "admin")
     assert "Count for stocktake of" in text(admin.get("/q/FAN444"))
     assert "Count for stocktake" not in text(admin.get("/q/SDE222"))
     with app.app_context():
         counting.close_stocktake(db.session.get(Stocktake, 1), user("admin"), typed="王丽")
-        start(None, client_id="b" * 32)
+        make_stocktake()
     assert "Count for stocktake of" in text(admin.get("/q/SDE222"))
 
 
@@ -710,8 +694,7 @@ ROUTES = [
 @pytest.mark.parametrize(("method", "url", "expected"), ROUTES)
 def test_every_stocktake_route_checks_the_role(app, school, method, url, expected):
     with app.app_context():
-        stocktake = start(school["junior1"])
-        count(stocktake, "FAN222")
+        make_stocktake(place_with(school["junior1"]), codes=["FAN222"])
     signed_out = app.test_client().open(url, method=method)
     assert signed_out.status_code == 302 and "/login" in signed_out.headers["Location"]
     for username, status in expected.items():
@@ -740,8 +723,7 @@ def test_the_routes_in_the_matrix_are_all_the_stocktake_routes(app):
 
 def test_the_live_page_in_chinese(app, school):
     with app.app_context():
-        stocktake = start(school["junior1"])
-        count(stocktake, "SDE222")
+        make_stocktake(place_with(school["junior1"]), codes=["SDE222"])
     client = signed_in(app, "admin")
     client.set_cookie("lang", "zh")
     page = text(client.get("/stocktakes/1"))
@@ -757,7 +739,7 @@ def test_a_big_room_shows_its_missing_list_a_page_at_a_time(app, school):
         for number in range(120):
             make_asset(f"椅子 {number:03}", f"Chair {number:03}", kind, store)
         db.session.commit()
-        start(store.id)
+        make_stocktake(store)
     client = signed_in(app, "admin")
     first = text(client.get("/stocktakes/1"))
     assert "Found 0 of 120" in first
@@ -768,7 +750,7 @@ def test_a_big_room_shows_its_missing_list_a_page_at_a_time(app, school):
 
 def test_the_page_loads_the_in_app_scanner_and_its_own_script(app, school, static_url):
     with app.app_context():
-        start(school["junior1"])
+        make_stocktake(place_with(school["junior1"]))
     client = signed_in(app, "inspector")
     page = text(client.get("/stocktakes/1"))
     assert static_url("js/scanner.js") in page and static_url("js/stocktake.js") in page

@@ -17,8 +17,8 @@ from app.offline.round import offline_round
 from app.reports import figures
 from app.reports.choice import MONTH, Choice, Period
 from app.stocktakes import counting
-from tests.factories import make_asset, make_kind, make_place
-from tests.test_rounds import MONDAY, make_routine
+from tests.factories import make_asset, make_checklist, make_kind, make_place, make_stocktake
+from tests.test_rounds import MONDAY
 
 SITE = "SCH222"
 # Made in the wrong order on purpose: by id, or by name as plain text, the order is wrong.
@@ -45,9 +45,9 @@ def school(app, monkeypatch):
         slide = make_kind()
         for yard_code, assets in ASSETS.items():
             for name, name_en, code in assets:
-                asset = make_asset(name, name_en, slide, yards[yard_code], code)
-                asset.created_at = REGISTERED  # so the month's report counts its checks
-        make_routine(slide, created_at=REGISTERED)
+                # Registered before the month, so the month's report counts its checks.
+                make_asset(name, name_en, slide, yards[yard_code], code, registered=REGISTERED)
+        make_checklist(slide, created_at=REGISTERED)
         db.session.commit()
         return {"site": site.id, **{code: place.id for code, place in yards.items()}}
 
@@ -116,10 +116,7 @@ def test_the_label_sheet_sticks_labels_in_the_same_order(app, school):
 
 def test_the_stocktake_lists_what_is_missing_in_the_same_order(app, school):
     with app.app_context():
-        admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
-        stocktake = counting.start_stocktake(None, admin, "a" * 32)
-        db.session.commit()
-        stocktake_id = stocktake.id
+        stocktake_id = make_stocktake().id
     page = signed_in(app).get(f"/stocktakes/{stocktake_id}").text
     missing = page.partition('id="missing"')[2]
     assert order_of(ASSETS_WALKED, missing) == ASSETS_WALKED
