@@ -88,6 +88,7 @@ def _register_blueprints(app):
     from app.home import bp as home_bp
     from app.inspections import bp as inspections_bp
     from app.labels import bp as labels_bp
+    from app.notices import bp as notices_bp
     from app.offline import bp as offline_bp
     from app.register import bp as register_bp
     from app.reports import bp as reports_bp
@@ -112,6 +113,7 @@ def _register_blueprints(app):
         offline_bp,
         reports_bp,
         stocktakes_bp,
+        notices_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -4,6 +4,7 @@ from app.models.asset import Asset, AssetKind, AssetStatus
 from app.models.calendar import ClosedPeriod
 from app.models.checklist import Checklist, ChecklistItem, ChecklistVersion, Frequency, ItemType
 from app.models.code import ScanCode
+from app.models.duty import Duty
 from app.models.fault import (
     OPEN_STATUSES,
     Cause,
@@ -14,7 +15,17 @@ from app.models.fault import (
     Urgency,
 )
 from app.models.inspection import Answer, Inspection, Outcome
+from app.models.notice import (
+    Channel,
+    ChannelKind,
+    Delivery,
+    DeliveryAttempt,
+    DeliveryStatus,
+    Notice,
+    Reason,
+)
 from app.models.place import Place, PlaceKind
+from app.models.prepared_report import PreparedReport, PreparedStatus
 from app.models.setting import Setting
 from app.models.sign_in import SignIn
 from app.models.signature import Signature
@@ -38,19 +49,29 @@ __all__ = [
     "Asset",
     "AssetKind",
     "AssetStatus",
+    "Channel",
+    "ChannelKind",
     "Checklist",
     "ChecklistItem",
     "ChecklistVersion",
     "ClosedPeriod",
+    "Delivery",
+    "DeliveryAttempt",
+    "DeliveryStatus",
+    "Duty",
     "Fault",
     "FaultEvent",
     "FaultStatus",
     "Frequency",
     "Inspection",
     "ItemType",
+    "Notice",
     "Outcome",
     "Place",
     "PlaceKind",
+    "PreparedReport",
+    "PreparedStatus",
+    "Reason",
     "Role",
     "ScanCode",
     "SignIn",

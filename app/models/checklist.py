@@ -7,7 +7,7 @@ items and wording it was done against.
 
 import enum
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -83,11 +83,16 @@ class Checklist(BilingualName, db.Model):
     anchor_date: so.Mapped[date | None]
     # Days after the due date before it counts as overdue (a monthly check in the first week).
     grace_days: so.Mapped[int] = so.mapped_column(default=0)
+    # School-local time of the "not done yet" reminder on a due day; None: no reminder.
+    reminder_time: so.Mapped[time | None]
 
     kind: so.Mapped["AssetKind | None"] = so.relationship()  # noqa: F821
     asset: so.Mapped["Asset | None"] = so.relationship()  # noqa: F821
     versions: so.Mapped[list["ChecklistVersion"]] = so.relationship(
         back_populates="checklist", order_by="ChecklistVersion.number"
+    )
+    duties: so.Mapped[list["Duty"]] = so.relationship(  # noqa: F821
+        back_populates="checklist", cascade="all, delete-orphan", order_by="Duty.user_id"
     )
 
     @property

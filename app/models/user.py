@@ -38,6 +38,10 @@ class User(UserMixin, db.Model):
     display_name: so.Mapped[str] = so.mapped_column(sa.String(80))
     # Optional: where Patrol sends what waits on this person, when email is configured.
     email: so.Mapped[str | None] = so.mapped_column(sa.String(254))
+    # Optional: a chat message names its people by mobile number where the chat can.
+    mobile: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    # What their notices are written in; None: the school's language.
+    language: so.Mapped[str | None] = so.mapped_column(sa.String(5))
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
     role: so.Mapped[Role] = so.mapped_column(enum_column(Role))
     # Users are disabled, never deleted: what they recorded keeps their name.

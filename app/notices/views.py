@@ -1,0 +1,1 @@
+"""The logistics head's pages: the school's chats, and every delivery."""
