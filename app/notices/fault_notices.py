@@ -37,7 +37,7 @@ def fault_repaired(fault: Fault, event: FaultEvent) -> None:
 
 def fault_reopened(fault: Fault, event: FaultEvent) -> None:
     repairer = [fault.assigned_to] if fault.assigned_to is not None else []
-    _write(Reason.REOPENED, fault, event, repairer, reason=event.note)
+    _write(Reason.REOPENED, fault, event, repairer, why=event.note)
 
 
 def fault_facts(fault: Fault) -> dict:

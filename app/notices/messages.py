@@ -86,8 +86,8 @@ def _fault(title: str):
             facts["description"],
             Urgency(facts["urgency"]).label,
         ]
-        if facts.get("reason"):
-            lines.append(_("Why: %(reason)s", reason=facts["reason"]))
+        if facts.get("why"):
+            lines.append(_("Why: %(reason)s", reason=facts["why"]))
         return Message(
             title % {"asset": asset},
             tuple(str(line) for line in lines),
