@@ -110,7 +110,7 @@ def _morning(notice: Notice, language: str) -> Message:
                 "(%(num)d overdue)", "(%(num)d overdue)", routine["overdue"]
             )
         lines.append(line)
-    return Message(_("Your checks today"), tuple(lines), page("rounds.today"))
+    return Message(_("Your checks for today"), tuple(lines), page("rounds.today"))
 
 
 def _reminder(notice: Notice, language: str) -> Message:
@@ -149,7 +149,7 @@ def _overdue_summary(notice: Notice, language: str) -> Message:
             line += f" ({_joined(routine['people'], language)})"
         lines.append(line)
     return Message(
-        _("Still overdue"), tuple(lines), page("dashboard.checks", state="overdue")
+        _("Still overdue this morning"), tuple(lines), page("dashboard.checks", state="overdue")
     )
 
 
