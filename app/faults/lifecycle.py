@@ -222,7 +222,7 @@ def complete(
     fault.cause = cause
     fault.repair_signature = signature
     event = _record(fault, "repaired", repairer, note=note, signature=signature, at=now)
-    fault_notices.fault_repaired(fault, event)
+    fault_notices.fault_repaired(fault, event, reporter_can_accept(fault))
 
 
 def reporter_can_accept(fault: Fault) -> bool:

@@ -27,11 +27,9 @@ def fault_assigned(fault: Fault, event: FaultEvent) -> None:
     _write(Reason.ASSIGNED, fault, event, [fault.assigned_to])
 
 
-def fault_repaired(fault: Fault, event: FaultEvent) -> None:
-    # Imported here: the lifecycle calls in here as it records each step.
-    from app.faults.lifecycle import reporter_can_accept
-
-    acceptors = [fault.reported_by] if reporter_can_accept(fault) else _active(Role.ADMIN)
+def fault_repaired(fault: Fault, event: FaultEvent, reporter_accepts: bool) -> None:
+    """`reporter_accepts`: the lifecycle's word on whether the reporter may accept it."""
+    acceptors = [fault.reported_by] if reporter_accepts else _active(Role.ADMIN)
     _write(Reason.TO_ACCEPT, fault, event, acceptors)
 
 

@@ -28,7 +28,7 @@ assets and people there are.
 
 import hashlib
 from collections import defaultdict
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -37,9 +37,19 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app import duties, settings
 from app.core.place_tree import natural_key
-from app.dashboard.figures import assets_in_use, routine_weeks, week_checks, week_start
 from app.extensions import db
-from app.models import OPEN_STATUSES, Checklist, Fault, Notice, Reason, Role, Urgency, User
+from app.models import (
+    OPEN_STATUSES,
+    Asset,
+    AssetStatus,
+    Checklist,
+    Fault,
+    Notice,
+    Reason,
+    Role,
+    Urgency,
+    User,
+)
 from app.models.common import utcnow
 from app.notices import writing
 from app.routines import RoutineState, active_checklists, routine_states, school_calendar
@@ -110,7 +120,7 @@ def _write_due(now: datetime) -> int:
     for checklist in checklists:
         set_committed_value(checklist, "duties", duties_of.get(checklist.id, []))
     by_routine: dict[int, list[RoutineState]] = defaultdict(list)
-    for entry in routine_states(assets_in_use(), today, checklists):
+    for entry in routine_states(_assets_in_use(), today, checklists):
         by_routine[entry.checklist.id].append(entry)
     admins = _Admins()
 
@@ -121,9 +131,19 @@ def _write_due(now: datetime) -> int:
     if is_morning:
         _plan_overdue(plan, checklists, by_routine, today, admins)
     if today.weekday() == FRIDAY and clock >= settings.week_time() and school_open:
-        _plan_week(plan, checklists, today, zone, admins)
+        _plan_week(plan, by_routine, today, zone, admins)
     _plan_nobody_on_duty(plan, checklists, admins)
     return plan.write()
+
+
+def _assets_in_use():
+    """Every asset not retired, as plain rows: routine_states reads their id and kind, the
+    facts their names and code, and a whole school is thousands of them."""
+    return db.session.execute(
+        sa.select(Asset.id, Asset.kind_id, Asset.code, Asset.name, Asset.name_en).where(
+            Asset.status != AssetStatus.RETIRED
+        )
+    ).all()
 
 
 class _Admins:
@@ -240,26 +260,33 @@ def _plan_overdue(plan, checklists, by_routine, today: date, admins) -> None:
         )
 
 
-def _plan_week(plan, checklists, today: date, zone: str, admins) -> None:
+def _plan_week(plan, by_routine, today: date, zone: str, admins) -> None:
     year, week, _weekday = today.isocalendar()
+    monday = today - timedelta(days=today.weekday())
+    checks = {State.DONE: 0, State.DUE: 0, State.OVERDUE: 0}
+    for entries in by_routine.values():
+        # As the dashboard counts the week: a routine that fell due since Monday, or still
+        # has a check to do from before.
+        if any(
+            e.is_due_now or (e.state == State.DONE and e.occurrence.due_date >= monday)
+            for e in entries
+        ):
+            for entry in entries:
+                if entry.state in checks:
+                    checks[entry.state] += 1
 
     def facts() -> dict:
-        weeks = routine_weeks(week_checks(today, checklists))
         return {
             "week": f"{year}-W{week:02d}",
-            "checks": {
-                "done": sum(w.done for w in weeks),
-                "due": sum(w.due for w in weeks),
-                "overdue": sum(w.overdue for w in weeks),
-            },
-            "faults": _week_faults(today, zone),
+            "checks": {state.value: count for state, count in checks.items()},
+            "faults": _week_faults(monday, today, zone),
         }
 
     plan.add(f"week:{year}-W{week:02d}", Reason.WEEK, admins, facts)
 
 
-def _week_faults(today: date, zone: str) -> dict:
-    start, end = utc_bounds(week_start(today), today, zone)
+def _week_faults(monday: date, today: date, zone: str) -> dict:
+    start, end = utc_bounds(monday, today, zone)
     reported, repaired, unsafe_open = db.session.execute(
         sa.select(
             sa.func.count().filter(Fault.reported_at >= start, Fault.reported_at < end),
