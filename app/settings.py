@@ -1,5 +1,8 @@
 """The school's settings that the logistics head edits in Patrol, with their defaults."""
 
+import re
+from datetime import time
+
 from flask_babel import gettext as _
 
 from app.extensions import db
@@ -55,3 +58,28 @@ def reading_rise_share() -> int:
         if MIN_READING_RISE_SHARE <= share <= MAX_READING_RISE_SHARE:
             return share
     return DEFAULT_READING_RISE_SHARE
+
+
+TIME_OF_DAY = re.compile(r"(?P<hours>[01]?[0-9]|2[0-3]):(?P<minutes>[0-5][0-9])")
+MORNING_TIME = "notices.morning_time"
+DEFAULT_MORNING_TIME = time(7, 30)
+WEEK_TIME = "notices.week_time"
+DEFAULT_WEEK_TIME = time(16, 0)
+
+
+def morning_time() -> time:
+    """School-local time of the morning notices ("Your checks today", what is still overdue)."""
+    return _time_of_day(get(MORNING_TIME), DEFAULT_MORNING_TIME)
+
+
+def week_time() -> time:
+    """School-local time, on Fridays, of the week in numbers."""
+    return _time_of_day(get(WEEK_TIME), DEFAULT_WEEK_TIME)
+
+
+def _time_of_day(stored: str | None, default: time) -> time:
+    """The time stored as "HH:MM"; the default for anything else: a bad value stops no notice."""
+    match = TIME_OF_DAY.fullmatch((stored or "").strip())
+    if match is None:
+        return default
+    return time(int(match["hours"]), int(match["minutes"]))

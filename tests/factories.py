@@ -27,8 +27,11 @@ from app.models import (
     AssetKind,
     AssetStatus,
     Cause,
+    Channel,
+    ChannelKind,
     ChecklistItem,
     ClosedPeriod,
+    Duty,
     FaultEvent,
     FaultStatus,
     Frequency,
@@ -535,3 +538,26 @@ def make_stocktake(place=None, by=None, codes=(), counted_in=None, closed=False)
     if closed:
         close_stocktake(stocktake, by, typed=by.display_name)
     return stocktake
+
+
+def make_duty(checklist, person, stand_in=False):
+    """The person named on the routine, as one of its people or (stand_in=True) a stand-in."""
+    duty = Duty(checklist=checklist, user=person, stand_in=stand_in)
+    db.session.add(duty)
+    db.session.flush()
+    return duty
+
+
+def make_channel(name="后勤群", reasons=(), kind=ChannelKind.WECOM, active=True, language="zh"):
+    """A group chat robot that chose these reasons."""
+    channel = Channel(
+        name=name,
+        kind=kind,
+        url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=test",
+        language=language,
+        active=active,
+    )
+    channel.reason_set = reasons
+    db.session.add(channel)
+    db.session.flush()
+    return channel

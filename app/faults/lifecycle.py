@@ -12,7 +12,6 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from app import mail
 from app.core.numbers import typed_number
 from app.core.signatures import SignatureError, make_signature
 from app.extensions import db
@@ -27,6 +26,7 @@ from app.models import (
     Role,
 )
 from app.models.common import utcnow
+from app.notices import fault_notices
 
 MAX_COST = Decimal("99999999.99")
 MAX_TEXT = 2000
@@ -66,18 +66,20 @@ class NotAllowed(LifecycleError):
     """The person's role never allows this step, whatever the fault."""
 
 
-def _record(fault: Fault, action: str, actor, note: str = "", signature=None, at=None):
-    db.session.add(
-        FaultEvent(
-            fault=fault,
-            action=action,
-            status=fault.status,
-            actor=actor,
-            note=note,
-            signature=signature,
-            at=at or utcnow(),
-        )
+def _record(
+    fault: Fault, action: str, actor, note: str = "", signature=None, at=None
+) -> FaultEvent:
+    event = FaultEvent(
+        fault=fault,
+        action=action,
+        status=fault.status,
+        actor=actor,
+        note=note,
+        signature=signature,
+        at=at or utcnow(),
     )
+    db.session.add(event)
+    return event
 
 
 def _is(someone, user) -> bool:
@@ -111,8 +113,8 @@ def assign(fault: Fault, repairer, by_admin) -> None:
         raise AlreadyDone(_l("It is already assigned to %(name)s.", name=repairer.display_name))
     fault.assigned_to = repairer
     fault.status = FaultStatus.ASSIGNED
-    _record(fault, "assigned", by_admin, note=repairer.display_name)
-    mail.fault_assigned(fault)
+    event = _record(fault, "assigned", by_admin, note=repairer.display_name)
+    fault_notices.fault_assigned(fault, event)
 
 
 def _nobody_has(fault: Fault) -> bool:
@@ -219,8 +221,8 @@ def complete(
     fault.cost = amount
     fault.cause = cause
     fault.repair_signature = signature
-    _record(fault, "repaired", repairer, note=note, signature=signature, at=now)
-    mail.fault_repaired(fault)
+    event = _record(fault, "repaired", repairer, note=note, signature=signature, at=now)
+    fault_notices.fault_repaired(fault, event, reporter_can_accept(fault))
 
 
 def reporter_can_accept(fault: Fault) -> bool:
@@ -313,8 +315,8 @@ def reopen(fault: Fault, user, reason) -> None:
     if errors:
         raise LifecycleError(errors["reason"], errors)
     fault.status = FaultStatus.ASSIGNED if fault.assigned_to else FaultStatus.REPORTED
-    _record(fault, "reopened", user, note=reason)
-    mail.fault_reopened(fault)
+    event = _record(fault, "reopened", user, note=reason)
+    fault_notices.fault_reopened(fault, event)
 
 
 def comment(fault: Fault, user, text) -> None:

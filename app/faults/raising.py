@@ -4,10 +4,10 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
-from app import mail
 from app.extensions import db
 from app.models import AssetStatus, Fault, FaultEvent, FaultStatus, Urgency
 from app.models.common import utcnow
+from app.notices import fault_notices
 
 ACTION_LABELS = {
     "reported": _l("Reported"),
@@ -61,16 +61,15 @@ def raise_fault(
         reporter_browser=reporter_browser,
     )
     db.session.add(fault)
-    db.session.add(
-        FaultEvent(
-            fault=fault,
-            action="reported",
-            status=fault.status,
-            actor=reporter,
-            actor_name=public_name,
-            at=at,
-        )
+    reported = FaultEvent(
+        fault=fault,
+        action="reported",
+        status=fault.status,
+        actor=reporter,
+        actor_name=public_name,
+        at=at,
     )
+    db.session.add(reported)
     if take_out_of_service:
         # Recorded even when the asset was already out of service: this fault alone is
         # reason enough to keep it out until the fault is dealt with.
@@ -85,5 +84,5 @@ def raise_fault(
                 at=at,
             )
         )
-    mail.fault_reported(fault)
+    fault_notices.fault_reported(fault, reported)
     return fault
