@@ -37,7 +37,7 @@ import requests
 from flask import current_app
 from flask_babel import gettext as _
 
-from app.models import Channel, ChannelKind
+from app.models import Channel, ChannelKind, Reason
 from app.notices.addresses import webhook_url_problem
 from app.notices.message import Message
 
@@ -71,7 +71,7 @@ def send_chat(
     message: Message,
     mobiles,
     delivery_id: int | None = None,
-    reason=None,
+    reason: Reason | None = None,
 ) -> Answer:
     """Post `message` to the channel's robot or webhook, naming `mobiles` where it can.
 
@@ -162,7 +162,7 @@ def _feishu(channel, message, mobiles, delivery_id, reason):
 def _webhook(channel, message, mobiles, delivery_id, reason):
     payload = {
         "delivery": delivery_id,
-        "reason": str(reason) if reason is not None else None,
+        "reason": reason.value if reason is not None else None,
         "title": message.title,
         "lines": list(message.lines),
         "link": message.link,
