@@ -27,6 +27,7 @@ import json
 import logging
 import smtplib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -97,7 +98,7 @@ def send_chat(
 class _Request:
     body: bytes
     # Whether a 2xx answer's JSON says it was taken; None: any 2xx will do.
-    accepted: object = None
+    accepted: Callable[[dict], bool] | None = None
     params: tuple = ()
     headers: tuple = ()
     # Made with the secret (a signature): kept out of answers like the secret itself.
