@@ -44,9 +44,9 @@ def test_without_a_mail_server_nobody_is_emailed_but_everyone_is_recorded(app):
 
 def test_each_active_channel_that_chose_the_reason_gets_it(app):
     with app.app_context():
-        chosen = make_channel("后勤群", reasons={Reason.UNSAFE, Reason.TEST})
-        make_channel("保安群", reasons={Reason.UNSAFE})
-        make_channel("旧群", reasons={Reason.TEST}, active=False)
+        chosen = make_channel(name="后勤群", reasons={Reason.UNSAFE, Reason.TEST})
+        make_channel(name="保安群", reasons={Reason.UNSAFE})
+        make_channel(name="旧群", reasons={Reason.TEST}, active=False)
         notice = writing.write(Reason.TEST, facts=FACTS)
         db.session.commit()
         assert [(d.recipient, d.channel) for d in notice.deliveries] == [
