@@ -42,6 +42,12 @@ DEFAULTS = {
     "MAIL_USERNAME": "",
     "MAIL_PASSWORD": "",
     "MAIL_FROM": "patrol@localhost",
+    # The worker's queue (app/worker.py): Redis when REDIS_URL is set, else a SQLite file
+    # (empty: queue.sqlite in the instance folder).
+    "REDIS_URL": "",
+    "WORKER_QUEUE_FILE": "",
+    # How long a report PDF the worker prepared can be downloaded before it is deleted.
+    "PREPARED_REPORT_HOURS": 24,
 }
 
 # Read from the environment; each overrides the instance config file.
@@ -64,6 +70,9 @@ ENVIRONMENT_KEYS = (
     "MAIL_USERNAME",
     "MAIL_PASSWORD",
     "MAIL_FROM",
+    "REDIS_URL",
+    "WORKER_QUEUE_FILE",
+    "PREPARED_REPORT_HOURS",
 )
 
 
@@ -89,6 +98,7 @@ def load(app, test_config=None):
         )
     app.config["PROXY_COUNT"] = int(app.config["PROXY_COUNT"])
     app.config["MAIL_PORT"] = int(app.config["MAIL_PORT"])
+    app.config["PREPARED_REPORT_HOURS"] = int(app.config["PREPARED_REPORT_HOURS"])
     app.config["MAIL_USE_TLS"] = _truthy(app.config["MAIL_USE_TLS"])
     app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(
         app.config.get("DATABASE_URL") or f"sqlite:///{instance / 'patrol.sqlite'}"
