@@ -99,8 +99,12 @@ def enqueue_quietly(task_function, *args) -> bool:
     of reach). Only for work the periodic tasks do anyway, later: nothing is lost."""
     try:
         task_function(*args)
-    except Exception:  # whichever storage's error: what the caller wrote is committed already
-        log.exception("Could not enqueue %s: the periodic tasks will do it", task_function.name)
+    except Exception as error:  # whichever storage's: what the caller wrote is committed
+        log.error(
+            "Could not enqueue %s, the queue is out of reach: %s",
+            task_function.task_class.__name__,
+            error,
+        )
         return False
     return True
 
