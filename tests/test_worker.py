@@ -1,6 +1,7 @@
 """The worker: its queue, the notices' tick, the send kicked by a commit, and its command."""
 
 import logging
+import signal
 import subprocess
 import sys
 import types
@@ -188,11 +189,15 @@ def test_the_demo_runs_the_worker_beside_its_server_and_stops_it(app, runner, mo
         return Process()
 
     monkeypatch.setattr(demo_cli.subprocess, "Popen", popen)
+    monkeypatch.setattr(
+        demo_cli.signal, "signal", lambda number, handler: events.append(("on", number))
+    )
     monkeypatch.setattr(demo_cli, "run_simple", lambda *args, **kwargs: events.append("served"))
     monkeypatch.setattr(demo_cli, "lan_address", lambda: "192.168.1.23")
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     assert events == [
+        ("on", signal.SIGTERM),
         ("worker started", "worker", "http://patrol.test", "阳光幼儿园"),
         "served",
         "worker stopped",

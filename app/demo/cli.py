@@ -2,6 +2,7 @@
 
 import ipaddress
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -96,7 +97,14 @@ def start_worker(app) -> subprocess.Popen:
         command += ["--app", script_info.app_import_path]
     command.append("worker")
     chosen = {"BASE_URL": app.config["BASE_URL"], "SCHOOL_NAME": app.config["SCHOOL_NAME"]}
+    # The demo stopped by `kill` as by Ctrl-C: through demo_command's finally, which stops
+    # the worker too instead of leaving it running alone.
+    signal.signal(signal.SIGTERM, _exit_quietly)
     return subprocess.Popen(command, env={**os.environ, **chosen})
+
+
+def _exit_quietly(signal_number, frame):
+    sys.exit(0)
 
 
 def stop_worker(worker: subprocess.Popen) -> None:
