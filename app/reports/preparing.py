@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlencode
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -60,6 +61,9 @@ def ask(user: User, choice: Choice, language: str, now: datetime | None = None):
     Nothing is committed."""
     now = now or utcnow()
     key = choice_key(choice)
+    # Two taps arriving at once: on PostgreSQL the second waits here for the first's commit,
+    # then finds its PDF. SQLite ignores the lock: at worst the PDF is laid out twice.
+    db.session.execute(sa.select(User.id).where(User.id == user.id).with_for_update())
     found = db.session.scalar(
         sa.select(PreparedReport)
         .where(
@@ -90,7 +94,10 @@ def ask(user: User, choice: Choice, language: str, now: datetime | None = None):
 def find_for(user: User, prepared_id: int, now: datetime | None = None) -> PreparedReport | None:
     """The person's own prepared report while it is kept; None for anyone else's."""
     now = now or utcnow()
-    prepared = db.session.get(PreparedReport, prepared_id)
+    # The page asks again every few seconds; the PDF itself is read only to download it.
+    prepared = db.session.get(
+        PreparedReport, prepared_id, options=[so.defer(PreparedReport.content)]
+    )
     if prepared is None or prepared.user_id != user.id or prepared.expires_at <= now:
         return None
     return prepared
