@@ -1,5 +1,6 @@
 """Patrol: scan, inspect and sign off a school's facilities in the field."""
 
+import importlib
 from pathlib import Path
 
 from flask import Flask
@@ -7,6 +8,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import config, folders
 from app.urls import DatabaseIdConverter
+
+# Each area's work for the worker (app/worker.py).
+TASK_MODULES = ("app.notices.tasks", "app.reports.tasks")
 
 
 def create_app(test_config=None):
@@ -23,6 +27,7 @@ def create_app(test_config=None):
     _init_extensions(app)
     _register_blueprints(app)
     _register_commands(app)
+    _start_worker_queue(app)
     return app
 
 
@@ -128,3 +133,13 @@ def _register_commands(app):
 
     for area in (users_cli, register_cli, labels_cli, demo_cli, photos_cli):
         area.init_app(app)
+
+
+def _start_worker_queue(app):
+    """The worker's queue, and every area's tasks: the server that enqueues them and the
+    worker that runs them (`flask --app app worker`) must know the same ones."""
+    from app import worker
+
+    for module in TASK_MODULES:
+        importlib.import_module(module)
+    worker.init_app(app)

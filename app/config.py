@@ -47,6 +47,12 @@ DEFAULTS = {
     "WEBHOOKS_ALLOW_PRIVATE": False,
     # How long a chat or mail server may take to connect, and then to answer, in seconds.
     "NOTICE_SEND_TIMEOUT": 10,
+    # The worker's queue (app/worker.py): Redis when REDIS_URL is set, else a SQLite file
+    # (empty: queue.sqlite in the instance folder).
+    "REDIS_URL": "",
+    "WORKER_QUEUE_FILE": "",
+    # How long a report PDF the worker prepared can be downloaded before it is deleted.
+    "PREPARED_REPORT_HOURS": 24,
 }
 
 # Read from the environment; each overrides the instance config file.
@@ -71,6 +77,9 @@ ENVIRONMENT_KEYS = (
     "MAIL_FROM",
     "WEBHOOKS_ALLOW_PRIVATE",
     "NOTICE_SEND_TIMEOUT",
+    "REDIS_URL",
+    "WORKER_QUEUE_FILE",
+    "PREPARED_REPORT_HOURS",
 )
 
 
@@ -96,6 +105,7 @@ def load(app, test_config=None):
         )
     app.config["PROXY_COUNT"] = int(app.config["PROXY_COUNT"])
     app.config["MAIL_PORT"] = int(app.config["MAIL_PORT"])
+    app.config["PREPARED_REPORT_HOURS"] = int(app.config["PREPARED_REPORT_HOURS"])
     app.config["MAIL_USE_TLS"] = _truthy(app.config["MAIL_USE_TLS"])
     app.config["WEBHOOKS_ALLOW_PRIVATE"] = _truthy(app.config["WEBHOOKS_ALLOW_PRIVATE"])
     app.config["NOTICE_SEND_TIMEOUT"] = float(app.config["NOTICE_SEND_TIMEOUT"])

@@ -100,6 +100,8 @@ def school_app(database_url=None, folder=None, **extra_config):
                 "DATABASE_URL": url,
                 "UPLOAD_FOLDER": str(folder / "uploads"),
                 "QR_FOLDER": str(folder / "qr"),
+                # The worker's queue of its own: a benchmark's tasks never reach a real one.
+                "WORKER_QUEUE_FILE": str(folder / "queue.sqlite"),
                 **extra_config,
             })
             yield SchoolApp(app, where, folder, url)

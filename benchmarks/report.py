@@ -7,6 +7,8 @@ Builds the school of benchmarks/large_school.py (bulk INSERTs into a temporary S
 a schema of its own in the given PostgreSQL database, dropped afterwards), signs in as an
 admin and asks for the report of the previous (whole) term and of the current one: the
 figures alone, the HTML page, and the PDF, each timed once after a warm-up of the figures.
+The PDF is timed as it is made: the request asking for it (answered at once, the work
+queued), then the worker's task laying it out (run here, as the consumer runs it).
 It prints seconds, SQL queries, the HTML's size and the PDF's pages and size.
 """
 
@@ -27,6 +29,7 @@ from large_school import (  # beside this script
 from pypdf import PdfReader
 from werkzeug.security import generate_password_hash
 
+from app import worker
 from app.extensions import db
 from app.models import Role, User
 from app.reports import figures
@@ -42,6 +45,24 @@ def timed(client, url):
     if response.status_code != 200:
         raise SystemExit(f"GET {url} answered {response.status_code}")
     return elapsed, response.data
+
+
+def timed_pdf(client, url):
+    """Seconds for the request that asks for the PDF, seconds for the worker's task that
+    lays it out, and the PDF downloaded."""
+    started = time.perf_counter()
+    asked = client.post(url)
+    asked_s = time.perf_counter() - started
+    if asked.status_code != 303:
+        raise SystemExit(f"POST {url} answered {asked.status_code}")
+    task = worker.queue.dequeue()
+    started = time.perf_counter()
+    worker.queue.execute(task)
+    laid_out_s = time.perf_counter() - started
+    document = client.get(f"{asked.location}/download")
+    if document.status_code != 200:
+        raise SystemExit(f"the PDF of {url} was not made: see the log above")
+    return asked_s, laid_out_s, document.data
 
 
 def main(args):
@@ -73,7 +94,7 @@ def main(args):
                 until = report.counted_until
             url = f"/reports/report?period=term&term={term.start}"
             html_s, html = timed(client, url)
-            pdf_s, document = timed(client, url.replace("/report?", "/report.pdf?"))
+            asked_s, pdf_s, document = timed_pdf(client, url.replace("/report?", "/report.pdf?"))
             pages = len(PdfReader(io.BytesIO(document)).pages)
             lines.append(
                 f"{name} ({term.start} – {until}): "
@@ -84,7 +105,8 @@ def main(args):
                 f"({len(report.misses.rows)} listed)\n"
                 f"  figures {figures_s:.2f} s ({len(counted)} SQL queries); "
                 f"HTML page {html_s:.2f} s ({len(html) / 1024:.0f} KB); "
-                f"PDF {pdf_s:.2f} s ({pages} pages, {len(document) / 1024:.0f} KB)"
+                f"PDF asked in {asked_s:.2f} s, laid out by the worker in {pdf_s:.2f} s "
+                f"({pages} pages, {len(document) / 1024:.0f} KB)"
             )
             print(lines[-1], flush=True)
     print(f"{school.where}: {args.assets} assets, {args.inspections} inspections")

@@ -14,9 +14,10 @@ import pytest
 import sqlalchemy as sa
 from flask import url_for
 from flask_migrate import upgrade
+from huey.signals import SIGNAL_ERROR
 from werkzeug.security import generate_password_hash
 
-from app import create_app
+from app import create_app, worker
 from app.extensions import db
 from app.models import Role, User
 
@@ -177,3 +178,47 @@ def receiver():
     yield start
     for one in started:
         one.stop()
+class WorkerQueue:
+    """The worker's queue in a test (app/worker.py keeps it in memory under TESTING): what
+    waits in it, and running it when the test says, as the consumer does."""
+
+    def waiting(self) -> list[str]:
+        return [task.name for task in worker.queue.pending()]
+
+    def run(self) -> list[str]:
+        """Each task waiting, dequeued and executed in turn; their names. A task that
+        raised fails the test."""
+        ran, errors = [], []
+
+        def failed(signal, task, exc=None):
+            errors.append(exc)
+
+        worker.queue.signal(SIGNAL_ERROR)(failed)
+        try:
+            while (task := worker.queue.dequeue()) is not None:
+                worker.queue.execute(task)
+                ran.append(task.name)
+        finally:
+            worker.queue.disconnect_signal(failed, SIGNAL_ERROR)
+        if errors:
+            raise errors[0]
+        return ran
+
+
+@pytest.fixture
+def worker_queue(app):
+    return WorkerQueue()
+
+
+@pytest.fixture
+def prepared_pdf(client, worker_queue):
+    """A report's PDF as the report page's button gets it: asked for, laid out by the
+    worker, downloaded. The download's response."""
+
+    def prepare(query):
+        asked = client.post(f"/reports/report.pdf?{query}")
+        assert asked.status_code == 303, asked.text
+        worker_queue.run()
+        return client.get(f"{asked.location}/download")
+
+    return prepare

@@ -218,6 +218,9 @@ def served(monkeypatch):
 
     monkeypatch.setattr(cli, "run_simple", fake_run_simple)
     monkeypatch.setattr(cli, "lan_address", lambda: "192.168.1.23")
+    # The worker's process is started and stopped around the server (tests/test_worker.py).
+    monkeypatch.setattr(cli, "start_worker", lambda app: None)
+    monkeypatch.setattr(cli, "stop_worker", lambda worker: None)
     return calls
 
 

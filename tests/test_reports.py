@@ -201,7 +201,7 @@ def test_a_term_counts_up_to_today_and_takes_in_both_month_ends(app, history):
         assert report.repairs_finished == 2
 
 
-def test_an_empty_period_says_so(app, history, client, auth):
+def test_an_empty_period_says_so(app, history, client, auth, prepared_pdf):
     with app.test_request_context():
         report = figures.build_report(month_choice(2025, 6), TODAY)
         assert report.nothing_happened
@@ -209,7 +209,7 @@ def test_an_empty_period_says_so(app, history, client, auth):
     page = client.get("/reports/report?period=month&month=2025-06")
     assert page.status_code == 200
     assert "Nothing was due and nothing happened in this period" in page.text
-    document = client.get("/reports/report.pdf?period=month&month=2025-06")
+    document = prepared_pdf("period=month&month=2025-06")
     assert document.status_code == 200
     assert "Nothing was due and nothing happened" in pdf_text(document.data)
 
@@ -239,14 +239,14 @@ def test_the_title_block_has_no_school_name_until_one_is_set(app, history, clien
     assert '<p class="school">' not in text and "Patrol ·" not in text
 
 
-def test_the_page_and_pdf_in_chinese(app, history, client, auth):
+def test_the_page_and_pdf_in_chinese(app, history, client, auth, prepared_pdf):
     app.config["SCHOOL_NAME"] = "阳光幼儿园"
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
     auth.login()
     page = client.get("/reports/report?period=month&month=2025-10")
     assert "月度报表" in page.text and "2025年10月" in page.text and "阳光幼儿园" in page.text
     assert "滑梯每周检查" in page.text
-    document = client.get("/reports/report.pdf?period=month&month=2025-10")
+    document = prepared_pdf("period=month&month=2025-10")
     assert document.status_code == 200
     assert document.mimetype == "application/pdf"
     assert "attachment" in document.headers["Content-Disposition"]
@@ -260,12 +260,13 @@ def test_the_page_and_pdf_in_chinese(app, history, client, auth):
     assert len(images) >= 2  # the drawn repair and acceptance signatures
 
 
-def test_the_pdf_is_laid_out_by_the_report_stylesheet(app, history, client, auth, static_url):
+def test_the_pdf_is_laid_out_by_the_report_stylesheet(app, history, client, auth, prepared_pdf,
+                                                      static_url):
     """The page names report.css by its hashed name; the PDF's fetcher finds the file by it."""
     auth.login()
     page = client.get("/reports/report?period=month&month=2025-10").text
     assert static_url("css/report.css") in page
-    document = client.get("/reports/report.pdf?period=month&month=2025-10")
+    document = prepared_pdf("period=month&month=2025-10")
     pages = PdfReader(io.BytesIO(document.data)).pages
     # report.css numbers the pages at their foot: "1 / 3".
     assert f"1 / {len(pages)}" in pages[0].extract_text()
@@ -291,13 +292,13 @@ def _images(page):
     return [name for name, item in objects.items() if item.get_object()["/Subtype"] == "/Image"]
 
 
-def test_a_pdf_without_a_chinese_font_is_still_made(app, history, client, auth, monkeypatch,
-                                                    caplog):
+def test_a_pdf_without_a_chinese_font_is_still_made(app, history, client, auth, prepared_pdf,
+                                                    monkeypatch, caplog):
     monkeypatch.setattr(pdf, "cjk_font_installed", lambda: False)
     auth.login()
     page = client.get("/reports/report?period=month&month=2025-10")
     assert "The server has no Chinese font" in page.text
-    document = client.get("/reports/report.pdf?period=month&month=2025-10")
+    document = prepared_pdf("period=month&month=2025-10")
     assert document.status_code == 200 and document.data.startswith(b"%PDF")
     assert "No CJK font is installed" in caplog.text
 

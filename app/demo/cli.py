@@ -1,12 +1,16 @@
 """`flask --app app seed-demo` and `flask --app app demo`."""
 
 import ipaddress
+import os
+import signal
 import socket
+import subprocess
+import sys
 
 import click
 import sqlalchemy as sa
 from flask import current_app, url_for
-from flask.cli import with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
 from flask_babel import gettext as _
 from flask_migrate import upgrade
 from werkzeug.serving import run_simple
@@ -19,6 +23,8 @@ from app.models import ScanCode
 from app.urls import scan_url
 
 ALL_INTERFACES = ("0.0.0.0", "::", "")
+# How long the worker may take to finish the task in hand once the server has stopped.
+WORKER_STOP_SECONDS = 10
 
 
 @click.command("seed-demo")
@@ -73,8 +79,41 @@ def demo_command(host, port):
                  "labels; scanning inside Patrol and working offline will need HTTPS."))
     _start_here(app)
     click.echo()
-    # app.run() does nothing inside a `flask` command; this is what `flask run` calls.
-    run_simple(host, port, app, threaded=True)
+    worker = start_worker(app)
+    try:
+        # app.run() does nothing inside a `flask` command; this is what `flask run` calls.
+        run_simple(host, port, app, threaded=True)
+    finally:
+        stop_worker(worker)
+
+
+def start_worker(app) -> subprocess.Popen:
+    """The worker beside the demo's server, as production runs it: `flask worker` in a
+    process of its own, on the same app, database and queue, told the address and the
+    name the demo chose."""
+    command = [sys.executable, "-m", "flask"]
+    script_info = click.get_current_context().find_object(ScriptInfo)
+    if script_info is not None and script_info.app_import_path:
+        command += ["--app", script_info.app_import_path]
+    command.append("worker")
+    chosen = {"BASE_URL": app.config["BASE_URL"], "SCHOOL_NAME": app.config["SCHOOL_NAME"]}
+    # The demo stopped by `kill` as by Ctrl-C: through demo_command's finally, which stops
+    # the worker too instead of leaving it running alone.
+    signal.signal(signal.SIGTERM, _exit_quietly)
+    return subprocess.Popen(command, env={**os.environ, **chosen})
+
+
+def _exit_quietly(signal_number, frame):
+    sys.exit(0)
+
+
+def stop_worker(worker: subprocess.Popen) -> None:
+    worker.terminate()
+    try:
+        worker.wait(timeout=WORKER_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
 
 
 def lan_address() -> str:

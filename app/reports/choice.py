@@ -68,6 +68,15 @@ class Choice:
             found["routine"] = str(self.checklist.id)
         return found
 
+    def file_name(self, extension: str, what: str = "report") -> str:
+        """patrol-report-2026-11-A1-routine3.pdf: what, the period, and the scope chosen."""
+        parts = ["patrol", what, self.period.key]
+        if self.place is not None:
+            parts.append(self.place.code)
+        if self.checklist is not None:
+            parts.append(f"routine{self.checklist.id}")
+        return "-".join(parts) + f".{extension}"
+
 
 def month_key(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"

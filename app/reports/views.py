@@ -1,18 +1,22 @@
 import sqlalchemy as sa
-from flask import Response, render_template, request
+from flask import Response, abort, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 
+from app import worker
 from app.auth.access import admin_required
 from app.core import csv_writing
 from app.core.place_tree import PlaceTree
 from app.extensions import db
-from app.models import Checklist
-from app.models.common import utcnow
+from app.models import Checklist, PreparedReport, PreparedStatus
 from app.register import csv_io
-from app.reports import bp, exports, figures, pdf
-from app.reports.choice import Choice, month_key, terms_offered
+from app.reports import bp, exports, preparing, tasks
+from app.reports.choice import month_key, terms_offered
 from app.reports.forms import ReportChoiceForm
 from app.routines import today as school_today
+
+# How often the page waiting for a PDF asks again (a meta refresh: no script needed).
+REFRESH_SECONDS = 3
 
 
 def _picker(form: ReportChoiceForm, status=200):
@@ -46,53 +50,74 @@ def index():
     return _picker(ReportChoiceForm(today, formdata=None, month=month_key(today)))
 
 
-def _report_page(choice: Choice, for_pdf: bool) -> tuple[str, figures.Report]:
-    report = figures.build_report(choice, school_today())
-    html = render_template(
-        "reports/report.html",
-        report=report,
-        choice=choice,
-        args=choice.args(),
-        generated_at=utcnow(),
-        generated_by=current_user.display_name,
-        for_pdf=for_pdf,
-        cjk_font_missing=not pdf.cjk_font_installed(),
-    )
-    return html, report
-
-
 @bp.route("/report")
 @admin_required
 def report():
     choice, refused = _chosen()
     if refused:
         return refused
-    html, _ = _report_page(choice, for_pdf=False)
+    html, _ = preparing.report_html(
+        choice, for_pdf=False, generated_by=current_user.display_name
+    )
     return html
 
 
-@bp.route("/report.pdf")
+@bp.route("/report.pdf", methods=["GET", "POST"])
 @admin_required
 def report_pdf():
+    """The worker lays the PDF out (preparing.py): a GET (the picker's button, a kept link)
+    offers to ask for it; the POST asks and is answered at once with the page that waits."""
     choice, refused = _chosen()
     if refused:
         return refused
-    html, report = _report_page(choice, for_pdf=True)
-    document = pdf.render_pdf(html, figures.signature_images(report.signature_ids()))
-    return Response(
-        document,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{_filename(choice, "pdf")}"'},
+    if request.method == "GET":
+        return render_template(
+            "reports/prepared.html", prepared=None, choice=choice, args=choice.args()
+        )
+    prepared, new = preparing.ask(current_user, choice, str(get_locale()))
+    db.session.commit()
+    if new and not worker.enqueue_quietly(tasks.prepare_pdf, prepared.id):
+        preparing.could_not_enqueue(prepared)
+        db.session.commit()
+    return redirect(url_for("reports.prepared", prepared_id=prepared.id), 303)
+
+
+@bp.route("/pdf/<int:prepared_id>")
+@admin_required
+def prepared(prepared_id):
+    found = _own_prepared(prepared_id)
+    return render_template(
+        "reports/prepared.html",
+        prepared=found,
+        choice=preparing.choice_if_it_reads(found),
+        args=preparing.choice_args(found),
+        slow=preparing.is_slow(found),
+        refresh_seconds=REFRESH_SECONDS,
     )
 
 
-def _filename(choice: Choice, extension: str, what: str = "report") -> str:
-    parts = ["patrol", what, choice.period.key]
-    if choice.place is not None:
-        parts.append(choice.place.code)
-    if choice.checklist is not None:
-        parts.append(f"routine{choice.checklist.id}")
-    return "-".join(parts) + f".{extension}"
+@bp.route("/pdf/<int:prepared_id>/download")
+@admin_required
+def prepared_download(prepared_id):
+    found = _own_prepared(prepared_id)
+    if found.status != PreparedStatus.READY:
+        return redirect(url_for("reports.prepared", prepared_id=found.id))
+    return Response(
+        found.content,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="{found.filename}"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+def _own_prepared(prepared_id: int) -> PreparedReport:
+    """Only the person who asked, and only while it is kept: anyone else is told nothing."""
+    found = preparing.find_for(current_user, prepared_id)
+    if found is None:
+        abort(404)
+    return found
 
 
 @bp.route("/inspections.csv")
@@ -102,7 +127,7 @@ def inspections_csv():
     if refused:
         return refused
     return csv_writing.streamed_response(
-        exports.inspection_rows(choice), _filename(choice, "csv", "inspections")
+        exports.inspection_rows(choice), choice.file_name("csv", "inspections")
     )
 
 
@@ -113,7 +138,7 @@ def faults_csv():
     if refused:
         return refused
     return csv_writing.streamed_response(
-        exports.fault_rows(choice), _filename(choice, "csv", "faults")
+        exports.fault_rows(choice), choice.file_name("csv", "faults")
     )
 
 

@@ -7,6 +7,7 @@ walk: a page added later is walked too, or this test says which one is missing.
 
 import re
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -22,9 +23,12 @@ from app.models import (
     Fault,
     Inspection,
     Place,
+    PreparedReport,
+    PreparedStatus,
     Role,
     User,
 )
+from app.models.common import utcnow
 from app.stocktakes.counting import start_stocktake
 from app.terms import term_containing
 from tests.browser.helpers import sign_in
@@ -53,7 +57,7 @@ NOT_PAGES = {
     "reports.faults_csv",
     "reports.inspections_csv",
     "reports.register_csv",
-    "reports.report_pdf",
+    "reports.prepared_download",
     "faults.photo",
     "faults.report_photo",
     "faults.public_photo",
@@ -91,6 +95,7 @@ def demo_pages(app):
         fault = _first(sa.select(Fault).where(Fault.public_token.is_(None)))
         term = term_containing(routines.today())
         other_user = _first(sa.select(User).where(User.role != Role.ADMIN))
+        prepared = _ready_pdf(term)
         pages = [
             (None, "/login"),
             (None, f"/q/{SLIDE_2}"),
@@ -136,6 +141,8 @@ def demo_pages(app):
             ("admin", f"/labels/sheet?place={slide.place_id}"),
             ("admin", "/reports/"),
             ("admin", f"/reports/report?period=term&term={term.start.isoformat()}"),
+            ("admin", f"/reports/report.pdf?period=term&term={term.start.isoformat()}"),
+            ("admin", f"/reports/pdf/{prepared.id}"),
             ("admin", "/stocktakes/"),
             ("admin", "/stocktakes/new"),
             ("admin", f"/stocktakes/{stocktake.id}"),
@@ -145,6 +152,24 @@ def demo_pages(app):
         ]
         db.session.remove()
     return pages
+
+
+def _ready_pdf(term):
+    """A term's PDF the worker has laid out for the admin, so its page offers the download."""
+    now = utcnow()
+    prepared = PreparedReport(
+        user=db.session.scalar(sa.select(User).where(User.username == "admin")),
+        choice=f"period=term&term={term.start.isoformat()}",
+        language="zh",
+        status=PreparedStatus.READY,
+        filename="patrol-report.pdf",
+        content=b"%PDF-1.7",
+        ready_at=now,
+        expires_at=now + timedelta(days=1),
+    )
+    db.session.add(prepared)
+    db.session.commit()
+    return prepared
 
 
 def _endpoint(app, path):
