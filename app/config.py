@@ -42,6 +42,11 @@ DEFAULTS = {
     "MAIL_USERNAME": "",
     "MAIL_PASSWORD": "",
     "MAIL_FROM": "patrol@localhost",
+    # Chat robots and webhooks must be public https:// addresses; true also allows http:// and
+    # addresses inside the school's network (a district system, development, tests).
+    "WEBHOOKS_ALLOW_PRIVATE": False,
+    # How long a chat or mail server may take to connect, and then to answer, in seconds.
+    "NOTICE_SEND_TIMEOUT": 10,
 }
 
 # Read from the environment; each overrides the instance config file.
@@ -64,6 +69,8 @@ ENVIRONMENT_KEYS = (
     "MAIL_USERNAME",
     "MAIL_PASSWORD",
     "MAIL_FROM",
+    "WEBHOOKS_ALLOW_PRIVATE",
+    "NOTICE_SEND_TIMEOUT",
 )
 
 
@@ -90,6 +97,8 @@ def load(app, test_config=None):
     app.config["PROXY_COUNT"] = int(app.config["PROXY_COUNT"])
     app.config["MAIL_PORT"] = int(app.config["MAIL_PORT"])
     app.config["MAIL_USE_TLS"] = _truthy(app.config["MAIL_USE_TLS"])
+    app.config["WEBHOOKS_ALLOW_PRIVATE"] = _truthy(app.config["WEBHOOKS_ALLOW_PRIVATE"])
+    app.config["NOTICE_SEND_TIMEOUT"] = float(app.config["NOTICE_SEND_TIMEOUT"])
     app.config["SQLALCHEMY_DATABASE_URI"] = database_uri(
         app.config.get("DATABASE_URL") or f"sqlite:///{instance / 'patrol.sqlite'}"
     )

@@ -33,6 +33,8 @@ def base_config(tmp_path, database_url):
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         "QR_FOLDER": str(tmp_path / "qr"),
         "WTF_CSRF_ENABLED": False,
+        # The test receivers listen on this machine; tests of the refusal turn it off.
+        "WEBHOOKS_ALLOW_PRIVATE": True,
     }
 
 
@@ -158,3 +160,20 @@ def csrf_app(app):
     """The app as it runs for real: every form must carry its CSRF token."""
     app.config["WTF_CSRF_ENABLED"] = True
     return app
+
+
+@pytest.fixture
+def receiver():
+    """Start a chat robot or webhook on this machine: receiver(ChannelKind.DINGTALK, secret).
+    Every one started is stopped after the test."""
+    from tests.receivers import Receiver
+
+    started = []
+
+    def start(kind, secret=None):
+        started.append(Receiver(kind, secret))
+        return started[-1]
+
+    yield start
+    for one in started:
+        one.stop()

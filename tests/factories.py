@@ -27,16 +27,21 @@ from app.models import (
     AssetKind,
     AssetStatus,
     Cause,
+    Channel,
+    ChannelKind,
     ChecklistItem,
     ClosedPeriod,
+    Delivery,
     FaultEvent,
     FaultStatus,
     Frequency,
     Inspection,
     ItemType,
+    Notice,
     Outcome,
     Place,
     PlaceKind,
+    Reason,
     Role,
     ScanCode,
     Signature,
@@ -535,3 +540,46 @@ def make_stocktake(place=None, by=None, codes=(), counted_in=None, closed=False)
     if closed:
         close_stocktake(stocktake, by, typed=by.display_name)
     return stocktake
+
+
+def make_channel(
+    kind=ChannelKind.WECOM,
+    url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=robot-key-1",
+    secret=None,
+    name=None,
+    reasons=(Reason.TEST,),
+    **fields,
+):
+    """A group chat's robot (or a webhook) the school sends the `reasons` to; pass a
+    receiver's url to send to one on this machine."""
+    channel = Channel(
+        name=name or f"{kind.value} group", kind=kind, url=url, secret=secret, **fields
+    )
+    channel.reason_set = reasons
+    db.session.add(channel)
+    db.session.flush()
+    return channel
+
+
+def make_notice(title="测试消息", lines=("一切正常",), path="/", recipients=(), **fields):
+    """A test notice (Reason.TEST: its facts are what it says), for `recipients`."""
+    notice = Notice(
+        reason=Reason.TEST,
+        facts={"title": title, "lines": list(lines), "path": path},
+        recipients=list(recipients),
+        **fields,
+    )
+    db.session.add(notice)
+    db.session.flush()
+    return notice
+
+
+def make_delivery(notice, to, **fields):
+    """The notice's delivery to `to`: a Channel, or a User by email."""
+    if isinstance(to, Channel):
+        delivery = Delivery(notice=notice, recipient=f"channel:{to.id}", channel=to, **fields)
+    else:
+        delivery = Delivery(notice=notice, recipient=f"email:{to.id}", user=to, **fields)
+    db.session.add(delivery)
+    db.session.flush()
+    return delivery
