@@ -173,7 +173,7 @@ class DeliveryFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    status = SelectField(_l("Status"), choices=status_choices)
+    status = SelectField(_l("Status"), choices=status_choices, default="")
 
     @property
     def chosen_status(self) -> DeliveryStatus | None:

@@ -13,7 +13,10 @@ HIDDEN = "••••"
 SHOWN_TAIL_FROM_LENGTH = 12
 # A path segment this long is taken for a token (Feishu's hook, a generic webhook's).
 TOKEN_SEGMENT_LENGTH = 16
-_QUERY_VALUE = re.compile(r"(?i)\b(key|access_token|token|secret|sign|signature)=([^&\s\"'<>]+)")
+# A value already masked starts with HIDDEN, so it is not masked twice.
+_QUERY_VALUE = re.compile(
+    r"(?i)\b(key|access_token|token|secret|sign|signature)=([^&\s\"'<>•][^&\s\"'<>]*)"
+)
 
 
 def masked_secret(secret: str | None) -> str:
