@@ -92,7 +92,7 @@ def test_each_delivery_says_why_to_whom_how_it_went(client, auth, three):
     assert "Unsafe now" in page and "Your checks today" in page and "Overdue" in page
     assert "Chat: 后勤维修群" in page
     assert "Email to 李老师" in page
-    assert "Sent" in page and "Failed" in page and "Waiting" in page
+    assert "Sent" in page and "Failed to send" in page and "Waiting" in page
     assert "2 attempts" in page and "1 attempt" in page
     assert "550 mailbox unavailable" in page
 
@@ -246,5 +246,7 @@ def test_the_pages_speak_chinese(client, auth, three):
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
     page = text(client.get("/notices/deliveries"))
     assert "Failed" not in page and "Deliveries" not in page
+    # A delivery that failed is not an inspection's failed check (不合格).
+    assert "发送失败" in page and "不合格" not in page
     detail = text(client.get(f"/notices/deliveries/{three['failed']}"))
     assert "Send again" not in detail and "Attempts" not in detail

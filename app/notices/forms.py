@@ -161,9 +161,19 @@ class NoticeTimesForm(FlaskForm):
     )
 
 
+# The statuses as the deliveries pages say them: the model's "Failed" reads as an
+# inspection's failed check (不合格) in Chinese.
+DELIVERY_STATUS_WORDS = {
+    DeliveryStatus.WAITING: _l("Waiting"),
+    DeliveryStatus.SENDING: _l("Sending"),
+    DeliveryStatus.SENT: _l("Sent"),
+    DeliveryStatus.FAILED: _l("Failed to send"),
+}
+
+
 def status_choices():
     return [SelectChoice("", _l("Any status"))] + [
-        SelectChoice(status.value, status.label) for status in DeliveryStatus
+        SelectChoice(status.value, DELIVERY_STATUS_WORDS[status]) for status in DeliveryStatus
     ]
 
 

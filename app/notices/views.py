@@ -13,7 +13,13 @@ from app.auth.access import admin_required
 from app.extensions import db
 from app.models import Channel, Delivery, DeliveryStatus, Reason
 from app.notices import bp, delivery, senders
-from app.notices.forms import DEFAULT_REASONS, ChannelForm, DeliveryFilterForm, NoticeTimesForm
+from app.notices.forms import (
+    DEFAULT_REASONS,
+    DELIVERY_STATUS_WORDS,
+    ChannelForm,
+    DeliveryFilterForm,
+    NoticeTimesForm,
+)
 from app.notices.masks import masked_secret, masked_url, scrubbed
 from app.notices.message import Message
 from app.request_values import page_number
@@ -28,6 +34,11 @@ ANSWER_SHOWN_MAX = 300
 @bp.app_template_filter("masked_url")
 def _masked_url_filter(url):
     return masked_url(url)
+
+
+@bp.app_template_filter("delivery_status")
+def _delivery_status_filter(status: DeliveryStatus) -> str:
+    return DELIVERY_STATUS_WORDS[status]
 
 
 @bp.app_template_filter("reason_labels")
@@ -216,7 +227,7 @@ def resend(delivery_id):
     if failed.status != DeliveryStatus.FAILED:
         flash(
             _("Only a failed delivery can be sent again; this one is “%(status)s”.",
-              status=failed.status.label),
+              status=DELIVERY_STATUS_WORDS[failed.status]),
             "error",
         )
         return redirect(url_for("notices.delivery_page", delivery_id=delivery_id), code=303)
