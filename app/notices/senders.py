@@ -47,9 +47,11 @@ ANSWER_LIMIT = 2000
 BODY_LIMIT = 64 * 1024
 # Stands for a key or secret in an answer.
 HIDDEN = "•••"
-# Shorter parts of an address (a path like "/send") say nothing secret and would hide too
-# much of an answer if masked.
+# Shorter values say nothing secret and, masked, would hide too much of an answer.
 SHORTEST_SECRET = 8
+# A key in an address's path is a long random string (Feishu's is a UUID); its shorter
+# parts ("open-apis", "district") are names, kept so the answer stays readable.
+SHORTEST_PATH_KEY = 16
 
 # urllib3 logs each request line, the robot's key in its query, at DEBUG: never let it out.
 logging.getLogger("urllib3.connectionpool").addFilter(
@@ -255,7 +257,7 @@ def _secrets(channel, hidden):
     found = {channel.secret or "", *hidden}
     found.update(value for _name, value in parse_qsl(parts.query))
     # Feishu's and others' key is a part of the path (/open-apis/bot/v2/hook/<key>).
-    found.update(parts.path.split("/"))
+    found.update(part for part in parts.path.split("/") if len(part) >= SHORTEST_PATH_KEY)
     found |= {quote(value, safe="") for value in found}
     return {value for value in found if len(value) >= SHORTEST_SECRET}
 
