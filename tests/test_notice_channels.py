@@ -485,6 +485,23 @@ def test_a_chat_refusing_the_test_message_is_shown_as_failed(app, client, auth, 
     assert len(received) == 1
 
 
+@pytest.mark.parametrize(
+    "kind, secret",
+    [(ChannelKind.DINGTALK, DINGTALK_SECRET), (ChannelKind.FEISHU, "feishu-sign-key-0123456789"),
+     (ChannelKind.WEBHOOK, "district-shared-secret-2026")],
+)
+def test_a_test_message_is_signed_with_the_stored_secret(app, client, auth, receiver, kind,
+                                                         secret):
+    robot = receiver(kind, secret)
+    channel_id = add_channel(app, kind=kind, url=robot.url, secret=secret)
+    auth.login()
+    page = text(client.post(f"/notices/channels/{channel_id}/test", follow_redirects=True))
+    assert "The test message was sent" in page
+    (taken,) = robot.accepted
+    assert "Patrol 测试消息 / test" in taken.body.decode()
+    assert_nothing_secret_in(page, secret)
+
+
 def closed_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
