@@ -282,6 +282,15 @@ def test_dingtalk_keeps_its_signing_secret_and_shows_only_its_end(app, client, a
     assert_nothing_secret_in(page, DINGTALK_SECRET, "6c2b0f7a4e9d8c1b3a5f6e7d8c9b0a1f")
 
 
+def test_a_short_secret_shows_none_of_its_characters(app, client, auth):
+    channel_id = add_channel(app, kind=ChannelKind.FEISHU, secret="k9Zq7",
+                             url="https://open.feishu.cn/open-apis/bot/v2/hook/abc")
+    auth.login()
+    page = text(client.get(f"/notices/channels/{channel_id}"))
+    assert "••••" in page
+    assert "Zq7" not in page
+
+
 def assert_nothing_secret_in(page, *secrets):
     for secret in secrets:
         assert secret not in page

@@ -108,7 +108,7 @@ class ChannelForm(FlaskForm):
             raise ValidationError(problem)
 
     def validate_secret(self, field):
-        kind = ChannelKind(self.kind.data) if self.kind.data in set(ChannelKind) else None
+        kind = self.kind.data
         if field.data and self.remove_secret.data:
             raise ValidationError(_l("Type a new secret or remove it, not both."))
         if kind == ChannelKind.WECOM and field.data:

@@ -31,7 +31,10 @@ def masked_secret(secret: str | None) -> str:
 def masked_url(url: str) -> str:
     """The address with every query value, and every token-long path segment, hidden but
     their last 4 characters: scheme, host and path still say where it goes."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return HIDDEN
     path = "/".join(
         _tail(segment) if len(segment) >= TOKEN_SEGMENT_LENGTH else segment
         for segment in parts.path.split("/")
