@@ -113,6 +113,7 @@ def test_message(channel_id):
 def _test_message() -> Message:
     config = current_app.config
     local_now = datetime.now(UTC).astimezone(ZoneInfo(config["SCHOOL_TIMEZONE"]))
+    # In both languages, whatever the chat's: it only proves the chat can be reached.
     return Message(
         title="Patrol 测试消息 / test",
         lines=(f"{config['SCHOOL_NAME']} · {local_now:%Y-%m-%d %H:%M}",),
