@@ -29,7 +29,7 @@ PATHS = {
     ChannelKind.WECOM: f"/cgi-bin/webhook/send?key={ROBOT_KEY}",
     ChannelKind.DINGTALK: f"/robot/send?access_token={ROBOT_KEY}",
     ChannelKind.FEISHU: f"/open-apis/bot/v2/hook/{ROBOT_KEY}",
-    ChannelKind.WEBHOOK: "/district/patrol-notices",
+    ChannelKind.WEBHOOK: f"/district/patrol-notices/{ROBOT_KEY}",
 }
 
 

@@ -153,6 +153,7 @@ def _send_claimed(delivery, clock) -> bool:
     except Exception as error:
         # A notice that cannot be written must not hold up the others behind it.
         current_app.logger.exception("Delivery %s could not be written", delivery.id)
+        db.session.rollback()
         send_or_problem = _("The message could not be written: %(error)s", error=repr(error))
     attempt = DeliveryAttempt(delivery=delivery, started_at=clock())
     db.session.add(attempt)

@@ -27,6 +27,7 @@ import json
 import logging
 import smtplib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -37,7 +38,7 @@ import requests
 from flask import current_app
 from flask_babel import gettext as _
 
-from app.models import Channel, ChannelKind
+from app.models import Channel, ChannelKind, Reason
 from app.notices.addresses import webhook_url_problem
 from app.notices.message import Message
 
@@ -71,7 +72,7 @@ def send_chat(
     message: Message,
     mobiles,
     delivery_id: int | None = None,
-    reason=None,
+    reason: Reason | None = None,
 ) -> Answer:
     """Post `message` to the channel's robot or webhook, naming `mobiles` where it can.
 
@@ -97,7 +98,7 @@ def send_chat(
 class _Request:
     body: bytes
     # Whether a 2xx answer's JSON says it was taken; None: any 2xx will do.
-    accepted: object = None
+    accepted: Callable[[dict], bool] | None = None
     params: tuple = ()
     headers: tuple = ()
     # Made with the secret (a signature): kept out of answers like the secret itself.
@@ -162,7 +163,7 @@ def _feishu(channel, message, mobiles, delivery_id, reason):
 def _webhook(channel, message, mobiles, delivery_id, reason):
     payload = {
         "delivery": delivery_id,
-        "reason": str(reason) if reason is not None else None,
+        "reason": reason.value if reason is not None else None,
         "title": message.title,
         "lines": list(message.lines),
         "link": message.link,
