@@ -128,10 +128,11 @@ def _register_commands(app):
     from app.core.photos import cli as photos_cli
     from app.demo import cli as demo_cli
     from app.labels import cli as labels_cli
+    from app.notices import cli as notices_cli
     from app.register import cli as register_cli
     from app.users import cli as users_cli
 
-    for area in (users_cli, register_cli, labels_cli, demo_cli, photos_cli):
+    for area in (users_cli, register_cli, labels_cli, demo_cli, photos_cli, notices_cli):
         area.init_app(app)
 
 

@@ -592,3 +592,22 @@ def make_delivery(notice, to, **fields):
     db.session.add(delivery)
     db.session.flush()
     return delivery
+
+
+def make_attempt(delivery, ok, answer="", at=None):
+    """One try at sending the delivery, finished at `at` with what the other side answered
+    (ok=None: interrupted, never finished)."""
+    from app.models import DeliveryAttempt
+    from app.models.common import utcnow
+
+    at = at or utcnow()
+    attempt = DeliveryAttempt(
+        delivery=delivery,
+        started_at=at,
+        finished_at=None if ok is None else at,
+        ok=ok,
+        answer=answer,
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt
