@@ -4,7 +4,6 @@ import logging
 import signal
 import subprocess
 import sys
-import types
 from datetime import datetime
 
 import pytest
@@ -13,18 +12,19 @@ from flask import current_app
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
 import app as app_package
-from app import create_app, notices, worker
+from app import create_app, worker
 from app.demo import cli as demo_cli
 from app.extensions import db
 from app.models import Notice, Reason
+from app.notices import delivery, planning
 from app.notices import tasks as notice_tasks
 from tests.conftest import base_config
 
 
 @pytest.fixture
 def notices_at_work(monkeypatch):
-    """plan_due and deliver_due (parts A and B) stand-ins, recording their calls in order
-    and whether the database could be read from inside them."""
+    """plan_due and deliver_due replaced by recorders of their calls, in order, and of
+    whether the database could be read from inside them."""
     calls = []
 
     def recorder(name):
@@ -35,11 +35,8 @@ def notices_at_work(monkeypatch):
 
         return called
 
-    for module_name, function_name in (("planning", "plan_due"), ("delivery", "deliver_due")):
-        module = types.ModuleType(f"app.notices.{module_name}")
-        setattr(module, function_name, recorder(function_name))
-        monkeypatch.setitem(sys.modules, module.__name__, module)
-        monkeypatch.setattr(notices, module_name, module, raising=False)
+    monkeypatch.setattr(planning, "plan_due", recorder("plan_due"))
+    monkeypatch.setattr(delivery, "deliver_due", recorder("deliver_due"))
     return calls
 
 

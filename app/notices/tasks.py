@@ -16,24 +16,19 @@ import sqlalchemy as sa
 from app import worker
 from app.extensions import db
 from app.models import Notice
+from app.notices import delivery, planning
 
 _WROTE_NOTICES = "notices.wrote_notices"
 
 
 @worker.periodic(worker.every_minute())
 def tick() -> None:
-    # Imported here: planning and delivery import most of the models and the senders,
-    # which the server that only enqueues never needs.
-    from app.notices import delivery, planning
-
     planning.plan_due()
     delivery.deliver_due()
 
 
 @worker.task()
 def send_soon() -> None:
-    from app.notices import delivery
-
     delivery.deliver_due()
 
 
