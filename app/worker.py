@@ -117,10 +117,12 @@ def enqueue_quietly(task_function, *args) -> bool:
     type=click.IntRange(1, 32),
     help="Tasks run at the same time.",
 )
-def worker_command(threads):
+@click.option("--quiet", is_flag=True, help="Log only warnings and errors, not each task.")
+def worker_command(threads, quiet):
     """Run the worker: notices, reminders, report PDFs and clean-ups (see README)."""
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=logging.WARNING if quiet else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     consumer = queue.create_consumer(workers=threads, worker_type="thread", periodic=True)
     consumer.run()

@@ -182,7 +182,7 @@ def test_the_demo_runs_the_worker_beside_its_server_and_stops_it(app, runner, mo
             return 0
 
     def popen(command, env):
-        events.append(("worker started", command[-1], env["BASE_URL"], env["SCHOOL_NAME"]))
+        events.append(("worker started", command[-2:], env["BASE_URL"], env["SCHOOL_NAME"]))
         return Process()
 
     monkeypatch.setattr(demo_cli.subprocess, "Popen", popen)
@@ -195,7 +195,7 @@ def test_the_demo_runs_the_worker_beside_its_server_and_stops_it(app, runner, mo
     assert result.exit_code == 0, result.output
     assert events == [
         ("on", signal.SIGTERM),
-        ("worker started", "worker", "http://patrol.test", "阳光幼儿园"),
+        ("worker started", ["worker", "--quiet"], "http://patrol.test", "阳光幼儿园"),
         "served",
         "worker stopped",
     ]

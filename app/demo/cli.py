@@ -95,7 +95,8 @@ def start_worker(app) -> subprocess.Popen:
     script_info = click.get_current_context().find_object(ScriptInfo)
     if script_info is not None and script_info.app_import_path:
         command += ["--app", script_info.app_import_path]
-    command.append("worker")
+    # Quiet: the demo's terminal is for the server's requests, not a line per task.
+    command += ["worker", "--quiet"]
     chosen = {"BASE_URL": app.config["BASE_URL"], "SCHOOL_NAME": app.config["SCHOOL_NAME"]}
     # The demo stopped by `kill` as by Ctrl-C: through demo_command's finally, which stops
     # the worker too instead of leaving it running alone.
