@@ -8,10 +8,14 @@ and was finished today.
 
 What is left comes first: the groups with a check overdue, then those with checks due, each
 in walking order; the groups finished today come last, one line each.
+
+Before all of them come the signed-in person's own: the routines they are on duty for
+(app.duties), in the same order, under how many of their checks are done. The rest of the
+round follows as it would without them; anyone may still do any check.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -132,6 +136,39 @@ class TodayPlan:
         return sum(
             1 for group in self.groups for entry in group.todo if entry.state == State.OVERDUE
         )
+
+
+@dataclass(frozen=True)
+class MyPart:
+    """The groups of the routines one person is on duty for, as ordered in the round."""
+
+    groups: list[RoundGroup]
+
+    @property
+    def todo(self) -> list[RoundGroup]:
+        """Overdue first, then due, each in walking order."""
+        return [g for g in self.groups if g.overdue] + [
+            g for g in self.groups if g.todo and not g.overdue
+        ]
+
+    @property
+    def finished(self) -> list[RoundGroup]:
+        return [group for group in self.groups if group.finished]
+
+    @property
+    def done_count(self) -> int:
+        return sum(len(group.done) for group in self.groups)
+
+    @property
+    def total(self) -> int:
+        return sum(group.total for group in self.groups)
+
+
+def split_mine(plan: TodayPlan, my_routine_ids: set[int]) -> tuple[MyPart, TodayPlan]:
+    """The person's own part of the round, and the rest of it as a round of its own."""
+    mine = [group for group in plan.groups if group.checklist.id in my_routine_ids]
+    rest = [group for group in plan.groups if group.checklist.id not in my_routine_ids]
+    return MyPart(mine), replace(plan, groups=rest)
 
 
 def assets_on_the_rounds(place_ids: set[int] | None = None) -> list[Asset]:
