@@ -101,7 +101,8 @@ class AccountForm(FlaskForm):
     language = SelectField(
         _l("Notices in"),
         choices=language_choices(),
-        coerce=lambda value: value or "",
+        # Stored as None for the school's language, offered as the empty choice.
+        filters=[lambda value: value or ""],
         description=_l("It follows this person's own choice on the language switch."),
     )
 
