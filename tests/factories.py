@@ -535,3 +535,13 @@ def make_stocktake(place=None, by=None, codes=(), counted_in=None, closed=False)
     if closed:
         close_stocktake(stocktake, by, typed=by.display_name)
     return stocktake
+
+
+def make_duty(checklist, person, stand_in=False):
+    """Name a person on a routine, as one of its people or (stand_in=True) a stand-in."""
+    from app.models import Duty
+
+    duty = Duty(checklist=checklist, user=person, stand_in=stand_in)
+    db.session.add(duty)
+    db.session.flush()
+    return duty
