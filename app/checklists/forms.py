@@ -5,6 +5,8 @@ app.checklists.schedules and app.checklists.versions; the forms turn their findi
 messages beside the fields.
 """
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -26,7 +28,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.checklists.schedules import FIELDS_BY_FREQUENCY, SCHEDULE_FIELDS, schedule_problems
 from app.checklists.versions import item_problems
-from app.checklists.wording import month_name, person_label, weekday_name
+from app.checklists.wording import month_name, names_in_words, person_label, weekday_name
 from app.extensions import db
 from app.models import Asset, AssetKind, AssetStatus, Duty, Frequency, ItemType, User
 from app.models.code import normalize_code
@@ -120,7 +122,7 @@ class ChecklistForm(FlaskForm):
         self,
         *args,
         covered_asset_id: int | None = None,
-        duties: list[Duty] = (),
+        duties: Sequence[Duty] = (),
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
@@ -172,12 +174,13 @@ class ChecklistForm(FlaskForm):
     def _check_people(self):
         if self.people.errors or self.stand_ins.errors:
             return
-        both = [user for user in self.chosen(self.stand_ins) if user.id in set(self.people.data)]
+        people = set(self.people.data)
+        both = [user for user in self.chosen(self.stand_ins) if user.id in people]
         if both:
             self.stand_ins.errors.append(
                 _(
                     "%(names)s cannot be one of its people and a stand-in: untick one.",
-                    names=", ".join(user.display_name for user in both),
+                    names=names_in_words(both),
                 )
             )
         elif self.stand_ins.data and not self.people.data:
