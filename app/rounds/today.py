@@ -132,43 +132,26 @@ class TodayPlan:
         return sum(len(group.todo) for group in self.groups)
 
     @property
+    def done_count(self) -> int:
+        """Checks done in the routines shown, of check_count."""
+        return sum(len(group.done) for group in self.groups)
+
+    @property
+    def check_count(self) -> int:
+        return sum(group.total for group in self.groups)
+
+    @property
     def overdue_count(self) -> int:
         return sum(
             1 for group in self.groups for entry in group.todo if entry.state == State.OVERDUE
         )
 
 
-@dataclass(frozen=True)
-class MyPart:
-    """The groups of the routines one person is on duty for, as ordered in the round."""
-
-    groups: list[RoundGroup]
-
-    @property
-    def todo(self) -> list[RoundGroup]:
-        """Overdue first, then due, each in walking order."""
-        return [g for g in self.groups if g.overdue] + [
-            g for g in self.groups if g.todo and not g.overdue
-        ]
-
-    @property
-    def finished(self) -> list[RoundGroup]:
-        return [group for group in self.groups if group.finished]
-
-    @property
-    def done_count(self) -> int:
-        return sum(len(group.done) for group in self.groups)
-
-    @property
-    def total(self) -> int:
-        return sum(group.total for group in self.groups)
-
-
-def split_mine(plan: TodayPlan, my_routine_ids: set[int]) -> tuple[MyPart, TodayPlan]:
-    """The person's own part of the round, and the rest of it as a round of its own."""
+def split_mine(plan: TodayPlan, my_routine_ids: set[int]) -> tuple[TodayPlan, TodayPlan]:
+    """The person's own part of the round and the rest of it, each a round of its own."""
     mine = [group for group in plan.groups if group.checklist.id in my_routine_ids]
     rest = [group for group in plan.groups if group.checklist.id not in my_routine_ids]
-    return MyPart(mine), replace(plan, groups=rest)
+    return replace(plan, groups=mine), replace(plan, groups=rest)
 
 
 def assets_on_the_rounds(place_ids: set[int] | None = None) -> list[Asset]:
