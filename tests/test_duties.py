@@ -488,3 +488,32 @@ def test_the_builder_names_a_stand_in(app, school):
         )
         assert db.session.scalar(sa.select(Duty).where(Duty.user_id == school["repairer"])) is duty
         assert duty.stand_in
+
+
+def test_after_a_check_the_next_one_is_my_own_while_any_is_left(app, client, auth, school):
+    """In walking order the playground's slides come first, then the room's fans, then the
+    corridor's lights; the gatekeeper does the slides and the lights, so after the last slide
+    comes the lights, not the fans."""
+    with app.app_context():
+        site = db.session.get(Asset, school["fans"][0]).place.parent
+        corridor = make_place("走廊", "Corridor", PlaceKind.AREA, site, position=3)
+        lights = make_checklist(make_kind("lighting", "照明", "Lighting"), ("照明周检", "Lights"))
+        lamp = make_asset("灯", "Lamp", lights.kind, corridor)
+        slide_check = db.session.get(Checklist, school["slide_check"])
+        for checklist in (slide_check, lights):
+            make_duty(checklist, user("gatekeeper"))
+        signed = [
+            make_inspection(db.session.get(Asset, slide), slide_check, MONDAY)
+            for slide in school["slides"]
+        ]
+        db.session.commit()
+        last_slide, lamp_id, lights_id = signed[-1].id, lamp.id, lights.id
+    next_check = f'href="/assets/{lamp_id}/checklists/{lights_id}/inspect"'
+    auth.login("gatekeeper")
+    assert next_check in client.get(f"/today/next?after={last_slide}").get_data(as_text=True)
+    auth.logout()
+    # Someone without duties walks on to the fans, next in walking order.
+    auth.login("inspector")
+    page = client.get(f"/today/next?after={last_slide}").get_data(as_text=True)
+    assert next_check not in page
+    assert f'/assets/{school["fans"][0]}/checklists/{school["fan_check"]}/inspect' in page

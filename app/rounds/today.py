@@ -11,7 +11,8 @@ in walking order; the groups finished today come last, one line each.
 
 Before all of them come the signed-in person's own: the routines they are on duty for
 (app.duties), in the same order, under how many of their checks are done. The rest of the
-round follows as it would without them; anyone may still do any check.
+round follows as it would without them; anyone may still do any check. After a check, the
+next one on the round is the person's own while any of theirs is left.
 """
 
 from collections.abc import Iterable
@@ -152,6 +153,12 @@ def split_mine(plan: TodayPlan, my_routine_ids: set[int]) -> tuple[TodayPlan, To
     mine = [group for group in plan.groups if group.checklist.id in my_routine_ids]
     rest = [group for group in plan.groups if group.checklist.id not in my_routine_ids]
     return replace(plan, groups=mine), replace(plan, groups=rest)
+
+
+def mine_first(plan: TodayPlan, my_routine_ids: set[int]) -> TodayPlan:
+    """The round with the person's own routines before the rest, for next_on_round."""
+    mine, rest = split_mine(plan, my_routine_ids)
+    return replace(plan, groups=mine.groups + rest.groups)
 
 
 def assets_on_the_rounds(place_ids: set[int] | None = None) -> list[Asset]:

@@ -13,7 +13,14 @@ from app.request_values import MAX_DATABASE_INT, database_int
 from app.rounds import bp
 from app.rounds.forms import PlaceFilterForm
 from app.rounds.history import MAX_PAGE, reading_series, timeline_page
-from app.rounds.today import build_today, by_place, filter_choices, next_on_round, split_mine
+from app.rounds.today import (
+    build_today,
+    by_place,
+    filter_choices,
+    mine_first,
+    next_on_round,
+    split_mine,
+)
 
 INSPECTING_ROLES = (Role.ADMIN, Role.INSPECTOR)
 
@@ -68,7 +75,9 @@ def next_after():
     faults_raised = db.session.scalar(
         sa.select(sa.func.count(Fault.id)).where(Fault.inspection_id == inspection.id)
     )
-    plan = build_today(routines.today())
+    plan = mine_first(
+        build_today(routines.today()), routine_ids_of(current_user._get_current_object())
+    )
     upcoming = next_on_round(
         plan, inspection.asset_id, inspection.asset.place_id, inspection.checklist_id
     )
