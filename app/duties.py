@@ -19,10 +19,16 @@ from app.models import Checklist, Duty, User
 
 def on_duty(checklist: Checklist) -> list[User]:
     """The people reminded of this routine, as the rules above choose them."""
-    people = [duty.user for duty in checklist.duties if not duty.stand_in and duty.user.active]
+    return on_duty_among(checklist.duties)
+
+
+def on_duty_among(duties: Iterable[Duty]) -> list[User]:
+    """The people on duty among one routine's duties, e.g. a list from duties_by_checklist."""
+    duties = list(duties)
+    people = [duty.user for duty in duties if not duty.stand_in and duty.user.active]
     if people:
         return people
-    return [duty.user for duty in checklist.duties if duty.stand_in and duty.user.active]
+    return [duty.user for duty in duties if duty.stand_in and duty.user.active]
 
 
 def names_anyone(checklist: Checklist) -> bool:
@@ -47,3 +53,30 @@ def duties_by_checklist() -> dict[int, list[Duty]]:
     ):
         duties.setdefault(duty.checklist_id, []).append(duty)
     return duties
+
+
+def routine_ids_of(user: User) -> set[int]:
+    """The ids of every routine this person is on duty for, in one query."""
+    return {
+        checklist_id
+        for checklist_id, duties in duties_by_checklist().items()
+        if user in on_duty_among(duties)
+    }
+
+
+def name_people(checklist: Checklist, people: Iterable[User], stand_ins: Iterable[User]) -> None:
+    """Name the routine's people and stand-ins in place of those named before.
+
+    Someone given as both is one of its people: a person cannot be their own stand-in. A
+    person still named keeps their row, so naming the same people again changes nothing.
+    """
+    chosen = {user.id: (user, True) for user in stand_ins}
+    chosen |= {user.id: (user, False) for user in people}
+    kept = []
+    for duty in checklist.duties:
+        if duty.user_id in chosen:
+            duty.stand_in = chosen.pop(duty.user_id)[1]
+            kept.append(duty)
+    checklist.duties = kept + [
+        Duty(user=user, stand_in=stand_in) for user, stand_in in chosen.values()
+    ]

@@ -65,7 +65,7 @@ def test_seed_demo_loads_the_kindergarten(app, runner):
     with app.app_context():
         remove_users()
     output = seed(runner)
-    assert "Added: places 30, kinds of asset 20, assets 107, users 3." in output
+    assert "Added: places 30, kinds of asset 20, assets 107, users 5." in output
     with app.app_context():
         assets = db.session.scalars(sa.select(Asset).options(selectinload(Asset.kind))).all()
         places = db.session.scalars(sa.select(Place)).all()
@@ -155,7 +155,8 @@ def test_seed_demo_keeps_what_was_changed_and_restores_what_is_missing(app, runn
 
 def test_seed_demo_leaves_existing_passwords_alone(app, runner):
     output = seed(runner)
-    assert "Added: places 30, kinds of asset 20, assets 107, users 0." in output
+    # The gatekeeper and the canteen worker are new: the suite's users are the other three.
+    assert "Added: places 30, kinds of asset 20, assets 107, users 2." in output
     for username in ("admin", "inspector", "repairer"):
         assert f"User {username} already existed: its own password still applies." in output
     with app.app_context():

@@ -23,6 +23,7 @@ from app.demo.routines import (
     BUILDING_CRACK,
     BY_KEY,
     CRACK_WIDTH,
+    DUTIES,
     PLAY_EQUIPMENT,
     ROUTINES,
     SWING_ITEMS,
@@ -321,8 +322,8 @@ def test_on_monday_the_playground_is_due_and_only_the_safety_net_is_overdue(app,
     assert due and all(entry.occurrence.due_date == MONDAY for entry in due)
     assert Counter(entry.checklist.key for entry in due) == {
         "play_slide_weekly": 3, "play_large_toy_weekly": 3, "play_swing_weekly": 1,
-        "school_bus_weekly": 1, "sports_equipment_daily": 5, "gate_closing_daily": 1,
-        "canteen_closing_daily": 1, "canteen_daily_log": 1,
+        "school_bus_weekly": 1, "sports_equipment_daily": 5, "gate_daily": 1,
+        "gate_closing_daily": 1, "canteen_closing_daily": 1, "canteen_daily_log": 1,
     }
 
 
@@ -347,8 +348,8 @@ def test_when_the_safety_net_is_within_its_grace_the_crack_reading_is_overdue(ap
         assert overdue_on(MID_MONTH_MONDAY) == [CRACK_POINT]
 
 
-def test_history_covers_the_past_weeks_signed_by_the_inspector(app, seeded):
-    inspector = db.session.scalar(sa.select(User).where(User.username == "inspector"))
+def test_history_covers_the_past_weeks_signed_by_each_routines_person(app, seeded):
+    people = {user.username: user for user in db.session.scalars(sa.select(User))}
     recorded = inspections(selectinload(Inspection.signature))
     assert all(inspection.local_date < MONDAY for inspection in recorded)
     for week in range(1, 5):
@@ -370,8 +371,10 @@ def test_history_covers_the_past_weeks_signed_by_the_inspector(app, seeded):
         )
         assert local_date(inspection.submitted_at, "Asia/Shanghai") == inspection.local_date
         assert 6 <= (inspection.submitted_at.hour + 8) % 24 <= 18  # school hours in Shanghai
-        assert inspection.signature.signer == inspector == inspection.inspector
-        assert inspection.signature.signer_name == inspector.display_name
+        # Signed by the routine's person: the gatekeeper the gate, the inspector the rest.
+        signer = people[DUTIES.get(inspection.checklist.key, ("inspector",))[0]]
+        assert inspection.signature.signer == signer == inspection.inspector
+        assert inspection.signature.signer_name == signer.display_name
         assert inspection.signature.signed_at == inspection.submitted_at
         assert inspection.version.number == 1
         assert [a.item_id for a in inspection.answers] == [

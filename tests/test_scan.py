@@ -377,15 +377,15 @@ def queries_for(app, client, path):
 
 # Both pages: a signed-in user (1), the code with its owner (1), the place's ancestors (1).
 # An asset: the routines for its kind or for itself that have items (1), the school's closed
-# periods (1), when each routine was last done (1), its first open faults with their count (1),
-# its latest inspections with routine and inspector (1).
+# periods (1), when each routine was last done (1), who does each routine (1), its first open
+# faults with their count (1), its latest inspections with routine and inspector (1).
 # A place: its sub-places (1), its assets with their kinds (1), and for the due marks the
 # routines for those assets (1), closed periods (1) and when each was last done (1).
 # Both: the header's count of what waits on the user (1).
 # An asset out of service: the open fault that keeps it out, to say why (1 more).
 # An asset, for those who count: the open stocktakes, for the one-tap count (1); a repairer
 # instead looks for their own open job on it (1).
-ASSET_PAGE_QUERIES = 10
+ASSET_PAGE_QUERIES = 11
 # The one check due opened at once: its routine's versions (1) and the current one's items
 # (1), and the asset's last check for the line above it (1).
 ASSET_FORM_PAGE_QUERIES = ASSET_PAGE_QUERIES + 3

@@ -106,6 +106,10 @@ def language():
     target = safe_next(form.next.data) or url_for("home.index")
     response = make_response(redirect(target))
     if form.validate() and form.language.data in current_app.config["LANGUAGES"]:
+        if current_user.is_authenticated:
+            # Whoever chooses a language for the pages wants their notices in it too.
+            current_user.language = form.language.data
+            db.session.commit()
         response.set_cookie(
             LANGUAGE_COOKIE,
             form.language.data,

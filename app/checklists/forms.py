@@ -1,9 +1,11 @@
-"""The admin's forms: a routine and its schedule, an item, a closed period.
+"""The admin's forms: a routine, its schedule and its people, an item, a closed period.
 
 The rules (which schedule fields a frequency needs, which items can be critical) live in
 app.checklists.schedules and app.checklists.versions; the forms turn their findings into
 messages beside the fields.
 """
+
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -17,15 +19,18 @@ from wtforms import (
     IntegerField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
+    TimeField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.checklists.schedules import FIELDS_BY_FREQUENCY, SCHEDULE_FIELDS, schedule_problems
 from app.checklists.versions import item_problems
-from app.checklists.wording import month_name, weekday_name
+from app.checklists.wording import month_name, names_in_words, person_label, weekday_name
 from app.extensions import db
-from app.models import Asset, AssetKind, AssetStatus, Frequency, ItemType
+from app.models import Asset, AssetKind, AssetStatus, Duty, Frequency, ItemType, User
 from app.models.code import normalize_code
 from app.request_values import date_in_years
 from app.schedule import Schedule
@@ -34,6 +39,8 @@ MAX_CLOSED_DAYS = 366
 NOT_A_WHOLE_NUMBER = _l("Type a whole number, e.g. 14.")
 NOT_A_NUMBER = _l("Type a number, e.g. 0.3.")
 NOT_A_DATE = _l("Type a date like 2026-07-01.")
+NOT_A_TIME = _l("Type a time like 17:30.")
+NOT_OFFERED = _l("Choose only people from the list.")
 
 
 def strip(value):
@@ -55,6 +62,23 @@ def whole_number(label, **kwargs):
         render_kw={"inputmode": "numeric"},
         **kwargs,
     )
+
+
+class PeopleField(SelectMultipleField):
+    """Checkboxes of people, by user id; an id not offered is refused, whatever it is."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, label, **kwargs):
+        # The message as a plain string: WTForms fills it in with %, which a lazy one lacks.
+        super().__init__(
+            label,
+            coerce=int,
+            invalid_value_message=NOT_OFFERED,
+            invalid_choice_message=lambda _count: str(NOT_OFFERED),
+            **kwargs,
+        )
 
 
 class ChecklistForm(FlaskForm):
@@ -86,11 +110,25 @@ class ChecklistForm(FlaskForm):
     )
     grace_days = whole_number(_l("Grace days before it is overdue"), default=0)
     active = BooleanField(_l("Active: inspectors are offered this routine"), default=True)
+    people = PeopleField(_l("Its people"))
+    stand_ins = PeopleField(_l("Stand-ins (optional)"))
+    reminder_time = TimeField(
+        _l("Reminder if not done by (optional)"),
+        validators=[Optional()],
+        invalid_value_message=NOT_A_TIME,
+    )
 
-    def __init__(self, *args, covered_asset_id: int | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        covered_asset_id: int | None = None,
+        duties: Sequence[Duty] = (),
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         # A checklist that already covers an asset since retired may keep it while edited.
         self.covered_asset_id = covered_asset_id
+        self._offer_people(duties)
         blank = SelectChoice("", "—")
         kinds = db.session.scalars(sa.select(AssetKind).order_by(AssetKind.name))
         self.kind_id.choices = [blank] + [SelectChoice(str(k.id), k.title) for k in kinds]
@@ -102,11 +140,53 @@ class ChecklistForm(FlaskForm):
         ]
         self.covered_asset = None
 
+    def _offer_people(self, duties):
+        """Every active user; a disabled one only while already named, marked so, to be
+        taken off."""
+        named = {duty.user_id for duty in duties}
+        self.users_by_id = {
+            user.id: user
+            for user in db.session.scalars(
+                sa.select(User)
+                .where(sa.or_(User.active.is_(True), User.id.in_(named)))
+                .order_by(User.display_name, User.id)
+            )
+        }
+        choices = [
+            SelectChoice(user.id, person_label(user)) for user in self.users_by_id.values()
+        ]
+        self.people.choices = choices
+        self.stand_ins.choices = list(choices)
+        if not self.is_submitted():
+            self.people.data = [duty.user_id for duty in duties if not duty.stand_in]
+            self.stand_ins.data = [duty.user_id for duty in duties if duty.stand_in]
+
+    def chosen(self, field) -> list[User]:
+        return [self.users_by_id[user_id] for user_id in field.data or ()]
+
     def validate(self, extra_validators=None):
         super().validate(extra_validators)
         self._check_coverage()
         self._check_schedule()
+        self._check_people()
         return not any(field.errors for field in self)
+
+    def _check_people(self):
+        if self.people.errors or self.stand_ins.errors:
+            return
+        people = set(self.people.data)
+        both = [user for user in self.chosen(self.stand_ins) if user.id in people]
+        if both:
+            self.stand_ins.errors.append(
+                _(
+                    "%(names)s cannot be one of its people and a stand-in: untick one.",
+                    names=names_in_words(both),
+                )
+            )
+        elif self.stand_ins.data and not self.people.data:
+            self.stand_ins.errors.append(
+                _l("Choose who does it first: stand-ins are reminded only when they cannot.")
+            )
 
     def schedule(self) -> Schedule:
         return Schedule(

@@ -30,9 +30,11 @@ from app.checklists.wording import (
     ITEM_TYPE_SHORT,
     changes_in_words,
     grace_in_words,
+    names_in_words,
     range_in_words,
     schedule_in_words,
 )
+from app.duties import duties_by_checklist, name_people, on_duty_among
 from app.extensions import db
 from app.models import (
     AssetKind,
@@ -40,6 +42,7 @@ from app.models import (
     ChecklistItem,
     ChecklistVersion,
     ClosedPeriod,
+    Duty,
     ItemType,
 )
 from app.routines import today
@@ -50,7 +53,11 @@ CONFLICT = 409
 @bp.route("/")
 @admin_required
 def index():
-    return render_template("checklists/index.html", groups=group_by_coverage(checklist_summaries()))
+    return render_template(
+        "checklists/index.html",
+        groups=group_by_coverage(checklist_summaries()),
+        duties=duties_by_checklist(),
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -69,6 +76,7 @@ def new():
             schedule=form.schedule(),
             active=form.active.data,
         )
+        _apply_duties(form, checklist)
         db.session.commit()
         flash(_("Checklist created. Now add what to check."), "success")
         return redirect(url_for("checklists.items", checklist_id=checklist.id))
@@ -80,7 +88,9 @@ def new():
 @admin_required
 def edit(checklist_id):
     checklist = db.get_or_404(Checklist, checklist_id)
-    form = ChecklistForm(obj=checklist, covered_asset_id=checklist.asset_id)
+    form = ChecklistForm(
+        obj=checklist, covered_asset_id=checklist.asset_id, duties=checklist.duties
+    )
     if request.method == "GET":
         form.asset_code.data = checklist.asset.code if checklist.asset else ""
         form.anchor_date.data = checklist.anchor_date or today()
@@ -92,11 +102,17 @@ def edit(checklist_id):
         # The schedule is not part of a version: inspections keep their items, not their dates.
         apply_schedule(checklist, form.schedule())
         checklist.active = form.active.data
+        _apply_duties(form, checklist)
         db.session.commit()
         flash(_("Checklist saved."), "success")
         return redirect(url_for("checklists.index"))
     status = 400 if request.method == "POST" else 200
     return render_template("checklists/form.html", form=form, checklist=checklist), status
+
+
+def _apply_duties(form, checklist):
+    name_people(checklist, form.chosen(form.people), form.chosen(form.stand_ins))
+    checklist.reminder_time = form.reminder_time.data
 
 
 def _signed_in_user():
@@ -140,6 +156,7 @@ def _checklist_with_versions(checklist_id):
             so.joinedload(Checklist.asset),
             so.selectinload(Checklist.versions).selectinload(ChecklistVersion.items),
             so.selectinload(Checklist.versions).joinedload(ChecklistVersion.created_by),
+            so.selectinload(Checklist.duties).joinedload(Duty.user),
         )
     )
 
@@ -362,6 +379,13 @@ def delete_closed_period(period_id):
 
 
 # Globals rather than a context processor, so imported macros can use them too.
-for helper in (schedule_in_words, changes_in_words, grace_in_words, range_in_words):
+for helper in (
+    schedule_in_words,
+    changes_in_words,
+    grace_in_words,
+    range_in_words,
+    names_in_words,
+    on_duty_among,
+):
     bp.add_app_template_global(helper)
 bp.add_app_template_global(ITEM_TYPE_SHORT, "item_type_short")

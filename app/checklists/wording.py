@@ -1,4 +1,5 @@
-"""Schedules and reading limits in the words a logistics head uses, in the user's language."""
+"""Schedules, reading limits and people in the words a logistics head uses, in the user's
+language."""
 
 from babel.dates import get_day_names, get_month_names
 from flask_babel import format_decimal, get_locale
@@ -99,3 +100,16 @@ def changes_in_words(changes, first: bool) -> str:
     if changes.reordered:
         parts.append(_("reordered"))
     return _(", ").join(parts)
+
+
+def person_label(user) -> str:
+    """A person's name, marked when their account is disabled."""
+    if user.active:
+        return user.display_name
+    return _("%(name)s (disabled)", name=user.display_name)
+
+
+def names_in_words(users) -> str:
+    """Names listed as the reader's language lists them: 张师傅、李师傅 or Zhang, Li."""
+    separator = "、" if get_locale().language == "zh" else ", "
+    return separator.join(person_label(user) for user in users)

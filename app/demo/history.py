@@ -13,11 +13,13 @@ plan_history() is a pure function of the school day, so the demo is always fresh
 - Everything passes but a few planned failures, each raising a fault; one of them is why
   中二班吊扇 2号 is out of service.
 
-record_history() writes the plan. Each inspection's client id is made from its asset, routine
-and day, so a re-seed adds only what is missing; history is only added to a routine as it was
-seeded (version 1), never to one an admin has since edited.
+record_history() writes the plan, each check signed by the first of its routine's people
+(routines.DUTIES), or by the inspector where it names nobody. Each inspection's client id is
+made from its asset, routine and day, so a re-seed adds only what is missing; history is only
+added to a routine as it was seeded (version 1), never to one an admin has since edited.
 """
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -33,6 +35,7 @@ from app.demo.routines import (
     DISHES_SAMPLED,
     DISINFECTION_MINUTES,
     DISINFECTION_TEMPERATURE,
+    DUTIES,
     FAN_WIRING,
     FIRST_AID_KIT,
     LIGHTS_ON,
@@ -73,6 +76,7 @@ MINUTES_APART = 4  # walking from one asset to the next
 START_TIMES = {
     "school_bus_weekly": time(6, 50),  # before the morning run
     "canteen_daily_log": time(12, 40),  # after lunch
+    "gate_daily": time(7, 20),  # before the children arrive
     "canteen_closing_daily": time(16, 50),
     "gate_closing_daily": time(17, 30),
 }
@@ -259,7 +263,14 @@ def _minutes(moment: time) -> int:
 
 def record_history(today: date, assets_by_code: dict, result) -> None:
     """Add the planned inspections not yet recorded, with their signatures and faults."""
-    inspector = db.session.scalar(sa.select(User).where(User.username == INSPECTOR))
+    signers = {
+        user.username: user
+        for user in db.session.scalars(
+            sa.select(User).where(
+                User.username.in_({INSPECTOR, *(p for ps in DUTIES.values() for p in ps)})
+            )
+        )
+    }
     checklists = {
         checklist.key: checklist
         for checklist in db.session.scalars(
@@ -313,7 +324,11 @@ def record_history(today: date, assets_by_code: dict, result) -> None:
     if not missing:
         return
 
-    inspection_ids = _insert(missing, inspector)
+    def signer(recording: Recording) -> User:
+        people = DUTIES.get(recording.planned.routine, (INSPECTOR,))
+        return signers.get(people[0], signers[INSPECTOR])
+
+    inspection_ids = _insert(missing, signer)
     result.added["inspections"] += len(missing)
     for recording, inspection_id in zip(missing, inspection_ids, strict=True):
         for item, answer in recording.failures():
@@ -322,7 +337,7 @@ def record_history(today: date, assets_by_code: dict, result) -> None:
             if (asset.id, description) not in reported:
                 reported.add((asset.id, description))
                 inspection = db.session.get(Inspection, inspection_id)
-                _raise(asset, description, inspection, item, inspector)
+                _raise(asset, description, inspection, item, signer(recording))
                 result.added["faults"] += 1
 
 
@@ -365,7 +380,7 @@ class Recording(NamedTuple):
         ]
 
 
-def _insert(recordings: list[Recording], inspector: User) -> list[int]:
+def _insert(recordings: list[Recording], signer: Callable[[Recording], User]) -> list[int]:
     """Insert the inspections, their signatures and answers; the new inspections' ids, in order.
 
     A few bulk INSERTs rather than thousands of ORM objects: the demo's weeks of history took
@@ -375,8 +390,8 @@ def _insert(recordings: list[Recording], inspector: User) -> list[int]:
         sa.insert(Signature).returning(Signature.id, sort_by_parameter_order=True),
         [
             {
-                "signer_id": inspector.id,
-                "signer_name": inspector.display_name,
+                "signer_id": signer(recording).id,
+                "signer_name": signer(recording).display_name,
                 "signed_at": recording.submitted_at,
             }
             for recording in recordings
@@ -390,7 +405,7 @@ def _insert(recordings: list[Recording], inspector: User) -> list[int]:
                 "asset_id": recording.asset.id,
                 "checklist_id": recording.checklist.id,
                 "version_id": recording.version.id,
-                "inspector_id": inspector.id,
+                "inspector_id": signer(recording).id,
                 "signature_id": signature_id,
                 "submitted_at": recording.submitted_at,
                 "local_date": recording.planned.day,

@@ -2,7 +2,9 @@
 
 阳光幼儿园 is the kindergarten of the first plan: its weekly Monday check of large toys and
 sports equipment, the monthly fan servicing, the canteen's weekly gas check, the gate's
-end-of-day round, the crack readings and safety nets. Places are listed in walking order.
+daily check and end-of-day round, the crack readings and safety nets. Places are listed in
+walking order. Its people are the plan's: the logistics head, a safety inspector, the
+repairer, the gatekeeper and a canteen worker (who does which routine: routines.DUTIES).
 
 The codes are fixed so that demo labels, once printed, keep working after a re-seed.
 Asset kinds are matched by key: later checklists attach to these keys.
@@ -17,9 +19,20 @@ DEMO_PASSWORD = "demo"
 # (username, display name, role)
 USERS = (
     ("admin", "王丽（总务主任）", Role.ADMIN),
-    ("inspector", "张师傅（门卫）", Role.INSPECTOR),
+    ("inspector", "张师傅（安全员）", Role.INSPECTOR),
     ("repairer", "刘师傅（维修工）", Role.REPAIRER),
+    ("gatekeeper", "李师傅（门卫）", Role.INSPECTOR),
+    ("canteen", "陈阿姨（食堂）", Role.INSPECTOR),
 )
+
+# Made-up mobile numbers: a chat notice names its people by them.
+MOBILES = {
+    "admin": "13800000001",
+    "inspector": "13800000002",
+    "repairer": "13800000003",
+    "gatekeeper": "13800000004",
+    "canteen": "13800000005",
+}
 
 # (key, Chinese name, English name)
 KINDS = (

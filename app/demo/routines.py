@@ -12,8 +12,12 @@ that things are shut and locked, not their condition: they hang on the door lock
 
 Critical items are the ones whose failure makes the thing unsafe to use until repaired; an
 out-of-range crack reading is not critical (see BUILDING_CRACK).
+
+DUTIES names who does a routine, as the plans give each post its checks; the routines it
+leaves out are everyone's. REMINDERS are the school times of a "not done yet" reminder.
 """
 
+from datetime import time
 from typing import NamedTuple
 
 from app.models import Frequency, ItemType
@@ -191,6 +195,22 @@ LIGHTING = (
           "Emergency lights and exit signs work (where fitted)"),
 )
 
+# The gatekeeper keeps to the gate, opens and locks it on time, and asks every visitor their
+# business and signs them in (plan 1, 二.7 and 二.8).
+GATE_DAILY = (
+    check("大门开关灵活，电动伸缩门运行平稳，无卡滞、异响",
+          "The gate opens and closes freely; the electric sliding gate runs smoothly, without "
+          "sticking or noise"),
+    check("电动伸缩门遇阻即停，防夹功能有效",
+          "The sliding gate stops when it meets something: its anti-trap safety works",
+          critical=True),
+    check("入园、离园时段门卫在岗，其余时间大门关闭上锁",
+          "Gatekeeper at the gate while children arrive and leave; the gate shut and locked "
+          "the rest of the time"),
+    check("来访者逐一询问、登记，登记本记录完整",
+          "Every visitor asked their business and signed in; the visitors' book complete"),
+)
+
 # Checks that things are off, shut and locked: failing one is put right on the spot, and the
 # door they hang on is not what would be unsafe, so none of them is critical.
 GATE_CLOSING = (
@@ -353,6 +373,9 @@ ROUTINES = (
     # Midweek, done by Friday.
     Routine("lighting_weekly", "照明设施每周检查", "Lighting: weekly check",
             weekly(WEDNESDAY, grace_days=2), LIGHTING, kind="lighting"),
+    Routine("gate_daily", "门卫每日大门检查（按时开关锁、来访登记）",
+            "Main gate: daily check (opened and locked on time, visitors signed in)", DAILY,
+            GATE_DAILY, asset="2TFC64"),
     Routine("gate_closing_daily", "门卫下班前检查（电器、电源、门窗）",
             "Gatehouse end-of-day check (appliances, power, doors and windows)", DAILY,
             GATE_CLOSING, asset="3RHJHX"),
@@ -380,3 +403,23 @@ ROUTINES = (
 )
 
 BY_KEY = {routine.key: routine for routine in ROUTINES}
+
+# Routine key: the usernames of its people. The inspector does the Monday large-toy check,
+# the monthly fans and the crack readings; the gatekeeper the gate; the canteen its own.
+DUTIES = {
+    **{key: ("inspector",) for key in PLAYGROUND_ROUTINES},
+    "fan_monthly": ("inspector",),
+    "building_crack_monthly": ("inspector",),
+    "gate_daily": ("gatekeeper",),
+    "gate_closing_daily": ("gatekeeper",),
+    "canteen_daily_log": ("canteen",),
+    "canteen_closing_daily": ("canteen",),
+    "canteen_gas_appliance_weekly": ("canteen",),
+    "canteen_gas_pipe_weekly": ("canteen",),
+}
+
+# The gate's check is done by the time it is locked; the Monday check by mid-morning.
+REMINDERS = {
+    "gate_daily": time(17, 30),
+    **{key: time(10, 0) for key in PLAYGROUND_ROUTINES},
+}

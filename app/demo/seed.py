@@ -3,7 +3,9 @@
 Rows are matched by stable keys (kind key, username, the demo's fixed codes through every
 code ever issued, a routine's key, an inspection's client id, a closed period's name), so a
 re-seed neither duplicates nor undoes what someone changed in the demo: a renamed, moved or
-relabelled asset stays as it is, and so does a checklist an admin edited.
+relabelled asset stays as it is, and so does a checklist an admin edited. A demo person
+without a mobile gets the demo's; a routine naming nobody gets the demo's people and
+reminder time.
 """
 
 import functools
@@ -17,7 +19,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app import routines as school_routines
 from app.demo import history, kindergarten
 from app.demo.kindergarten import demo_codes
-from app.demo.routines import ROUTINES
+from app.demo.routines import DUTIES, REMINDERS, ROUTINES
+from app.duties import name_people
 from app.extensions import db
 from app.models import (
     Asset,
@@ -54,6 +57,7 @@ def seed_demo(today: date | None = None) -> SeedResult:
     _users(result)
     assets = demo_assets_by_code()
     _checklists(kinds, assets, result)
+    _duties(result)
     _winter_holiday(today, result)
     history.record_history(today, assets, result)
     db.session.commit()
@@ -150,6 +154,8 @@ def _users(result):
         elif not _is_demo_password(user.password_hash):
             # Someone chose this password; the demo must not take their account away.
             result.kept_passwords.append(username)
+        if user.mobile is None:
+            user.mobile = kindergarten.MOBILES[username]
 
 
 @functools.cache
@@ -190,6 +196,24 @@ def _checklists(kinds, assets, result):
             version.items.append(ChecklistItem(position=position, **item._asdict()))
         db.session.add(checklist)
         result.added["checklists"] += 1
+
+
+def _duties(result):
+    """The demo's people on their routines, for each routine that names nobody."""
+    people = {
+        user.username: user
+        for user in db.session.scalars(
+            sa.select(User).where(User.username.in_([u for u, _n, _r in kindergarten.USERS]))
+        )
+    }
+    for checklist in db.session.scalars(
+        sa.select(Checklist).where(Checklist.key.in_(list(DUTIES)))
+    ):
+        if checklist.duties:
+            continue
+        name_people(checklist, [people[username] for username in DUTIES[checklist.key]], [])
+        checklist.reminder_time = checklist.reminder_time or REMINDERS.get(checklist.key)
+        result.added["duties"] += len(checklist.duties)
 
 
 def _winter_holiday(today, result):

@@ -8,10 +8,15 @@ and was finished today.
 
 What is left comes first: the groups with a check overdue, then those with checks due, each
 in walking order; the groups finished today come last, one line each.
+
+Before all of them come the signed-in person's own: the routines they are on duty for
+(app.duties), in the same order, under how many of their checks are done. The rest of the
+round follows as it would without them; anyone may still do any check. After a check, the
+next one on the round is the person's own while any of theirs is left.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -128,10 +133,32 @@ class TodayPlan:
         return sum(len(group.todo) for group in self.groups)
 
     @property
+    def done_count(self) -> int:
+        """Checks done in the routines shown, of check_count."""
+        return sum(len(group.done) for group in self.groups)
+
+    @property
+    def check_count(self) -> int:
+        return sum(group.total for group in self.groups)
+
+    @property
     def overdue_count(self) -> int:
         return sum(
             1 for group in self.groups for entry in group.todo if entry.state == State.OVERDUE
         )
+
+
+def split_mine(plan: TodayPlan, my_routine_ids: set[int]) -> tuple[TodayPlan, TodayPlan]:
+    """The person's own part of the round and the rest of it, each a round of its own."""
+    mine = [group for group in plan.groups if group.checklist.id in my_routine_ids]
+    rest = [group for group in plan.groups if group.checklist.id not in my_routine_ids]
+    return replace(plan, groups=mine), replace(plan, groups=rest)
+
+
+def mine_first(plan: TodayPlan, my_routine_ids: set[int]) -> TodayPlan:
+    """The round with the person's own routines before the rest, for next_on_round."""
+    mine, rest = split_mine(plan, my_routine_ids)
+    return replace(plan, groups=mine.groups + rest.groups)
 
 
 def assets_on_the_rounds(place_ids: set[int] | None = None) -> list[Asset]:

@@ -6,13 +6,21 @@ from flask_login import current_user
 from app import routines
 from app.auth.access import staff_required
 from app.core.place_tree import PlaceTree
+from app.duties import routine_ids_of
 from app.extensions import db
 from app.models import Asset, Fault, Inspection, Role
 from app.request_values import MAX_DATABASE_INT, database_int
 from app.rounds import bp
 from app.rounds.forms import PlaceFilterForm
 from app.rounds.history import MAX_PAGE, reading_series, timeline_page
-from app.rounds.today import build_today, by_place, filter_choices, next_on_round
+from app.rounds.today import (
+    build_today,
+    by_place,
+    filter_choices,
+    mine_first,
+    next_on_round,
+    split_mine,
+)
 
 INSPECTING_ROLES = (Role.ADMIN, Role.INSPECTOR)
 
@@ -25,15 +33,18 @@ def _record_id(value: int | None) -> int | None:
 @staff_required
 def today():
     """What is left today, overdue before due, place by place in walking order; then what
-    was finished today, folded."""
+    was finished today, folded. The signed-in person's own routines come before it all."""
     tree = PlaceTree.load()
     place_id = PlaceFilterForm(formdata=request.args).place.data
     if place_id not in tree.by_id:
         place_id = None
     plan = build_today(routines.today(), tree, place_id)
+    mine, rest = split_mine(plan, routine_ids_of(current_user._get_current_object()))
     return render_template(
         "rounds/today.html",
         plan=plan,
+        mine=mine,
+        rest=rest,
         by_place=by_place,
         places=filter_choices(tree),
         place_id=place_id,
@@ -64,7 +75,9 @@ def next_after():
     faults_raised = db.session.scalar(
         sa.select(sa.func.count(Fault.id)).where(Fault.inspection_id == inspection.id)
     )
-    plan = build_today(routines.today())
+    plan = mine_first(
+        build_today(routines.today()), routine_ids_of(current_user._get_current_object())
+    )
     upcoming = next_on_round(
         plan, inspection.asset_id, inspection.asset.place_id, inspection.checklist_id
     )

@@ -6,6 +6,7 @@ from flask_login import current_user
 from app import routines, settings
 from app.auth.access import admin_required, staff_required
 from app.core.place_tree import asset_key, load_ancestors, sibling_key
+from app.duties import duties_by_checklist
 from app.extensions import db, login_manager
 from app.inspections import form as inspection_form  # a module: it imports this one, via faults
 from app.models import FaultStatus, Role, ScanCode
@@ -121,6 +122,8 @@ def render_scan_code(scan_code: ScanCode, status: int | None = None):
         context = dict(
             asset=asset,
             page=page,
+            # Who does each routine covering it: one query, the routines being few.
+            duties=duties_by_checklist() if page.checks else {},
             check_status=check_status,
             kept_out_by=kept_out_by(asset),
             can_inspect=can_inspect,

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.fields import EmailField
+from wtforms.fields import EmailField, TelField
 from wtforms.validators import (
     DataRequired,
     EqualTo,
@@ -18,6 +18,8 @@ from app.users.rules import (
     USERNAME_RULE,
     find_user,
     is_valid_username,
+    mobile_problem,
+    normalize_mobile,
     normalize_username,
     password_problem,
 )
@@ -39,6 +41,27 @@ EMAIL_MAX_LENGTH = 254
 # One @, something on each side, a dot in the domain, no spaces or punctuation that would
 # break a mail header: enough to catch a typo without a dependency; the mail server decides.
 EMAIL_PATTERN = r'^[^@\s<>()\[\],;:"\\]+@[^@\s<>()\[\],;:"\\]+\.[^@\s<>()\[\],;:"\\.]+$'
+
+
+def plain_mobile(value):
+    return normalize_mobile(value) if isinstance(value, str) else value
+
+
+# Each language named in itself, as on the language switch; empty: whatever the school uses.
+NOTICE_LANGUAGES = (("zh", "中文"), ("en", "English"))
+
+
+def language_choices():
+    return [SelectChoice("", _l("The school's language"))] + [
+        SelectChoice(code, name) for code, name in NOTICE_LANGUAGES
+    ]
+
+
+def usable_mobile(form, field):
+    if field.data:
+        problem = mobile_problem(field.data)
+        if problem:
+            raise ValidationError(problem)
 
 
 def role_choices():
@@ -68,6 +91,19 @@ class AccountForm(FlaskForm):
             Regexp(EMAIL_PATTERN, message=_l("Enter an email address like name@school.cn.")),
         ],
         description=_l("Where Patrol sends the jobs and repairs that wait on this person."),
+    )
+    mobile = TelField(
+        _l("Mobile (optional)"),
+        filters=[strip, plain_mobile, none_if_empty],
+        validators=[Optional(), usable_mobile],
+        description=_l("A chat notice names this person by it, e.g. 13800138000."),
+    )
+    language = SelectField(
+        _l("Notices in"),
+        choices=language_choices(),
+        # Stored as None for the school's language, offered as the empty choice.
+        filters=[lambda value: value or ""],
+        description=_l("It follows this person's own choice on the language switch."),
     )
 
 

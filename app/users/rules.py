@@ -4,6 +4,7 @@ Shared by the admin's page and the `users` commands, so both refuse the same thi
 """
 
 import re
+import unicodedata
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -20,6 +21,13 @@ PASSWORD_MIN_LENGTH = 8
 PASSWORD_MAX_LENGTH = 200
 
 
+# A mobile number as chats and text messages take it: digits, perhaps a leading + and the
+# country code; 6 to 15 digits (E.164's most), a Chinese mobile being 11 (138 0013 8000).
+MOBILE_PATTERN = re.compile(r"\+?[0-9]{6,15}")
+MOBILE_SEPARATORS = re.compile(r"[\s\-().]")
+MOBILE_RULE = _l("Type a mobile number: 6 to 15 digits, e.g. 13800138000 or +8613800138000.")
+
+
 class AccountRuleError(ValueError):
     """A change refused; `message` says why in the user's language."""
 
@@ -31,6 +39,17 @@ class AccountRuleError(ValueError):
 def normalize_username(text: str) -> str:
     """Usernames are kept in lower case, so "Wang.Li" and "wang.li" are the same person."""
     return text.strip().lower()
+
+
+def normalize_mobile(text: str) -> str:
+    """A mobile number as stored: full-width digits made plain, spaces, dashes, dots and
+    brackets dropped ("138 0013-8000" → "13800138000")."""
+    return MOBILE_SEPARATORS.sub("", unicodedata.normalize("NFKC", text))
+
+
+def mobile_problem(mobile: str):
+    """Why a normalised mobile number cannot be used, or None."""
+    return None if MOBILE_PATTERN.fullmatch(mobile) else MOBILE_RULE
 
 
 def is_valid_username(username: str) -> bool:

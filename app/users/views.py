@@ -33,6 +33,8 @@ def new():
             display_name=form.display_name.data,
             role=Role(form.role.data),
             email=form.email.data,
+            mobile=form.mobile.data,
+            language=form.language.data or None,
         )
         user.set_password(form.password.data)
         db.session.add(user)
@@ -71,6 +73,8 @@ def edit(user_id):
         else:
             user.display_name = form.display_name.data
             user.email = form.email.data
+            user.mobile = form.mobile.data
+            user.language = form.language.data or None
             if form.password.data:
                 change_password(user, form.password.data, keeping=_own_sign_in(user))
             db.session.commit()
