@@ -308,6 +308,21 @@ def test_no_route_breaks_on_hostile_values(app, school, data):
     assert not wrong, "answered 5xx:\n" + "\n".join(wrong)
 
 
+def test_no_route_breaks_on_a_post_with_no_fields_at_all(app, school):
+    """A form sent empty (a proxy that dropped the body, a hand-made request) gives each
+    field its default instead of form data: a path the walk's random drops rarely take."""
+    wrong = []
+    for username in ROLES:
+        client = client_as(app, username, school.user_ids)
+        for target in school.targets:
+            if target.method != "POST":
+                continue
+            response = client.post(urlsplit(target.url).path)
+            if response.status_code >= 500:
+                wrong.append(f"{username or 'signed out'} POST {target.url}")
+    assert not wrong, "answered 5xx:\n" + "\n".join(wrong)
+
+
 # The examples issue 11 found, one by one.
 
 HUGE = "99999999999999999999"

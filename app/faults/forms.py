@@ -66,7 +66,14 @@ class FaultSettingsForm(FlaskForm):
 
 
 class EveryValue(Field):
-    """A name sent several times (hidden inputs): every value, in order."""
+    """A name sent several times (hidden inputs): every value, in order; none, an empty list.
+
+    A form sent with no fields at all gives a field no form data, only its default: that
+    too is an empty list, never None.
+    """
+
+    def process_data(self, value):
+        self.data = list(value or ())
 
     def process_formdata(self, valuelist):
         self.data = list(valuelist)
