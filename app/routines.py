@@ -7,7 +7,7 @@ fixed number of queries, however many assets or past inspections there are.
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import cached_property
 
 import sqlalchemy as sa
@@ -233,3 +233,19 @@ def due_checks_for_asset(asset: Asset, on: date) -> list[RoutineState]:
         return (order, entry.occurrence.next_due or date.max, natural_key(entry.checklist.name))
 
     return sorted(routine_states([asset], on, checklists_covering([asset])), key=rank)
+
+
+WEEK_STATES = (State.DONE, State.DUE, State.OVERDUE)
+
+
+def in_the_week(states: list[RoutineState], on: date) -> list[RoutineState]:
+    """The checks that make up the school week of `on`, as the dashboard and the Friday notice
+    count them: every asset's check of each routine that fell due since Monday or still has
+    something due or overdue from before, done, due or overdue."""
+    monday = on - timedelta(days=on.weekday())
+    in_week = {
+        entry.checklist.id
+        for entry in states
+        if entry.is_due_now or (entry.state == State.DONE and entry.occurrence.due_date >= monday)
+    }
+    return [e for e in states if e.checklist.id in in_week and e.state in WEEK_STATES]

@@ -44,11 +44,16 @@ from app.models import (
     Urgency,
 )
 from app.models.common import localized
-from app.routines import RoutineState, active_checklists, routine_states, school_calendar
+from app.routines import (
+    RoutineState,
+    active_checklists,
+    in_the_week,
+    routine_states,
+    school_calendar,
+)
 from app.schedule import State, local_date, utc_bounds
 from app.terms import Term, term_containing
 
-WEEK_STATES = (State.DONE, State.DUE, State.OVERDUE)
 LISTED_FIRST = {State.OVERDUE: 0, State.DUE: 1, State.DONE: 2}
 # Fault age buckets: (key, reported at least this many days ago, and less than this many).
 AGE_BUCKETS = (("day", None, 1), ("week", 1, 7), ("older", 7, None))
@@ -117,17 +122,7 @@ def assets_in_use() -> list[AssetLine]:
 
 def week_checks(on: date, checklists: list[Checklist] | None = None) -> list[RoutineState]:
     """Every asset's check of the routines in this week (see the module), as they stand on `on`."""
-    monday = week_start(on)
-    states = [
-        (entry, entry.state) for entry in routine_states(assets_in_use(), on, checklists)
-    ]
-    in_week = {
-        entry.checklist.id
-        for entry, state in states
-        if state in (State.DUE, State.OVERDUE)
-        or (state == State.DONE and entry.occurrence.due_date >= monday)
-    }
-    return [e for e, state in states if e.checklist.id in in_week and state in WEEK_STATES]
+    return in_the_week(routine_states(assets_in_use(), on, checklists), on)
 
 
 def routine_weeks(checks: list[RoutineState]) -> list[RoutineWeek]:

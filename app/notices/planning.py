@@ -52,7 +52,13 @@ from app.models import (
 )
 from app.models.common import utcnow
 from app.notices import writing
-from app.routines import RoutineState, active_checklists, routine_states, school_calendar
+from app.routines import (
+    RoutineState,
+    active_checklists,
+    in_the_week,
+    routine_states,
+    school_calendar,
+)
 from app.schedule import State, utc_bounds
 
 FRIDAY = 4
@@ -264,16 +270,8 @@ def _plan_week(plan, by_routine, today: date, zone: str, admins) -> None:
     year, week, _weekday = today.isocalendar()
     monday = today - timedelta(days=today.weekday())
     checks = {State.DONE: 0, State.DUE: 0, State.OVERDUE: 0}
-    for entries in by_routine.values():
-        # As the dashboard counts the week: a routine that fell due since Monday, or still
-        # has a check to do from before.
-        if any(
-            e.is_due_now or (e.state == State.DONE and e.occurrence.due_date >= monday)
-            for e in entries
-        ):
-            for entry in entries:
-                if entry.state in checks:
-                    checks[entry.state] += 1
+    for entry in in_the_week([e for entries in by_routine.values() for e in entries], today):
+        checks[entry.state] += 1
 
     def facts() -> dict:
         return {
