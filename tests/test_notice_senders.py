@@ -312,3 +312,38 @@ def test_no_email_without_a_mail_server(app):
         answer = send_email("teacher@school.test", MESSAGE)
     assert not answer.ok
     assert "MAIL_SERVER" in answer.text
+
+
+LONG = Message("秋千座椅裂开", ("阳光幼儿园 › 操场", "裂" * 2000, "存在安全隐患"),
+               "http://patrol.test/faults/7")
+
+
+@pytest.mark.parametrize("kind", [ChannelKind.WECOM, ChannelKind.DINGTALK])
+def test_a_long_message_is_cut_to_what_the_chat_takes_keeping_its_title_and_link(
+    app, receiver, kind
+):
+    robot = receiver(kind)
+    longer = Message(LONG.title, (LONG.lines[0], "裂" * 8000), LONG.link)
+    with app.app_context():
+        answer = send_chat(channel_for(robot), longer if kind == ChannelKind.DINGTALK else LONG,
+                           MOBILES)
+
+    assert answer.ok, answer.text
+    [received] = robot.accepted
+    content = received.json["text"]["content"]
+    assert content.startswith("秋千座椅裂开\n阳光幼儿园 › 操场\n裂裂")
+    assert "…\nhttp://patrol.test/faults/7" in content
+    if kind == ChannelKind.DINGTALK:
+        assert content.endswith(" @13800000001 @13900000002")
+
+
+def test_a_message_that_fits_is_sent_whole():
+    assert MESSAGE.text_within(2048) == MESSAGE.text
+    assert MESSAGE.text_within(2048, " @1") == MESSAGE.text + " @1"
+
+
+def test_a_cut_never_splits_a_character_and_stays_within_the_limit():
+    for limit in range(60, 120):
+        text = LONG.text_within(limit)
+        assert len(text.encode()) <= limit
+        assert text.startswith(LONG.title + "\n") and text.endswith("\n" + LONG.link)

@@ -60,6 +60,12 @@ logging.getLogger("urllib3.connectionpool").addFilter(
 )
 
 
+# The longest text each chat takes, in UTF-8 bytes: WeCom's robot 2,048, DingTalk's 20,000,
+# Feishu's a whole request of 20 KB (its JSON and signature besides). A morning list or a
+# long description is cut to fit rather than refused for a day of retries.
+TEXT_LIMITS = {ChannelKind.WECOM: 2048, ChannelKind.DINGTALK: 20000, ChannelKind.FEISHU: 18000}
+
+
 @dataclass(frozen=True)
 class Answer:
     ok: bool
@@ -110,7 +116,10 @@ def _json(payload) -> bytes:
 
 
 def _wecom(channel, message, mobiles, delivery_id, reason):
-    content = {"content": message.text, "mentioned_mobile_list": mobiles}
+    content = {
+        "content": message.text_within(TEXT_LIMITS[ChannelKind.WECOM]),
+        "mentioned_mobile_list": mobiles,
+    }
     return _Request(
         _json({"msgtype": "text", "text": content}),
         accepted=lambda answer: answer.get("errcode") == 0,
@@ -127,7 +136,9 @@ def _dingtalk(channel, message, mobiles, delivery_id, reason):
         sign = base64.b64encode(digest).decode()
         params = (("timestamp", timestamp), ("sign", sign))
     # DingTalk notifies the people named in atMobiles only when the text names them too.
-    content = message.text + "".join(f" @{mobile}" for mobile in mobiles)
+    content = message.text_within(
+        TEXT_LIMITS[ChannelKind.DINGTALK], "".join(f" @{mobile}" for mobile in mobiles)
+    )
     payload = {
         "msgtype": "text",
         "text": {"content": content},
@@ -143,7 +154,10 @@ def _dingtalk(channel, message, mobiles, delivery_id, reason):
 
 def _feishu(channel, message, mobiles, delivery_id, reason):
     # Feishu names people by their Feishu ids only, which Patrol does not know: no mentions.
-    payload = {"msg_type": "text", "content": {"text": message.text}}
+    payload = {
+        "msg_type": "text",
+        "content": {"text": message.text_within(TEXT_LIMITS[ChannelKind.FEISHU])},
+    }
     hidden = ()
     if channel.secret:
         timestamp = str(int(time.time()))
