@@ -414,6 +414,28 @@ def test_a_broken_notice_fails_alone(app, receiver):
     assert len(wecom.received) == 1
 
 
+def test_a_sender_that_breaks_is_a_failed_try_kept_and_tried_again(app, receiver, monkeypatch):
+    from app.notices import delivery as notice_delivery
+
+    def broken_sender(*args, **kwargs):
+        raise RuntimeError("a mistake in Patrol")
+
+    wecom = receiver(ChannelKind.WECOM)
+    with app.app_context():
+        broken_id = a_delivery(wecom)
+        fine_id = a_delivery(wecom, title="fine")
+        monkeypatch.setattr(notice_delivery, "send_chat", broken_sender)
+        assert deliver_due(now=NOW) == 0
+        broken = reread(broken_id)
+        assert broken.status == DeliveryStatus.WAITING
+        assert broken.next_attempt_at == NOW + WAITS[0]
+        assert "a mistake in Patrol" in broken.attempts[0].answer
+        assert reread(fine_id).status == DeliveryStatus.WAITING  # its own try, not skipped
+        monkeypatch.undo()
+        assert deliver_due(now=NOW + WAITS[0]) == 2
+    assert len(wecom.accepted) == 2
+
+
 # Email, through an SMTP server on this machine.
 
 

@@ -347,3 +347,23 @@ def test_a_cut_never_splits_a_character_and_stays_within_the_limit():
         text = LONG.text_within(limit)
         assert len(text.encode()) <= limit
         assert text.startswith(LONG.title + "\n") and text.endswith("\n" + LONG.link)
+
+
+def test_a_title_with_a_line_break_is_one_subject_line(app, inbox):
+    broken = Message("秋千\r\nBcc: everyone@example.com", ("一行",), "http://patrol.test/")
+    with app.app_context():
+        answer = send_email("head@school.cn", broken)
+
+    assert answer.ok, answer.text
+    [(recipients, email)] = inbox.messages
+    assert recipients == ["head@school.cn"]
+    assert email["Subject"] == "秋千 Bcc: everyone@example.com"
+    assert email["Bcc"] is None
+
+
+def test_an_address_with_a_line_break_is_refused_not_raised(app, inbox):
+    with app.app_context():
+        answer = send_email("head@school.cn\r\nBcc: x@example.com", MESSAGE)
+
+    assert not answer.ok
+    assert inbox.messages == []

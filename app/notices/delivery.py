@@ -162,7 +162,13 @@ def _send_claimed(delivery, clock) -> bool:
         _finish(delivery, attempt, Answer(False, send_or_problem), clock(), retry=False)
         return False
     db.session.commit()
-    answer = send_or_problem()
+    try:
+        answer = send_or_problem()
+    except Exception as error:
+        # A sender's own mistake, not the other side's: kept as this try's answer and tried
+        # again, not left "sending" to be taken for an interrupted send.
+        current_app.logger.exception("Delivery %s failed in Patrol itself", delivery.id)
+        answer = Answer(False, _("Patrol could not send it: %(error)s", error=repr(error)))
     _finish(delivery, attempt, answer, clock(), retry=True)
     return answer.ok
 

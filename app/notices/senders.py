@@ -289,10 +289,14 @@ def send_email(address: str, message: Message) -> Answer:
     if not config["MAIL_SERVER"]:
         return Answer(False, _("Email is not set up on this server (MAIL_SERVER)."))
     email = EmailMessage()
-    email["From"] = formataddr((config["SCHOOL_NAME"], config["MAIL_FROM"]))
-    email["To"] = address
-    email["Subject"] = message.title
+    # One line: a name typed with a line break must not end the header early.
+    email["Subject"] = " ".join(message.title.split())
     email.set_content("\n".join((*message.lines, "", message.link)) + "\n")
+    try:
+        email["From"] = formataddr((config["SCHOOL_NAME"], config["MAIL_FROM"]))
+        email["To"] = address
+    except ValueError as error:
+        return Answer(False, _cut(_("The address was refused: %(error)s", error=error)))
     try:
         with smtplib.SMTP(
             config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["NOTICE_SEND_TIMEOUT"]
