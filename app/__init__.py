@@ -10,7 +10,7 @@ from app import config, folders
 from app.urls import DatabaseIdConverter
 
 # Each area's work for the worker (app/worker.py).
-TASK_MODULES = ("app.notices.tasks", "app.reports.tasks")
+TASK_MODULES = ("app.notices.tasks", "app.reports.tasks", "app.auth.tasks", "app.cleanups")
 
 
 def create_app(test_config=None):

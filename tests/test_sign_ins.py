@@ -348,3 +348,22 @@ def test_a_phone_is_named_from_its_browser(user_agent, name):
 def test_an_unknown_browser_is_listed_as_such(app):
     here = phone(app, user_agent="curl/8.5.0")
     assert "Unknown phone or browser" in here.get("/phones").text
+
+
+def test_sign_ins_long_over_are_forgotten_and_the_rest_kept(app):
+    now = utcnow()
+    with app.app_context():
+        person = user_named("inspector")
+        ended_long_ago, ended_lately, ran_out_long_ago, in_use = (
+            sign_ins.start(person, "phone") for _ in range(4)
+        )
+        kept_after, lifetime = sign_ins.KEPT_AFTER, sign_ins.lifetime()
+        ended_long_ago.ended_at = now - kept_after - timedelta(hours=1)
+        ended_lately.ended_at = now - kept_after + timedelta(hours=1)
+        ran_out_long_ago.last_used_at = now - lifetime - kept_after - timedelta(hours=1)
+        db.session.commit()
+        kept = {ended_lately.id, in_use.id}
+
+        assert sign_ins.forget_old(now) == 2
+        assert sign_ins.forget_old(now) == 0
+        assert set(db.session.scalars(sa.select(SignIn.id))) == kept

@@ -200,3 +200,13 @@ def test_the_demo_runs_the_worker_beside_its_server_and_stops_it(app, runner, mo
         "worker stopped",
     ]
 
+
+
+def test_the_hourly_clean_ups_are_the_workers(app):
+    hour = datetime(2026, 12, 4, 7, 0)
+    due = {
+        minute: {task.name for task in worker.queue.read_periodic(hour.replace(minute=minute))}
+        for minute in (23, 41)
+    }
+    assert "forget_old_sign_ins" in due[23] and "clean_unclaimed_photos" in due[41]
+    assert "forget_old_sign_ins" not in due[41]

@@ -7,6 +7,8 @@
 - Signing out ends this phone's sign-in; "sign out everywhere" ends all of the user's; the
   logistics head can end all of a user's (a lost phone); disabling a user ends all of theirs;
   a new password ends all but the one of the phone that set it.
+- A sign-in is kept a month (KEPT_AFTER) after it ended or ran out, then forgotten by the
+  worker: the phones' list and the questions "who was signed in, on what" need no more.
 """
 
 import hashlib
@@ -21,6 +23,8 @@ from app.auth import devices
 from app.extensions import db
 from app.models import SignIn, User
 from app.models.common import utcnow
+
+KEPT_AFTER = timedelta(days=30)
 
 # How stale "last used" may be: a write every few minutes per phone, not one per request.
 TOUCH_EVERY = timedelta(minutes=5)
@@ -107,3 +111,18 @@ def _touch(sign_in: SignIn, now: datetime) -> None:
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def forget_old(now: datetime | None = None) -> int:
+    """Delete the sign-ins that ended, or ran out unused, over KEPT_AFTER ago; how many."""
+    now = now or utcnow()
+    forgotten = db.session.execute(
+        sa.delete(SignIn).where(
+            sa.or_(
+                SignIn.ended_at < now - KEPT_AFTER,
+                SignIn.last_used_at < now - lifetime() - KEPT_AFTER,
+            )
+        )
+    ).rowcount
+    db.session.commit()
+    return forgotten
