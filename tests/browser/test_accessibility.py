@@ -25,6 +25,7 @@ from app.models import (
     Place,
     PreparedReport,
     PreparedStatus,
+    Reason,
     Role,
     User,
 )
@@ -32,6 +33,7 @@ from app.models.common import utcnow
 from app.stocktakes.counting import start_stocktake
 from app.terms import term_containing
 from tests.browser.helpers import sign_in
+from tests.factories import make_channel, make_delivery, make_notice
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 # The impacts that fail the walk; "moderate" and "minor" are advice, except these: every page
@@ -96,6 +98,9 @@ def demo_pages(app):
         term = term_containing(routines.today())
         other_user = _first(sa.select(User).where(User.role != Role.ADMIN))
         prepared = _ready_pdf(term)
+        chat = make_channel(name="后勤群", reasons={Reason.UNSAFE})
+        delivery = make_delivery(make_notice(), chat)
+        db.session.commit()
         pages = [
             (None, "/login"),
             (None, f"/q/{SLIDE_2}"),
@@ -149,6 +154,12 @@ def demo_pages(app):
             ("admin", "/users/"),
             ("admin", "/users/new"),
             ("admin", f"/users/{other_user.id}/edit"),
+            ("admin", "/notices/"),
+            ("admin", "/notices/channels/new"),
+            ("admin", f"/notices/channels/{chat.id}"),
+            ("admin", "/notices/times"),
+            ("admin", "/notices/deliveries"),
+            ("admin", f"/notices/deliveries/{delivery.id}"),
         ]
         db.session.remove()
     return pages
