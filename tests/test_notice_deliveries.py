@@ -4,7 +4,6 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from app.extensions import db
 from app.models import ChannelKind, Delivery, DeliveryStatus, Reason
@@ -15,6 +14,7 @@ from tests.factories import (
     make_notice,
     make_user,
 )
+from tests.queries import count_queries
 
 START = datetime(2026, 11, 30, 1, 0)
 ROBOT_URL = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=5e7a1d3c-robot-key-9b2f"
@@ -32,24 +32,6 @@ def text(response):
 
 def titles_in(page):
     return re.findall(r'<span class="grow">([^<]+?)\s*<small>', page)
-
-
-def count_queries(app, action):
-    """How many SQL statements an action sends to the database."""
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        response = action()
-        assert response.status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return len(statements)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from app import routines
 from app.core.place_tree import PlaceTree, natural_key
@@ -36,6 +35,7 @@ from tests.factories import (
     make_place,
     make_staff_report,
 )
+from tests.queries import count_queries
 
 MONDAY = date(2026, 11, 23)
 TUESDAY = MONDAY + timedelta(days=1)
@@ -92,24 +92,6 @@ def school(app):
             "slide_check": slide_check.id,
             "fan_check": fan_check.id,
         }
-
-
-def count_queries(app, action):
-    """How many SQL statements an action sends to the database."""
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        response = action()
-        assert response.status_code == 200
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return len(statements)
 
 
 def load(model, ident):
