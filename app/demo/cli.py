@@ -66,8 +66,8 @@ def demo_command(host, port):
     click.echo()
     click.echo(_("Sign in as one of these users, password %(password)s:",
                  password=kindergarten.DEMO_PASSWORD))
-    for username, _display_name, role in kindergarten.USERS:
-        click.echo(f"  {username:<10} {role.label}")
+    for username, display_name, role in kindergarten.USERS:
+        click.echo(f"  {username:<10} {display_name}, {role.label}")
     click.echo(_("On this computer, open %(url)s", url=local_url))
     if reachable:
         click.echo(_("On a phone on the same Wi-Fi, open %(url)s", url=phone_url))
