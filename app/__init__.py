@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import config, folders
+from app import config, folders, tenancy
 from app.urls import DatabaseIdConverter
 
 # Each area's work for the worker (app/worker.py).
@@ -41,6 +41,7 @@ def _init_extensions(app):
     db.init_app(app)
     with app.app_context():
         database.init_app(app, db.engine)
+    tenancy.init_app(app)
     migrate.init_app(
         app,
         db,
@@ -58,7 +59,7 @@ def _init_extensions(app):
     babel.init_app(
         app,
         locale_selector=select_locale,
-        timezone_selector=lambda: app.config["SCHOOL_TIMEZONE"],
+        timezone_selector=tenancy.school_timezone,
     )
     install_request_domain(app, babel)
     dates.init_app(app, babel)

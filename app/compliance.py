@@ -35,8 +35,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 
+from app import tenancy
 from app.extensions import db
 from app.models import Asset, Checklist, Inspection, Place
 from app.routines import active_checklists, has_items, school_calendar
@@ -113,7 +113,7 @@ def completion(
         if c.active and has_items(c)
     ]
     school = school_calendar()
-    timezone = current_app.config["SCHOOL_TIMEZONE"]
+    timezone = tenancy.school_timezone()
     last_counted = min(end, today)
     dues = {
         c.id: _due_dates(

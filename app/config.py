@@ -9,6 +9,9 @@ from app import folders
 DEFAULTS = {
     "PATROL_ENV": "development",
     "BASE_URL": "http://localhost:5000",
+    # The first school's: an install upgraded from one school, or a new one, starts with it;
+    # each school then keeps its own (app.models.school.School).
+    "SCHOOL_CODE": "main",
     "SCHOOL_NAME": "Patrol",
     "SCHOOL_TIMEZONE": "Asia/Shanghai",
     # What the school's labels are printed in, whichever language the person printing reads.
@@ -19,6 +22,9 @@ DEFAULTS = {
     # How long a request waits for a lock another one holds (SQLite's single writer, a row on
     # PostgreSQL) before it is answered 503 "busy, try again" with nothing saved.
     "DATABASE_LOCK_TIMEOUT": 5,
+    # On PostgreSQL, the role each transaction runs as, bound by the row-level security that
+    # keeps a school's rows to it (app.tenancy); empty when the app connects as such a role.
+    "DATABASE_APP_ROLE": "patrol_app",
     # A whole inspection: several phone photos of up to PHOTO_MAX_BYTES each. Each photo is
     # checked on its own, so one too large is refused with the rest of the form kept.
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
@@ -61,6 +67,7 @@ ENVIRONMENT_KEYS = (
     "SECRET_KEY",
     "DATABASE_URL",
     "BASE_URL",
+    "SCHOOL_CODE",
     "SCHOOL_NAME",
     "SCHOOL_TIMEZONE",
     "SCHOOL_LANGUAGE",
@@ -69,6 +76,7 @@ ENVIRONMENT_KEYS = (
     "RATELIMIT_STORAGE_URI",
     "PROXY_COUNT",
     "DATABASE_LOCK_TIMEOUT",
+    "DATABASE_APP_ROLE",
     "MAIL_SERVER",
     "MAIL_PORT",
     "MAIL_USE_TLS",

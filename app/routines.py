@@ -12,8 +12,8 @@ from functools import cached_property
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import current_app
 
+from app import tenancy
 from app.core.place_tree import natural_key
 from app.extensions import db
 from app.models import (
@@ -45,15 +45,16 @@ class RoutineState:
 
 
 def today() -> date:
-    return school_today(current_app.config["SCHOOL_TIMEZONE"])
+    return school_today(tenancy.school_timezone())
 
 
 CLOSED_PERIODS = sa.select(ClosedPeriod.start_date, ClosedPeriod.end_date)
 
 
 def school_calendar() -> Calendar:
-    # Plain rows: the calendar reads two dates from each, and every scan page asks.
-    return Calendar(db.session.connection().execute(CLOSED_PERIODS))
+    # Plain rows: the calendar reads two dates from each, and every scan page asks. Through the
+    # session, never its connection: app.tenancy keeps the session's queries to the school.
+    return Calendar(db.session.execute(CLOSED_PERIODS))
 
 
 def active_checklists() -> list[Checklist]:
@@ -168,13 +169,13 @@ def last_done_dates(
         return {}
     since = since or date.min
     if len(asset_ids) > WHOLE_SCHOOL:
-        rows = db.session.connection().execute(LAST_DONE_EVERY_ASSET, {"since": since})
+        rows = db.session.execute(LAST_DONE_EVERY_ASSET, {"since": since})
     elif len(asset_ids) == 1:
-        rows = db.session.connection().execute(
+        rows = db.session.execute(
             LAST_DONE_ONE, {"asset_id": asset_ids[0], "since": since}
         )
     else:
-        rows = db.session.connection().execute(
+        rows = db.session.execute(
             LAST_DONE, {"asset_ids": list(asset_ids), "since": since}
         )
     return {(asset_id, checklist_id): day for asset_id, checklist_id, day in rows}

@@ -1,10 +1,11 @@
-"""The school's settings that the logistics head edits in Patrol, with their defaults."""
+"""Each school's settings that its logistics head edits in Patrol, with their defaults."""
 
 import re
 from datetime import time
 
 from flask_babel import gettext as _
 
+from app import tenancy
 from app.extensions import db
 from app.models import Cause, Setting
 
@@ -24,12 +25,13 @@ def default_cause_rules() -> dict[Cause, str]:
 
 
 def get(key: str) -> str | None:
-    setting = db.session.get(Setting, key)
+    """The current school's value (app.tenancy)."""
+    setting = db.session.get(Setting, (tenancy.current_school_id(), key))
     return setting.value if setting else None
 
 
 def put(key: str, value: str) -> None:
-    setting = db.session.get(Setting, key)
+    setting = db.session.get(Setting, (tenancy.current_school_id(), key))
     if setting is None:
         db.session.add(Setting(key=key, value=value))
     else:

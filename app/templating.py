@@ -1,16 +1,17 @@
 """What every template can use."""
 
-from flask import current_app, request
+from flask import request
 from flask_login import current_user
 
+from app import tenancy
 from app.config import DEFAULTS
 from app.i18n import current_locale
 from app.models import Role
 
 
 def school_name() -> str | None:
-    """The school's name as configured; None while SCHOOL_NAME is left at its default."""
-    name = current_app.config["SCHOOL_NAME"]
+    """The current school's name; None while it is left at SCHOOL_NAME's default."""
+    name = tenancy.school_name()
     return name if name != DEFAULTS["SCHOOL_NAME"] else None
 
 

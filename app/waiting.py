@@ -81,7 +81,7 @@ def _waiting_query(role):
 
 
 def waiting_on(user) -> Waiting:
-    counted = db.session.connection().execute(_waiting_query(user.role), {"user_id": user.id})
+    counted = db.session.execute(_waiting_query(user.role), {"user_id": user.id})
     jobs, to_accept, to_assign = counted.one()
     return Waiting(jobs=jobs, to_accept=to_accept, to_assign=to_assign)
 

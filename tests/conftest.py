@@ -19,7 +19,7 @@ from werkzeug.security import generate_password_hash
 
 from app import create_app, worker
 from app.extensions import db
-from app.models import Role, User
+from app.models import Role, School, User
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 PASSWORD = "correct horse"
@@ -70,6 +70,7 @@ def app(migrated_database, tmp_path):
         url = f"sqlite:///{copy}"
     app = create_app(base_config(tmp_path, url))
     with app.app_context():
+        _add_first_school()
         _add_users()
     yield app
     with app.app_context():
@@ -83,6 +84,13 @@ def app(migrated_database, tmp_path):
 def _password_hash():
     # Hashing is deliberately slow; the suite hashes the shared password once.
     return generate_password_hash(PASSWORD)
+
+
+def _add_first_school():
+    """The school the migration makes; PostgreSQL's tables were emptied after the last test."""
+    if db.session.scalar(sa.select(School.id)) is None:
+        db.session.add(School(code="main", name="Patrol", timezone="Asia/Shanghai", language="zh"))
+        db.session.commit()
 
 
 def _add_users():
@@ -103,9 +111,10 @@ def _add_users():
 
 
 def _empty_tables():
+    # As the tables' owner: the application's role may not truncate.
     tables = [t.name for t in db.metadata.sorted_tables]
-    db.session.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    db.session.commit()
+    with db.engine.begin() as connection:
+        connection.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
 
 
 def _psycopg(url):

@@ -53,7 +53,7 @@ def test_the_tick_and_the_clean_up_run_every_minute(app):
 
 def test_in_tests_nothing_runs_until_the_test_runs_the_queue(app, worker_queue,
                                                              notices_at_work):
-    notice_tasks.send_soon()
+    notice_tasks.send_soon(1)
     assert worker_queue.waiting() == ["send_soon"]
     assert notices_at_work == []
     assert worker_queue.run() == ["send_soon"]

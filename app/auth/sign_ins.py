@@ -7,6 +7,9 @@
 - Signing out ends this phone's sign-in; "sign out everywhere" ends all of the user's; the
   logistics head can end all of a user's (a lost phone); disabling a user ends all of theirs;
   a new password ends all but the one of the phone that set it.
+- A sign-in works in one school at a time, one of its user's (app.memberships): the one
+  chosen last on that phone, else their first. A user no longer in that school is moved to
+  another of theirs and told so.
 - A sign-in is kept a month (KEPT_AFTER) after it ended or ran out, then forgotten by the
   worker: the phones' list and the questions "who was signed in, on what" need no more.
 """
@@ -16,12 +19,14 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, flash
+from flask_babel import gettext as _
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app import memberships, tenancy
 from app.auth import devices
 from app.extensions import db
-from app.models import SignIn, User
+from app.models import Membership, School, SignIn, User
 from app.models.common import utcnow
 
 KEPT_AFTER = timedelta(days=30)
@@ -29,10 +34,15 @@ KEPT_AFTER = timedelta(days=30)
 # How stale "last used" may be: a write every few minutes per phone, not one per request.
 TOUCH_EVERY = timedelta(minutes=5)
 
-# Built once: every signed-in request runs it.
+# Built once: every signed-in request runs it, and finds the school and role with the user.
 _by_token = (
-    sa.select(User, SignIn)
+    sa.select(User, SignIn, Membership, School)
     .join(SignIn, SignIn.user_id == User.id)
+    .outerjoin(
+        Membership,
+        sa.and_(Membership.user_id == User.id, Membership.school_id == SignIn.school_id),
+    )
+    .outerjoin(School, School.id == SignIn.school_id)
     .where(
         SignIn.token_hash == sa.bindparam("token_hash", type_=sa.String),
         SignIn.ended_at.is_(None),
@@ -45,7 +55,12 @@ _by_token = (
 def start(user: User, user_agent: str) -> SignIn:
     """A new sign-in for this phone, which becomes the user's for this request."""
     token = secrets.token_urlsafe(32)
-    sign_in = SignIn(user=user, token_hash=_hash(token), device=devices.describe(user_agent))
+    sign_in = SignIn(
+        user=user,
+        token_hash=_hash(token),
+        device=devices.describe(user_agent),
+        school_id=memberships.first_school_id(user),
+    )
     sign_in.token = token
     user.sign_in = sign_in
     db.session.add(sign_in)
@@ -55,17 +70,55 @@ def start(user: User, user_agent: str) -> SignIn:
 def load(token: str) -> User | None:
     """The user a cookie's token signs in, or None when its sign-in is no longer good."""
     now = utcnow()
-    row = db.session.execute(
-        _by_token, {"token_hash": _hash(token), "used_since": now - lifetime()}
-    ).first()
-    if row is None:
-        return None
-    user, sign_in = row
-    sign_in.token = token
-    user.sign_in = sign_in
+    with tenancy.everywhere():
+        row = db.session.execute(
+            _by_token, {"token_hash": _hash(token), "used_since": now - lifetime()}
+        ).first()
+        if row is None:
+            return None
+        user, sign_in, membership, school = row
+        sign_in.token = token
+        user.sign_in = sign_in
+        set_committed_value(user, "membership", membership)
+        if membership is None:
+            _settle(user, sign_in, school)
+    if sign_in.school_id is None:
+        tenancy.enter(())
+    else:
+        loaded = school if school is not None and school.id == sign_in.school_id else None
+        tenancy.enter((sign_in.school_id,), loaded)
     if now - sign_in.last_used_at >= TOUCH_EVERY:
         _touch(sign_in, now)
     return user
+
+
+def _settle(user: User, sign_in: SignIn, school: School | None) -> None:
+    """The phone's school when the user is no member of it: read-only for the district's
+    people in a school of theirs; else the user's first school, and they are told."""
+    if school is not None:
+        user.district_role = memberships.district_role_over(user, school)
+        if user.district_role is not None:
+            return
+    school_id = memberships.first_school_id(user)
+    if school is not None:
+        flash(_("You no longer work in %(school)s.", school=school.title), "info")
+    if school_id != sign_in.school_id:
+        switch_school(sign_in, school_id)
+    if school_id is not None:
+        set_committed_value(
+            user, "membership", memberships.membership_in(user, school_id)
+        )
+
+
+def switch_school(sign_in: SignIn, school_id: int | None) -> None:
+    """Make another school the phone's, in a transaction of its own."""
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.update(SignIn.__table__)
+            .where(SignIn.id == sign_in.id)
+            .values(school_id=school_id)
+        )
+    set_committed_value(sign_in, "school_id", school_id)
 
 
 def lifetime() -> timedelta:

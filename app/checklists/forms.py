@@ -148,6 +148,7 @@ class ChecklistForm(FlaskForm):
             user.id: user
             for user in db.session.scalars(
                 sa.select(User)
+                .join(User.membership)
                 .where(sa.or_(User.active.is_(True), User.id.in_(named)))
                 .order_by(User.display_name, User.id)
             )

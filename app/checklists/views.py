@@ -1,10 +1,11 @@
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from app import tenancy
 from app.auth.access import admin_required
 from app.checklists import bp
 from app.checklists.forms import (
@@ -364,7 +365,7 @@ def _closed_periods_page(form, status):
         form=form,
         periods=periods,
         today=today(),
-        timezone=current_app.config["SCHOOL_TIMEZONE"],
+        timezone=tenancy.school_timezone(),
     ), status
 
 

@@ -26,8 +26,8 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import current_app
 
+from app import tenancy
 from app.demo import kindergarten
 from app.demo.routines import (
     CANTEEN_RODENT_GUARD,
@@ -300,7 +300,7 @@ def record_history(today: date, assets_by_code: dict, result) -> None:
             sa.select(Fault.asset_id, Fault.description).where(Fault.asset_id.in_(asset_ids))
         )
     }
-    timezone = ZoneInfo(current_app.config["SCHOOL_TIMEZONE"])
+    timezone = ZoneInfo(tenancy.school_timezone())
     _in_use_since_history(today, assets_by_code, checklists, timezone)
 
     missing = []

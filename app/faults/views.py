@@ -3,12 +3,13 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from app import settings as school_settings
+from app import tenancy
 from app.auth.access import admin_required, roles_required, staff_required
 from app.core.months import month_period
 from app.core.photos import send_photo
@@ -26,6 +27,7 @@ from app.models import (
     Fault,
     FaultEvent,
     FaultStatus,
+    Membership,
     Role,
     Signature,
     Urgency,
@@ -99,7 +101,7 @@ def index():
     if by_visitor:
         query = query.where(taken_out_by_visitor.condition())
     if accepted_month is not None:
-        start, end = utc_bounds(*accepted_month, current_app.config["SCHOOL_TIMEZONE"])
+        start, end = utc_bounds(*accepted_month, tenancy.school_timezone())
         query = query.where(Fault.accepted_at >= start, Fault.accepted_at < end)
     query = query.options(
         so.contains_eager(Fault.asset).contains_eager(Asset.place),
@@ -177,7 +179,8 @@ def _render_show(fault, refused_form=None, refused_step=None, status=200):
     if "assign" in forms:
         repairers = db.session.scalars(
             sa.select(User)
-            .where(User.role == Role.REPAIRER, User.active.is_(True))
+            .join(User.membership)
+            .where(Membership.role == Role.REPAIRER, User.active.is_(True))
             .order_by(User.display_name)
         ).all()
         forms["assign"].repairer.choices = [SelectChoice("", _("Choose a repairer"))] + [

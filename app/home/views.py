@@ -1,7 +1,7 @@
-from flask import current_app, redirect, render_template, url_for
+from flask import redirect, render_template, url_for
 from flask_login import current_user
 
-from app import routines
+from app import routines, tenancy
 from app.auth.access import staff_required
 from app.dashboard.charts import faults_chart, term_chart
 from app.dashboard.figures import build_dashboard
@@ -18,7 +18,7 @@ def index():
     if current_user.role != Role.ADMIN:
         return redirect(url_for("rounds.today"))
     dashboard = build_dashboard(
-        routines.today(), utcnow(), current_app.config["SCHOOL_TIMEZONE"]
+        routines.today(), utcnow(), tenancy.school_timezone()
     )
     return render_template(
         "home/index.html",

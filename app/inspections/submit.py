@@ -23,10 +23,10 @@ import math
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from wtforms.validators import ValidationError
 
+from app import tenancy
 from app.core.numbers import typed_number
 from app.core.photos import PhotoError, save_photo
 from app.core.sent_forms import SentForm
@@ -199,7 +199,7 @@ def submit_inspection(
             day, off_schedule = corrects.local_date, corrects.off_schedule
             already_failed = {answer.item_id for answer in corrects.answers if answer.failed}
         else:
-            day = local_date(now, current_app.config["SCHOOL_TIMEZONE"])
+            day = local_date(now, tenancy.school_timezone())
             state = routine_state(asset, checklist)
             off_schedule = state is None or not state.is_due_now
             already_failed = set()

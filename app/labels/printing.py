@@ -9,6 +9,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from app import tenancy
 from app.labels.qr import inline_svg
 from app.labels.selection import Selection
 from app.labels.sheets import Stock, layout
@@ -19,7 +20,7 @@ HTML_LANGUAGES = {"zh": "zh-Hans", "en": "en"}
 
 
 def school_language() -> str:
-    return current_app.config["SCHOOL_LANGUAGE"]
+    return tenancy.school_language()
 
 
 def language_choices() -> list[tuple[str, str]]:

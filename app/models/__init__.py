@@ -26,6 +26,7 @@ from app.models.notice import (
 )
 from app.models.place import Place, PlaceKind
 from app.models.prepared_report import PreparedReport, PreparedStatus
+from app.models.school import District, DistrictMember, DistrictRole, School
 from app.models.setting import Setting
 from app.models.sign_in import SignIn
 from app.models.signature import Signature
@@ -38,7 +39,7 @@ from app.models.stocktake import (
     StocktakeStatus,
     UnknownCode,
 )
-from app.models.user import Role, User
+from app.models.user import SCHOOL_ROLES, Membership, Role, User
 
 __all__ = [
     "OPEN_STATUSES",
@@ -56,6 +57,9 @@ __all__ = [
     "ChecklistVersion",
     "ClosedPeriod",
     "Delivery",
+    "District",
+    "DistrictMember",
+    "DistrictRole",
     "DeliveryAttempt",
     "DeliveryStatus",
     "Duty",
@@ -65,6 +69,7 @@ __all__ = [
     "Frequency",
     "Inspection",
     "ItemType",
+    "Membership",
     "Notice",
     "Outcome",
     "Place",
@@ -73,6 +78,8 @@ __all__ = [
     "PreparedStatus",
     "Reason",
     "Role",
+    "SCHOOL_ROLES",
+    "School",
     "ScanCode",
     "SignIn",
     "Signature",

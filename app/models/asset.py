@@ -8,7 +8,7 @@ import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.models.common import BilingualName, enum_column, utcnow
+from app.models.common import BilingualName, SchoolOwned, enum_column, utcnow
 from app.models.place import Place
 
 
@@ -43,26 +43,31 @@ def retirement_date(
     return utcnow()
 
 
-class AssetKind(BilingualName, db.Model):
+class AssetKind(BilingualName, SchoolOwned, db.Model):
     """Slide, electric fan, gas stove …: later, checklists attach to a kind."""
 
     __tablename__ = "asset_kinds"
+    __table_args__ = (
+        sa.UniqueConstraint("key", "school_id"),
+        sa.UniqueConstraint("name", "school_id"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    key: so.Mapped[str] = so.mapped_column(sa.String(40), unique=True)
-    name: so.Mapped[str] = so.mapped_column(sa.String(80), unique=True)
+    key: so.Mapped[str] = so.mapped_column(sa.String(40))
+    name: so.Mapped[str] = so.mapped_column(sa.String(80))
     name_en: so.Mapped[str | None] = so.mapped_column(sa.String(80))
 
     def __repr__(self) -> str:
         return f"<AssetKind {self.key}>"
 
 
-class Asset(BilingualName, db.Model):
+class Asset(BilingualName, SchoolOwned, db.Model):
     __tablename__ = "assets"
     __table_args__ = (
         sa.CheckConstraint(
             "(status = 'retired') = (retired_at IS NOT NULL)", name="retired_when_retired"
         ),
+        sa.UniqueConstraint("asset_number", "school_id"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -72,7 +77,7 @@ class Asset(BilingualName, db.Model):
     kind_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("asset_kinds.id"), index=True)
     place_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("places.id"), index=True)
     # 校产编号: the number in the school's fixed-asset ledger, when it has one.
-    asset_number: so.Mapped[str | None] = so.mapped_column(sa.String(40), unique=True)
+    asset_number: so.Mapped[str | None] = so.mapped_column(sa.String(40))
     status: so.Mapped[AssetStatus] = so.mapped_column(
         enum_column(AssetStatus), default=AssetStatus.IN_SERVICE
     )

@@ -6,9 +6,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
+from app.models.common import SchoolOwned
 
 
-class ClosedPeriod(db.Model):
+class ClosedPeriod(SchoolOwned, db.Model):
     __tablename__ = "closed_periods"
     __table_args__ = (sa.CheckConstraint("start_date <= end_date", name="ordered"),)
 

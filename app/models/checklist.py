@@ -14,7 +14,7 @@ import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.models.common import BilingualName, enum_column, localized, utcnow
+from app.models.common import BilingualName, SchoolOwned, enum_column, localized, utcnow
 
 
 class Frequency(enum.StrEnum):
@@ -57,17 +57,18 @@ ITEM_TYPE_LABELS = {
 }
 
 
-class Checklist(BilingualName, db.Model):
+class Checklist(BilingualName, SchoolOwned, db.Model):
     __tablename__ = "checklists"
     __table_args__ = (
         sa.CheckConstraint(
             "(kind_id IS NULL) != (asset_id IS NULL)", name="for_a_kind_or_an_asset"
         ),
+        sa.UniqueConstraint("key", "school_id"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     # Seeded routines carry a stable key so the demo can be loaded twice.
-    key: so.Mapped[str | None] = so.mapped_column(sa.String(60), unique=True)
+    key: so.Mapped[str | None] = so.mapped_column(sa.String(60))
     name: so.Mapped[str] = so.mapped_column(sa.String(120))
     name_en: so.Mapped[str | None] = so.mapped_column(sa.String(120))
     kind_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("asset_kinds.id"), index=True)
@@ -103,7 +104,7 @@ class Checklist(BilingualName, db.Model):
         return f"<Checklist {self.key or self.id} {self.frequency}>"
 
 
-class ChecklistVersion(db.Model):
+class ChecklistVersion(SchoolOwned, db.Model):
     __tablename__ = "checklist_versions"
     __table_args__ = (sa.UniqueConstraint("checklist_id", "number"),)
 
@@ -124,7 +125,7 @@ def new_lineage() -> str:
     return uuid.uuid4().hex
 
 
-class ChecklistItem(db.Model):
+class ChecklistItem(SchoolOwned, db.Model):
     __tablename__ = "checklist_items"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

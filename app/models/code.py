@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
-from app.models.common import utcnow
+from app.models.common import EVERYWHERE_OPTION, SchoolOwned, utcnow
 
 # No 0/O, 1/I/L: a code is often typed from a worn label.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -43,7 +43,7 @@ def random_code() -> str:
     return "".join(letters)
 
 
-class ScanCode(db.Model):
+class ScanCode(SchoolOwned, db.Model):
     __tablename__ = "scan_codes"
     __table_args__ = (
         sa.CheckConstraint(
@@ -62,6 +62,8 @@ class ScanCode(db.Model):
     asset: so.Mapped["Asset | None"] = so.relationship()  # noqa: F821
     place: so.Mapped["Place | None"] = so.relationship()  # noqa: F821
     replaced_by: so.Mapped["ScanCode | None"] = so.relationship(remote_side=[id])
+    # Whose plate it is: a scan opens the plate's school (app.scan).
+    school: so.Mapped["School"] = so.relationship()  # noqa: F821
 
     @property
     def is_blank(self) -> bool:
@@ -79,7 +81,11 @@ def unused_code_value() -> str:
     """A fresh random code that no label has ever carried."""
     while True:
         value = random_code()
-        taken = db.session.scalar(sa.select(ScanCode.id).where(ScanCode.value == value))
+        taken = db.session.scalar(
+            sa.select(ScanCode.id)
+            .where(ScanCode.value == value)
+            .execution_options(**{EVERYWHERE_OPTION: True})
+        )
         if taken is None:
             return value
 
@@ -90,7 +96,11 @@ def unused_code_values(count: int, reserved: Collection[str] = ()) -> list[str]:
     For many codes at once (a large import): one query reads every code issued, and a code
     drawn twice, or drawn already taken, is drawn again in memory.
     """
-    taken = set(db.session.scalars(sa.select(ScanCode.value)))
+    taken = set(
+        db.session.scalars(
+            sa.select(ScanCode.value).execution_options(**{EVERYWHERE_OPTION: True})
+        )
+    )
     taken.update(reserved)
     fresh: set[str] = set()
     while len(fresh) < count:

@@ -4,6 +4,7 @@ import enum
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from app.i18n import current_locale
 
@@ -51,3 +52,26 @@ class BilingualName:
     @property
     def title(self) -> str:
         return localized(self.name, self.name_en)
+
+
+# An execution option: the statement sees every school (app.tenancy.everywhere()).
+EVERYWHERE_OPTION = "everywhere"
+
+
+def current_school_id_default() -> int:
+    # Imported here: app.tenancy reads the models, which load first.
+    from app import tenancy
+
+    return tenancy.current_school_id()
+
+
+class SchoolOwned:
+    """A record that belongs to one school. app.tenancy keeps every query to the current
+    school's records; what is added without a school gets the current one (also in a bulk
+    insert); PostgreSQL's row-level security holds each of these tables to it again."""
+
+    @so.declared_attr
+    def school_id(cls) -> so.Mapped[int]:
+        return so.mapped_column(
+            sa.ForeignKey("schools.id"), index=True, default=current_school_id_default
+        )

@@ -4,9 +4,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
+from app.models.common import SchoolOwned
 
 
-class Duty(db.Model):
+class Duty(SchoolOwned, db.Model):
     """One person named on a routine, as one of its people or as their stand-in.
 
     Stand-ins are told only while none of the routine's own people is active.

@@ -9,7 +9,7 @@ import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.models.common import enum_column, utcnow
+from app.models.common import SchoolOwned, enum_column, utcnow
 from app.models.records import immutable
 
 
@@ -77,7 +77,7 @@ CAUSE_LABELS = {
 }
 
 
-class Fault(db.Model):
+class Fault(SchoolOwned, db.Model):
     __tablename__ = "faults"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -157,7 +157,7 @@ class Fault(db.Model):
 
 
 @immutable
-class FaultEvent(db.Model):
+class FaultEvent(SchoolOwned, db.Model):
     """Every change to a fault, with who, when and what; nothing is deleted."""
 
     __tablename__ = "fault_events"
@@ -179,7 +179,7 @@ class FaultEvent(db.Model):
 
 
 @immutable
-class FaultPhoto(db.Model):
+class FaultPhoto(SchoolOwned, db.Model):
     """A photo sent with a report (several may come from the camera), kept on disk."""
 
     __tablename__ = "fault_photos"

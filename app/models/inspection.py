@@ -8,7 +8,7 @@ import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.models.common import enum_column, utcnow
+from app.models.common import SchoolOwned, enum_column, utcnow
 from app.models.records import immutable
 
 
@@ -30,7 +30,7 @@ OUTCOME_LABELS = {
 
 
 @immutable
-class Inspection(db.Model):
+class Inspection(SchoolOwned, db.Model):
     __tablename__ = "inspections"
     __table_args__ = (
         sa.Index("ix_inspections_asset_checklist_day", "asset_id", "checklist_id", "local_date"),
@@ -67,7 +67,7 @@ class Inspection(db.Model):
 
 
 @immutable
-class Answer(db.Model):
+class Answer(SchoolOwned, db.Model):
     __tablename__ = "inspection_answers"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

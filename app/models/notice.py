@@ -13,7 +13,7 @@ import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.models.common import enum_column, utcnow
+from app.models.common import SchoolOwned, enum_column, utcnow
 
 
 class Reason(enum.StrEnum):
@@ -68,7 +68,7 @@ CHANNEL_KIND_LABELS = {
 }
 
 
-class Channel(db.Model):
+class Channel(SchoolOwned, db.Model):
     """A group chat (or another system) the school sends notices to, for the reasons chosen."""
 
     __tablename__ = "channels"
@@ -94,16 +94,20 @@ class Channel(db.Model):
         self.reasons = ",".join(sorted(Reason(reason).value for reason in reasons))
 
 
-class Notice(db.Model):
+class Notice(SchoolOwned, db.Model):
     """One thing to tell, once. `key` (scheduled notices) and `fault_event_id` (a fault's
     change) make the same event, seen twice, one notice."""
 
     __tablename__ = "notices"
-    __table_args__ = (sa.UniqueConstraint("reason", "fault_event_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("reason", "fault_event_id"),
+        # Scheduled notices' keys are unique within a school.
+        sa.UniqueConstraint("key", "school_id"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     reason: so.Mapped[Reason] = so.mapped_column(enum_column(Reason))
-    key: so.Mapped[str | None] = so.mapped_column(sa.String(120), unique=True)
+    key: so.Mapped[str | None] = so.mapped_column(sa.String(120))
     fault_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("faults.id"), index=True)
     fault_event_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("fault_events.id"))
     checklist_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("checklists.id"))
@@ -149,7 +153,7 @@ DELIVERY_STATUS_LABELS = {
 }
 
 
-class Delivery(db.Model):
+class Delivery(SchoolOwned, db.Model):
     """A notice to one person by email, or to one chat channel; sent at most once.
 
     `recipient` is "email:<user id>" or "channel:<channel id>", unique per notice.
@@ -185,7 +189,7 @@ class Delivery(db.Model):
     )
 
 
-class DeliveryAttempt(db.Model):
+class DeliveryAttempt(SchoolOwned, db.Model):
     """One try at sending, with what the other side answered (or why it could not)."""
 
     __tablename__ = "delivery_attempts"

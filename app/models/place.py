@@ -7,7 +7,7 @@ import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.models.common import BilingualName, enum_column
+from app.models.common import BilingualName, SchoolOwned, enum_column
 
 
 class PlaceKind(enum.StrEnum):
@@ -29,7 +29,7 @@ PLACE_KIND_LABELS = {
 }
 
 
-class Place(BilingualName, db.Model):
+class Place(BilingualName, SchoolOwned, db.Model):
     __tablename__ = "places"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
-from app.models.common import enum_column, utcnow
+from app.models.common import SchoolOwned, enum_column, utcnow
 
 
 class PreparedStatus(enum.StrEnum):
@@ -16,7 +16,7 @@ class PreparedStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-class PreparedReport(db.Model):
+class PreparedReport(SchoolOwned, db.Model):
     __tablename__ = "prepared_reports"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

@@ -28,6 +28,8 @@ class SignIn(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     last_used_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     ended_at: so.Mapped[datetime | None]
+    # The school this phone works in now; switched in one tap among the user's schools.
+    school_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("schools.id"))
 
     user: so.Mapped["User"] = so.relationship()  # noqa: F821
 

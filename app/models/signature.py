@@ -6,12 +6,12 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
-from app.models.common import utcnow
+from app.models.common import SchoolOwned, utcnow
 from app.models.records import immutable
 
 
 @immutable
-class Signature(db.Model):
+class Signature(SchoolOwned, db.Model):
     __tablename__ = "signatures"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

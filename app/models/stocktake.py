@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 
 from app.extensions import db
-from app.models.common import enum_column, localized, utcnow
+from app.models.common import SchoolOwned, enum_column, localized, utcnow
 from app.models.records import ImmutableRecordError, immutable
 
 
@@ -77,7 +77,7 @@ FINDING_LABELS = {
 }
 
 
-class Stocktake(db.Model):
+class Stocktake(SchoolOwned, db.Model):
     __tablename__ = "stocktakes"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -142,7 +142,7 @@ def _never_deleted(mapper, connection, target):
 
 
 @immutable
-class StocktakeScan(db.Model):
+class StocktakeScan(SchoolOwned, db.Model):
     """One code added while counting: an asset, or a code Patrol does not know."""
 
     __tablename__ = "stocktake_scans"
@@ -172,7 +172,7 @@ class StocktakeScan(db.Model):
 
 
 @immutable
-class StocktakeMove(db.Model):
+class StocktakeMove(SchoolOwned, db.Model):
     """An asset found in another place and moved there in the register, during a stocktake."""
 
     __tablename__ = "stocktake_moves"
@@ -191,7 +191,7 @@ class StocktakeMove(db.Model):
 
 
 @immutable
-class StocktakeLine(db.Model):
+class StocktakeLine(SchoolOwned, db.Model):
     """One line of a closed stocktake's result, written as things were named when it closed."""
 
     __tablename__ = "stocktake_lines"

@@ -1,4 +1,4 @@
-"""People who sign in, and what their role lets them do."""
+"""People who sign in, and the role each has in each of their schools."""
 
 import enum
 from datetime import datetime
@@ -10,13 +10,15 @@ from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
-from app.models.common import enum_column, utcnow
+from app.models.common import SchoolOwned, enum_column, utcnow
 
 
 class Role(enum.StrEnum):
     ADMIN = "admin"
     INSPECTOR = "inspector"
     REPAIRER = "repairer"
+    # Not given to anyone: the role of a district's people in one of its schools, reading.
+    VIEWER = "viewer"
 
     @property
     def label(self):
@@ -27,7 +29,11 @@ ROLE_LABELS = {
     Role.ADMIN: _l("Logistics head (admin)"),
     Role.INSPECTOR: _l("Inspector"),
     Role.REPAIRER: _l("Repairer"),
+    Role.VIEWER: _l("District office (read-only)"),
 }
+
+# The roles a school gives its people.
+SCHOOL_ROLES = (Role.ADMIN, Role.INSPECTOR, Role.REPAIRER)
 
 
 class User(UserMixin, db.Model):
@@ -43,13 +49,33 @@ class User(UserMixin, db.Model):
     # What their notices are written in; None: the school's language.
     language: so.Mapped[str | None] = so.mapped_column(sa.String(5))
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
-    role: so.Mapped[Role] = so.mapped_column(enum_column(Role))
     # Users are disabled, never deleted: what they recorded keeps their name.
     active: so.Mapped[bool] = so.mapped_column(default=True)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
+    # Their membership of the current school: queries are kept to one school (app.tenancy),
+    # so this is the one role that counts now.
+    membership: so.Mapped["Membership | None"] = so.relationship(back_populates="user")
+
     # The SignIn this request was made under (not a column), set by app.auth.sign_ins.
     sign_in = None
+    # Set by app.auth.sign_ins for a district's people in a school of theirs.
+    district_role = None
+
+    @property
+    def role(self) -> Role | None:
+        """Their role in the current school: a membership's, or reading for the district."""
+        if self.membership is not None:
+            return self.membership.role
+        return Role.VIEWER if self.district_role is not None else None
+
+    @role.setter
+    def role(self, role: Role) -> None:
+        """Gives the role in the current school, joining it if need be."""
+        if self.membership is None:
+            self.membership = Membership(role=role)
+        else:
+            self.membership.role = role
 
     def set_password(self, password: str) -> None:
         """Only the hash; app.users.rules.change_password also signs the other phones out."""
@@ -80,3 +106,22 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
+
+
+class Membership(SchoolOwned, db.Model):
+    """A person's role in one school. A person may belong to several schools, with a role in
+    each (a contractor is a repairer in three); removing the last one is refused."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (sa.UniqueConstraint("user_id", "school_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    role: so.Mapped[Role] = so.mapped_column(enum_column(Role))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    user: so.Mapped[User] = so.relationship(back_populates="membership")
+    school: so.Mapped["School"] = so.relationship()  # noqa: F821
+
+    def __repr__(self) -> str:
+        return f"<Membership user {self.user_id} school {self.school_id} {self.role}>"

@@ -38,6 +38,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from app import tenancy
 from app.extensions import db
 from app.models import Delivery, DeliveryAttempt, DeliveryStatus
 from app.models.common import utcnow
@@ -73,7 +74,7 @@ def deliver_due(now: datetime | None = None, limit: int = 50) -> int:
     sent = 0
     for delivery_id in due:
         if _claim(delivery_id, clock()):
-            with force_locale(current_app.config["SCHOOL_LANGUAGE"]):
+            with force_locale(tenancy.school_language()):
                 sent += _send_claimed(db.session.get(Delivery, delivery_id), clock)
     return sent
 
@@ -97,7 +98,7 @@ def retry_wait(failed_tries: int) -> timedelta:
 
 
 def _mark_interrupted(now):
-    with force_locale(current_app.config["SCHOOL_LANGUAGE"]):
+    with force_locale(tenancy.school_language()):
         reason = _("Interrupted while sending: it may have arrived; send it again if not.")
     stuck = db.session.scalars(
         sa.select(Delivery.id).where(
@@ -182,7 +183,7 @@ def _prepare(delivery):
             return _("This person's account is switched off.")
         if not person.email:
             return _("%(name)s has no email address any more.", name=person.display_name)
-        language = person.language or current_app.config["SCHOOL_LANGUAGE"]
+        language = person.language or tenancy.school_language()
         message = messages.render(notice, language)
         return lambda: send_email(person.email, message)
     channel = delivery.channel

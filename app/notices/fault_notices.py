@@ -14,7 +14,7 @@ tells nobody. The link goes to the fault's page, by the notice's fault.
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Fault, FaultEvent, Reason, Role, Urgency, User
+from app.models import Fault, FaultEvent, Membership, Reason, Role, Urgency, User
 from app.notices import writing
 
 
@@ -70,7 +70,8 @@ def _active(role: Role) -> list[User]:
         return list(
             db.session.scalars(
                 sa.select(User)
-                .where(User.role == role, User.active.is_(True))
+                .join(User.membership)
+                .where(Membership.role == role, User.active.is_(True))
                 .order_by(User.id)
             )
         )

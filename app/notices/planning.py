@@ -32,10 +32,9 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app import duties, settings
+from app import duties, settings, tenancy
 from app.core.place_tree import natural_key
 from app.extensions import db
 from app.models import (
@@ -44,6 +43,7 @@ from app.models import (
     AssetStatus,
     Checklist,
     Fault,
+    Membership,
     Notice,
     Reason,
     Role,
@@ -115,7 +115,7 @@ class _Plan:
 
 
 def _write_due(now: datetime) -> int:
-    zone = current_app.config["SCHOOL_TIMEZONE"]
+    zone = tenancy.school_timezone()
     local = now.replace(tzinfo=UTC).astimezone(ZoneInfo(zone))
     today, clock = local.date(), local.time()
     is_morning = clock >= settings.morning_time()
@@ -163,7 +163,8 @@ class _Admins:
             self._people = list(
                 db.session.scalars(
                     sa.select(User)
-                    .where(User.role == Role.ADMIN, User.active.is_(True))
+                    .join(User.membership)
+                    .where(Membership.role == Role.ADMIN, User.active.is_(True))
                     .order_by(User.id)
                 )
             )

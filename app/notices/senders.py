@@ -38,6 +38,7 @@ import requests
 from flask import current_app
 from flask_babel import gettext as _
 
+from app import tenancy
 from app.models import Channel, ChannelKind, Reason
 from app.notices.addresses import webhook_url_problem
 from app.notices.message import Message
@@ -293,7 +294,7 @@ def send_email(address: str, message: Message) -> Answer:
     email["Subject"] = " ".join(message.title.split())
     email.set_content("\n".join((*message.lines, "", message.link)) + "\n")
     try:
-        email["From"] = formataddr((config["SCHOOL_NAME"], config["MAIL_FROM"]))
+        email["From"] = formataddr((tenancy.school_name(), config["MAIL_FROM"]))
         email["To"] = address
     except ValueError as error:
         return Answer(False, _cut(_("The address was refused: %(error)s", error=error)))

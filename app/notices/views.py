@@ -8,7 +8,7 @@ import sqlalchemy.orm as so
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app import settings
+from app import settings, tenancy
 from app.auth.access import admin_required
 from app.extensions import db
 from app.models import Channel, Delivery, DeliveryStatus, Reason
@@ -59,7 +59,7 @@ def channels():
 def new_channel():
     form = ChannelForm()
     if not form.is_submitted():
-        form.language.data = current_app.config["SCHOOL_LANGUAGE"]
+        form.language.data = tenancy.school_language()
         form.reasons.data = [reason.value for reason in DEFAULT_REASONS]
     if form.validate_on_submit():
         channel = Channel(active=True)
@@ -110,11 +110,11 @@ def test_message(channel_id):
 
 def _test_message() -> Message:
     config = current_app.config
-    local_now = datetime.now(UTC).astimezone(ZoneInfo(config["SCHOOL_TIMEZONE"]))
+    local_now = datetime.now(UTC).astimezone(ZoneInfo(tenancy.school_timezone()))
     # In both languages, whatever the chat's: it only proves the chat can be reached.
     return Message(
         title="Patrol 测试消息 / test",
-        lines=(f"{config['SCHOOL_NAME']} · {local_now:%Y-%m-%d %H:%M}",),
+        lines=(f"{tenancy.school_name()} · {local_now:%Y-%m-%d %H:%M}",),
         link=config["BASE_URL"] + "/",
     )
 

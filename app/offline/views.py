@@ -37,7 +37,7 @@ def service_worker():
 @bp.route("/manifest.webmanifest")
 def manifest():
     body = {
-        "name": current_app.config["SCHOOL_NAME"],
+        "name": current_app.tenancy.school_name(),
         "short_name": "Patrol",
         "description": _("Inspect, report and sign off the school's facilities."),
         "lang": "zh-Hans" if get_locale().language == "zh" else "en",

@@ -18,10 +18,9 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import current_app
 from flask_babel import gettext as _
 
-from app import settings
+from app import settings, tenancy
 from app.core.place_tree import PlaceTree
 from app.extensions import db
 from app.faults.lifecycle import action_label
@@ -49,7 +48,7 @@ def _local(moment: datetime | None) -> str:
     """A stored UTC moment as the school's local time, in a form spreadsheets read as a date."""
     if moment is None:
         return ""
-    zone = ZoneInfo(current_app.config["SCHOOL_TIMEZONE"])
+    zone = ZoneInfo(tenancy.school_timezone())
     return moment.replace(tzinfo=UTC).astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 

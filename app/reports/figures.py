@@ -20,9 +20,8 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import current_app
 
-from app import settings
+from app import settings, tenancy
 from app.compliance import Counts, completion
 from app.core.place_tree import PlaceTree
 from app.extensions import db
@@ -156,7 +155,7 @@ class Report:
 
 def utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """The naive UTC instants of the first school-local moment and just after the last."""
-    zone = ZoneInfo(current_app.config["SCHOOL_TIMEZONE"])
+    zone = ZoneInfo(tenancy.school_timezone())
 
     def utc(day):
         return datetime.combine(day, time.min, zone).astimezone(UTC).replace(tzinfo=None)

@@ -9,16 +9,20 @@ import sqlalchemy.orm as so
 
 from app.extensions import db
 from app.models import Asset, Place, ScanCode
+from app.models.common import EVERYWHERE_OPTION
 
 SCAN_CODE = (
     sa.select(ScanCode)
     .where(ScanCode.value == sa.bindparam("value", type_=sa.String))
     .options(
+        so.joinedload(ScanCode.school),
         so.joinedload(ScanCode.asset).joinedload(Asset.kind),
         so.joinedload(ScanCode.asset).joinedload(Asset.place),
         so.joinedload(ScanCode.place).selectinload(Place.children),
         so.joinedload(ScanCode.place).selectinload(Place.assets).joinedload(Asset.kind),
     )
+    # Codes are unique across the deployment: the plate says which school it is in.
+    .execution_options(**{EVERYWHERE_OPTION: True})
 )
 
 

@@ -3,7 +3,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import routines, settings
+from app import routines, settings, tenancy
 from app.auth.access import admin_required, staff_required
 from app.core.place_tree import asset_key, load_ancestors, sibling_key
 from app.duties import duties_by_checklist
@@ -58,19 +58,26 @@ def door(code):
 
     Deliberately open to signed-out visitors when the school allows public reports: anyone
     who scans a plate sees what it is, whether it may be used, and how to report a fault.
+    Staff of another school see the plate's school's public page, and that it is not theirs.
     """
-    public = not current_user.is_authenticated
-    if public and not settings.public_reports_allowed():
-        return login_manager.unauthorized()
     canonical = normalize_code(code)
     if canonical and canonical != code:
         # A code typed by hand in lower case or with dashes still finds its page.
         return redirect(url_for("scan.door", code=canonical), 301)
     scan_code = find_scan_code(canonical) if is_well_formed(canonical) else None
+    signed_in = current_user.is_authenticated
+    elsewhere = signed_in and scan_code is not None and not tenancy.is_current(scan_code.school_id)
+    if not signed_in or elsewhere:
+        if scan_code is not None:
+            tenancy.enter((scan_code.school_id,), scan_code.school)
+        if not settings.public_reports_allowed():
+            if elsewhere:
+                return render_elsewhere(scan_code)
+            return login_manager.unauthorized()
     if scan_code is None:
         return render_unknown(code)
-    if public:
-        return render_public(scan_code)
+    if not signed_in or elsewhere:
+        return render_public(scan_code, elsewhere)
     if scan_code.asset is not None and current_user.role == Role.REPAIRER:
         job = assigned_job(scan_code.asset.id, current_user.id)
         if job is not None:
@@ -160,8 +167,10 @@ def _opened_form(asset, due: RoutineState) -> dict:
     }
 
 
-def render_public(scan_code: ScanCode):
+def render_public(scan_code: ScanCode, elsewhere: bool = False):
     """A signed-out visitor's page: the asset and whether to use it, never its faults."""
+    if elsewhere and (scan_code.asset is None or scan_code.is_replaced or scan_code.is_blank):
+        return render_elsewhere(scan_code)
     if scan_code.is_replaced or scan_code.is_blank:
         return render_scan_code(scan_code)
     if scan_code.asset is None:
@@ -174,7 +183,13 @@ def render_public(scan_code: ScanCode):
         asset=asset,
         kept_out_by=kept_out_by(asset),
         last_check=last_check(asset),
+        elsewhere=tenancy.current_school() if elsewhere else None,
     )
+
+
+def render_elsewhere(scan_code: ScanCode):
+    """Staff of another school: only whose the plate is."""
+    return render_template("scan/elsewhere.html", school=tenancy.current_school())
 
 
 def render_unknown(typed: str):

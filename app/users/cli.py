@@ -5,6 +5,7 @@ from typing import NoReturn
 
 import click
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
@@ -81,7 +82,11 @@ def create(username, role, display_name, mobile, password_stdin):
 @users_cli.command("list")
 def list_users():
     """Everyone who has an account, disabled ones included."""
-    users = db.session.scalars(sa.select(User).order_by(User.username)).all()
+    users = db.session.scalars(sa.select(User)
+            .join(User.membership)
+            .options(so.contains_eager(User.membership))
+            .order_by(User.username)
+        ).all()
     for user in users:
         state = _("active") if user.active else _("disabled")
         click.echo(f"{user.username:<20} {user.role.value:<10} {state:<9} {user.display_name}")

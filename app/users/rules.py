@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.auth import sign_ins
 from app.extensions import db
-from app.models import Role, SignIn, User
+from app.models import Membership, Role, SignIn, User
 from app.users.common_passwords import is_common
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9._-]{3,40}")
@@ -111,6 +111,9 @@ def _other_active_admins(user: User) -> list[int]:
     # Every active admin row is locked, so two admins demoting each other at the same
     # moment are served one after the other, and the second sees the first's change.
     admins = db.session.scalars(
-        sa.select(User.id).where(User.role == Role.ADMIN, User.active.is_(True)).with_for_update()
+        sa.select(User.id)
+        .join(User.membership)
+        .where(Membership.role == Role.ADMIN, User.active.is_(True))
+        .with_for_update()
     ).all()
     return [admin_id for admin_id in admins if admin_id != user.id]

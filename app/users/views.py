@@ -1,4 +1,5 @@
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,7 +17,10 @@ from app.users.rules import AccountRuleError, change_account, change_password
 @admin_required
 def index():
     users = db.session.scalars(
-        sa.select(User).order_by(User.active.desc(), User.display_name, User.username)
+        sa.select(User)
+        .join(User.membership)
+        .options(so.contains_eager(User.membership))
+        .order_by(User.active.desc(), User.display_name, User.username)
     ).all()
     return render_template("users/index.html", users=users)
 

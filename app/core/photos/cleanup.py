@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from app import tenancy
 from app.core.photos import PARTIAL_SUFFIX, THUMB_SUFFIX, photo_folder
 from app.core.sent_forms import PHOTO_TOKEN_MAX_AGE
 from app.extensions import db
@@ -38,7 +39,9 @@ def clean_unclaimed(now: float | None = None) -> Cleaned:
     if not folder.is_dir():
         return result
     cutoff = (time.time() if now is None else now) - CLAIMABLE_FOR
-    named = _named_photos()
+    # Every school's records: the folder is the deployment's.
+    with tenancy.everywhere():
+        named = _named_photos()
     for path in sorted(folder.iterdir()):
         if not path.is_file() or _photo_of(path.name) in named:
             continue

@@ -1,0 +1,57 @@
+"""Who works in which school as what, and over which district's schools: the lookups that
+span schools by design, for the sign-in, the school switch and the district's pages.
+
+Rules:
+
+- A person's schools are their memberships, each with a role; their first school is the one
+  of lowest id (the oldest).
+- A district's people read each of the district's schools (Role.VIEWER there) and change
+  nothing in them; a district admin also manages the district's schools and templates.
+"""
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app import tenancy
+from app.extensions import db
+from app.models import DistrictMember, DistrictRole, Membership, School, User
+
+
+def schools_of(user: User) -> list[Membership]:
+    """The user's memberships with their schools, oldest school first."""
+    with tenancy.everywhere():
+        return db.session.scalars(
+            sa.select(Membership)
+            .join(Membership.school)
+            .where(Membership.user_id == user.id)
+            .options(so.contains_eager(Membership.school))
+            .order_by(School.id)
+        ).all()
+
+
+def first_school_id(user: User) -> int | None:
+    with tenancy.everywhere():
+        return db.session.scalar(
+            sa.select(sa.func.min(Membership.school_id)).where(Membership.user_id == user.id)
+        )
+
+
+def membership_in(user: User, school_id: int) -> Membership | None:
+    with tenancy.everywhere():
+        return db.session.scalar(
+            sa.select(Membership).where(
+                Membership.user_id == user.id, Membership.school_id == school_id
+            )
+        )
+
+
+def district_role_over(user: User, school: School) -> DistrictRole | None:
+    """The user's role in the school's district, if the school has one and they are in it."""
+    if school.district_id is None:
+        return None
+    return db.session.scalar(
+        sa.select(DistrictMember.role).where(
+            DistrictMember.user_id == user.id,
+            DistrictMember.district_id == school.district_id,
+        )
+    )

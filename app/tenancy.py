@@ -1,0 +1,245 @@
+"""Which school a request, a task or a command works in, and the one place that keeps every
+query to it.
+
+Rules:
+
+- Every ORM statement (select, update, delete) gets the criteria "school_id is one of the
+  current schools" on every school-owned entity in it (app.models.common.SchoolOwned), here
+  and nowhere else: a query written without a school still sees only the current school.
+  With no current school nothing school-owned is seen or changed.
+- What is added without a school gets the current one (SchoolOwned's column default); with
+  no single current school that is an error, never a guess.
+- The current school is set by whoever knows it: the signed-in phone's school
+  (app.auth.sign_ins), a scanned plate's school (app.scan), the worker for each school in
+  turn, a command's `--school`. Where nobody set one and the deployment has exactly one
+  school, that school is current: a one-school install works as before it had schools.
+- `everywhere()` lifts the criteria for the few lookups that span schools by design: a
+  plate's code (unique across the deployment), a person's own schools, the schools the
+  worker walks.
+- On PostgreSQL each transaction also runs as DATABASE_APP_ROLE with the setting
+  `patrol.school_ids` naming the same schools ("*": everywhere), and row-level security
+  policies on every school-owned table (migration 3c5d0e8f2a41) hold the database to them
+  even where the application's criteria were forgotten or switched off.
+"""
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from flask import current_app, g, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+
+from app.models import School
+from app.models.common import EVERYWHERE_OPTION, SchoolOwned
+
+# Schools current in this app context: a tuple of ids, or EVERYWHERE.
+_CURRENT = "patrol_school_ids"
+_SCHOOL = "patrol_school"
+EVERYWHERE = "*"
+
+
+class NoCurrentSchool(RuntimeError):
+    """Something school-owned was added where no single school is current."""
+
+
+def current_school_ids() -> tuple[int, ...] | str:
+    """The schools this context works in (EVERYWHERE inside everywhere())."""
+    ids = g.get(_CURRENT)
+    if ids is None:
+        ids = _only_school()
+        _set(ids)
+    return ids
+
+
+def current_school_id() -> int:
+    """The one school this context works in."""
+    ids = current_school_ids()
+    if ids == EVERYWHERE or len(ids) != 1:
+        raise NoCurrentSchool("No single school is current here.")
+    return ids[0]
+
+
+def is_current(school_id: int) -> bool:
+    """Whether this context works in that school."""
+    ids = current_school_ids()
+    return ids == EVERYWHERE or school_id in ids
+
+
+def current_school() -> School | None:
+    """The current school's row (from the session's identity map once loaded), or None."""
+    ids = current_school_ids()
+    if ids == EVERYWHERE or len(ids) != 1:
+        return None
+    school = g.get(_SCHOOL)
+    if school is None or school.id != ids[0]:
+        from app.extensions import db
+
+        # Kept on g: the session's identity map holds a row only while something refers to it.
+        school = db.session.get(School, ids[0])
+        setattr(g, _SCHOOL, school)
+    return school
+
+
+def enter(school_ids: Iterable[int], school: School | None = None) -> None:
+    """Make these schools current for the rest of this context (a request, a task); `school`
+    is the one school's row when the caller loaded it already."""
+    _set(tuple(school_ids))
+    if school is not None:
+        setattr(g, _SCHOOL, school)
+
+
+@contextmanager
+def in_school(school: School | int) -> Iterator[None]:
+    """Work in one school for a while (the worker, a command), then as before."""
+    school_id = school if isinstance(school, int) else school.id
+    with _current((school_id,)):
+        yield
+
+
+@contextmanager
+def in_schools(school_ids: Iterable[int]) -> Iterator[None]:
+    """Read several schools at once (a district's dashboard, a contractor's jobs)."""
+    with _current(tuple(school_ids)):
+        yield
+
+
+@contextmanager
+def everywhere() -> Iterator[None]:
+    """Every school at once, for lookups that span schools by design."""
+    with _current(EVERYWHERE):
+        yield
+
+
+@contextmanager
+def _current(ids) -> Iterator[None]:
+    before = g.get(_CURRENT)
+    _set(ids)
+    try:
+        yield
+    finally:
+        _set(before)
+
+
+def _set(ids) -> None:
+    setattr(g, _CURRENT, ids)
+    from app.extensions import db
+
+    # A transaction already open on PostgreSQL is told at once: its policies read the setting.
+    # (None: to be worked out; until then it sees nothing.)
+    session = db.session()
+    if session.in_transaction():
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            _tell_database(connection, () if ids is None else ids)
+
+
+def _only_school() -> tuple[int, ...]:
+    """The deployment's school when it has exactly one; else none."""
+    from app.extensions import db
+
+    with db.engine.connect() as connection:
+        ids = connection.execute(sa.select(School.id).order_by(School.id).limit(2)).scalars().all()
+    return tuple(ids) if len(ids) == 1 else ()
+
+
+def _criteria(ids):
+    if len(ids) == 1:
+        school_id = ids[0]
+        return lambda cls: cls.school_id == school_id
+    return lambda cls: cls.school_id.in_(ids)
+
+
+def _keep_to_current_schools(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    # Loads of an object's columns or relationships follow the criteria of the query that
+    # loaded the object (with_loader_criteria propagates to them).
+    if state.is_column_load or state.is_relationship_load:
+        return
+    if state.execution_options.get(EVERYWHERE_OPTION) or not has_app_context():
+        return
+    ids = current_school_ids()
+    if ids == EVERYWHERE:
+        return
+    state.statement = state.statement.options(
+        with_loader_criteria(SchoolOwned, _criteria(ids), include_aliases=True)
+    )
+
+
+def _tell_database(connection, ids) -> None:
+    """Run this transaction as the application's role, seeing the current schools only.
+
+    Sent on the driver's own cursor: one round trip per transaction, outside SQLAlchemy's
+    statements (and so outside the pages' query counts)."""
+    role = current_app.config["DATABASE_APP_ROLE"]
+    setting = EVERYWHERE if ids == EVERYWHERE else ",".join(str(i) for i in ids)
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        if role:
+            cursor.execute(
+                "SELECT set_config('role', %s, true), set_config('patrol.school_ids', %s, true)",
+                (role, setting),
+            )
+        else:
+            cursor.execute("SELECT set_config('patrol.school_ids', %s, true)", (setting,))
+    finally:
+        cursor.close()
+
+
+def _after_begin(session: Session, transaction, connection) -> None:
+    if connection.dialect.name != "postgresql" or not has_app_context():
+        return
+    ids = g.get(_CURRENT)
+    if ids is None:
+        ids = _only_school_on(connection)
+        setattr(g, _CURRENT, ids)
+    _tell_database(connection, ids)
+
+
+def _only_school_on(connection) -> tuple[int, ...]:
+    # On the transaction's own connection: schools are not school-owned, so no policy hides them.
+    ids = connection.execute(sa.select(School.id).order_by(School.id).limit(2)).scalars().all()
+    return tuple(ids) if len(ids) == 1 else ()
+
+
+def init_app(app) -> None:
+    from app.extensions import db
+
+    session_class = db.session.session_factory.class_
+    if not event.contains(session_class, "do_orm_execute", _keep_to_current_schools):
+        event.listen(session_class, "do_orm_execute", _keep_to_current_schools)
+        event.listen(session_class, "after_begin", _after_begin)
+
+
+def school_timezone() -> str:
+    """The current school's time zone; SCHOOL_TIMEZONE where no single school is current."""
+    school = current_school()
+    return school.timezone if school is not None else current_app.config["SCHOOL_TIMEZONE"]
+
+
+def school_language() -> str:
+    """What the current school's labels and chats are written in."""
+    school = current_school()
+    return school.language if school is not None else current_app.config["SCHOOL_LANGUAGE"]
+
+
+def school_name() -> str:
+    school = current_school()
+    return school.name if school is not None else current_app.config["SCHOOL_NAME"]
+
+
+def all_school_ids() -> list[int]:
+    """Every school of the deployment, oldest first: what the worker walks."""
+    from app.extensions import db
+
+    with everywhere():
+        return db.session.scalars(sa.select(School.id).order_by(School.id)).all()
+
+
+def school_of(model: type[SchoolOwned], record_id: int) -> int | None:
+    """Which school a record belongs to, looked up across schools (a task's argument)."""
+    from app.extensions import db
+
+    with everywhere():
+        return db.session.scalar(sa.select(model.school_id).where(model.id == record_id))
