@@ -25,6 +25,7 @@ Rules:
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
+import psycopg
 import sqlalchemy as sa
 from flask import current_app, g, has_app_context
 from sqlalchemy import event
@@ -36,6 +37,10 @@ from app.models.common import EVERYWHERE_OPTION, SchoolOwned
 # Schools current in this app context: a tuple of ids, or EVERYWHERE.
 _CURRENT = "patrol_school_ids"
 _SCHOOL = "patrol_school"
+# Whether the current schools were worked out as "the only school", not set by anyone.
+_GUESSED = "patrol_school_guessed"
+# The schools current before everywhere() was entered.
+_OUTSIDE = "patrol_school_ids_outside"
 EVERYWHERE = "*"
 
 
@@ -49,6 +54,7 @@ def current_school_ids() -> tuple[int, ...] | str:
     if ids is None:
         ids = _only_school()
         _set(ids)
+        setattr(g, _GUESSED, True)
     return ids
 
 
@@ -58,6 +64,19 @@ def current_school_id() -> int:
     if ids == EVERYWHERE or len(ids) != 1:
         raise NoCurrentSchool("No single school is current here.")
     return ids[0]
+
+
+def school_id_for_new_record() -> int:
+    """The school a record added now belongs to: the current one, also while a lookup runs
+    everywhere() (a query there may flush what was added before it)."""
+    if g.get(_CURRENT) != EVERYWHERE:
+        return current_school_id()
+    outside = g.get(_OUTSIDE)
+    if outside is None:
+        outside = _only_school()
+    if outside == EVERYWHERE or len(outside) != 1:
+        raise NoCurrentSchool("No single school is current here.")
+    return outside[0]
 
 
 def is_current(school_id: int) -> bool:
@@ -114,15 +133,27 @@ def everywhere() -> Iterator[None]:
 @contextmanager
 def _current(ids) -> Iterator[None]:
     before = g.get(_CURRENT)
+    outside = g.get(_OUTSIDE)
+    if ids == EVERYWHERE and before != EVERYWHERE:
+        setattr(g, _OUTSIDE, before)
     _set(ids)
     try:
         yield
-    finally:
-        _set(before)
+    except BaseException:
+        # An error on PostgreSQL aborts the transaction: it cannot be told, nor used again.
+        try:
+            _set(before)
+        except psycopg.Error:
+            setattr(g, _CURRENT, before)
+        setattr(g, _OUTSIDE, outside)
+        raise
+    _set(before)
+    setattr(g, _OUTSIDE, outside)
 
 
 def _set(ids) -> None:
     setattr(g, _CURRENT, ids)
+    setattr(g, _GUESSED, False)
     from app.extensions import db
 
     # A transaction already open on PostgreSQL is told at once: its policies read the setting.
@@ -151,20 +182,29 @@ def _criteria(ids):
 
 
 def _keep_to_current_schools(state: ORMExecuteState) -> None:
-    if not (state.is_select or state.is_update or state.is_delete):
+    if not has_app_context():
         return
+    if state.execution_options.get(EVERYWHERE_OPTION):
+        # Run now, with PostgreSQL told too; frozen, so that every row and the loads that
+        # follow them (selectinload) are read before the schools are set back.
+        with everywhere():
+            return state.invoke_statement().freeze()()
+    # Worked out before any statement runs (an insert too): PostgreSQL is told with it.
+    ids = current_school_ids()
     # Loads of an object's columns or relationships follow the criteria of the query that
     # loaded the object (with_loader_criteria propagates to them).
-    if state.is_column_load or state.is_relationship_load:
+    if state.is_column_load or state.is_relationship_load or ids == EVERYWHERE:
         return
-    if state.execution_options.get(EVERYWHERE_OPTION) or not has_app_context():
-        return
-    ids = current_school_ids()
-    if ids == EVERYWHERE:
-        return
-    state.statement = state.statement.options(
-        with_loader_criteria(SchoolOwned, _criteria(ids), include_aliases=True)
-    )
+    if state.is_select or state.is_update or state.is_delete:
+        state.statement = state.statement.options(
+            with_loader_criteria(SchoolOwned, _criteria(ids), include_aliases=True)
+        )
+
+
+def _work_out_schools_before_flush(session: Session, flush_context, instances) -> None:
+    # A flush's statements do not pass through do_orm_execute.
+    if has_app_context():
+        current_school_ids()
 
 
 def _tell_database(connection, ids) -> None:
@@ -190,17 +230,16 @@ def _tell_database(connection, ids) -> None:
 def _after_begin(session: Session, transaction, connection) -> None:
     if connection.dialect.name != "postgresql" or not has_app_context():
         return
+    # Schools not yet worked out: nothing, until a statement needs them (current_school_ids).
     ids = g.get(_CURRENT)
-    if ids is None:
-        ids = _only_school_on(connection)
-        setattr(g, _CURRENT, ids)
-    _tell_database(connection, ids)
+    _tell_database(connection, () if ids is None else ids)
 
 
-def _only_school_on(connection) -> tuple[int, ...]:
-    # On the transaction's own connection: schools are not school-owned, so no policy hides them.
-    ids = connection.execute(sa.select(School.id).order_by(School.id).limit(2)).scalars().all()
-    return tuple(ids) if len(ids) == 1 else ()
+def _guess_again_after_new_schools(session: Session, flush_context) -> None:
+    # "The only school" was worked out before a school was added (a new install, a command).
+    if has_app_context() and g.get(_GUESSED) and any(isinstance(r, School) for r in session.new):
+        g.pop(_CURRENT, None)
+        g.pop(_GUESSED, None)
 
 
 def init_app(app) -> None:
@@ -210,6 +249,8 @@ def init_app(app) -> None:
     if not event.contains(session_class, "do_orm_execute", _keep_to_current_schools):
         event.listen(session_class, "do_orm_execute", _keep_to_current_schools)
         event.listen(session_class, "after_begin", _after_begin)
+        event.listen(session_class, "after_flush", _guess_again_after_new_schools)
+        event.listen(session_class, "before_flush", _work_out_schools_before_flush)
 
 
 def school_timezone() -> str:

@@ -62,7 +62,7 @@ def current_school_id_default() -> int:
     # Imported here: app.tenancy reads the models, which load first.
     from app import tenancy
 
-    return tenancy.current_school_id()
+    return tenancy.school_id_for_new_record()
 
 
 class SchoolOwned:

@@ -42,9 +42,9 @@ UNIQUE_IN_SCHOOL = (
 VISIBLE = (
     "CREATE OR REPLACE FUNCTION patrol_school_visible(school integer) RETURNS boolean"
     " LANGUAGE sql STABLE AS $$"
-    " SELECT current_setting('patrol.school_ids', true) = '*'"
-    " OR school = ANY (string_to_array(nullif(current_setting('patrol.school_ids', true), ''),"
-    " ',')::integer[]) $$"
+    " SELECT CASE WHEN current_setting('patrol.school_ids', true) = '*' THEN true"
+    " ELSE school = ANY (string_to_array(nullif(current_setting('patrol.school_ids', true), ''),"
+    " ',')::integer[]) END $$"
 )
 
 
