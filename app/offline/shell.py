@@ -17,7 +17,7 @@ from pathlib import Path
 
 from flask import current_app, url_for
 
-from app.models import Role
+from app.models import SCHOOL_ROLES, Role
 
 SERVICE_WORKER = Path(__file__).with_name("service_worker.js")
 # Shown by the service worker; part of the version so a new wording replaces the old one.
@@ -30,7 +30,7 @@ INSTALL_ICONS = (
     ("icons/patrol-512.png", "512x512", "any"),
     ("icons/patrol-maskable-512.png", "512x512", "maskable"),
 )
-STAFF = frozenset(Role)
+STAFF = frozenset(SCHOOL_ROLES)
 # Files that only some people's pages load, and whose: kept on those people's phones only.
 # A visitor (signed out) opens plates, fault reports and sign-in, which load none of them.
 ONLY_FOR = {

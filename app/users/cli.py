@@ -10,7 +10,7 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 
 from app.extensions import db
-from app.models import Role, User
+from app.models import SCHOOL_ROLES, Role, User
 from app.users.rules import (
     DISPLAY_NAME_MAX_LENGTH,
     USERNAME_RULE,
@@ -53,12 +53,12 @@ def create(username, role, display_name, mobile, password_stdin):
         )
     if find_user(username) is not None:
         _fail(_("There is already a user called “%(username)s”.", username=username))
-    if role not in {r.value for r in Role}:
+    if role not in {r.value for r in SCHOOL_ROLES}:
         _fail(
             _(
                 "Unknown role “%(role)s”: choose %(roles)s.",
                 role=role,
-                roles=", ".join(r.value for r in Role),
+                roles=", ".join(r.value for r in SCHOOL_ROLES),
             )
         )
     display_name = (display_name or "").strip() or username

@@ -11,7 +11,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.models import Role
+from app.models import SCHOOL_ROLES
 from app.users.rules import (
     DISPLAY_NAME_MAX_LENGTH,
     PASSWORD_MIN_LENGTH,
@@ -65,7 +65,7 @@ def usable_mobile(form, field):
 
 
 def role_choices():
-    return [SelectChoice(role.value, role.label) for role in Role]
+    return [SelectChoice(role.value, role.label) for role in SCHOOL_ROLES]
 
 
 def usable_password(form, field):
