@@ -11,7 +11,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.models import Role
+from app.models import SCHOOL_ROLES
 from app.users.rules import (
     DISPLAY_NAME_MAX_LENGTH,
     PASSWORD_MIN_LENGTH,
@@ -65,7 +65,8 @@ def usable_mobile(form, field):
 
 
 def role_choices():
-    return [SelectChoice(role.value, role.label) for role in Role]
+    # The roles a school gives: the district's readers' role is never given here.
+    return [SelectChoice(role.value, role.label) for role in SCHOOL_ROLES]
 
 
 def usable_password(form, field):
@@ -145,3 +146,21 @@ class EditUserForm(AccountForm):
         _l("New password again"),
         validators=[EqualTo("password", message=_l("The two passwords are not the same."))],
     )
+
+
+class AddMemberForm(FlaskForm):
+    """Someone with an account already (a contractor of another school), given a role here."""
+
+    username = StringField(
+        _l("Username"),
+        filters=[lower_case],
+        validators=[DataRequired(), Length(max=40)],
+        description=_l("The username they sign in with."),
+    )
+    role = SelectField(
+        _l("Role in this school"), choices=role_choices(), validators=[DataRequired()]
+    )
+
+    def validate_username(self, field):
+        if find_user(field.data) is None:
+            raise ValidationError(_l("There is nobody with this username."))
