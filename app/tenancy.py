@@ -17,9 +17,9 @@ Rules:
   plate's code (unique across the deployment), a person's own schools, the schools the
   worker walks.
 - On PostgreSQL each transaction also runs as DATABASE_APP_ROLE with the setting
-  `patrol.school_ids` naming the same schools ("*": everywhere), and row-level security
-  policies on every school-owned table (migration 3c5d0e8f2a41) hold the database to them
-  even where the application's criteria were forgotten or switched off.
+  `patrol.school_ids` naming the same schools (everywhere: every school's id), and
+  row-level security policies on every school-owned table (migration 3c5d0e8f2a41) hold
+  the database to them even where the application's criteria were forgotten or switched off.
 """
 
 from collections.abc import Iterable, Iterator
@@ -171,18 +171,28 @@ def _tell_database(connection, ids) -> None:
     """Run this transaction as the application's role, seeing the current schools only.
 
     Sent on the driver's own cursor: one round trip per transaction, outside SQLAlchemy's
-    statements (and so outside the pages' query counts)."""
+    statements (and so outside the pages' query counts). Everywhere is told as every
+    school's id, read in the same statement, not as "*": PostgreSQL's planner evaluates the
+    policy's array of ids while estimating a filtered query, and "*" is no integer there."""
     role = current_app.config["DATABASE_APP_ROLE"]
-    setting = EVERYWHERE if ids == EVERYWHERE else ",".join(str(i) for i in ids)
+    if ids == EVERYWHERE:
+        setting_sql = "(SELECT coalesce(string_agg(id::text, ','), '') FROM schools)"
+        parameters = ()
+    else:
+        setting_sql = "%s"
+        parameters = (",".join(str(i) for i in ids),)
     cursor = connection.connection.dbapi_connection.cursor()
     try:
         if role:
             cursor.execute(
-                "SELECT set_config('role', %s, true), set_config('patrol.school_ids', %s, true)",
-                (role, setting),
+                "SELECT set_config('role', %s, true),"
+                f" set_config('patrol.school_ids', {setting_sql}, true)",
+                (role, *parameters),
             )
         else:
-            cursor.execute("SELECT set_config('patrol.school_ids', %s, true)", (setting,))
+            cursor.execute(
+                f"SELECT set_config('patrol.school_ids', {setting_sql}, true)", parameters
+            )
     finally:
         cursor.close()
 
