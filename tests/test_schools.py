@@ -546,3 +546,31 @@ def test_remove_refuses_the_last_school_and_oneself(app, client, auth, east):
     own = client.post(f"/users/{admin_id}/remove", follow_redirects=True)
     assert "You cannot remove yourself from this school." in own.text
     assert roles_of(app, "admin") == {"main": Role.ADMIN, "east": Role.ADMIN}
+
+
+def test_users_list_names_the_school_when_there_are_several(app, runner, east):
+    listed = runner.invoke(args=["users", "list", "--school", "east"])
+    assert listed.exit_code == 0, listed.output
+    assert [line.split()[:2] for line in listed.output.splitlines()] == [
+        ["admin", "admin"], ["repairer", "repairer"]
+    ]
+    unnamed = runner.invoke(args=["users", "list"])
+    assert unnamed.exit_code == 1
+    assert "This Patrol has several schools: name one with --school (east, main)." in (
+        unnamed.output
+    )
+
+
+def test_disabling_holds_the_last_admin_rule_in_every_school(app, runner, east):
+    with app.app_context(), tenancy.in_school(main_id()):
+        make_user("head2", role=Role.ADMIN)
+        db.session.commit()
+    # Another admin in main, none in east: admin is still east's last.
+    refused = runner.invoke(args=["users", "disable", "admin"])
+    assert refused.exit_code == 1
+    assert "Admin is the last active admin." in refused.output
+    disabled = runner.invoke(args=["users", "disable", "repairer"])
+    assert disabled.exit_code == 0, disabled.output
+    with app.app_context():
+        assert not user("repairer").active and user("admin").active
+    assert runner.invoke(args=["users", "enable", "repairer"]).exit_code == 0

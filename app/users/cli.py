@@ -18,7 +18,6 @@ from app.users.rules import (
     USERNAME_RULE,
     AccountRuleError,
     add_to_school,
-    change_account,
     change_password,
     find_user,
     is_valid_username,
@@ -27,6 +26,7 @@ from app.users.rules import (
     normalize_username,
     password_problem,
     remove_from_school,
+    set_active,
 )
 
 users_cli = AppGroup("users", help="Manage who may sign in.")
@@ -169,16 +169,21 @@ def remove_from_school_command(username, school_code):
 
 
 @users_cli.command("list")
-def list_users():
-    """Everyone who has an account, disabled ones included."""
-    users = db.session.scalars(sa.select(User)
+@click.option("--school", "school_code", help="The school's code; needed when there are several.")
+def list_users(school_code):
+    """Everyone who works in the school, with their role there, disabled ones included."""
+    with tenancy.in_school(_chosen_school(school_code)):
+        users = db.session.scalars(
+            sa.select(User)
             .join(User.membership)
             .options(so.contains_eager(User.membership))
             .order_by(User.username)
         ).all()
-    for user in users:
-        state = _("active") if user.active else _("disabled")
-        click.echo(f"{user.username:<20} {user.role.value:<10} {state:<9} {user.display_name}")
+        for user in users:
+            state = _("active") if user.active else _("disabled")
+            click.echo(
+                f"{user.username:<20} {user.role.value:<10} {state:<9} {user.display_name}"
+            )
 
 
 @users_cli.command("disable")
@@ -259,7 +264,7 @@ def _existing_user(username: str) -> User:
 
 def _change(user: User, *, active: bool) -> None:
     try:
-        change_account(user, role=user.role, active=active)
+        set_active(user, active)
     except AccountRuleError as refused:
         db.session.rollback()
         _fail(refused.message)

@@ -170,3 +170,26 @@ def remove_from_school(user: User, actor: User | None = None) -> None:
             )
         )
     db.session.delete(membership)
+
+
+def set_active(user: User, active: bool) -> None:
+    """Let the user sign in or not: one account, so in every school of theirs at once.
+
+    Refused where they are the last active admin of any of their schools (the `users`
+    commands, which work in no one school). Disabling ends their sign-ins at once.
+    """
+    if user.active and not active:
+        for membership in memberships.schools_of(user):
+            if membership.role != Role.ADMIN:
+                continue
+            with tenancy.in_school(membership.school_id):
+                if not _other_active_admins(user):
+                    raise AccountRuleError(
+                        _l(
+                            "%(name)s is the last active admin. Make someone else an admin "
+                            "first.",
+                            name=user.display_name,
+                        )
+                    )
+        sign_ins.end_all(user)
+    user.active = active
