@@ -100,6 +100,7 @@ def _register_blueprints(app):
     from app.reports import bp as reports_bp
     from app.rounds import bp as rounds_bp
     from app.scan import bp as scan_bp
+    from app.schools import bp as schools_bp
     from app.stocktakes import bp as stocktakes_bp
     from app.users import bp as users_bp
 
@@ -120,6 +121,7 @@ def _register_blueprints(app):
         reports_bp,
         stocktakes_bp,
         notices_bp,
+        schools_bp,
     ):
         app.register_blueprint(blueprint)
 
@@ -131,9 +133,12 @@ def _register_commands(app):
     from app.labels import cli as labels_cli
     from app.notices import cli as notices_cli
     from app.register import cli as register_cli
+    from app.schools import cli as schools_cli
     from app.users import cli as users_cli
 
-    for area in (users_cli, register_cli, labels_cli, demo_cli, photos_cli, notices_cli):
+    for area in (
+        schools_cli, users_cli, register_cli, labels_cli, demo_cli, photos_cli, notices_cli
+    ):
         area.init_app(app)
 
 

@@ -4,6 +4,7 @@ from flask import render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import Forbidden
 
 from app import database
 from app.core import outbox
@@ -42,6 +43,16 @@ DATABASE_BUSY_PAGE = (
 RETRY_AFTER_SECONDS = 5
 NOT_RECORDED = _l("Not recorded")
 
+NO_SCHOOL_PAGE = (
+    _l("In no school"),
+    _l("You no longer work in any school on Patrol. Ask a school's logistics head to add you."),
+)
+
+
+class NoSchool(Forbidden):
+    """Signed in, but a member of no school any more (their last one removed them)."""
+
+
 CSRF_PAGE = (
     _l("Form expired"),
     _l("This form has expired or was sent from elsewhere. Reload the page and send it again."),
@@ -58,6 +69,7 @@ def init_app(app):
         app.register_error_handler(
             status, lambda error, s=status, t=title, m=message: render(s, t, m)
         )
+    app.register_error_handler(NoSchool, lambda error: render(403, *NO_SCHOOL_PAGE))
     app.register_error_handler(CSRFError, lambda error: render(400, *CSRF_PAGE, code="csrf"))
 
     def busy(page, retry_after):

@@ -611,3 +611,28 @@ def make_attempt(delivery, ok, answer="", at=None):
     db.session.add(attempt)
     db.session.flush()
     return attempt
+
+
+def make_school(code, name=None, district=None, **fields):
+    """Another school of the deployment beside the tests' first, "main"; its time zone and
+    language as the first's unless given."""
+    from app.models import School
+
+    fields.setdefault("timezone", "Asia/Shanghai")
+    fields.setdefault("language", "zh")
+    school = School(code=code, name=name or code.title(), district=district, **fields)
+    db.session.add(school)
+    db.session.flush()
+    return school
+
+
+def make_membership(user, school, role):
+    """The user's role in that school, added in that school (as PostgreSQL's policies want)."""
+    from app import tenancy
+    from app.models import Membership
+
+    with tenancy.in_school(school):
+        membership = Membership(user_id=user.id, school_id=school.id, role=role)
+        db.session.add(membership)
+        db.session.flush()
+    return membership

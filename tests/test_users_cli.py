@@ -2,6 +2,7 @@
 
 import pytest
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 
 from app.extensions import db
 from app.models import Role, User
@@ -12,7 +13,12 @@ SECRET = "gatekeeper-1"
 
 def user_named(app, username):
     with app.app_context():
-        user = db.session.scalar(sa.select(User).where(User.username == username))
+        # With the role in the school: the user is read after the session is gone.
+        user = db.session.scalar(
+            sa.select(User)
+            .where(User.username == username)
+            .options(so.selectinload(User.membership))
+        )
         if user is not None:
             db.session.expunge(user)
         return user

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.faults.lifecycle import may_accept
 from app.faults.raising import raise_fault
-from app.models import Fault, FaultStatus, Role, Urgency
+from app.models import Fault, FaultStatus, Role, School, Urgency
 from app.waiting import Waiting, waiting_on
 from tests.factories import (
     make_asset,
@@ -161,7 +161,10 @@ def test_the_header_names_the_school_and_patrol_only_without_one(app, client, au
     auth.login("inspector")
     assert '<a class="brand" href="/">Patrol</a>' in client.get("/today").get_data(as_text=True)
 
-    app.config["SCHOOL_NAME"] = "Sunshine Kindergarten"
+    # The school's own name, now that it is the school's record.
+    with app.app_context():
+        db.session.execute(sa.update(School).values(name="Sunshine Kindergarten"))
+        db.session.commit()
     page = client.get("/today").get_data(as_text=True)
 
     assert '<a class="brand" href="/">Sunshine Kindergarten</a>' in page

@@ -5,6 +5,7 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 
+from app.errors import NoSchool
 from app.models import Role
 
 
@@ -15,6 +16,9 @@ def roles_required(*roles: Role):
         @wraps(view)
         @login_required
         def wrapped(*args, **kwargs):
+            if current_user.role is None:
+                # No membership left anywhere (app.auth.sign_ins moved them wherever it could).
+                raise NoSchool()
             if current_user.role not in roles:
                 abort(403)
             return view(*args, **kwargs)

@@ -19,6 +19,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import current_app, flash
 from flask_babel import gettext as _
 from sqlalchemy.orm.attributes import set_committed_value
@@ -34,9 +35,18 @@ KEPT_AFTER = timedelta(days=30)
 # How stale "last used" may be: a write every few minutes per phone, not one per request.
 TOUCH_EVERY = timedelta(minutes=5)
 
+# How many schools the user works in: the header offers a school switch only past one.
+_CountedMembership = so.aliased(Membership)
+_school_count = (
+    sa.select(sa.func.count(_CountedMembership.id))
+    .where(_CountedMembership.user_id == User.id)
+    .correlate(User)
+    .scalar_subquery()
+)
+
 # Built once: every signed-in request runs it, and finds the school and role with the user.
 _by_token = (
-    sa.select(User, SignIn, Membership, School)
+    sa.select(User, SignIn, Membership, School, _school_count)
     .join(SignIn, SignIn.user_id == User.id)
     .outerjoin(
         Membership,
@@ -76,9 +86,10 @@ def load(token: str) -> User | None:
         ).first()
         if row is None:
             return None
-        user, sign_in, membership, school = row
+        user, sign_in, membership, school, school_count = row
         sign_in.token = token
         user.sign_in = sign_in
+        user.school_count = school_count
         set_committed_value(user, "membership", membership)
         if membership is None:
             _settle(user, sign_in, school)

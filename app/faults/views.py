@@ -1,5 +1,6 @@
 import re
 from datetime import date, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -8,8 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from app import memberships, tenancy
 from app import settings as school_settings
-from app import tenancy
 from app.auth.access import admin_required, roles_required, staff_required
 from app.core.months import month_period
 from app.core.photos import send_photo
@@ -29,6 +30,7 @@ from app.models import (
     FaultStatus,
     Membership,
     Role,
+    School,
     Signature,
     Urgency,
     User,
@@ -125,26 +127,90 @@ def index():
 @roles_required(Role.REPAIRER, Role.ADMIN)
 def my_jobs():
     """The jobs in my hands, unsafe first then oldest first; and those nobody has taken."""
+    mine, untaken = _jobs_of(current_user, untaken=current_user.role == Role.REPAIRER)
+    return render_template(
+        "faults/mine.html",
+        mine=mine,
+        untaken=untaken,
+        now=utcnow(),
+        everywhere=len(_repairing_schools()) > 1,
+    )
+
+
+class JobElsewhere(NamedTuple):
+    """A job in the list of all my schools, with what is shown of it read in its school."""
+
+    fault: Fault
+    school: School
+    asset: str
+    place: str
+    here: bool
+
+
+@bp.route("/mine/all")
+@staff_required
+def my_jobs_everywhere():
+    """My jobs and the untaken ones in every school where I am a repairer, each with its
+    school: a contractor's whole day on one page. A job of another school opens after the
+    phone switches to that school."""
+    schools = _repairing_schools()
+    if len(schools) < 2:
+        return redirect(url_for("faults.my_jobs"))
+    with tenancy.in_schools(schools):
+        mine, untaken = _jobs_of(current_user, untaken=True)
+        # Read while those schools are current: the page is drawn in the phone's own school.
+        mine, untaken = _as_jobs_elsewhere(mine, schools), _as_jobs_elsewhere(untaken, schools)
+    return render_template("faults/mine_everywhere.html", mine=mine, untaken=untaken, now=utcnow())
+
+
+def _as_jobs_elsewhere(faults, schools) -> list[JobElsewhere]:
+    here = current_user.sign_in.school_id
+    return [
+        JobElsewhere(
+            fault,
+            schools[fault.school_id],
+            fault.asset.title,
+            fault.asset.place.path,
+            fault.school_id == here,
+        )
+        for fault in faults
+    ]
+
+
+def _repairing_schools() -> dict[int, School]:
+    """The schools where the user is a repairer, by id; none looked up for someone in one
+    school (the list of all schools is offered only past one)."""
+    if current_user.school_count < 2:
+        return {}
+    return {
+        membership.school_id: membership.school
+        for membership in memberships.schools_of(current_user)
+        if membership.role == Role.REPAIRER
+    }
+
+
+def _jobs_of(user, untaken: bool) -> tuple[list[Fault], list[Fault]]:
+    """The user's open jobs, and (if asked) those nobody has taken, in the current schools."""
     in_order = (sa.case((Fault.urgency == Urgency.UNSAFE, 0), else_=1), Fault.reported_at, Fault.id)
     options = (so.joinedload(Fault.asset).joinedload(Asset.place), so.selectinload(Fault.photos))
     mine = db.session.scalars(
         sa.select(Fault)
         .where(
-            Fault.assigned_to_id == current_user.id,
+            Fault.assigned_to_id == user.id,
             Fault.status.in_((FaultStatus.ASSIGNED, FaultStatus.IN_PROGRESS)),
         )
         .options(*options)
         .order_by(*in_order)
     ).all()
-    untaken = []
-    if current_user.role == Role.REPAIRER:
-        untaken = db.session.scalars(
+    nobodys = []
+    if untaken:
+        nobodys = db.session.scalars(
             sa.select(Fault)
             .where(Fault.status == FaultStatus.REPORTED, Fault.assigned_to_id.is_(None))
             .options(*options)
             .order_by(*in_order)
         ).all()
-    return render_template("faults/mine.html", mine=mine, untaken=untaken, now=utcnow())
+    return mine, nobodys
 
 
 def _load(fault_id, for_update=False) -> Fault:

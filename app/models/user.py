@@ -61,6 +61,8 @@ class User(UserMixin, db.Model):
     sign_in = None
     # Set by app.auth.sign_ins for a district's people in a school of theirs.
     district_role = None
+    # How many schools they work in, set by app.auth.sign_ins with the sign-in.
+    school_count = 0
 
     @property
     def role(self) -> Role | None:

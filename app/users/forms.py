@@ -65,6 +65,7 @@ def usable_mobile(form, field):
 
 
 def role_choices():
+    # The roles a school gives: the district's readers' role is never given here.
     return [SelectChoice(role.value, role.label) for role in SCHOOL_ROLES]
 
 
@@ -145,3 +146,21 @@ class EditUserForm(AccountForm):
         _l("New password again"),
         validators=[EqualTo("password", message=_l("The two passwords are not the same."))],
     )
+
+
+class AddMemberForm(FlaskForm):
+    """Someone with an account already (a contractor of another school), given a role here."""
+
+    username = StringField(
+        _l("Username"),
+        filters=[lower_case],
+        validators=[DataRequired(), Length(max=40)],
+        description=_l("The username they sign in with."),
+    )
+    role = SelectField(
+        _l("Role in this school"), choices=role_choices(), validators=[DataRequired()]
+    )
+
+    def validate_username(self, field):
+        if find_user(field.data) is None:
+            raise ValidationError(_l("There is nobody with this username."))

@@ -1,4 +1,5 @@
-"""Who may hold an account, and the changes that would lock the school out of Patrol.
+"""Who may hold an account, who works in which school, and the changes that would lock the
+school out of Patrol.
 
 Shared by the admin's page and the `users` commands, so both refuse the same things.
 """
@@ -9,9 +10,10 @@ import unicodedata
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from app import memberships, tenancy
 from app.auth import sign_ins
 from app.extensions import db
-from app.models import Membership, Role, SignIn, User
+from app.models import SCHOOL_ROLES, Membership, Role, SignIn, User
 from app.users.common_passwords import is_common
 
 USERNAME_PATTERN = re.compile(r"[a-z0-9._-]{3,40}")
@@ -117,3 +119,77 @@ def _other_active_admins(user: User) -> list[int]:
         .with_for_update()
     ).all()
     return [admin_id for admin_id in admins if admin_id != user.id]
+
+
+def add_to_school(user: User, role: Role) -> Membership:
+    """Give a person who already has an account a role in the current school too.
+
+    Refused for someone already working here (their role is changed on their own page), and
+    for a role no school gives (Role.VIEWER belongs to the district's readers).
+    """
+    if role not in SCHOOL_ROLES:
+        raise AccountRuleError(_l("Choose a role this school gives."))
+    if memberships.membership_in(user, tenancy.current_school_id()) is not None:
+        raise AccountRuleError(
+            _l("%(name)s already works in this school.", name=user.display_name)
+        )
+    membership = Membership(user_id=user.id, role=role)
+    db.session.add(membership)
+    return membership
+
+
+def remove_from_school(user: User, actor: User | None = None) -> None:
+    """Take the person out of the current school, and nothing else: their account, their
+    other schools and everything they recorded here stay (their records keep their name).
+
+    Refused for their last school (a person belongs to at least one: disable the account
+    instead), for the school's last active admin, and for an admin removing themselves
+    (`actor`, on the web; the commands have none). A phone of theirs working in this school
+    is moved to another of their schools on its next page (app.auth.sign_ins).
+    """
+    membership = memberships.membership_in(user, tenancy.current_school_id())
+    if membership is None:
+        raise AccountRuleError(
+            _l("%(name)s does not work in this school.", name=user.display_name)
+        )
+    if actor is not None and actor.id == user.id:
+        raise AccountRuleError(_l("You cannot remove yourself from this school."))
+    if len(memberships.schools_of(user)) == 1:
+        raise AccountRuleError(
+            _l(
+                "This is the last school of %(name)s: everyone belongs to at least one. "
+                "Disable the account instead.",
+                name=user.display_name,
+            )
+        )
+    if membership.role == Role.ADMIN and user.active and not _other_active_admins(user):
+        raise AccountRuleError(
+            _l(
+                "%(name)s is the last active admin. Make someone else an admin first.",
+                name=user.display_name,
+            )
+        )
+    db.session.delete(membership)
+
+
+def set_active(user: User, active: bool) -> None:
+    """Let the user sign in or not: one account, so in every school of theirs at once.
+
+    Refused where they are the last active admin of any of their schools (the `users`
+    commands, which work in no one school). Disabling ends their sign-ins at once.
+    """
+    if user.active and not active:
+        for membership in memberships.schools_of(user):
+            if membership.role != Role.ADMIN:
+                continue
+            with tenancy.in_school(membership.school_id):
+                if not _other_active_admins(user):
+                    raise AccountRuleError(
+                        _l(
+                            "%(name)s is the last active admin. Make someone else an admin "
+                            "first.",
+                            name=user.display_name,
+                        )
+                    )
+        sign_ins.end_all(user)
+    user.active = active

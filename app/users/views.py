@@ -9,8 +9,15 @@ from app.auth.access import admin_required
 from app.extensions import db
 from app.models import Role, User
 from app.users import bp
-from app.users.forms import EditUserForm, NewUserForm
-from app.users.rules import AccountRuleError, change_account, change_password
+from app.users.forms import AddMemberForm, EditUserForm, NewUserForm
+from app.users.rules import (
+    AccountRuleError,
+    add_to_school,
+    change_account,
+    change_password,
+    find_user,
+    remove_from_school,
+)
 
 
 @bp.route("/")
@@ -61,10 +68,39 @@ def new():
     return render_template("users/new.html", form=form), _status()
 
 
+@bp.route("/add", methods=["GET", "POST"])
+@admin_required
+def add():
+    """Someone who already signs in to Patrol (in another school) given a role here."""
+    form = AddMemberForm()
+    if not form.is_submitted():
+        form.role.data = Role.REPAIRER.value
+    if form.validate_on_submit():
+        user = find_user(form.username.data)
+        try:
+            add_to_school(user, Role(form.role.data))
+            db.session.commit()
+        except AccountRuleError as refused:
+            db.session.rollback()
+            form.username.errors.append(refused.message)
+        except sa.exc.IntegrityError:
+            # Another admin added the same person a moment ago.
+            db.session.rollback()
+            form.username.errors.append(
+                _("%(name)s already works in this school.", name=user.display_name)
+            )
+        else:
+            flash(
+                _("%(name)s now works in this school too.", name=user.display_name), "success"
+            )
+            return redirect(url_for("users.index"))
+    return render_template("users/add.html", form=form), _status()
+
+
 @bp.route("/<int:user_id>/edit", methods=["GET", "POST"])
 @admin_required
 def edit(user_id):
-    user = db.get_or_404(User, user_id)
+    user = _member_or_404(user_id)
     form = EditUserForm(obj=user)
     if form.validate_on_submit():
         try:
@@ -92,7 +128,7 @@ def edit(user_id):
 def sign_out_everywhere(user_id):
     """A lost phone: every phone signed in as the user must sign in again, with the password.
     An admin doing this for themselves keeps the phone they are using."""
-    user = db.get_or_404(User, user_id)
+    user = _member_or_404(user_id)
     keeping = _own_sign_in(user)
     sign_ins.end_all(user, keeping=keeping)
     db.session.commit()
@@ -101,6 +137,38 @@ def sign_out_everywhere(user_id):
     else:
         flash(_("%(name)s is signed out on every phone.", name=user.display_name), "success")
     return redirect(url_for("users.edit", user_id=user.id))
+
+
+@bp.route("/<int:user_id>/remove", methods=["POST"])
+@admin_required
+def remove(user_id):
+    """Take someone out of this school only: their account, other schools and records stay."""
+    user = _member_or_404(user_id)
+    try:
+        remove_from_school(user, actor=current_user)
+    except AccountRuleError as refused:
+        db.session.rollback()
+        flash(refused.message, "error")
+        return redirect(url_for("users.edit", user_id=user.id))
+    db.session.commit()
+    flash(
+        _(
+            "%(name)s no longer works in this school. What they recorded keeps their name.",
+            name=user.display_name,
+        ),
+        "success",
+    )
+    return redirect(url_for("users.index"))
+
+
+def _member_or_404(user_id) -> User:
+    """A person of this school: the people of other schools are not this admin's to see."""
+    return db.one_or_404(
+        sa.select(User)
+        .join(User.membership)
+        .where(User.id == user_id)
+        .options(so.contains_eager(User.membership))
+    )
 
 
 def _render_edit(form, user):
