@@ -173,18 +173,28 @@ def _tell_database(connection, ids) -> None:
     Sent on the driver's own cursor: one round trip per transaction, outside SQLAlchemy's
     statements (and so outside the pages' query counts)."""
     role = current_app.config["DATABASE_APP_ROLE"]
-    setting = EVERYWHERE if ids == EVERYWHERE else ",".join(str(i) for i in ids)
+    if ids == EVERYWHERE:
+        # Every school's id rather than "*": the policies' function casts the setting to
+        # integers whichever side of its OR PostgreSQL evaluates first (an index scan on
+        # school_id does so at its start), and "*" is no integer.
+        setting, parameters = _EVERY_SCHOOL, ()
+    else:
+        setting, parameters = "%s", (",".join(str(i) for i in ids),)
     cursor = connection.connection.dbapi_connection.cursor()
     try:
         if role:
             cursor.execute(
-                "SELECT set_config('role', %s, true), set_config('patrol.school_ids', %s, true)",
-                (role, setting),
+                f"SELECT set_config('role', %s, true), "
+                f"set_config('patrol.school_ids', {setting}, true)",
+                (role, *parameters),
             )
         else:
-            cursor.execute("SELECT set_config('patrol.school_ids', %s, true)", (setting,))
+            cursor.execute(f"SELECT set_config('patrol.school_ids', {setting}, true)", parameters)
     finally:
         cursor.close()
+
+
+_EVERY_SCHOOL = "(SELECT coalesce(string_agg(id::text, ','), '') FROM schools)"
 
 
 def _after_begin(session: Session, transaction, connection) -> None:
