@@ -71,6 +71,8 @@ def app(migrated_database, tmp_path):
     app = create_app(base_config(tmp_path, url))
     with app.app_context():
         _add_first_school()
+    # A context of its own: the one before found no school yet, and keeps that on flask.g.
+    with app.app_context():
         _add_users()
     yield app
     with app.app_context():
