@@ -112,11 +112,11 @@ class Generator:
     TABLES = (Place, AssetKind, Asset, ScanCode, User, Membership, Checklist, ChecklistVersion,
               ChecklistItem, Signature, Inspection, Answer, Fault, FaultEvent)
 
-    def __init__(self, connection, assets, weeks):
+    def __init__(self, connection, assets, weeks, day):
         self.connection = connection
         self.assets = assets
         self.weeks = weeks
-        self.today = today()
+        self.today = day
         self.rows = {model: [] for model in self.TABLES}
         self.next_id = {model: 1 for model in self.TABLES}
         self.codes = 0
@@ -267,10 +267,13 @@ def build_district(app, schools, assets, weeks):
     with app.app_context():
         upgrade()
         engine = db.engine
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as connection:
+                _grant_to_app_role(connection, app.config["DATABASE_APP_ROLE"])
+        day = today()
+        db.session.remove()
         started = time.perf_counter()
         with engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                _grant_to_app_role(connection, app.config["DATABASE_APP_ROLE"])
             connection.execute(sa.insert(District.__table__).values(
                 id=1, code="bench", name="基准测试区教育局", name_en="Benchmark district",
                 created_at=datetime.now(UTC).replace(tzinfo=None)))
@@ -285,7 +288,7 @@ def build_district(app, schools, assets, weeks):
             ]
             if others:
                 connection.execute(sa.insert(School.__table__), others)
-            generator = Generator(connection, assets, weeks)
+            generator = Generator(connection, assets, weeks, day)
             for n in range(schools):
                 generator.school(first + n, n + 1)
                 if (n + 1) % FLUSH_EVERY == 0:
@@ -412,8 +415,9 @@ def main(args):
         print(f"{district_school.where}: {args.schools} schools x {args.assets} assets, "
               f"{args.weeks} weeks of history; loaded in {built:.1f} s "
               f"({with_analyze:.1f} s with ANALYZE)", flush=True)
-        with district_school.app.app_context():
-            rows = {model.__name__: db.session.scalar(
+        with district_school.app.app_context(), db.engine.connect() as connection:
+            # As the tables' owner: every school's rows.
+            rows = {model.__name__: connection.scalar(
                 sa.select(sa.func.count()).select_from(model.__table__))
                 for model in (Asset, Inspection, Answer, Fault)}
         print("  rows: " + ", ".join(f"{name} {count:,}" for name, count in rows.items()))
