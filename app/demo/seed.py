@@ -33,7 +33,6 @@ from app.demo.kindergarten import demo_codes
 from app.duties import name_people
 from app.extensions import db
 from app.faults import lifecycle
-from app.memberships import membership_in
 from app.models import (
     OPEN_STATUSES,
     Asset,
@@ -265,7 +264,7 @@ def _users(demo: DemoSchool, result):
         if added:
             user.role = role
             result.added["users"] += 1
-        elif membership_in(user, school_id) is None:
+        elif _membership_here(user) is None:
             db.session.add(Membership(user_id=user.id, school_id=school_id, role=role))
             result.added["memberships"] += 1
     db.session.flush()
@@ -284,6 +283,11 @@ def _person(username, display_name, mobiles, result) -> tuple[User, bool]:
     if user.mobile is None:
         user.mobile = mobiles[username]
     return user, added
+
+
+def _membership_here(user: User) -> Membership | None:
+    # In the current school, as the rest of the school's data is read.
+    return db.session.scalar(sa.select(Membership).where(Membership.user_id == user.id))
 
 
 @functools.cache
