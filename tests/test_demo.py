@@ -1,16 +1,18 @@
 import ipaddress
 import socket
+from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from app import create_app
+from app import create_app, tenancy
 from app.config import DEFAULTS
 from app.demo import cli, kindergarten
 from app.demo.kindergarten import demo_codes, demo_places
+from app.demo.seed import first_school
 from app.extensions import db
-from app.models import Asset, AssetKind, AssetStatus, Place, ScanCode, User
+from app.models import Asset, AssetKind, AssetStatus, Membership, Place, ScanCode, User
 from app.models.code import is_well_formed, replace_code
 from tests.conftest import PASSWORD, base_config
 from tests.factories import make_kind
@@ -27,8 +29,16 @@ def seed(runner):
 
 def remove_users():
     """The test app signs in with its own users; the demo brings its own."""
+    db.session.execute(sa.delete(Membership))
     db.session.execute(sa.delete(User))
     db.session.commit()
+
+
+@contextmanager
+def in_kindergarten(app):
+    """The kindergarten's school: the demo loads a district of three."""
+    with app.app_context(), tenancy.in_school(first_school()):
+        yield
 
 
 def register_snapshot():
@@ -66,7 +76,7 @@ def test_seed_demo_loads_the_kindergarten(app, runner):
         remove_users()
     output = seed(runner)
     assert "Added: places 30, kinds of asset 20, assets 107, users 5." in output
-    with app.app_context():
+    with in_kindergarten(app):
         assets = db.session.scalars(sa.select(Asset).options(selectinload(Asset.kind))).all()
         places = db.session.scalars(sa.select(Place)).all()
         assert len(assets) >= 60
@@ -119,10 +129,10 @@ def test_demo_users_can_sign_in(app, runner, client, auth):
 
 def test_seed_demo_twice_changes_nothing(app, runner):
     first = seed(runner)
-    with app.app_context():
+    with in_kindergarten(app):
         before = register_snapshot()
     second = seed(runner)
-    with app.app_context():
+    with in_kindergarten(app):
         assert register_snapshot() == before
     assert "Added:" in first
     assert "already loaded; nothing changed" in second
@@ -130,7 +140,7 @@ def test_seed_demo_twice_changes_nothing(app, runner):
 
 def test_seed_demo_keeps_what_was_changed_and_restores_what_is_missing(app, runner):
     seed(runner)
-    with app.app_context():
+    with in_kindergarten(app):
         swing = by_code(Asset, SWING)
         swing.name = "秋千（新座板）"
         swing.status = AssetStatus.OUT_OF_SERVICE
@@ -144,7 +154,7 @@ def test_seed_demo_keeps_what_was_changed_and_restores_what_is_missing(app, runn
 
     output = seed(runner)
     assert "Added: places 0, kinds of asset 0, assets 1, users 0." in output
-    with app.app_context():
+    with in_kindergarten(app):
         swing = db.session.scalar(sa.select(Asset).where(Asset.code == SWING))
         assert swing.name == "秋千（新座板）"
         assert swing.status == AssetStatus.OUT_OF_SERVICE
@@ -171,7 +181,7 @@ def test_seed_demo_uses_a_kind_made_by_hand(app, runner):
         db.session.commit()
     output = seed(runner)
     assert "kinds of asset 19," in output
-    with app.app_context():
+    with in_kindergarten(app):
         fan = by_code(Asset, "8DDU6P")
         assert fan.kind.key == "dian_shan"
 
@@ -250,7 +260,7 @@ def test_demo_builds_seeds_and_serves_phones(tmp_path, monkeypatch, served):
     assert served == [
         {"host": "0.0.0.0", "port": 8123, "app": fresh, "threaded": True}
     ]
-    with fresh.app_context():
+    with in_kindergarten(fresh):
         assert db.session.scalar(sa.select(sa.func.count(Asset.id))) == 107
         db.engine.dispose()
 
@@ -263,7 +273,7 @@ def test_demo_on_a_migrated_database_seeds_once(app, runner, served):
     assert "already loaded; nothing changed" in result.output
     assert [call["host"] for call in served] == ["0.0.0.0", "0.0.0.0"]
     assert [call["port"] for call in served] == [5000, 5000]
-    with app.app_context():
+    with in_kindergarten(app):
         assert db.session.scalar(sa.select(sa.func.count(Asset.id))) == 107
 
 

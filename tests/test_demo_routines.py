@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from app import tenancy
 from app.checklists.schedules import schedule_problems
 from app.checklists.versions import update_item
 from app.compliance import completion
@@ -28,7 +29,7 @@ from app.demo.routines import (
     ROUTINES,
     SWING_ITEMS,
 )
-from app.demo.seed import demo_assets_by_code, seed_demo
+from app.demo.seed import demo_assets_by_code, first_school, seed_demo
 from app.extensions import db
 from app.models import (
     Answer,
@@ -292,7 +293,8 @@ def test_seed_demo_command_reports_the_routines(app, runner):
     assert found, first.output
     checklists, past, faults, closed = map(int, found.groups())
     assert (checklists, faults, closed) == (len(ROUTINES), len(FAILURES), 1)
-    with app.app_context():
+    # The command loads the district: the kindergarten's figures come first, its school's.
+    with app.app_context(), tenancy.in_school(first_school()):
         assert past == db.session.scalar(sa.select(sa.func.count(Inspection.id)))
     second = runner.invoke(args=["seed-demo"])
     assert "already loaded; nothing changed" in second.output

@@ -15,9 +15,10 @@ from flask_babel import gettext as _
 from flask_migrate import upgrade
 from werkzeug.serving import run_simple
 
+from app import tenancy
 from app.config import DEFAULTS
-from app.demo import kindergarten
-from app.demo.seed import demo_assets_by_code, seed_demo
+from app.demo import district, kindergarten
+from app.demo.seed import demo_assets_by_code, first_school, seed_district
 from app.extensions import db
 from app.models import ScanCode
 from app.urls import scan_url
@@ -25,18 +26,21 @@ from app.urls import scan_url
 ALL_INTERFACES = ("0.0.0.0", "::", "")
 # How long the worker may take to finish the task in hand once the server has stopped.
 WORKER_STOP_SECONDS = 10
+# The longest demo username, district-admin, and a space.
+USERNAME_WIDTH = 15
 
 
 @click.command("seed-demo")
 @with_appcontext
 def seed_demo_command():
-    """Load the demo kindergarten and its users (safe to run twice)."""
+    """Load the demo district: the kindergarten, two smaller ones and their people (safe to
+    run twice)."""
     _refuse_in_production()
     if not sa.inspect(db.engine).has_table(ScanCode.__tablename__):
         raise click.ClickException(
             _("The database has no tables yet: run \"flask --app app db upgrade\" first.")
         )
-    _report(seed_demo())
+    _report(seed_district())
 
 
 @click.command("demo")
@@ -48,7 +52,8 @@ def demo_command(host, port):
     _refuse_in_production()
     app = current_app._get_current_object()
     upgrade()
-    _report(seed_demo())
+    seeded = seed_district()
+    _report(seeded)
 
     if host in ALL_INTERFACES:
         local_host, phone_host = "localhost", lan_address()
@@ -64,10 +69,7 @@ def demo_command(host, port):
         app.config["SCHOOL_NAME"] = kindergarten.SITE.name
 
     click.echo()
-    click.echo(_("Sign in as one of these users, password %(password)s:",
-                 password=kindergarten.DEMO_PASSWORD))
-    for username, display_name, role in kindergarten.USERS:
-        click.echo(f"  {username:<10} {display_name}, {role.label}")
+    _sign_ins(seeded)
     click.echo(_("On this computer, open %(url)s", url=local_url))
     if reachable:
         click.echo(_("On a phone on the same Wi-Fi, open %(url)s", url=phone_url))
@@ -159,13 +161,45 @@ def _start_here(app):
     with app.test_request_context(base_url=app.config["BASE_URL"]):
         today_url = url_for("rounds.today", _external=True)
     click.echo(_("Start with \"Today\": %(url)s", url=today_url))
-    slide = demo_assets_by_code().get(kindergarten.START_ASSET)
+    with tenancy.in_school(first_school()):
+        slide = demo_assets_by_code().get(kindergarten.START_ASSET)
     if slide is not None:
         click.echo(_("Then open slide 2's label as if you had scanned it: %(url)s",
                      url=scan_url(slide.code)))
 
 
-def _report(result):
+def _sign_ins(seeded):
+    """Every demo sign-in under its school, then the district's, each with name and post."""
+    click.echo(_("Sign in as one of these users, password %(password)s:",
+                 password=kindergarten.DEMO_PASSWORD))
+    for school in seeded.schools:
+        click.echo(f"{school.school.title}:")
+        for username, display_name, role in school.demo.users:
+            click.echo(f"  {username:<{USERNAME_WIDTH}} {display_name}, {role.label}")
+    click.echo(f"{seeded.district.title}:")
+    for username, display_name, role in district.DISTRICT_PEOPLE:
+        click.echo(f"  {username:<{USERNAME_WIDTH}} {display_name}, {role.label}")
+
+
+def _report(seeded):
+    kept_passwords = list(seeded.kept_passwords)
+    for school in seeded.schools:
+        click.echo(f"{school.school.title} ({school.school.code}):")
+        _report_school(school.result)
+        kept_passwords += [name for name in school.result.kept_passwords
+                           if name not in kept_passwords]
+    if seeded.added:
+        click.echo(_(
+            "District %(district)s: schools added %(schools)s, people added %(users)s.",
+            district=seeded.district.title, schools=seeded.added["schools"],
+            users=seeded.added["users"],
+        ))
+    for username in kept_passwords:
+        click.echo(_("User %(username)s already existed: its own password still applies.",
+                     username=username))
+
+
+def _report_school(result):
     if not result.changed:
         click.echo(_("The demo kindergarten is already loaded; nothing changed."))
     else:
@@ -182,9 +216,6 @@ def _report(result):
             checklists=added["checklists"], inspections=added["inspections"],
             faults=added["faults"], closed=added["closed_periods"],
         ))
-    for username in result.kept_passwords:
-        click.echo(_("User %(username)s already existed: its own password still applies.",
-                     username=username))
 
 
 def init_app(app):

@@ -13,10 +13,15 @@ plan_history() is a pure function of the school day, so the demo is always fresh
 - Everything passes but a few planned failures, each raising a fault; one of them is why
   中二班吊扇 2号 is out of service.
 
+A school's Story holds what its history is made of: its register, routines and people, the
+checks left to do, the planned failures and crack readings. STORY is the kindergarten's (the
+rules above); the district's two smaller kindergartens tell their own (app.demo.district).
+
 record_history() writes the plan, each check signed by the first of its routine's people
-(routines.DUTIES), or by the inspector where it names nobody. Each inspection's client id is
-made from its asset, routine and day, so a re-seed adds only what is missing; history is only
-added to a routine as it was seeded (version 1), never to one an admin has since edited.
+(routines.DUTIES), or by the school's inspector where it names nobody. Each inspection's
+client id is made from its asset, routine and day, so a re-seed adds only what is missing;
+history is only added to a routine as it was seeded (version 1), never to one an admin has
+since edited.
 """
 
 from collections.abc import Callable
@@ -121,6 +126,27 @@ MENUS = (
 )
 
 
+class Story(NamedTuple):
+    """What one school's history is made of."""
+
+    site: kindergarten.DemoPlace
+    routines: tuple[Routine, ...]
+    duties: dict[str, tuple[str, ...]]  # routine key: the usernames of its people
+    inspector: str  # who signs the checks of a routine that names nobody
+    failures: tuple[Failure, ...]
+    # In order of preference: the first whose latest check is past its days of grace.
+    overdue_candidates: tuple[tuple[str, str], ...]
+    # Routines whose check due today (or earlier this week) is left to do.
+    left_to_do: tuple[str, ...]
+    crack_trends: dict[str, tuple[int, int, int, int]]
+
+
+STORY = Story(
+    kindergarten.SITE, ROUTINES, DUTIES, INSPECTOR, FAILURES, OVERDUE_CANDIDATES,
+    PLAYGROUND_ROUTINES, CRACK_TRENDS,
+)
+
+
 class PlannedAnswer(NamedTuple):
     item: Item
     outcome: Outcome | None = None
@@ -150,35 +176,41 @@ class PlannedInspection(NamedTuple):
         return not any(answer.failed for answer in self.answers)
 
 
-def plan_history(today: date, school: Calendar | None = None) -> list[PlannedInspection]:
+def plan_history(
+    today: date, school: Calendar | None = None, story: Story = STORY
+) -> list[PlannedInspection]:
     """Every past inspection the demo shows on this school day; see the module's rules."""
     school = school or Calendar()
-    overdue = overdue_check(today, school)
+    overdue = overdue_check(today, school, story)
     planned = []
-    for routine in ROUTINES:
+    for routine in story.routines:
         current = occurrence(routine.schedule, today, school).due_date
         done = [
             (due, day)
             for due in _due_dates(routine, today, school)
             if (day := _day_done(due, today, school)) is not None
         ]
-        for order, code in enumerate(_covered(routine)):
+        for order, code in enumerate(_covered(routine, story.site)):
             start = _minutes(START_TIMES.get(routine.key, MORNING)) + order * MINUTES_APART
             at = time(*divmod(start, 60))
             for index, (due, day) in enumerate(done):
                 if due == current and (
-                    routine.key in PLAYGROUND_ROUTINES or (code, routine.key) == overdue
+                    routine.key in story.left_to_do or (code, routine.key) == overdue
                 ):
                     continue
-                answers = tuple(_answer(routine, item, code, day, index) for item in routine.items)
+                answers = tuple(
+                    _answer(story, routine, item, code, day, index) for item in routine.items
+                )
                 planned.append(PlannedInspection(code, routine.key, day, at, answers))
     return planned
 
 
-def overdue_check(today: date, school: Calendar) -> tuple[str, str] | None:
+def overdue_check(
+    today: date, school: Calendar, story: Story = STORY
+) -> tuple[str, str] | None:
     """The (asset code, routine key) left overdue on this day."""
-    for code, key in OVERDUE_CANDIDATES:
-        schedule = next(r.schedule for r in ROUTINES if r.key == key)
+    for code, key in story.overdue_candidates:
+        schedule = next(r.schedule for r in story.routines if r.key == key)
         now = occurrence(schedule, today, school)
         if now.due_date is not None and not now.paused and (
             today > now.due_date + timedelta(days=schedule.grace_days)
@@ -208,14 +240,16 @@ def _day_done(due: date, today: date, school: Calendar) -> date | None:
     return day if day < today else None
 
 
-def _covered(routine: Routine) -> list[str]:
+def _covered(routine: Routine, site: kindergarten.DemoPlace) -> list[str]:
     if routine.asset is not None:
         return [routine.asset]
-    return [asset.code for asset in kindergarten.demo_assets() if asset.kind == routine.kind]
+    return [asset.code for asset in kindergarten.demo_assets(site) if asset.kind == routine.kind]
 
 
-def _answer(routine: Routine, item: Item, code: str, day: date, index: int) -> PlannedAnswer:
-    for failure in FAILURES:
+def _answer(
+    story: Story, routine: Routine, item: Item, code: str, day: date, index: int
+) -> PlannedAnswer:
+    for failure in story.failures:
         if (failure.asset, failure.routine, failure.occurrence, failure.item) == (
             code, routine.key, index, item
         ):
@@ -226,15 +260,15 @@ def _answer(routine: Routine, item: Item, code: str, day: date, index: int) -> P
                 return PlannedAnswer(item, Outcome.NOT_APPLICABLE)
             return PlannedAnswer(item, Outcome.PASS)
         case ItemType.READING:
-            return PlannedAnswer(item, reading=_reading(item, code, day, index))
+            return PlannedAnswer(item, reading=_reading(story, item, code, day, index))
         case ItemType.TEXT if item == DISHES_SAMPLED:
             return PlannedAnswer(item, text=MENUS[day.weekday() % len(MENUS)])
     return PlannedAnswer(item)  # an optional note or photo, left empty
 
 
-def _reading(item: Item, code: str, day: date, index: int) -> float:
+def _reading(story: Story, item: Item, code: str, day: date, index: int) -> float:
     if item == CRACK_WIDTH:
-        now, months_per_step, first, jump = CRACK_TRENDS.get(code, (10, 0, 10, 0))
+        now, months_per_step, first, jump = story.crack_trends.get(code, (10, 0, 10, 0))
         if index == 0:
             return now / 100
         before = index - 1 if jump else index
@@ -261,13 +295,15 @@ def _minutes(moment: time) -> int:
     return moment.hour * 60 + moment.minute
 
 
-def record_history(today: date, assets_by_code: dict, result) -> None:
+def record_history(today: date, assets_by_code: dict, result, story: Story = STORY) -> None:
     """Add the planned inspections not yet recorded, with their signatures and faults."""
     signers = {
         user.username: user
         for user in db.session.scalars(
             sa.select(User).where(
-                User.username.in_({INSPECTOR, *(p for ps in DUTIES.values() for p in ps)})
+                User.username.in_(
+                    {story.inspector, *(p for ps in story.duties.values() for p in ps)}
+                )
             )
         )
     }
@@ -275,7 +311,7 @@ def record_history(today: date, assets_by_code: dict, result) -> None:
         checklist.key: checklist
         for checklist in db.session.scalars(
             sa.select(Checklist)
-            .where(Checklist.key.in_([routine.key for routine in ROUTINES]))
+            .where(Checklist.key.in_([routine.key for routine in story.routines]))
             .options(so.selectinload(Checklist.versions).selectinload(ChecklistVersion.items))
         )
     }
@@ -301,10 +337,10 @@ def record_history(today: date, assets_by_code: dict, result) -> None:
         )
     }
     timezone = ZoneInfo(tenancy.school_timezone())
-    _in_use_since_history(today, assets_by_code, checklists, timezone)
+    _in_use_since_history(today, assets_by_code, checklists, timezone, story)
 
     missing = []
-    for planned in plan_history(today, school_calendar()):
+    for planned in plan_history(today, school_calendar(), story):
         asset = assets_by_code.get(planned.asset)
         checklist = checklists.get(planned.routine)
         if (
@@ -325,8 +361,8 @@ def record_history(today: date, assets_by_code: dict, result) -> None:
         return
 
     def signer(recording: Recording) -> User:
-        people = DUTIES.get(recording.planned.routine, (INSPECTOR,))
-        return signers.get(people[0], signers[INSPECTOR])
+        people = story.duties.get(recording.planned.routine, (story.inspector,))
+        return signers.get(people[0], signers[story.inspector])
 
     inspection_ids = _insert(missing, signer)
     result.added["inspections"] += len(missing)
@@ -341,20 +377,22 @@ def record_history(today: date, assets_by_code: dict, result) -> None:
                 result.added["faults"] += 1
 
 
-def _in_use_since_history(today, assets_by_code, checklists, timezone) -> None:
+def _in_use_since_history(today, assets_by_code, checklists, timezone, story) -> None:
     """Date the register and the routines back to the first due date of their history.
 
     Completion over a period counts an asset and a routine only from the day they were made;
     seeded today, the demo's weeks of history would count for nothing.
     """
     school = school_calendar()
-    for routine in ROUTINES:
+    for routine in story.routines:
         checklist = checklists.get(routine.key)
         due_dates = _due_dates(routine, today, school)
         if checklist is None or not due_dates:
             continue
         since = _naive_utc(datetime.combine(min(due_dates), time(), tzinfo=timezone))
-        covered = [assets_by_code[code] for code in _covered(routine) if code in assets_by_code]
+        covered = [
+            assets_by_code[code] for code in _covered(routine, story.site) if code in assets_by_code
+        ]
         for row in (checklist, *covered):
             row.created_at = min(row.created_at, since)
 

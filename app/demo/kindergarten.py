@@ -473,12 +473,12 @@ def demo_places(place=SITE):
         yield from demo_places(child)
 
 
-def demo_assets():
-    """Every demo asset, in walking order."""
-    for place in demo_places():
+def demo_assets(site=SITE):
+    """Every demo asset of a school's site, in walking order."""
+    for place in demo_places(site):
         yield from place.assets
 
 
-def demo_codes() -> list[str]:
-    places = list(demo_places())
+def demo_codes(site=SITE) -> list[str]:
+    places = list(demo_places(site))
     return [p.code for p in places] + [a.code for p in places for a in p.assets]

@@ -1,11 +1,18 @@
-"""Load the demo kindergarten: add what is missing, leave everything already there alone.
+"""Load the demo: add what is missing, leave everything already there alone.
 
-Rows are matched by stable keys (kind key, username, the demo's fixed codes through every
-code ever issued, a routine's key, an inspection's client id, a closed period's name), so a
-re-seed neither duplicates nor undoes what someone changed in the demo: a renamed, moved or
-relabelled asset stays as it is, and so does a checklist an admin edited. A demo person
-without a mobile gets the demo's; a routine naming nobody gets the demo's people and
-reminder time.
+seed_demo() loads the kindergarten into the deployment's first school; seed_district() (what
+`flask seed-demo` and `flask demo` load) loads it and the district around it
+(app.demo.district): the two smaller kindergartens, each built inside its own school
+(tenancy.in_school), the contractor's jobs, the district and its people.
+
+Rows are matched by stable keys (a school's or district's code, kind key, username, a
+person's membership of a school, the demo's fixed codes through every code ever issued, a
+routine's key, an inspection's client id, a closed period's name), so a re-seed neither
+duplicates nor undoes what someone changed in the demo: a renamed, moved or relabelled asset
+stays as it is, and so does a checklist an admin edited, a school renamed or a job moved on.
+A demo person without a mobile gets the demo's; a routine naming nobody gets the demo's
+people and reminder time. The first school takes the kindergarten's name only while it still
+has SCHOOL_NAME's default.
 """
 
 import functools
@@ -17,20 +24,32 @@ import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import routines as school_routines
+from app import tenancy
+from app.config import DEFAULTS
+from app.demo import district as demo_district
 from app.demo import history, kindergarten
+from app.demo.district import DemoSchool
 from app.demo.kindergarten import demo_codes
-from app.demo.routines import DUTIES, REMINDERS, ROUTINES
 from app.duties import name_people
 from app.extensions import db
+from app.faults import lifecycle
 from app.models import (
+    OPEN_STATUSES,
     Asset,
     AssetKind,
     Checklist,
     ChecklistItem,
     ChecklistVersion,
     ClosedPeriod,
+    District,
+    DistrictMember,
+    Fault,
+    FaultStatus,
+    Membership,
     Place,
+    Role,
     ScanCode,
+    School,
     User,
 )
 from app.models.code import issue_code
@@ -47,37 +66,141 @@ class SeedResult:
         return bool(self.added)
 
 
+@dataclass
+class SchoolSeeded:
+    """One school of the district as loaded: its row, its demo data and what was added."""
+
+    school: School
+    demo: DemoSchool
+    result: SeedResult
+
+
+@dataclass
+class DistrictResult:
+    district: District | None = None
+    schools: list[SchoolSeeded] = field(default_factory=list)
+    # The district's own: itself, its schools and people.
+    added: Counter = field(default_factory=Counter)
+    kept_passwords: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added) or any(seeded.result.changed for seeded in self.schools)
+
+
+def first_school() -> School:
+    """The deployment's first school (the oldest): the kindergarten's."""
+    return db.session.scalar(sa.select(School).order_by(School.id).limit(1))
+
+
 def seed_demo(today: date | None = None) -> SeedResult:
-    """Load the demo; its history is planned back from `today`, the school's date by default."""
-    today = today or school_routines.today()
-    result = SeedResult()
-    kinds = _kinds(result)
-    issued = _issued()
-    _place(kindergarten.SITE, None, 0, kinds, issued, result)
-    _users(result)
-    assets = demo_assets_by_code()
-    _checklists(kinds, assets, result)
-    _duties(result)
-    _winter_holiday(today, result)
-    history.record_history(today, assets, result)
-    db.session.commit()
+    """Load the kindergarten into the first school; its history is planned back from
+    `today`, the school's date by default."""
+    with tenancy.in_school(first_school()):
+        result = _seed_school(demo_district.SUNSHINE, today)
+        db.session.commit()
     return result
 
 
-def _issued() -> dict[str, ScanCode]:
+def seed_district(today: date | None = None) -> DistrictResult:
+    """Load the demo district: the kindergarten, the two smaller ones, the district."""
+    seeded = DistrictResult()
+    district = seeded.district = _district(seeded)
+    for demo in demo_district.SCHOOLS:
+        school = _school(demo, district, seeded)
+        with tenancy.in_school(school):
+            result = _seed_school(demo, today)
+            _jobs(demo, result)
+            db.session.commit()
+        seeded.schools.append(SchoolSeeded(school, demo, result))
+    _district_people(district, seeded)
+    _seed_district_templates(district)
+    db.session.commit()
+    return seeded
+
+
+def _seed_school(demo: DemoSchool, today: date | None) -> SeedResult:
+    """One school's register, people, routines and history, in the current school."""
+    story = demo.story
+    today = today or school_routines.today()
+    result = SeedResult()
+    kinds = _kinds(result)
+    issued = _issued(story.site)
+    _place(story.site, None, 0, kinds, issued, result)
+    _users(demo, result)
+    assets = demo_assets_by_code(story.site)
+    _checklists(kinds, assets, story.routines, result)
+    _duties(demo, result)
+    _winter_holiday(today, result)
+    history.record_history(today, assets, result, story)
+    return result
+
+
+def _district(seeded: DistrictResult) -> District:
+    district = db.session.scalar(
+        sa.select(District).where(District.code == demo_district.DISTRICT_CODE)
+    )
+    if district is None:
+        seeded.added["districts"] += 1
+        district = District(
+            code=demo_district.DISTRICT_CODE,
+            name=demo_district.DISTRICT_NAME,
+            name_en=demo_district.DISTRICT_NAME_EN,
+        )
+        db.session.add(district)
+        db.session.flush()
+    return district
+
+
+def _school(demo: DemoSchool, district: District, seeded: DistrictResult) -> School:
+    """The demo school's row, made in the district if missing. A school of the deployment
+    already in another district stays there."""
+    first = first_school()
+    if demo.code is None:
+        school = first
+        if school.name == DEFAULTS["SCHOOL_NAME"]:
+            school.name, school.name_en = demo.name, demo.name_en
+    else:
+        school = db.session.scalar(sa.select(School).where(School.code == demo.code))
+        if school is None:
+            # The smaller kindergartens keep the first school's clock and language.
+            school = School(
+                code=demo.code,
+                name=demo.name,
+                name_en=demo.name_en,
+                timezone=first.timezone,
+                language=first.language,
+            )
+            db.session.add(school)
+            seeded.added["schools"] += 1
+    if school.district_id is None:
+        school.district = district
+        seeded.added["schools_joined"] += 1
+    db.session.flush()
+    return school
+
+
+def _seed_district_templates(district: District) -> None:
+    """Where the demo publishes the district's checklist templates: the call
+    `app.routine_templates.seeded.seed_district_templates(district)` goes here once that
+    module is merged. Until then the demo district has no templates."""
+
+
+def _issued(site=kindergarten.SITE) -> dict[str, ScanCode]:
     return {
         scan_code.value: scan_code
         for scan_code in db.session.scalars(
-            sa.select(ScanCode).where(ScanCode.value.in_(demo_codes()))
+            sa.select(ScanCode).where(ScanCode.value.in_(demo_codes(site)))
         )
     }
 
 
-def demo_assets_by_code() -> dict[str, Asset]:
-    """The demo's assets that still exist, by their demo code (whatever label they carry now)."""
+def demo_assets_by_code(site=kindergarten.SITE) -> dict[str, Asset]:
+    """The demo's assets that still exist in the current school, by their demo code (whatever
+    label they carry now)."""
     return {
         value: scan_code.asset
-        for value, scan_code in _issued().items()
+        for value, scan_code in _issued(site).items()
         if scan_code.asset is not None
     }
 
@@ -133,29 +256,45 @@ def _place(seed, parent, position, kinds, issued, result):
         _place(child, place, child_position, kinds, issued, result)
 
 
-def _users(result):
-    usernames = [username for username, _name, _role in kindergarten.USERS]
-    existing = {
-        user.username: user
-        for user in db.session.scalars(sa.select(User).where(User.username.in_(usernames)))
-    }
-    demo_hash = None
-    for username, display_name, role in kindergarten.USERS:
-        user = existing.get(username)
-        if user is None:
-            # scrypt takes a third of a second by design; the demo password is public anyway,
-            # so the demo users share one hash of it.
-            demo_hash = demo_hash or generate_password_hash(kindergarten.DEMO_PASSWORD)
-            user = User(
-                username=username, display_name=display_name, role=role, password_hash=demo_hash
-            )
-            db.session.add(user)
+def _users(demo: DemoSchool, result):
+    """The school's demo people, each a member of the current school with the demo's role."""
+    school_id = tenancy.current_school_id()
+    for username, display_name, role in demo.users:
+        user, added = _person(username, display_name, demo.mobiles, result)
+        if added:
+            user.role = role
             result.added["users"] += 1
-        elif not _is_demo_password(user.password_hash):
-            # Someone chose this password; the demo must not take their account away.
-            result.kept_passwords.append(username)
-        if user.mobile is None:
-            user.mobile = kindergarten.MOBILES[username]
+        elif _membership_here(user) is None:
+            db.session.add(Membership(user_id=user.id, school_id=school_id, role=role))
+            result.added["memberships"] += 1
+    db.session.flush()
+
+
+def _person(username, display_name, mobiles, result) -> tuple[User, bool]:
+    """The demo person, made with the demo password if missing; whether it was made."""
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    added = user is None
+    if added:
+        user = User(username=username, display_name=display_name, password_hash=_demo_hash())
+        db.session.add(user)
+    elif not _is_demo_password(user.password_hash):
+        # Someone chose this password; the demo must not take their account away.
+        result.kept_passwords.append(username)
+    if user.mobile is None:
+        user.mobile = mobiles[username]
+    return user, added
+
+
+def _membership_here(user: User) -> Membership | None:
+    # In the current school, as the rest of the school's data is read.
+    return db.session.scalar(sa.select(Membership).where(Membership.user_id == user.id))
+
+
+@functools.cache
+def _demo_hash() -> str:
+    # scrypt takes a third of a second by design; the demo password is public anyway, so the
+    # demo users share one hash of it.
+    return generate_password_hash(kindergarten.DEMO_PASSWORD)
 
 
 @functools.cache
@@ -164,13 +303,13 @@ def _is_demo_password(password_hash: str) -> bool:
     return check_password_hash(password_hash, kindergarten.DEMO_PASSWORD)
 
 
-def _checklists(kinds, assets, result):
+def _checklists(kinds, assets, routines, result):
     existing = set(
         db.session.scalars(
-            sa.select(Checklist.key).where(Checklist.key.in_([r.key for r in ROUTINES]))
+            sa.select(Checklist.key).where(Checklist.key.in_([r.key for r in routines]))
         )
     )
-    for routine in ROUTINES:
+    for routine in routines:
         if routine.key in existing:
             continue
         asset = assets.get(routine.asset) if routine.asset else None
@@ -198,22 +337,67 @@ def _checklists(kinds, assets, result):
         result.added["checklists"] += 1
 
 
-def _duties(result):
+def _duties(demo: DemoSchool, result):
     """The demo's people on their routines, for each routine that names nobody."""
+    duties = demo.story.duties
     people = {
         user.username: user
         for user in db.session.scalars(
-            sa.select(User).where(User.username.in_([u for u, _n, _r in kindergarten.USERS]))
+            sa.select(User).where(User.username.in_([u for u, _n, _r in demo.users]))
         )
     }
     for checklist in db.session.scalars(
-        sa.select(Checklist).where(Checklist.key.in_(list(DUTIES)))
+        sa.select(Checklist).where(Checklist.key.in_(list(duties)))
     ):
         if checklist.duties:
             continue
-        name_people(checklist, [people[username] for username in DUTIES[checklist.key]], [])
-        checklist.reminder_time = checklist.reminder_time or REMINDERS.get(checklist.key)
+        name_people(checklist, [people[username] for username in duties[checklist.key]], [])
+        checklist.reminder_time = checklist.reminder_time or demo.reminders.get(checklist.key)
         result.added["duties"] += len(checklist.duties)
+
+
+def _jobs(demo: DemoSchool, result):
+    """Each job's open fault assigned to its repairer by the school's admin, while nobody
+    has it yet."""
+    if not demo.jobs:
+        return
+    admin = next(username for username, _name, role in demo.users if role == Role.ADMIN)
+    people = {
+        user.username: user
+        for user in db.session.scalars(
+            sa.select(User).where(User.username.in_([admin, *(u for _c, u in demo.jobs)]))
+        )
+    }
+    db.session.flush()
+    for code, username in demo.jobs:
+        fault = db.session.scalar(
+            sa.select(Fault)
+            .join(Fault.asset)
+            .where(Asset.code == code, Fault.status.in_(OPEN_STATUSES))
+            .order_by(Fault.id)
+            .limit(1)
+        )
+        if fault is None or fault.status != FaultStatus.REPORTED or fault.assigned_to_id:
+            continue
+        lifecycle.assign(fault, people[username], people[admin])
+        result.added["jobs"] += 1
+
+
+def _district_people(district: District, seeded: DistrictResult):
+    """The district's office and admin, each a member of the district with the demo's role."""
+    for username, display_name, role in demo_district.DISTRICT_PEOPLE:
+        user, added = _person(username, display_name, demo_district.MOBILES, seeded)
+        if added:
+            seeded.added["users"] += 1
+            db.session.flush()
+        member = db.session.scalar(
+            sa.select(DistrictMember).where(
+                DistrictMember.user_id == user.id, DistrictMember.district_id == district.id
+            )
+        )
+        if member is None:
+            db.session.add(DistrictMember(user=user, district=district, role=role))
+            seeded.added["district_members"] += 1
 
 
 def _winter_holiday(today, result):
