@@ -611,3 +611,46 @@ def make_attempt(delivery, ok, answer="", at=None):
     db.session.add(attempt)
     db.session.flush()
     return attempt
+
+
+def make_district(code="north", name="北区教育局", name_en="North district"):
+    """A district (or group) that holds schools."""
+    from app.models import District
+
+    district = District(code=code, name=name, name_en=name_en)
+    db.session.add(district)
+    db.session.flush()
+    return district
+
+
+def make_school(
+    code="east", name="东园幼儿园", name_en="East kindergarten", district=None,
+    timezone="Asia/Shanghai", language="zh",
+):
+    """Another school of the deployment, in `district` if given. Its records are made inside
+    `with tenancy.in_school(school): ...`."""
+    from app.models import School
+
+    school = School(
+        code=code, name=name, name_en=name_en, timezone=timezone, language=language,
+        district=district,
+    )
+    db.session.add(school)
+    db.session.flush()
+    return school
+
+
+def make_district_member(district, username="office", role=None, user=None):
+    """Someone with a role in the district (the logistics office by default): `user` if
+    given, else a new person who belongs to no school."""
+    from app.models import DistrictMember, DistrictRole
+
+    if user is None:
+        user = User(
+            username=username, display_name=username.title(), password_hash=_password_hash()
+        )
+        db.session.add(user)
+    member = DistrictMember(user=user, district=district, role=role or DistrictRole.OFFICE)
+    db.session.add(member)
+    db.session.flush()
+    return member

@@ -26,7 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app import memberships, tenancy
 from app.auth import devices
 from app.extensions import db
-from app.models import Membership, School, SignIn, User
+from app.models import DistrictMember, Membership, School, SignIn, User
 from app.models.common import utcnow
 
 KEPT_AFTER = timedelta(days=30)
@@ -36,7 +36,14 @@ TOUCH_EVERY = timedelta(minutes=5)
 
 # Built once: every signed-in request runs it, and finds the school and role with the user.
 _by_token = (
-    sa.select(User, SignIn, Membership, School)
+    sa.select(
+        User,
+        SignIn,
+        Membership,
+        School,
+        # Whether the header offers the district's pages: asked here, not once more per page.
+        sa.exists().where(DistrictMember.user_id == User.id).label("in_a_district"),
+    )
     .join(SignIn, SignIn.user_id == User.id)
     .outerjoin(
         Membership,
@@ -76,9 +83,10 @@ def load(token: str) -> User | None:
         ).first()
         if row is None:
             return None
-        user, sign_in, membership, school = row
+        user, sign_in, membership, school, in_a_district = row
         sign_in.token = token
         user.sign_in = sign_in
+        user.in_a_district = in_a_district
         set_committed_value(user, "membership", membership)
         if membership is None:
             _settle(user, sign_in, school)

@@ -61,6 +61,8 @@ class User(UserMixin, db.Model):
     sign_in = None
     # Set by app.auth.sign_ins for a district's people in a school of theirs.
     district_role = None
+    # Set by app.auth.sign_ins: whether they have a role in some district.
+    in_a_district = False
 
     @property
     def role(self) -> Role | None:
