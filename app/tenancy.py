@@ -47,8 +47,9 @@ def current_school_ids() -> tuple[int, ...] | str:
     """The schools this context works in (EVERYWHERE inside everywhere())."""
     ids = g.get(_CURRENT)
     if ids is None:
-        ids = _only_school()
-        _set(ids)
+        ids, known = _only_school()
+        if known:
+            _set(ids)
     return ids
 
 
@@ -134,13 +135,15 @@ def _set(ids) -> None:
             _tell_database(connection, () if ids is None else ids)
 
 
-def _only_school() -> tuple[int, ...]:
-    """The deployment's school when it has exactly one; else none."""
+def _only_school() -> tuple[tuple[int, ...], bool]:
+    """The deployment's school when it has exactly one, else none; and whether that may be
+    kept for the rest of the context (not while there is no school yet: the first one added
+    becomes current)."""
     from app.extensions import db
 
     with db.engine.connect() as connection:
         ids = connection.execute(sa.select(School.id).order_by(School.id).limit(2)).scalars().all()
-    return tuple(ids) if len(ids) == 1 else ()
+    return (tuple(ids) if len(ids) == 1 else ()), bool(ids)
 
 
 def _criteria(ids):
@@ -192,15 +195,16 @@ def _after_begin(session: Session, transaction, connection) -> None:
         return
     ids = g.get(_CURRENT)
     if ids is None:
-        ids = _only_school_on(connection)
-        setattr(g, _CURRENT, ids)
+        ids, known = _only_school_on(connection)
+        if known:
+            setattr(g, _CURRENT, ids)
     _tell_database(connection, ids)
 
 
-def _only_school_on(connection) -> tuple[int, ...]:
+def _only_school_on(connection) -> tuple[tuple[int, ...], bool]:
     # On the transaction's own connection: schools are not school-owned, so no policy hides them.
     ids = connection.execute(sa.select(School.id).order_by(School.id).limit(2)).scalars().all()
-    return tuple(ids) if len(ids) == 1 else ()
+    return (tuple(ids) if len(ids) == 1 else ()), bool(ids)
 
 
 def init_app(app) -> None:

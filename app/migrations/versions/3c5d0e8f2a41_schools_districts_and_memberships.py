@@ -43,8 +43,9 @@ VISIBLE = (
     "CREATE OR REPLACE FUNCTION patrol_school_visible(school integer) RETURNS boolean"
     " LANGUAGE sql STABLE AS $$"
     " SELECT current_setting('patrol.school_ids', true) = '*'"
-    " OR school = ANY (string_to_array(nullif(current_setting('patrol.school_ids', true), ''),"
-    " ',')::integer[]) $$"
+    # "*" is never cast as a list of ids: PostgreSQL may evaluate either side of the OR first.
+    " OR school = ANY (string_to_array(nullif(nullif(current_setting('patrol.school_ids', true),"
+    " ''), '*'), ',')::integer[]) $$"
 )
 
 
