@@ -90,6 +90,7 @@ def _register_blueprints(app):
     from app.auth import bp as auth_bp
     from app.checklists import bp as checklists_bp
     from app.dashboard import bp as dashboard_bp
+    from app.district import bp as district_bp
     from app.faults import bp as faults_bp
     from app.home import bp as home_bp
     from app.inspections import bp as inspections_bp
@@ -122,6 +123,7 @@ def _register_blueprints(app):
         stocktakes_bp,
         notices_bp,
         schools_bp,
+        district_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -7,6 +7,8 @@ Rules:
   of lowest id (the oldest).
 - A district's people read each of the district's schools (Role.VIEWER there) and change
   nothing in them; a district admin also manages the district's schools and templates.
+- A person may belong to several districts; their district pages show the schools of all
+  of them, and a school of another district is not found for them.
 """
 
 import sqlalchemy as sa
@@ -14,7 +16,7 @@ import sqlalchemy.orm as so
 
 from app import tenancy
 from app.extensions import db
-from app.models import DistrictMember, DistrictRole, Membership, School, User
+from app.models import District, DistrictMember, DistrictRole, Membership, School, User
 
 
 def schools_of(user: User) -> list[Membership]:
@@ -54,4 +56,48 @@ def district_role_over(user: User, school: School) -> DistrictRole | None:
             DistrictMember.user_id == user.id,
             DistrictMember.district_id == school.district_id,
         )
+    )
+
+
+def district_memberships(user: User) -> list[DistrictMember]:
+    """The user's district roles with their districts, in district code order; read once per
+    request (kept on the user object, which lives for one request)."""
+    found = getattr(user, "_district_memberships", None)
+    if found is None:
+        found = db.session.scalars(
+            sa.select(DistrictMember)
+            .join(DistrictMember.district)
+            .where(DistrictMember.user_id == user.id)
+            .options(so.contains_eager(DistrictMember.district))
+            .order_by(District.code)
+        ).all()
+        user._district_memberships = found
+    return found
+
+
+def district_ids(user: User, roles: tuple[DistrictRole, ...] = tuple(DistrictRole)) -> list[int]:
+    """The districts in which the user has one of these roles."""
+    return [m.district_id for m in district_memberships(user) if m.role in roles]
+
+
+def district_schools(user: User) -> list[School]:
+    """Every school of the user's districts, by code."""
+    ids = district_ids(user)
+    if not ids:
+        return []
+    return db.session.scalars(
+        sa.select(School).where(School.district_id.in_(ids)).order_by(School.code)
+    ).all()
+
+
+def district_school(
+    user: User, code: str, roles: tuple[DistrictRole, ...] = tuple(DistrictRole)
+) -> School | None:
+    """The school of that code if it is in one of the user's districts (with one of these
+    roles); None for any other school, or none."""
+    ids = district_ids(user, roles)
+    if not ids:
+        return None
+    return db.session.scalar(
+        sa.select(School).where(School.code == code, School.district_id.in_(ids))
     )

@@ -15,7 +15,15 @@ def school_name() -> str | None:
     return name if name != DEFAULTS["SCHOOL_NAME"] else None
 
 
+def current_school_title() -> str:
+    """The current school's name in the reader's language (the district's read-only banner)."""
+    school = tenancy.current_school()
+    return school.title if school is not None else ""
+
+
 def init_app(app):
+    app.add_template_global(current_school_title)
+
     @app.context_processor
     def page_context():
         language = current_locale().language

@@ -613,14 +613,31 @@ def make_attempt(delivery, ok, answer="", at=None):
     return attempt
 
 
-def make_school(code, name=None, district=None, **fields):
-    """Another school of the deployment beside the tests' first, "main"; its time zone and
-    language as the first's unless given."""
+def make_district(code="north", name="北区教育局", name_en="North district"):
+    """A district (or group) that holds schools."""
+    from app.models import District
+
+    district = District(code=code, name=name, name_en=name_en)
+    db.session.add(district)
+    db.session.flush()
+    return district
+
+
+def make_school(
+    code="east", name=None, name_en=None, district=None, timezone="Asia/Shanghai", language="zh"
+):
+    """Another school of the deployment beside the tests' first, "main", in `district` if
+    given. Its records are made inside `with tenancy.in_school(school): ...`."""
     from app.models import School
 
-    fields.setdefault("timezone", "Asia/Shanghai")
-    fields.setdefault("language", "zh")
-    school = School(code=code, name=name or code.title(), district=district, **fields)
+    school = School(
+        code=code,
+        name=name or code.title(),
+        name_en=name_en,
+        timezone=timezone,
+        language=language,
+        district=district,
+    )
     db.session.add(school)
     db.session.flush()
     return school
@@ -636,3 +653,19 @@ def make_membership(user, school, role):
         db.session.add(membership)
         db.session.flush()
     return membership
+
+
+def make_district_member(district, username="office", role=None, user=None):
+    """Someone with a role in the district (the logistics office by default): `user` if
+    given, else a new person who belongs to no school."""
+    from app.models import DistrictMember, DistrictRole
+
+    if user is None:
+        user = User(
+            username=username, display_name=username.title(), password_hash=_password_hash()
+        )
+        db.session.add(user)
+    member = DistrictMember(user=user, district=district, role=role or DistrictRole.OFFICE)
+    db.session.add(member)
+    db.session.flush()
+    return member

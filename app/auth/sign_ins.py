@@ -27,7 +27,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app import memberships, tenancy
 from app.auth import devices
 from app.extensions import db
-from app.models import Membership, School, SignIn, User
+from app.models import DistrictMember, Membership, School, SignIn, User
 from app.models.common import utcnow
 
 KEPT_AFTER = timedelta(days=30)
@@ -46,7 +46,15 @@ _school_count = (
 
 # Built once: every signed-in request runs it, and finds the school and role with the user.
 _by_token = (
-    sa.select(User, SignIn, Membership, School, _school_count)
+    sa.select(
+        User,
+        SignIn,
+        Membership,
+        School,
+        _school_count,
+        # Whether the header offers the district's pages: asked here, not once more per page.
+        sa.exists().where(DistrictMember.user_id == User.id).label("in_a_district"),
+    )
     .join(SignIn, SignIn.user_id == User.id)
     .outerjoin(
         Membership,
@@ -86,10 +94,11 @@ def load(token: str) -> User | None:
         ).first()
         if row is None:
             return None
-        user, sign_in, membership, school, school_count = row
+        user, sign_in, membership, school, school_count, in_a_district = row
         sign_in.token = token
         user.sign_in = sign_in
         user.school_count = school_count
+        user.in_a_district = in_a_district
         set_committed_value(user, "membership", membership)
         if membership is None:
             _settle(user, sign_in, school)

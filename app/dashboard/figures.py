@@ -277,6 +277,15 @@ class RepairTime:
 def repair_time(on: date, timezone: str) -> RepairTime:
     """Mean time from report to accepted repair over the faults accepted in `on`'s month."""
     first, last = month_period(on.year, on.month)
+    count, mean = repair_time_between(first, last, timezone)
+    return RepairTime(f"{on.year:04d}-{on.month:02d}", count, mean)
+
+
+def repair_time_between(
+    first: date, last: date, timezone: str
+) -> tuple[int, timedelta | None]:
+    """How many faults were accepted from `first` to `last` (school-local days, inclusive)
+    and the mean time from their report to the acceptance (None when none was)."""
     start, end = utc_bounds(first, last, timezone)
     rows = db.session.execute(
         sa.select(Fault.reported_at, Fault.accepted_at).where(
@@ -286,8 +295,7 @@ def repair_time(on: date, timezone: str) -> RepairTime:
         )
     ).all()
     spans = [accepted - reported for reported, accepted in rows]
-    mean = sum(spans, timedelta()) / len(spans) if spans else None
-    return RepairTime(f"{on.year:04d}-{on.month:02d}", len(spans), mean)
+    return len(spans), (sum(spans, timedelta()) / len(spans) if spans else None)
 
 
 @dataclass(frozen=True)

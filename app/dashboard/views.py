@@ -5,18 +5,20 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from app import routines, settings, terms
-from app.auth.access import admin_required
+from app.auth.access import admin_required, roles_required
 from app.compliance import Counts
 from app.dashboard import bp
 from app.dashboard.figures import in_walking_order, routine_term_by_asset, week_checks
 from app.dashboard.forms import DashboardSettingsForm
 from app.dashboard.readings import rising_readings
 from app.extensions import db
-from app.models import Checklist
+from app.models import Checklist, Role
 from app.request_values import database_int
 from app.schedule import State
 
 PER_PAGE = 50
+# The lists behind the dashboard's numbers, which the district also opens, read-only.
+head_or_district_required = roles_required(Role.ADMIN, Role.VIEWER)
 STATE_FILTERS = {state.value: state for state in (State.DONE, State.DUE, State.OVERDUE)}
 
 
@@ -49,7 +51,7 @@ def _page_number() -> int:
 
 
 @bp.route("/checks")
-@admin_required
+@head_or_district_required
 def checks():
     """This week's checks behind the dashboard's numbers, by routine and by state."""
     page_number = _page_number()
@@ -71,7 +73,7 @@ def checks():
 
 
 @bp.route("/term")
-@admin_required
+@head_or_district_required
 def term():
     """One routine's checks over the term so far, asset by asset: what its rate counts."""
     routine = db.get_or_404(Checklist, request.args.get("routine", type=database_int) or 0)

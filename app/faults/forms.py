@@ -257,6 +257,7 @@ class FaultFilterForm(FlaskForm):
     )
     accepted = StringField(_l("Accepted in (month)"), default="")
     visitor = BooleanField(_l("Only those a visitor took out of service"), false_values=("", "0"))
+    out = BooleanField(_l("Only those whose asset is out of service"), false_values=("", "0"))
 
     def drop_what_cannot_be_used(self) -> None:
         self.validate()
@@ -274,4 +275,5 @@ class FaultFilterForm(FlaskForm):
             "newer": self.newer.data or "",
             "accepted": self.accepted.data,
             "visitor": "1" if self.visitor.data else "",
+            "out": "1" if self.out.data else "",
         }

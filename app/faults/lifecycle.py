@@ -18,6 +18,7 @@ from app.extensions import db
 from app.faults.raising import action_label as raising_action_label
 from app.models import (
     OPEN_STATUSES,
+    SCHOOL_ROLES,
     AssetStatus,
     Cause,
     Fault,
@@ -463,6 +464,9 @@ def allowed_steps(fault: Fault, user) -> set[str]:
     usable" is the one way back offered there: two buttons that both put it back would only
     make the head choose between them). Anyone on the staff may comment, at any step.
     """
+    if user.role not in SCHOOL_ROLES:
+        # The district reads a school's faults and moves none of them on.
+        return set()
     steps = {"comment"}
     status = fault.status
     if user.role == Role.ADMIN and status in (FaultStatus.REPORTED, FaultStatus.ASSIGNED):

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app import settings
-from app.auth.access import staff_required
+from app.auth.access import readers_required
 from app.core import outbox
 from app.core.photos import PhotoError, save_photo, send_photo
 from app.core.place_tree import load_ancestors
@@ -31,11 +31,14 @@ from app.faults.reporting import (
     sent_report,
     takes_out_of_service,
 )
-from app.models import Asset, AssetStatus, Fault, FaultPhoto, Urgency
+from app.models import Asset, AssetStatus, Fault, FaultPhoto, Role, Urgency
 from app.models.code import normalize_code
 
 
 def report(code):
+    if current_user.is_authenticated and current_user.role == Role.VIEWER:
+        # The district reads a school's records and adds none.
+        abort(403)
     public = not current_user.is_authenticated or outbox.sent_as_public()
     if public and not settings.public_reports_allowed():
         if current_user.is_authenticated:
@@ -195,7 +198,7 @@ def public_photo(token, photo_id):
 
 
 @bp.route("/<int:fault_id>/photos/<int:photo_id>")
-@staff_required
+@readers_required
 def report_photo(fault_id, photo_id):
     filename = db.one_or_404(
         sa.select(FaultPhoto.filename).where(

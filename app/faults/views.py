@@ -11,7 +11,7 @@ from wtforms import SelectChoice
 
 from app import memberships, tenancy
 from app import settings as school_settings
-from app.auth.access import admin_required, roles_required, staff_required
+from app.auth.access import admin_required, readers_required, roles_required, staff_required
 from app.core.months import month_period
 from app.core.photos import send_photo
 from app.core.place_tree import PlaceTree
@@ -70,7 +70,7 @@ def _month(value: str) -> tuple[date, date] | None:
 
 
 @bp.route("/")
-@staff_required
+@readers_required
 def index():
     """Faults by status, place, urgency and age, or only those keeping an asset out of service
     that a visitor took out; those come first, then an unsafe one nobody has taken."""
@@ -102,6 +102,8 @@ def index():
         query = query.where(Fault.reported_at >= utcnow() - timedelta(days=newer))
     if by_visitor:
         query = query.where(taken_out_by_visitor.condition())
+    if form.out.data:
+        query = query.where(Asset.status == AssetStatus.OUT_OF_SERVICE)
     if accepted_month is not None:
         start, end = utc_bounds(*accepted_month, tenancy.school_timezone())
         query = query.where(Fault.accepted_at >= start, Fault.accepted_at < end)
@@ -275,7 +277,7 @@ def _render_show(fault, refused_form=None, refused_step=None, status=200):
 
 
 @bp.route("/<int:fault_id>")
-@staff_required
+@readers_required
 def show(fault_id):
     return _render_show(_load(fault_id))
 
@@ -411,7 +413,7 @@ def act(fault_id, action):
 
 
 @bp.route("/signatures/<int:signature_id>.png")
-@staff_required
+@readers_required
 def signature(signature_id):
     """A repair or acceptance signature drawn on a fault (never an inspection's, by this door)."""
     return signature_png(FaultEvent, Signature.id == signature_id)
@@ -441,7 +443,7 @@ def settings():
 
 
 @bp.route("/<int:fault_id>/photo")
-@staff_required
+@readers_required
 def photo(fault_id):
     # A fault raised without a photo has none to send.
     filename = db.one_or_404(

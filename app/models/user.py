@@ -63,6 +63,8 @@ class User(UserMixin, db.Model):
     district_role = None
     # How many schools they work in, set by app.auth.sign_ins with the sign-in.
     school_count = 0
+    # Set by app.auth.sign_ins: whether they have a role in some district.
+    in_a_district = False
 
     @property
     def role(self) -> Role | None:

@@ -42,9 +42,10 @@ UNIQUE_IN_SCHOOL = (
 VISIBLE = (
     "CREATE OR REPLACE FUNCTION patrol_school_visible(school integer) RETURNS boolean"
     " LANGUAGE sql STABLE AS $$"
-    " SELECT CASE WHEN current_setting('patrol.school_ids', true) = '*' THEN true"
-    " ELSE school = ANY (string_to_array(nullif(current_setting('patrol.school_ids', true), ''),"
-    " ',')::integer[]) END $$"
+    " SELECT current_setting('patrol.school_ids', true) = '*'"
+    # "*" is never cast as a list of ids: PostgreSQL may evaluate either side of the OR first.
+    " OR school = ANY (string_to_array(nullif(nullif(current_setting('patrol.school_ids', true),"
+    " ''), '*'), ',')::integer[]) $$"
 )
 
 
