@@ -60,7 +60,7 @@ def district(app):
         north, south = make_district(), make_district("south", "南区", "South district")
         main = _school("main")
         main.district = north
-        east = make_school("east", district=north)
+        east = make_school("east", "东园幼儿园", "East kindergarten", district=north)
         west = make_school("west", "西园", "West kindergarten", district=south)
         make_district_member(north, "office")
         make_district_member(north, "boss", DistrictRole.ADMIN)
