@@ -4,6 +4,7 @@ from flask_login import current_user, login_required
 from app import routines, tenancy
 from app.dashboard.charts import faults_chart, term_chart
 from app.dashboard.figures import build_dashboard
+from app.errors import NoSchool
 from app.home import bp
 from app.models import SCHOOL_ROLES, Role
 from app.models.common import utcnow
@@ -17,6 +18,8 @@ def index():
     if current_user.role not in SCHOOL_ROLES:
         if current_user.in_a_district:
             return redirect(url_for("district.index"))
+        if current_user.role is None:
+            raise NoSchool()
         abort(403)
     # Inspectors and repairers come to walk the round; the logistics head to run the register
     # and read the dashboard.
