@@ -7,6 +7,7 @@ file or a schema of its own in a given PostgreSQL database, and removes it after
 """
 
 import os
+import secrets
 import tempfile
 import time
 from contextlib import contextmanager
@@ -123,7 +124,7 @@ def bench_schema(database_url):
     Returns an engine to drop it with, its name, and the URL with that schema first on the
     search path (psycopg passes `options` to the server), for this process and any other.
     """
-    schema = f"patrol_bench_{os.getpid()}_{int(time.time())}"
+    schema = f"patrol_bench_{os.getpid()}_{secrets.token_hex(4)}"
     engine = sa.create_engine(database_uri(database_url))
     with engine.begin() as connection:
         connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
