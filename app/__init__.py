@@ -99,6 +99,7 @@ def _register_blueprints(app):
     from app.register import bp as register_bp
     from app.reports import bp as reports_bp
     from app.rounds import bp as rounds_bp
+    from app.routine_templates import bp as routine_templates_bp
     from app.scan import bp as scan_bp
     from app.stocktakes import bp as stocktakes_bp
     from app.users import bp as users_bp
@@ -120,6 +121,7 @@ def _register_blueprints(app):
         reports_bp,
         stocktakes_bp,
         notices_bp,
+        routine_templates_bp,
     ):
         app.register_blueprint(blueprint)
 
