@@ -34,7 +34,15 @@ PUBLIC_ENDPOINTS = {
     "offline.csrf_token",
 }
 PUBLIC_FORMS = {"auth.login", "auth.logout", "auth.language", "faults.report"}
-ADMIN_AREAS = ("/register", "/labels", "/users", "/checklists", "/reports", "/dashboard")
+ADMIN_AREAS = (
+    "/register",
+    "/labels",
+    "/users",
+    "/checklists",
+    "/reports",
+    "/dashboard",
+    "/templates",
+)
 # Inside the admin areas but shown to every role: the photo on an asset's scan page.
 STAFF_ENDPOINTS_IN_ADMIN_AREAS = {"register.asset_photo"}
 STAFF_WITHOUT_ADMIN = ("inspector", "repairer")
