@@ -5,6 +5,9 @@ school_id and are outside the schools' row-level security (the application role 
 writes them through the default privileges of migration 3c5d0e8f2a41). A school's routine
 remembers the template version it was adopted from or last updated to.
 
+On PostgreSQL the policies' function no longer casts "*" (every school) to a number: the
+planner evaluated that cast, so a statement run everywhere() failed on any school-owned table.
+
 Revision ID: 8e41b7c2d5f3
 Revises: 3c5d0e8f2a41
 Create Date: 2026-12-04 19:00:00
@@ -20,8 +23,21 @@ down_revision = '3c5d0e8f2a41'
 branch_labels = None
 depends_on = None
 
+_VISIBLE = (
+    "CREATE OR REPLACE FUNCTION patrol_school_visible(school integer) RETURNS boolean"
+    " LANGUAGE sql STABLE AS $$"
+    " SELECT current_setting('patrol.school_ids', true) = '*'"
+    " OR school = ANY (string_to_array({ids}, ',')::integer[]) $$"
+)
+SETTING = "nullif(current_setting('patrol.school_ids', true), '')"
+VISIBLE = _VISIBLE.format(ids=f"nullif({SETTING}, '*')")
+VISIBLE_BEFORE = _VISIBLE.format(ids=SETTING)
+
 
 def upgrade():
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute(VISIBLE)
+
     op.create_table('checklist_templates',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('district_id', sa.Integer(), nullable=False),
@@ -104,3 +120,6 @@ def downgrade():
     with op.batch_alter_table('checklist_templates', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_checklist_templates_district_id'))
     op.drop_table('checklist_templates')
+
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute(VISIBLE_BEFORE)
