@@ -84,9 +84,7 @@ class TemplateItem(db.Model):
     __tablename__ = "template_items"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
-    version_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("template_versions.id"), index=True
-    )
+    version_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("template_versions.id"), index=True)
     lineage: so.Mapped[str] = so.mapped_column(sa.String(32), default=new_lineage, index=True)
     position: so.Mapped[int]
     type: so.Mapped[ItemType] = so.mapped_column(enum_column(ItemType))
