@@ -100,6 +100,7 @@ def _register_blueprints(app):
     from app.register import bp as register_bp
     from app.reports import bp as reports_bp
     from app.rounds import bp as rounds_bp
+    from app.routine_templates import bp as routine_templates_bp
     from app.scan import bp as scan_bp
     from app.schools import bp as schools_bp
     from app.stocktakes import bp as stocktakes_bp
@@ -124,6 +125,7 @@ def _register_blueprints(app):
         notices_bp,
         schools_bp,
         district_bp,
+        routine_templates_bp,
     ):
         app.register_blueprint(blueprint)
 

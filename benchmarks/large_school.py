@@ -9,7 +9,6 @@ file or a schema of its own in a given PostgreSQL database, and removes it after
 import os
 import secrets
 import tempfile
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta

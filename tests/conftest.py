@@ -17,7 +17,7 @@ from flask_migrate import upgrade
 from huey.signals import SIGNAL_ERROR
 from werkzeug.security import generate_password_hash
 
-from app import create_app, tenancy, worker
+from app import create_app, worker
 from app.extensions import db
 from app.models import Role, School, User
 
@@ -87,16 +87,10 @@ def _password_hash():
 
 
 def _add_first_school():
-    """The school the migration makes; PostgreSQL's tables were emptied after the last test.
-
-    Looked for everywhere: otherwise the deployment's only school would be worked out (as
-    none) before it is added, and kept for the rest of the app context."""
-    with tenancy.everywhere():
-        if db.session.scalar(sa.select(School.id)) is None:
-            db.session.add(
-                School(code="main", name="Patrol", timezone="Asia/Shanghai", language="zh")
-            )
-            db.session.commit()
+    """The school the migration makes; PostgreSQL's tables were emptied after the last test."""
+    if db.session.scalar(sa.select(School.id)) is None:
+        db.session.add(School(code="main", name="Patrol", timezone="Asia/Shanghai", language="zh"))
+        db.session.commit()
 
 
 def _add_users():

@@ -669,3 +669,24 @@ def make_district_member(district, username="office", role=None, user=None):
     db.session.add(member)
     db.session.flush()
     return member
+
+
+def make_template(district, items=("滑道表面光滑", "螺栓紧固"), kind_name="滑梯", **fields):
+    """A district template published as version 1, its items checks worded as given."""
+    from app.models import Frequency
+    from app.routine_templates.adoption import TemplateItemDraft, create_template
+    from app.schedule import Schedule
+
+    template = create_template(
+        district,
+        None,
+        name=fields.pop("name", "大型玩具每周检查"),
+        name_en=fields.pop("name_en", "Weekly play equipment check"),
+        kind_name=kind_name,
+        kind_name_en=fields.pop("kind_name_en", None),
+        schedule=fields.pop("schedule", Schedule(Frequency.WEEKLY, weekday=0)),
+        items=[TemplateItemDraft(type=ItemType.CHECK, text=text) for text in items],
+        **fields,
+    )
+    db.session.flush()
+    return template

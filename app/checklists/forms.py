@@ -81,19 +81,9 @@ class PeopleField(SelectMultipleField):
         )
 
 
-class ChecklistForm(FlaskForm):
-    name = StringField(
-        _l("Name (Chinese)"),
-        validators=[DataRequired(_l("Type the checklist's name.")), Length(max=120)],
-        filters=[strip],
-    )
-    name_en = StringField(
-        _l("English name (optional)"), validators=[Length(max=120)], filters=[strip]
-    )
-    kind_id = SelectField(_l("For every asset of a kind"), coerce=optional_int)
-    asset_code = StringField(
-        _l("… or for one asset: its code"), validators=[Length(max=20)], filters=[strip]
-    )
+class ScheduleForm(FlaskForm):
+    """A routine's schedule fields, as a checklist and a district template have them."""
+
     frequency = SelectField(
         _l("How often"),
         choices=[SelectChoice(frequency.value, frequency.label) for frequency in Frequency],
@@ -109,6 +99,57 @@ class ChecklistForm(FlaskForm):
         invalid_value_message=NOT_A_DATE,
     )
     grace_days = whole_number(_l("Grace days before it is overdue"), default=0)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        blank = SelectChoice("", "—")
+        self.weekday.choices = [blank] + [
+            SelectChoice(str(day), weekday_name(day)) for day in range(7)
+        ]
+        self.month.choices = [blank] + [
+            SelectChoice(str(month), month_name(month)) for month in range(1, 13)
+        ]
+
+    def schedule(self) -> Schedule:
+        return Schedule(
+            frequency=Frequency(self.frequency.data),
+            weekday=self.weekday.data,
+            day_of_month=self.day_of_month.data,
+            month=self.month.data,
+            interval_days=self.interval_days.data,
+            anchor_date=self.anchor_date.data,
+            grace_days=self.grace_days.data or 0,
+        )
+
+    def _check_schedule(self):
+        if self.frequency.errors or self.grace_days.errors:
+            return
+        used = FIELDS_BY_FREQUENCY[Frequency(self.frequency.data)]
+        for name in SCHEDULE_FIELDS:
+            if name not in used:
+                # A field this frequency ignores is stored empty, whatever was typed in it.
+                field = getattr(self, name)
+                field.errors = []
+                field.data = None
+        if any(getattr(self, name).errors for name in used):
+            return
+        for name, message in schedule_problems(self.schedule()).items():
+            getattr(self, name).errors.append(message)
+
+
+class ChecklistForm(ScheduleForm):
+    name = StringField(
+        _l("Name (Chinese)"),
+        validators=[DataRequired(_l("Type the checklist's name.")), Length(max=120)],
+        filters=[strip],
+    )
+    name_en = StringField(
+        _l("English name (optional)"), validators=[Length(max=120)], filters=[strip]
+    )
+    kind_id = SelectField(_l("For every asset of a kind"), coerce=optional_int)
+    asset_code = StringField(
+        _l("… or for one asset: its code"), validators=[Length(max=20)], filters=[strip]
+    )
     active = BooleanField(_l("Active: inspectors are offered this routine"), default=True)
     people = PeopleField(_l("Its people"))
     stand_ins = PeopleField(_l("Stand-ins (optional)"))
@@ -132,12 +173,6 @@ class ChecklistForm(FlaskForm):
         blank = SelectChoice("", "—")
         kinds = db.session.scalars(sa.select(AssetKind).order_by(AssetKind.name))
         self.kind_id.choices = [blank] + [SelectChoice(str(k.id), k.title) for k in kinds]
-        self.weekday.choices = [blank] + [
-            SelectChoice(str(day), weekday_name(day)) for day in range(7)
-        ]
-        self.month.choices = [blank] + [
-            SelectChoice(str(month), month_name(month)) for month in range(1, 13)
-        ]
         self.covered_asset = None
 
     def _offer_people(self, duties):
@@ -189,17 +224,6 @@ class ChecklistForm(FlaskForm):
                 _l("Choose who does it first: stand-ins are reminded only when they cannot.")
             )
 
-    def schedule(self) -> Schedule:
-        return Schedule(
-            frequency=Frequency(self.frequency.data),
-            weekday=self.weekday.data,
-            day_of_month=self.day_of_month.data,
-            month=self.month.data,
-            interval_days=self.interval_days.data,
-            anchor_date=self.anchor_date.data,
-            grace_days=self.grace_days.data or 0,
-        )
-
     def _check_coverage(self):
         # gettext, not lazy_gettext: a lazy string renders unescaped, and these carry input.
         if self.kind_id.errors or self.asset_code.errors:
@@ -221,21 +245,6 @@ class ChecklistForm(FlaskForm):
                 )
             else:
                 self.covered_asset = asset
-
-    def _check_schedule(self):
-        if self.frequency.errors or self.grace_days.errors:
-            return
-        used = FIELDS_BY_FREQUENCY[Frequency(self.frequency.data)]
-        for name in SCHEDULE_FIELDS:
-            if name not in used:
-                # A field this frequency ignores is stored empty, whatever was typed in it.
-                field = getattr(self, name)
-                field.errors = []
-                field.data = None
-        if any(getattr(self, name).errors for name in used):
-            return
-        for name, message in schedule_problems(self.schedule()).items():
-            getattr(self, name).errors.append(message)
 
 
 class ItemForm(FlaskForm):

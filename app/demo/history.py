@@ -48,7 +48,6 @@ from app.demo.routines import (
     PLAYGROUND_ROUTINES,
     ROUTINES,
     SAMPLE_FRIDGE_TEMPERATURE,
-    SLIDING_SURFACE,
     Item,
     Routine,
 )
@@ -70,6 +69,7 @@ from app.models import (
 )
 from app.routines import applies_to, school_calendar
 from app.schedule import LOOKBACK_DAYS, SCHOOL_DAYS, Calendar, occurrence
+from app.standard_checks import SLIDING_SURFACE
 
 HISTORY_DAYS = 28
 MIN_OCCURRENCES = 3

@@ -39,6 +39,7 @@ from app.models.stocktake import (
     StocktakeStatus,
     UnknownCode,
 )
+from app.models.template import ChecklistTemplate, TemplateItem, TemplateVersion
 from app.models.user import SCHOOL_ROLES, Membership, Role, User
 
 __all__ = [
@@ -54,6 +55,7 @@ __all__ = [
     "ChannelKind",
     "Checklist",
     "ChecklistItem",
+    "ChecklistTemplate",
     "ChecklistVersion",
     "ClosedPeriod",
     "Delivery",
@@ -82,6 +84,8 @@ __all__ = [
     "School",
     "ScanCode",
     "SignIn",
+    "TemplateItem",
+    "TemplateVersion",
     "Signature",
     "Finding",
     "Stocktake",

@@ -86,9 +86,14 @@ class Checklist(BilingualName, SchoolOwned, db.Model):
     grace_days: so.Mapped[int] = so.mapped_column(default=0)
     # School-local time of the "not done yet" reminder on a due day; None: no reminder.
     reminder_time: so.Mapped[time | None]
+    # The district template version this routine was adopted from or last updated to.
+    template_version_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("template_versions.id"), index=True
+    )
 
     kind: so.Mapped["AssetKind | None"] = so.relationship()  # noqa: F821
     asset: so.Mapped["Asset | None"] = so.relationship()  # noqa: F821
+    template_version: so.Mapped["TemplateVersion | None"] = so.relationship()  # noqa: F821
     versions: so.Mapped[list["ChecklistVersion"]] = so.relationship(
         back_populates="checklist", order_by="ChecklistVersion.number"
     )

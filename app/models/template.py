@@ -1,0 +1,103 @@
+"""District checklist templates: a routine the district publishes for its schools to adopt.
+
+A template is district-owned, not school-owned: it has a district and no school, and is
+outside the schools' row-level security. Its items live in versions; a published version
+never changes, so a school's routine can say which version it came from
+(Checklist.template_version_id). A change is a new version, which each school may take.
+"""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app.extensions import db
+from app.models.checklist import Frequency, ItemType, new_lineage
+from app.models.common import BilingualName, enum_column, localized, utcnow
+
+
+class ChecklistTemplate(BilingualName, db.Model):
+    __tablename__ = "checklist_templates"
+    __table_args__ = (sa.UniqueConstraint("district_id", "key"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    district_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("districts.id"), index=True)
+    # Stable within the district: the seeded templates are matched by it on a re-seed.
+    key: so.Mapped[str] = so.mapped_column(sa.String(60))
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    name_en: so.Mapped[str | None] = so.mapped_column(sa.String(120))
+    # The kind of asset a school's routine covers: matched by key, then by Chinese name, in
+    # the adopting school, and added there when it has no such kind.
+    kind_key: so.Mapped[str] = so.mapped_column(sa.String(40))
+    kind_name: so.Mapped[str] = so.mapped_column(sa.String(80))
+    kind_name_en: so.Mapped[str | None] = so.mapped_column(sa.String(80))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    # The schedule a school's routine starts with, as Checklist's; the school may change it.
+    frequency: so.Mapped[Frequency] = so.mapped_column(enum_column(Frequency))
+    weekday: so.Mapped[int | None]
+    day_of_month: so.Mapped[int | None]
+    month: so.Mapped[int | None]
+    interval_days: so.Mapped[int | None]
+    anchor_date: so.Mapped[date | None]
+    grace_days: so.Mapped[int] = so.mapped_column(default=0)
+
+    district: so.Mapped["District"] = so.relationship()  # noqa: F821
+    versions: so.Mapped[list["TemplateVersion"]] = so.relationship(
+        back_populates="template", order_by="TemplateVersion.number"
+    )
+
+    @property
+    def current_version(self) -> "TemplateVersion | None":
+        return self.versions[-1] if self.versions else None
+
+    @property
+    def kind_title(self) -> str:
+        return localized(self.kind_name, self.kind_name_en)
+
+    def __repr__(self) -> str:
+        return f"<ChecklistTemplate {self.key}>"
+
+
+class TemplateVersion(db.Model):
+    __tablename__ = "template_versions"
+    __table_args__ = (sa.UniqueConstraint("template_id", "number"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    template_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("checklist_templates.id"), index=True
+    )
+    number: so.Mapped[int]
+    published_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    published_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
+
+    template: so.Mapped[ChecklistTemplate] = so.relationship(back_populates="versions")
+    items: so.Mapped[list["TemplateItem"]] = so.relationship(
+        back_populates="version", order_by="TemplateItem.position"
+    )
+    published_by: so.Mapped["User | None"] = so.relationship()  # noqa: F821
+
+
+class TemplateItem(db.Model):
+    """An item as ChecklistItem has it; a school's copy keeps its lineage."""
+
+    __tablename__ = "template_items"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    version_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("template_versions.id"), index=True)
+    lineage: so.Mapped[str] = so.mapped_column(sa.String(32), default=new_lineage, index=True)
+    position: so.Mapped[int]
+    type: so.Mapped[ItemType] = so.mapped_column(enum_column(ItemType))
+    text: so.Mapped[str] = so.mapped_column(sa.String(300))
+    text_en: so.Mapped[str | None] = so.mapped_column(sa.String(300))
+    required: so.Mapped[bool] = so.mapped_column(default=True)
+    critical: so.Mapped[bool] = so.mapped_column(default=False)
+    unit: so.Mapped[str | None] = so.mapped_column(sa.String(20))
+    min_value: so.Mapped[float | None]
+    max_value: so.Mapped[float | None]
+
+    version: so.Mapped[TemplateVersion] = so.relationship(back_populates="items")
+
+    @property
+    def title(self) -> str:
+        return localized(self.text, self.text_en)
