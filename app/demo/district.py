@@ -21,10 +21,10 @@ from app.demo.routines import (
     PLAYGROUND_ROUTINES,
     REMINDERS,
     ROUTINES,
-    SLIDING_SURFACE,
     Routine,
 )
 from app.models import DistrictRole, PlaceKind, Role
+from app.standard_checks import SLIDING_SURFACE
 
 
 class DemoSchool(NamedTuple):

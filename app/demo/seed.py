@@ -53,6 +53,7 @@ from app.models import (
     User,
 )
 from app.models.code import issue_code
+from app.routine_templates.seeded import seed_district_templates
 
 
 @dataclass
@@ -114,7 +115,7 @@ def seed_district(today: date | None = None) -> DistrictResult:
             db.session.commit()
         seeded.schools.append(SchoolSeeded(school, demo, result))
     _district_people(district, seeded)
-    _seed_district_templates(district)
+    seed_district_templates(district)
     db.session.commit()
     return seeded
 
@@ -178,12 +179,6 @@ def _school(demo: DemoSchool, district: District, seeded: DistrictResult) -> Sch
         seeded.added["schools_joined"] += 1
     db.session.flush()
     return school
-
-
-def _seed_district_templates(district: District) -> None:
-    """Where the demo publishes the district's checklist templates: the call
-    `app.routine_templates.seeded.seed_district_templates(district)` goes here once that
-    module is merged. Until then the demo district has no templates."""
 
 
 def _issued(site=kindergarten.SITE) -> dict[str, ScanCode]:
