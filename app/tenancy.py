@@ -36,6 +36,7 @@ from app.models.common import EVERYWHERE_OPTION, SchoolOwned
 # Schools current in this app context: a tuple of ids, or EVERYWHERE.
 _CURRENT = "patrol_school_ids"
 _SCHOOL = "patrol_school"
+_VISITING = "patrol_visiting"
 EVERYWHERE = "*"
 
 
@@ -87,6 +88,19 @@ def enter(school_ids: Iterable[int], school: School | None = None) -> None:
     _set(tuple(school_ids))
     if school is not None:
         setattr(g, _SCHOOL, school)
+
+
+def visit(school: School) -> None:
+    """Show a plate's school to someone from outside it (a visitor, staff of another school)
+    for the rest of this request: its public page reads that school, while what counts the
+    person's own work (the header's waiting jobs) must not."""
+    enter((school.id,), school)
+    setattr(g, _VISITING, True)
+
+
+def visiting() -> bool:
+    """Whether this request shows another school's public page (visit())."""
+    return g.get(_VISITING, False)
 
 
 @contextmanager
@@ -157,14 +171,31 @@ def _keep_to_current_schools(state: ORMExecuteState) -> None:
     # loaded the object (with_loader_criteria propagates to them).
     if state.is_column_load or state.is_relationship_load:
         return
-    if state.execution_options.get(EVERYWHERE_OPTION) or not has_app_context():
+    if not has_app_context():
         return
+    if state.execution_options.get(EVERYWHERE_OPTION):
+        return _past_the_policies(state)
     ids = current_school_ids()
     if ids == EVERYWHERE:
         return
     state.statement = state.statement.options(
         with_loader_criteria(SchoolOwned, _criteria(ids), include_aliases=True)
     )
+
+
+def _past_the_policies(state: ORMExecuteState):
+    """A statement marked to see every school: on PostgreSQL the policies are told so for
+    it alone, else they would hide what the application's criteria let through."""
+    connection = state.session.connection()
+    if connection.dialect.name != "postgresql":
+        return None
+    _tell_database(connection, EVERYWHERE)
+    try:
+        # Read whole before the transaction goes back to the current schools.
+        return state.invoke_statement().freeze()()
+    finally:
+        current = g.get(_CURRENT)
+        _tell_database(connection, () if current is None else current)
 
 
 def _tell_database(connection, ids) -> None:

@@ -9,6 +9,7 @@ import sqlalchemy.orm as so
 from flask import current_app, g, url_for
 from flask_login import current_user
 
+from app import tenancy
 from app.extensions import db
 from app.models import Fault, FaultStatus, Role, User
 from app.models.common import one_of
@@ -88,7 +89,7 @@ def waiting_on(user) -> Waiting:
 
 def waiting_for_current_user() -> Waiting:
     """Counted once per request, and only when a page actually shows it."""
-    if not current_user.is_authenticated:
+    if not current_user.is_authenticated or tenancy.visiting():
         return Waiting(0, 0)
     if "waiting" not in g:
         try:

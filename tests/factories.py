@@ -611,3 +611,16 @@ def make_attempt(delivery, ok, answer="", at=None):
     db.session.add(attempt)
     db.session.flush()
     return attempt
+
+
+def make_school(code, name=None, district=None, **fields):
+    """Another school of the deployment (the fixture's users are in the first, "main");
+    fill it with the other builders inside `with tenancy.in_school(school):`."""
+    from app.models import School
+
+    fields.setdefault("timezone", "Asia/Shanghai")
+    fields.setdefault("language", "zh")
+    school = School(code=code, name=name or f"{code} 幼儿园", district=district, **fields)
+    db.session.add(school)
+    db.session.flush()
+    return school

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from app import routines
+from app import routines, tenancy
 from app.auth.access import staff_required
 from app.core import outbox
 from app.offline import bp
@@ -37,7 +37,7 @@ def service_worker():
 @bp.route("/manifest.webmanifest")
 def manifest():
     body = {
-        "name": current_app.tenancy.school_name(),
+        "name": tenancy.school_name(),
         "short_name": "Patrol",
         "description": _("Inspect, report and sign off the school's facilities."),
         "lang": "zh-Hans" if get_locale().language == "zh" else "en",

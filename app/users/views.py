@@ -4,6 +4,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app import memberships
 from app.auth import sign_ins
 from app.auth.access import admin_required
 from app.extensions import db
@@ -64,7 +65,7 @@ def new():
 @bp.route("/<int:user_id>/edit", methods=["GET", "POST"])
 @admin_required
 def edit(user_id):
-    user = db.get_or_404(User, user_id)
+    user = memberships.member_or_404(user_id)
     form = EditUserForm(obj=user)
     if form.validate_on_submit():
         try:
@@ -92,7 +93,7 @@ def edit(user_id):
 def sign_out_everywhere(user_id):
     """A lost phone: every phone signed in as the user must sign in again, with the password.
     An admin doing this for themselves keeps the phone they are using."""
-    user = db.get_or_404(User, user_id)
+    user = memberships.member_or_404(user_id)
     keeping = _own_sign_in(user)
     sign_ins.end_all(user, keeping=keeping)
     db.session.commit()
