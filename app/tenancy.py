@@ -90,11 +90,14 @@ def enter(school_ids: Iterable[int], school: School | None = None) -> None:
         setattr(g, _SCHOOL, school)
 
 
-def visit(school: School) -> None:
+def visit(school: School | int) -> None:
     """Show a plate's school to someone from outside it (a visitor, staff of another school)
     for the rest of this request: its public page reads that school, while what counts the
     person's own work (the header's waiting jobs) must not."""
-    enter((school.id,), school)
+    if isinstance(school, int):
+        enter((school,))
+    else:
+        enter((school.id,), school)
     setattr(g, _VISITING, True)
 
 

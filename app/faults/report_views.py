@@ -32,19 +32,18 @@ from app.faults.reporting import (
     takes_out_of_service,
 )
 from app.models import Asset, AssetStatus, Fault, FaultPhoto, Urgency
-from app.models.code import normalize_code
-from app.scan.lookup import find_scan_code
+from app.models.code import normalize_code, school_of_code
 
 
 def report(code):
     # The plate says whose it is (codes are unique across the deployment): a visitor, or staff
     # of another school, reports into the plate's school, as a member of the public.
-    plate = find_scan_code(normalize_code(code))
+    plate_school = school_of_code(normalize_code(code))
     outside = not current_user.is_authenticated or (
-        plate is not None and not tenancy.is_current(plate.school_id)
+        plate_school is not None and not tenancy.is_current(plate_school)
     )
-    if outside and plate is not None:
-        tenancy.visit(plate.school)
+    if outside and plate_school is not None:
+        tenancy.visit(plate_school)
     public = outside or outbox.sent_as_public()
     if public and not settings.public_reports_allowed():
         if current_user.is_authenticated:

@@ -42,9 +42,10 @@ UNIQUE_IN_SCHOOL = (
 VISIBLE = (
     "CREATE OR REPLACE FUNCTION patrol_school_visible(school integer) RETURNS boolean"
     " LANGUAGE sql STABLE AS $$"
-    " SELECT current_setting('patrol.school_ids', true) = '*'"
-    " OR school = ANY (string_to_array(nullif(current_setting('patrol.school_ids', true), ''),"
-    " ',')::integer[]) $$"
+    # CASE, not OR: SQL may evaluate OR's sides in any order, and '*' is no integer.
+    " SELECT CASE WHEN current_setting('patrol.school_ids', true) = '*' THEN true"
+    " ELSE coalesce(school = ANY (string_to_array(nullif("
+    "current_setting('patrol.school_ids', true), ''), ',')::integer[]), false) END $$"
 )
 
 
