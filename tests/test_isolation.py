@@ -31,7 +31,6 @@ from app.models import (
     AssetStatus,
     Cause,
     ChecklistItem,
-    DeliveryAttempt,
     FaultPhoto,
     Frequency,
     ItemType,
@@ -499,12 +498,39 @@ def test_a_blank_label_of_b_is_not_claimed_from_a(app, school_b, client, auth):
         assert db.session.scalar(sa.select(Asset.id).where(Asset.name == "新的")) is None
 
 
-def test_the_worker_sends_b_s_deliveries_in_b(app, school_b, worker_queue):
-    """A task run for every school keeps each school's records to it."""
-    with app.app_context(), tenancy.everywhere():
-        attempts_before = db.session.scalar(sa.select(sa.func.count(DeliveryAttempt.id)))
-    assert attempts_before == 1
-    assert crossings(app) == {}
+def test_the_hourly_photo_clean_up_keeps_every_school_s_photos(app, school_b):
+    """The folder is the deployment's: run in A, the clean-up still sees B's records."""
+    from app.core.photos.cleanup import clean_unclaimed
+
+    photos = {photo_folder_path(app) / name for name in b_photo_names(app)}
+    with app.app_context(), tenancy.in_school(1):
+        cleaned = clean_unclaimed(now=9_999_999_999)
+    assert cleaned.deleted == []
+    assert all(photo.exists() for photo in photos)
+
+
+def test_commands_on_a_school_s_records_ask_which_school_when_there_are_several(
+    app, school_b, runner
+):
+    refused = runner.invoke(args=["assets", "export", "-"])
+    assert refused.exit_code == 2
+    assert "Name the school with --school: one of bschool, main." in refused.output
+    unknown = runner.invoke(args=["assets", "export", "-", "--school", "nope"])
+    assert "No school has the code nope: one of bschool, main." in unknown.output
+    mine = runner.invoke(args=["assets", "export", "-", "--school", "main"])
+    theirs = runner.invoke(args=["assets", "export", "-", "--school", "bschool"])
+    assert mine.exit_code == theirs.exit_code == 0
+    assert "AAAA33" in mine.output and PUBLIC not in mine.output
+    assert f"{PUBLIC} 滑梯 B" in theirs.output and "AAAA33" not in theirs.output
+    assert runner.invoke(args=["qr", "export"]).exit_code == 2
+
+
+def test_commands_need_no_school_in_a_one_school_install(app, runner):
+    with app.app_context():
+        make_asset(code="ONLY22")
+        db.session.commit()
+    exported = runner.invoke(args=["assets", "export", "-"])
+    assert exported.exit_code == 0 and "ONLY22" in exported.output
 
 
 # PostgreSQL holds the tables to the current school though the application forgot.
