@@ -498,6 +498,18 @@ def test_a_blank_label_of_b_is_not_claimed_from_a(app, school_b, client, auth):
         assert db.session.scalar(sa.select(Asset.id).where(Asset.name == "新的")) is None
 
 
+def test_a_record_read_across_schools_is_not_handed_out_by_id_afterwards(app, school_b):
+    """session.get answers from the identity map without a query: not past the school."""
+    with app.app_context(), tenancy.in_school(1):
+        with tenancy.everywhere():
+            seen = db.session.get(Asset, school_b["asset_id"])
+        assert seen is not None
+        assert db.session.get(Asset, school_b["asset_id"]) is None
+        assert db.session.scalar(sa.select(Asset).where(Asset.id == school_b["asset_id"])) is None
+        with tenancy.in_school(school_b["school_id"]):
+            assert db.session.get(Asset, school_b["asset_id"]) is seen
+
+
 def test_the_hourly_photo_clean_up_keeps_every_school_s_photos(app, school_b):
     """The folder is the deployment's: run in A, the clean-up still sees B's records."""
     from app.core.photos.cleanup import clean_unclaimed
