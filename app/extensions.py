@@ -1,10 +1,10 @@
 """Flask extensions, created unbound and attached to the app in create_app."""
 
+from flask import has_app_context
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
-from flask import has_app_context
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session
 from flask_wtf.csrf import CSRFProtect
