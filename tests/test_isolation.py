@@ -45,7 +45,7 @@ from app.models import (
     User,
 )
 from app.models.common import SchoolOwned, utcnow
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, _psycopg
 from tests.factories import (
     make_asset,
     make_attempt,
@@ -671,60 +671,90 @@ def _value_for(table, column, enum_types):
         return b"x"
     if isinstance(kind, sa.JSON):
         return "{}"
-    return "X22222" if column["name"] in ("code", "value") else f"{table} {column['name']}"
+    text = "X22222" if column["name"] in ("code", "value") else f"{table} {column['name']}"
+    return text[: getattr(kind, "length", None) or len(text)]
 
 
-def test_an_install_upgrades_into_its_first_school_and_back(tmp_path):
-    from app.migrations.versions import __name__ as _unused  # noqa: F401
-    from tests.test_migrations import rows, upgraded_from
-
-    owned = [model.__tablename__ for model in SCHOOL_OWNED if model.__tablename__ != "memberships"]
-    with upgraded_from(tmp_path, BEFORE_SCHOOLS) as connection:
-        inspector = sa.inspect(connection)
-        connection.execute(sa.text(
-            "INSERT INTO users (id, username, display_name, password_hash, role, active,"
-            " created_at) VALUES (1, 'wang', 'Wang', 'x', 'admin', 1, '2026-01-01'),"
-            " (2, 'liu', 'Liu', 'x', 'repairer', 1, '2026-01-01')"))
-        for table in db.metadata.sorted_tables:
-            if table.name not in owned:
-                continue
-            enum_types = {
-                column.name: column.type.enums[0]
-                for column in table.columns if isinstance(column.type, sa.Enum)
-            }
-            values = {
-                column["name"]: _value_for(table.name, column, enum_types)
-                for column in inspector.get_columns(table.name)
-                if not column["nullable"] and column["default"] is None
-                and not (column.get("autoincrement") and column["name"] == "id")
-            }
-            values |= OLD_ROW_EXTRAS.get(table.name, {})
-            names = ", ".join(values)
-            connection.execute(
-                sa.text(f"INSERT INTO {table.name} ({names}) VALUES "
-                        f"({', '.join(':' + name for name in values)})"), values)
-    for table in owned:
-        assert rows(tmp_path, f"SELECT DISTINCT school_id FROM {table}") == [(1,)], table
-    assert rows(tmp_path, "SELECT code FROM schools") == [("main",)] or len(
-        rows(tmp_path, "SELECT id FROM schools")) == 1
-    assert rows(tmp_path, "SELECT user_id, role, school_id FROM memberships ORDER BY user_id") == [
-        (1, "admin", 1), (2, "repairer", 1)]
-    assert rows(tmp_path, "SELECT school_id, key FROM settings") == [(1, "settings key")]
-
-    app = create_test_app(tmp_path)
-    with app.app_context():
-        from flask_migrate import downgrade
-
-        downgrade(revision=BEFORE_SCHOOLS)
-        db.engine.dispose()
-    assert rows(tmp_path, "SELECT username, role FROM users ORDER BY id") == [
-        ("wang", "admin"), ("liu", "repairer")]
-    for table in owned:
-        assert rows(tmp_path, f"SELECT count(*) FROM {table}") == [(1,)], table
+@pytest.fixture(params=["sqlite", "postgresql"])
+def old_install(request, tmp_path):
+    """An empty database for the migrations: a SQLite file, or a schema of its own in
+    TEST_DATABASE_URL's database, dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'old.sqlite'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    engine = sa.create_engine(_psycopg(POSTGRES_URL))
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {OLD_SCHEMA} CASCADE"))
+        connection.execute(sa.text(f"CREATE SCHEMA {OLD_SCHEMA}"))
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    yield f"{POSTGRES_URL}{separator}options=-csearch_path%3D{OLD_SCHEMA}"
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"DROP SCHEMA {OLD_SCHEMA} CASCADE"))
+    engine.dispose()
 
 
-def create_test_app(tmp_path):
+OLD_SCHEMA = "patrol_old_install"
+
+
+def test_an_install_upgrades_into_its_first_school_and_back(old_install):
+    from flask_migrate import downgrade, upgrade
+
     from app import create_app
 
-    return create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'old.sqlite'}",
-                       "SECRET_KEY": "x", "TESTING": True})
+    owned = [model.__tablename__ for model in SCHOOL_OWNED if model.__tablename__ != "memberships"]
+    app = create_app({"DATABASE_URL": old_install, "SECRET_KEY": "x", "TESTING": True})
+    with app.app_context():
+        upgrade(revision=BEFORE_SCHOOLS)
+        with db.engine.begin() as connection:
+            fill_old_install(connection, owned)
+        upgrade()
+        with db.engine.connect() as connection:
+            def found(sql):
+                return [tuple(row) for row in connection.execute(sa.text(sql)).all()]
+
+            for table in owned:
+                assert found(f"SELECT DISTINCT school_id FROM {table}") == [(1,)], table
+            assert found("SELECT id, code FROM schools") == [(1, app.config["SCHOOL_CODE"])]
+            assert found(
+                "SELECT user_id, role, school_id FROM memberships ORDER BY user_id"
+            ) == [(1, "admin", 1), (2, "repairer", 1)]
+            assert found("SELECT school_id, key FROM settings") == [(1, "settings key")]
+        downgrade(revision=BEFORE_SCHOOLS)
+        with db.engine.connect() as connection:
+            assert [tuple(row) for row in connection.execute(
+                sa.text("SELECT username, role FROM users ORDER BY id"))] == [
+                ("wang", "admin"), ("liu", "repairer")]
+            for table in owned:
+                count = connection.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar()
+                assert count == 1, table
+        db.engine.dispose()
+
+
+def fill_old_install(connection, owned):
+    """One row in each school-owned table, as the install held them before schools."""
+    inspector = sa.inspect(connection)
+    connection.execute(sa.text(
+        "INSERT INTO users (id, username, display_name, password_hash, role, active,"
+        " created_at) VALUES (1, 'wang', 'Wang', 'x', 'admin', :yes, '2026-01-01'),"
+        " (2, 'liu', 'Liu', 'x', 'repairer', :yes, '2026-01-01')"), {"yes": True})
+    for table in db.metadata.sorted_tables:
+        if table.name not in owned:
+            continue
+        enum_types = {
+            column.name: column.type.enums[0]
+            for column in table.columns if isinstance(column.type, sa.Enum)
+        }
+        values = {
+            column["name"]: _value_for(table.name, column, enum_types)
+            for column in inspector.get_columns(table.name)
+            if not column["nullable"] and column["default"] is None
+            and not (column.get("autoincrement") and column["name"] == "id")
+        }
+        values |= OLD_ROW_EXTRAS.get(table.name, {})
+        if "id" in table.c and "id" not in values:
+            values["id"] = 1
+        connection.execute(
+            sa.text(f"INSERT INTO {table.name} ({', '.join(values)}) VALUES "
+                    f"({', '.join(':' + name for name in values)})"), values)
