@@ -381,6 +381,15 @@ def test_a_plate_of_b_shows_only_its_public_page(app, school_b, username):
     assert SECRET not in response.text
 
 
+@pytest.mark.parametrize("method, path", [
+    ("GET", "/q/ZZZZ22"), ("GET", "/q/ZZZZ22/report"), ("POST", "/q/ZZZZ22/report"),
+])
+def test_a_code_of_no_school_is_unknown_to_a_visitor_of_a_deployment_of_several(
+    app, school_b, client, method, path
+):
+    assert client.open(path, method=method, data={}).status_code == 404
+
+
 def test_a_plate_of_b_is_not_claimed_nor_replaced_from_a(app, school_b, client, auth):
     auth.login()
     before = snapshot(app, school_b["school_id"])

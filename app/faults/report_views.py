@@ -44,6 +44,9 @@ def report(code):
     )
     if outside and plate_school is not None:
         tenancy.visit(plate_school)
+    elif outside and not tenancy.current_school_ids():
+        # No school's code, in a deployment of several: no school's settings to ask.
+        abort(404)
     public = outside or outbox.sent_as_public()
     if public and not settings.public_reports_allowed():
         if current_user.is_authenticated:

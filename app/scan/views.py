@@ -70,6 +70,9 @@ def door(code):
     if not signed_in or elsewhere:
         if scan_code is not None:
             tenancy.visit(scan_code.school)
+        elif not tenancy.current_school_ids():
+            # No school's code, in a deployment of several: no school's settings to ask.
+            return render_unknown(code)
         if not settings.public_reports_allowed():
             if elsewhere:
                 return render_elsewhere(scan_code)
