@@ -1,10 +1,12 @@
 """Flask extensions, created unbound and attached to the app in create_app."""
 
+from flask import has_app_context
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -37,7 +39,26 @@ class Base(DeclarativeBase):
     )
 
 
-db = SQLAlchemy(model_class=Base)
+class SchoolSession(Session):
+    """get() hands out a school's record only while its school is current.
+
+    The identity map may hold records read across schools earlier in the request
+    (app.tenancy.everywhere()), and get() answers from it without a query, so without the
+    criteria that keep every query to the current school."""
+
+    def get(self, entity, ident, **kwargs):
+        found = super().get(entity, ident, **kwargs)
+        if found is None or not has_app_context():
+            return found
+        from app import tenancy
+        from app.models.common import SchoolOwned
+
+        if isinstance(found, SchoolOwned) and not tenancy.is_current(found.school_id):
+            return None
+        return found
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": SchoolSession})
 migrate = Migrate()
 login_manager = PatrolLoginManager()
 csrf = CSRFProtect()

@@ -31,6 +31,17 @@ def schools_of(user: User) -> list[Membership]:
         ).all()
 
 
+def member_or_404(user_id: int) -> User:
+    """A person of the current school by id, with their membership; 404 for anyone else.
+    People belong to the deployment: a school sees only those who work in it."""
+    return db.one_or_404(
+        sa.select(User)
+        .join(User.membership)
+        .where(User.id == user_id)
+        .options(so.contains_eager(User.membership))
+    )
+
+
 def first_school_id(user: User) -> int | None:
     with tenancy.everywhere():
         return db.session.scalar(

@@ -41,6 +41,8 @@ _SCHOOL = "patrol_school"
 _GUESSED = "patrol_school_guessed"
 # The schools current before everywhere() was entered.
 _OUTSIDE = "patrol_school_ids_outside"
+# Whether this request shows another school's public page (visit()).
+_VISITING = "patrol_visiting"
 EVERYWHERE = "*"
 
 
@@ -106,6 +108,22 @@ def enter(school_ids: Iterable[int], school: School | None = None) -> None:
     _set(tuple(school_ids))
     if school is not None:
         setattr(g, _SCHOOL, school)
+
+
+def visit(school: School | int) -> None:
+    """Show a plate's school to someone from outside it (a visitor, staff of another school)
+    for the rest of this request: its public page reads that school, while what counts the
+    person's own work (the header's waiting jobs) must not."""
+    if isinstance(school, int):
+        enter((school,))
+    else:
+        enter((school.id,), school)
+    setattr(g, _VISITING, True)
+
+
+def visiting() -> bool:
+    """Whether this request shows another school's public page (visit())."""
+    return g.get(_VISITING, False)
 
 
 @contextmanager

@@ -9,6 +9,7 @@ import sqlalchemy.orm as so
 from flask import current_app, g, url_for
 from flask_login import current_user
 
+from app import tenancy
 from app.extensions import db
 from app.models import SCHOOL_ROLES, Fault, FaultStatus, Role, User
 from app.models.common import one_of
@@ -88,8 +89,13 @@ def waiting_on(user) -> Waiting:
 
 def waiting_for_current_user() -> Waiting:
     """Counted once per request, and only when a page actually shows it."""
-    if not current_user.is_authenticated or current_user.role not in SCHOOL_ROLES:
-        # The district's people (and anyone with no school) have nothing waiting on them.
+    if (
+        not current_user.is_authenticated
+        or current_user.role not in SCHOOL_ROLES
+        or tenancy.visiting()
+    ):
+        # The district's people, anyone with no school, and staff visiting another school's
+        # plate have nothing of this school waiting on them.
         return Waiting(0, 0)
     if "waiting" not in g:
         try:

@@ -17,7 +17,7 @@ from flask_migrate import upgrade
 from huey.signals import SIGNAL_ERROR
 from werkzeug.security import generate_password_hash
 
-from app import create_app, worker
+from app import create_app, tenancy, worker
 from app.extensions import db
 from app.models import Role, School, User
 
@@ -88,9 +88,13 @@ def _password_hash():
 
 def _add_first_school():
     """The school the migration makes; PostgreSQL's tables were emptied after the last test."""
-    if db.session.scalar(sa.select(School.id)) is None:
-        db.session.add(School(code="main", name="Patrol", timezone="Asia/Shanghai", language="zh"))
+    school = db.session.scalar(sa.select(School))
+    if school is None:
+        school = School(code="main", name="Patrol", timezone="Asia/Shanghai", language="zh")
+        db.session.add(school)
         db.session.commit()
+    # Asked before the school was there, the context found none: it is the one now.
+    tenancy.enter((school.id,), school)
 
 
 def _add_users():

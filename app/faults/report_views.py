@@ -15,7 +15,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app import settings
+from app import settings, tenancy
 from app.auth.access import readers_required
 from app.core import outbox
 from app.core.photos import PhotoError, save_photo, send_photo
@@ -32,14 +32,25 @@ from app.faults.reporting import (
     takes_out_of_service,
 )
 from app.models import Asset, AssetStatus, Fault, FaultPhoto, Role, Urgency
-from app.models.code import normalize_code
+from app.models.code import normalize_code, school_of_code
 
 
 def report(code):
     if current_user.is_authenticated and current_user.role == Role.VIEWER:
         # The district reads a school's records and adds none.
         abort(403)
-    public = not current_user.is_authenticated or outbox.sent_as_public()
+    # The plate says whose it is (codes are unique across the deployment): a visitor, or staff
+    # of another school, reports into the plate's school, as a member of the public.
+    plate_school = school_of_code(normalize_code(code))
+    outside = not current_user.is_authenticated or (
+        plate_school is not None and not tenancy.is_current(plate_school)
+    )
+    if outside and plate_school is not None:
+        tenancy.visit(plate_school)
+    elif outside and not tenancy.current_school_ids():
+        # No school's code, in a deployment of several: no school's settings to ask.
+        abort(404)
+    public = outside or outbox.sent_as_public()
     if public and not settings.public_reports_allowed():
         if current_user.is_authenticated:
             # A report kept on the phone from before someone signed in on it.
@@ -82,7 +93,7 @@ def report(code):
         for name in (photo_from_token(t, signer, client_id) for t in form.photo_token.data)
         if name
     ]
-    limited = not current_user.is_authenticated
+    limited = outside
     if limited and (too_many := report_limits.count_address()):
         return _too_many(asset, form, kept, too_many)
     photo_errors = []

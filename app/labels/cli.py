@@ -17,6 +17,7 @@ from app.labels.printing import render_sheet, school_language
 from app.labels.sheets import DEFAULT_STOCK, STOCKS
 from app.models import Place
 from app.models.code import normalize_code
+from app.school_option import school_option
 
 qr_cli = AppGroup("qr", help="Write QR codes and print-ready label sheets into qr/.")
 
@@ -26,6 +27,7 @@ def init_app(app):
 
 
 @qr_cli.command("export")
+@school_option
 @click.option("--place", "place_code", help="A place's code: only it and everything inside it.")
 @click.option("--stock", type=click.Choice(list(STOCKS)), default=DEFAULT_STOCK, show_default=True)
 @click.option(

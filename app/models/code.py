@@ -77,6 +77,16 @@ class ScanCode(SchoolOwned, db.Model):
         return f"<ScanCode {self.value}>"
 
 
+def school_of_code(value: str) -> int | None:
+    """Which school a label is in, looked up across schools: codes are unique in the
+    deployment, so the plate says whose it is."""
+    return db.session.scalar(
+        sa.select(ScanCode.school_id)
+        .where(ScanCode.value == value)
+        .execution_options(**{EVERYWHERE_OPTION: True})
+    )
+
+
 def unused_code_value() -> str:
     """A fresh random code that no label has ever carried."""
     while True:

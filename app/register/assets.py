@@ -5,12 +5,19 @@ import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 from flask_sqlalchemy.pagination import Pagination
 
+from app import tenancy
 from app.core.place_tree import PlaceTree
 from app.extensions import db
 from app.models import Asset, AssetKind, AssetStatus, Place, ScanCode
 from app.models.code import is_well_formed, normalize_code
 
 PAGE_SIZE = 50
+
+
+def belongs_elsewhere(code: str):
+    return _l("Code %(code)s belongs to another school.", code=code)
+
+
 # The columns' sizes; notes are TEXT, kept to what a person writes about one thing.
 MAX_LENGTHS = {"name": 120, "name_en": 120, "asset_number": 40, "notes": 2000}
 # The status filter's value that also shows retired assets.
@@ -82,8 +89,22 @@ class _WalkingPage(Pagination):
 
 
 def move_asset(asset: Asset, place: Place) -> None:
-    """The register now has the asset in this place: from its edit form, or a stocktake."""
+    """The register now has the asset in this place: from its edit form, or a stocktake.
+    Never to a place of another school: the pages offer only their school's places."""
+    if asset.school_id is not None and place.school_id != asset.school_id:
+        raise ValueError(f"place {place.id} is not in the school of asset {asset.id}")
     asset.place = place
+
+
+def codes_of_other_schools(values) -> set[str]:
+    """Which of these codes are on another school's labels. Codes are unique across the
+    deployment: such a code may be named (and refused), never claimed nor moved."""
+    mine = tenancy.current_school_ids()
+    with tenancy.everywhere():
+        found = db.session.execute(
+            sa.select(ScanCode.value, ScanCode.school_id).where(ScanCode.value.in_(values))
+        ).all()
+    return {value for value, school_id in found if school_id not in mine}
 
 
 def asset_number_holder(number: str | None, asset: Asset | None = None) -> Asset | None:
@@ -118,6 +139,8 @@ def blank_code_problem(value: str) -> tuple[ScanCode | None, str | None]:
     if not is_well_formed(code):
         return None, _l("“%(code)s” is not a Patrol code.", code=value)
     scan_code = db.session.scalar(sa.select(ScanCode).where(ScanCode.value == code))
+    if scan_code is None and codes_of_other_schools([code]):
+        return None, belongs_elsewhere(code)
     if scan_code is None:
         return None, _l("Code %(code)s was never issued by Patrol.", code=code)
     if scan_code.is_replaced:

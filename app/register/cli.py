@@ -4,6 +4,7 @@ import click
 from flask.cli import AppGroup
 
 from app.register import csv_io
+from app.school_option import school_option
 
 assets_cli = AppGroup("assets", help="Import and export the asset register as CSV.")
 
@@ -13,6 +14,7 @@ def init_app(app):
 
 
 @assets_cli.command("import")
+@school_option
 @click.argument("file", type=click.File("rb"))
 def import_command(file):
     """Import FILE (CSV): all rows or, if any row is bad, none."""
@@ -26,6 +28,7 @@ def import_command(file):
 
 
 @assets_cli.command("export")
+@school_option
 @click.argument("file", type=click.File("wb"))
 def export_command(file):
     """Write the register to FILE as CSV (UTF-8 with BOM, as Excel wants); - for stdout."""

@@ -27,7 +27,7 @@ from app.models import Asset, AssetKind, AssetStatus, Place, ScanCode
 from app.models.asset import retirement_date
 from app.models.code import is_well_formed, normalize_code, unused_code_values
 from app.models.common import utcnow
-from app.register.assets import MAX_LENGTHS
+from app.register.assets import MAX_LENGTHS, belongs_elsewhere, codes_of_other_schools
 
 COLUMNS = ("code", "name", "name_en", "kind", "place", "asset_number", "status", "notes")
 REQUIRED_COLUMNS = ("name", "kind", "place")
@@ -230,7 +230,7 @@ def _check_rows(columns, records):
     find_kind = functools.cache(_KindLookup(db.session.scalars(sa.select(AssetKind)).all()).find)
     find_place = functools.cache(_PlaceLookup(PlaceTree.load()).find)
     statuses = _status_words()
-    codes = _known_codes(records, columns)
+    codes, elsewhere = _known_codes(records, columns)
     rows, problems = [], []
     for line, cells in records:
         row_problems = []
@@ -294,7 +294,7 @@ def _check_rows(columns, records):
             else:
                 row.values["status"] = status
         if cell.get("code"):
-            message = _resolve_code(row, cell["code"], codes)
+            message = _resolve_code(row, cell["code"], codes, elsewhere)
             if message:
                 problem(message)
 
@@ -304,12 +304,14 @@ def _check_rows(columns, records):
     return rows, problems
 
 
-def _resolve_code(row: _Row, typed: str, codes: dict[str, ScanCode]):
+def _resolve_code(row: _Row, typed: str, codes: dict[str, ScanCode], elsewhere: set[str]):
     """Point the row at the asset its code names, or the blank code it claims; or say why not."""
     code = normalize_code(typed)
     row.code = code
     if not is_well_formed(code):
         return _l("“%(code)s” is not a Patrol code.", code=typed)
+    if code in elsewhere:
+        return belongs_elsewhere(code)
     scan_code = codes.get(code)
     if scan_code is None:
         return None
@@ -461,12 +463,14 @@ def _write(changes: _Changes) -> None:
         return
     columns = [column.name for column in staged.columns]
     db.session.execute(sa.insert(assets).from_select(columns, sa.select(*staged.columns)))
-    staged.drop(db.session.connection())
     # A code typed in the file or drawn fresh becomes a ScanCode inside the database, for
     # every asset just made whose code has none yet (a claimed blank label has its own).
+    # The assets just made are known by their codes, unique across the deployment: Core
+    # statements on the tables are not kept to the school (app.tenancy), so none may read by
+    # anything another school's rows could share, like the time they were made.
     made_now = changes.new_assets[0]["created_at"]
     without_scan_code = sa.select(assets.c.code, assets.c.id, sa.literal(made_now)).where(
-        assets.c.created_at == made_now,
+        assets.c.code.in_(sa.select(staged.c.code)),
         ~sa.exists().where(scan_codes.c.value == assets.c.code),
     )
     issued = db.session.execute(
@@ -475,6 +479,7 @@ def _write(changes: _Changes) -> None:
         # Without it SQLAlchemy keeps no row count of an INSERT on PostgreSQL.
         .execution_options(preserve_rowcount=True)
     )
+    staged.drop(db.session.connection())
     if changes.claimed:
         owner = sa.select(assets.c.id).where(assets.c.code == scan_codes.c.value)
         claim = (
@@ -514,10 +519,11 @@ def _staged_assets(new_assets: list[dict]) -> sa.Table | None:
     return staged
 
 
-def _known_codes(records, columns) -> dict[str, ScanCode]:
-    """The ScanCodes the file mentions, fetched in a few queries rather than one per row."""
+def _known_codes(records, columns) -> tuple[dict[str, ScanCode], set[str]]:
+    """The school's ScanCodes the file mentions, fetched in a few queries rather than one per
+    row; and the codes it mentions that are on another school's labels."""
     if "code" not in columns:
-        return {}
+        return {}, set()
     index = columns.index("code")
     values = sorted(
         {
@@ -535,7 +541,11 @@ def _known_codes(records, columns) -> dict[str, ScanCode]:
             .where(ScanCode.value.in_(chunk))
         ):
             found[scan_code.value] = scan_code
-    return found
+    unknown = [value for value in values if value not in found]
+    elsewhere = set()
+    for start in range(0, len(unknown), CODE_QUERY_CHUNK):
+        elsewhere |= codes_of_other_schools(unknown[start:start + CODE_QUERY_CHUNK])
+    return found, elsewhere
 
 
 def _status_words() -> dict[str, AssetStatus]:

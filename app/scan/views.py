@@ -69,7 +69,10 @@ def door(code):
     elsewhere = signed_in and scan_code is not None and not tenancy.is_current(scan_code.school_id)
     if not signed_in or elsewhere:
         if scan_code is not None:
-            tenancy.enter((scan_code.school_id,), scan_code.school)
+            tenancy.visit(scan_code.school)
+        elif not tenancy.current_school_ids():
+            # No school's code, in a deployment of several: no school's settings to ask.
+            return render_unknown(code)
         if not settings.public_reports_allowed():
             if elsewhere:
                 return render_elsewhere(scan_code)

@@ -4,6 +4,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app import memberships
 from app.auth import sign_ins
 from app.auth.access import admin_required
 from app.extensions import db
@@ -100,7 +101,7 @@ def add():
 @bp.route("/<int:user_id>/edit", methods=["GET", "POST"])
 @admin_required
 def edit(user_id):
-    user = _member_or_404(user_id)
+    user = memberships.member_or_404(user_id)
     form = EditUserForm(obj=user)
     if form.validate_on_submit():
         try:
@@ -128,7 +129,7 @@ def edit(user_id):
 def sign_out_everywhere(user_id):
     """A lost phone: every phone signed in as the user must sign in again, with the password.
     An admin doing this for themselves keeps the phone they are using."""
-    user = _member_or_404(user_id)
+    user = memberships.member_or_404(user_id)
     keeping = _own_sign_in(user)
     sign_ins.end_all(user, keeping=keeping)
     db.session.commit()
@@ -143,7 +144,7 @@ def sign_out_everywhere(user_id):
 @admin_required
 def remove(user_id):
     """Take someone out of this school only: their account, other schools and records stay."""
-    user = _member_or_404(user_id)
+    user = memberships.member_or_404(user_id)
     try:
         remove_from_school(user, actor=current_user)
     except AccountRuleError as refused:
@@ -159,16 +160,6 @@ def remove(user_id):
         "success",
     )
     return redirect(url_for("users.index"))
-
-
-def _member_or_404(user_id) -> User:
-    """A person of this school: the people of other schools are not this admin's to see."""
-    return db.one_or_404(
-        sa.select(User)
-        .join(User.membership)
-        .where(User.id == user_id)
-        .options(so.contains_eager(User.membership))
-    )
 
 
 def _render_edit(form, user):
