@@ -54,6 +54,7 @@ from tests.factories import (
     make_checklist,
     make_closed_period,
     make_delivery,
+    make_district,
     make_duty,
     make_inspection,
     make_kind,
@@ -63,6 +64,7 @@ from tests.factories import (
     make_school,
     make_staff_report,
     make_stocktake,
+    make_template,
     make_user,
 )
 from tests.test_hostile_input import FormReader, client_as
@@ -100,7 +102,9 @@ def fill_school_a():
 def fill_school_b(app):
     """School B with one of everything, its texts marked; what the walk puts in URLs."""
     with app.app_context():
-        b = make_school("bschool", name=f"{PUBLIC} 幼儿园")
+        district = make_district("bdistrict", f"{SECRET} 区", None)
+        b = make_school("bschool", name=f"{PUBLIC} 幼儿园", district=district)
+        template = make_template(district, name=f"{SECRET} template")
         db.session.commit()
         with tenancy.in_school(b):
             head = make_user("bhead", role=Role.ADMIN, display_name=f"{SECRET} head")
@@ -174,7 +178,8 @@ def fill_school_b(app):
                 "code": asset.code, "token": public.public_token,
                 "public_fault_id": public.id, "public_photo_id": public_photo.id,
                 "blank": blank.value, "school_id": b.id, "head": head.id,
-                "notice": notice.id,
+                "notice": notice.id, "template_id": template.id,
+                "district_id": district.id, "school_code": b.code,
             }
         main = db.session.scalar(sa.select(School.id).where(School.code == "main"))
         with tenancy.in_school(main):
@@ -243,6 +248,8 @@ def path_values(rule, ids):
             continue
         if name == "fmt":
             values[name] = "svg"
+        elif name == "code" and rule.endpoint.startswith("district."):
+            values[name] = ids["school_code"]
         elif name == "photo_id" and rule.endpoint == "faults.public_photo":
             values[name] = ids["public_photo_id"]
         else:
