@@ -2,6 +2,7 @@
 
 from flask import request
 from flask_login import current_user
+from sqlalchemy.exc import OperationalError
 
 from app import tenancy
 from app.config import DEFAULTS
@@ -11,7 +12,11 @@ from app.models import Role
 
 def school_name() -> str | None:
     """The current school's name; None while it is left at SCHOOL_NAME's default."""
-    name = tenancy.school_name()
+    try:
+        name = tenancy.school_name()
+    except OperationalError:
+        # The database is out of reach: the "busy" page names no school.
+        return None
     return name if name != DEFAULTS["SCHOOL_NAME"] else None
 
 

@@ -284,8 +284,9 @@ def school_language() -> str:
 
 
 def school_name() -> str:
+    """The current school's name in the reader's language, where it has one in English."""
     school = current_school()
-    return school.name if school is not None else current_app.config["SCHOOL_NAME"]
+    return school.title if school is not None else current_app.config["SCHOOL_NAME"]
 
 
 def all_school_ids() -> list[int]:

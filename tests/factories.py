@@ -690,3 +690,14 @@ def make_template(district, items=("滑道表面光滑", "螺栓紧固"), kind_n
     )
     db.session.flush()
     return template
+
+
+def set_school(app, **fields):
+    """The first school's own name, name_en, time zone or language, as the district sets them."""
+    from app.models import School
+
+    with app.app_context():
+        school = db.session.scalar(sa.select(School).where(School.code == "main"))
+        for name, value in fields.items():
+            setattr(school, name, value)
+        db.session.commit()

@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import ClosedPeriod, Frequency, ItemType, User
 from app.routines import routine_states
 from app.schedule import Schedule, State
-from tests.factories import make_asset, make_closed_period
+from tests.factories import make_asset, make_closed_period, set_school
 
 MONDAY = date(2026, 11, 23)
 HOSTILE = '<script>alert("x")</script>'
@@ -45,7 +45,7 @@ def test_the_page_shows_the_school_time_zone_and_the_periods(app, client, auth):
 
 
 def test_the_time_zone_shown_is_the_configured_one(app, client, auth):
-    app.config["SCHOOL_TIMEZONE"] = "Europe/Berlin"
+    set_school(app, timezone="Europe/Berlin")
     auth.login("admin")
     assert "Europe/Berlin" in client.get("/checklists/closed-periods").get_data(as_text=True)
 

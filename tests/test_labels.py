@@ -13,7 +13,7 @@ from app.extensions import db
 from app.labels import sheets
 from app.models import Asset, AssetStatus, Place, PlaceKind, ScanCode
 from app.models.code import replace_code
-from tests.factories import make_asset, make_kind, make_place
+from tests.factories import make_asset, make_kind, make_place, set_school
 
 HOSTILE = "<script>alert(1)</script>"
 LABEL = re.compile(r'class="cell label[^"]*" style="left: ([\d.]+)mm; top: ([\d.]+)mm"')
@@ -266,7 +266,7 @@ def test_the_english_name_is_left_off_where_none_is_set(app, client, auth):
 
 
 def test_a_school_that_writes_english_prints_english_labels(app, client, auth, school):
-    app.config["SCHOOL_LANGUAGE"] = "en"
+    set_school(app, language="en")
     auth.login()
     page = client.get(
         "/labels/sheet",

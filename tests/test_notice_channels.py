@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import Channel, ChannelKind, DeliveryStatus, Reason
 from app.notices.cli import WECOM_OK, receiver_server
-from tests.factories import make_channel, make_delivery, make_notice
+from tests.factories import make_channel, make_delivery, make_notice, set_school
 
 WECOM_URL = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=9d3f1c2a-robot-key-7b8e"
 WECOM_KEY = "9d3f1c2a-robot-key-7b8e"
@@ -148,7 +148,7 @@ def test_the_pages_carry_csrf_tokens(app, client, auth, rows):
 
 
 def test_a_new_channel_starts_with_the_school_language_and_what_needs_acting_on(app, client, auth):
-    app.config["SCHOOL_LANGUAGE"] = "en"
+    set_school(app, language="en")
     auth.login()
     page = text(client.get("/notices/channels/new"))
     ticked = set(re.findall(r'name="reasons" value="(\w+)" checked', page))
@@ -466,7 +466,7 @@ def local_robot():
 
 
 def test_a_test_message_reaches_the_chat_and_its_answer_is_shown(app, client, auth, local_robot):
-    app.config["SCHOOL_NAME"] = "阳光小学"
+    set_school(app, name="阳光小学")
     url, received = local_robot()
     channel_id = add_channel(app, url=url)
     auth.login()

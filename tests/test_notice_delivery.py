@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 from app.extensions import db
 from app.models import ChannelKind, Delivery, DeliveryAttempt, DeliveryStatus
 from app.notices.delivery import RETRY_FOR, deliver_due, resend
-from tests.factories import make_channel, make_delivery, make_notice, make_user, user
+from tests.factories import make_channel, make_delivery, make_notice, make_user, set_school, user
 from tests.receivers import ROBOT_KEY
 
 NOW = datetime(2026, 12, 4, 0, 30)
@@ -233,7 +233,7 @@ def test_an_interrupted_send_fails_and_is_never_sent_again_by_itself(app, receiv
 
 
 def test_an_interrupted_send_is_told_in_the_schools_language(app, receiver):
-    app.config["SCHOOL_LANGUAGE"] = "en"
+    set_school(app, language="en")
     with app.app_context():
         delivery_id = interrupted(receiver(ChannelKind.WECOM), claimed_until=NOW)
         deliver_due(now=NOW + timedelta(seconds=1))

@@ -22,6 +22,7 @@ from tests.factories import (
     make_kind,
     make_staff_report,
     make_user,
+    set_school,
     user,
 )
 from tests.test_inspections_records import QueryCounter
@@ -33,9 +34,9 @@ SLIDE_CHECK = ("滑梯每日检查", "Daily slide check")
 
 def at(day, hours, minutes=0):
     """Naive UTC of a school-local time (Asia/Shanghai unless the test changed the zone)."""
-    from flask import current_app
+    from app import tenancy
 
-    zone = ZoneInfo(current_app.config["SCHOOL_TIMEZONE"])
+    zone = ZoneInfo(tenancy.school_timezone())
     local = datetime.combine(day, time(hours, minutes), tzinfo=zone)
     return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
 
@@ -436,7 +437,7 @@ def test_a_long_list_of_people_still_makes_a_key_that_fits(app):
 
 
 def test_the_times_follow_the_schools_clock_across_a_daylight_saving_change(app):
-    app.config["SCHOOL_TIMEZONE"] = "Europe/Berlin"
+    set_school(app, timezone="Europe/Berlin")
     with app.app_context():
         wang = make_user("wang")
         slides(1)

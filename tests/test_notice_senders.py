@@ -14,7 +14,7 @@ from aiosmtpd.controller import Controller
 from app.models import ChannelKind, Reason
 from app.notices.message import Message
 from app.notices.senders import send_chat, send_email
-from tests.factories import make_channel
+from tests.factories import make_channel, set_school
 from tests.receivers import ROBOT_KEY
 
 SECRET = "SEC1d2c3b4a5f6e7d8c9b0a1f2e3d4c5b6a7"
@@ -277,8 +277,8 @@ def inbox(app):
         MAIL_SERVER="127.0.0.1",
         MAIL_PORT=controller.port,
         MAIL_FROM="patrol@school.test",
-        SCHOOL_NAME="实验小学",
     )
+    set_school(app, name="实验小学")
     yield handler
     controller.stop()
 

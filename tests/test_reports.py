@@ -47,6 +47,7 @@ from tests.factories import (
     make_kind,
     make_place,
     make_staff_report,
+    set_school,
 )
 from tests.test_inspections import drawn_signature
 
@@ -219,7 +220,7 @@ def pdf_text(data: bytes) -> str:
 
 
 def test_the_page_in_english(app, history, client, auth):
-    app.config["SCHOOL_NAME"] = "Sunshine Kindergarten"
+    set_school(app, name="阳光幼儿园", name_en="Sunshine Kindergarten")
     auth.login()
     page = client.get("/reports/report?period=month&month=2025-10")
     assert page.status_code == 200
@@ -240,7 +241,7 @@ def test_the_title_block_has_no_school_name_until_one_is_set(app, history, clien
 
 
 def test_the_page_and_pdf_in_chinese(app, history, client, auth, prepared_pdf):
-    app.config["SCHOOL_NAME"] = "阳光幼儿园"
+    set_school(app, name="阳光幼儿园")
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
     auth.login()
     page = client.get("/reports/report?period=month&month=2025-10")

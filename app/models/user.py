@@ -69,17 +69,27 @@ class User(UserMixin, db.Model):
     @property
     def role(self) -> Role | None:
         """Their role in the current school: a membership's, or reading for the district."""
-        if self.membership is not None:
-            return self.membership.role
+        membership = self._membership_here()
+        if membership is not None:
+            return membership.role
         return Role.VIEWER if self.district_role is not None else None
 
     @role.setter
     def role(self, role: Role) -> None:
         """Gives the role in the current school, joining it if need be."""
-        if self.membership is None:
+        membership = self._membership_here()
+        if membership is None:
             self.membership = Membership(role=role)
         else:
-            self.membership.role = role
+            membership.role = role
+
+    def _membership_here(self) -> "Membership | None":
+        session = so.object_session(self)
+        if session is None:
+            return self.membership
+        # Reading a role in the middle of a change need not write the change first.
+        with session.no_autoflush:
+            return self.membership
 
     def set_password(self, password: str) -> None:
         """Only the hash; app.users.rules.change_password also signs the other phones out."""
