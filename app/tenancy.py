@@ -24,6 +24,7 @@ Rules:
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from weakref import WeakKeyDictionary
 
 import psycopg
 import sqlalchemy as sa
@@ -192,11 +193,38 @@ def _only_school() -> tuple[int, ...]:
     return tuple(ids) if len(ids) == 1 else ()
 
 
-def _criteria(ids):
-    if len(ids) == 1:
-        school_id = ids[0]
-        return lambda cls: cls.school_id == school_id
-    return lambda cls: cls.school_id.in_(ids)
+# The criteria name the schools by bound parameters, given at each execution: a statement
+# built once is kept with its criteria (_kept), so SQLAlchemy's cache key for it is worked
+# out once too, not at every execution of every page.
+_ONE_SCHOOL, _SCHOOLS = "patrol_school_id", "patrol_school_ids"
+_ONE_SCHOOL_VALUE = sa.bindparam(_ONE_SCHOOL, type_=sa.Integer())
+_SCHOOLS_VALUE = sa.bindparam(_SCHOOLS, type_=sa.Integer(), expanding=True)
+_ONE_SCHOOL_CRITERIA = with_loader_criteria(
+    SchoolOwned, lambda cls: cls.school_id == _ONE_SCHOOL_VALUE, include_aliases=True
+)
+_SCHOOLS_CRITERIA = with_loader_criteria(
+    SchoolOwned, lambda cls: cls.school_id.in_(_SCHOOLS_VALUE), include_aliases=True
+)
+_kept = {True: WeakKeyDictionary(), False: WeakKeyDictionary()}
+
+
+def _kept_to_schools(statement, one: bool):
+    kept = _kept[one].get(statement)
+    if kept is None:
+        kept = statement.options(_ONE_SCHOOL_CRITERIA if one else _SCHOOLS_CRITERIA)
+        _kept[one][statement] = kept
+    return kept
+
+
+def _school_parameters(ids) -> dict:
+    """The criteria's values for these schools. Inside everywhere(), a load that follows an
+    object read outside it (its criteria propagate to it) keeps to the schools outside."""
+    if ids == EVERYWHERE:
+        ids = g.get(_OUTSIDE) or ()
+        if ids == EVERYWHERE:
+            ids = ()
+    # No school has id 0: with none current, nothing is seen.
+    return {_ONE_SCHOOL: ids[0] if ids else 0, _SCHOOLS: list(ids) or [0]}
 
 
 def _keep_to_current_schools(state: ORMExecuteState) -> None:
@@ -209,14 +237,16 @@ def _keep_to_current_schools(state: ORMExecuteState) -> None:
             return state.invoke_statement().freeze()()
     # Worked out before any statement runs (an insert too): PostgreSQL is told with it.
     ids = current_school_ids()
+    if isinstance(state.parameters, list):
+        # Many rows at once (a bulk insert, an update by primary keys): no criteria apply.
+        return
+    state.parameters = {**(state.parameters or {}), **_school_parameters(ids)}
     # Loads of an object's columns or relationships follow the criteria of the query that
-    # loaded the object (with_loader_criteria propagates to them).
+    # loaded the object (with_loader_criteria propagates to them), given the values above.
     if state.is_column_load or state.is_relationship_load or ids == EVERYWHERE:
         return
     if state.is_select or state.is_update or state.is_delete:
-        state.statement = state.statement.options(
-            with_loader_criteria(SchoolOwned, _criteria(ids), include_aliases=True)
-        )
+        state.statement = _kept_to_schools(state.statement, len(ids) == 1)
 
 
 def _work_out_schools_before_flush(session: Session, flush_context, instances) -> None:

@@ -45,6 +45,7 @@ from app.models import (
     FaultStatus,
     Inspection,
     ItemType,
+    Membership,
     Role,
     Urgency,
     User,
@@ -59,9 +60,10 @@ ACCEPTED_THIS_MONTH = 40
 def add_dashboard_history(assets, rng):
     """Readings, accepted repairs and assets out of service on top of build_school's school."""
     db.session.execute(sa.insert(User.__table__), [{
-        "id": 2, "username": "admin", "display_name": "Admin", "role": Role.ADMIN,
+        "id": 2, "username": "admin", "display_name": "Admin",
         "password_hash": generate_password_hash(PASSWORD),
     }])
+    db.session.execute(sa.insert(Membership.__table__), [{"user_id": 2, "role": Role.ADMIN}])
     # The first kind's weekly routine gets a crack-width reading, limit 3 mm.
     db.session.execute(sa.insert(ChecklistItem.__table__), [{
         "id": READING_ITEM, "version_id": 1, "position": ITEMS_PER_CHECKLIST,

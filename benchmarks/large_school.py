@@ -33,6 +33,7 @@ from app.models import (
     Frequency,
     Inspection,
     ItemType,
+    Membership,
     Outcome,
     Place,
     PlaceKind,
@@ -216,9 +217,11 @@ def build_school(assets, inspections, answers_per_inspection, rng):
     ])
 
     db.session.execute(sa.insert(User.__table__), [{
-        "id": 1, "username": "inspector", "display_name": "Inspector", "role": Role.INSPECTOR,
+        "id": 1, "username": "inspector", "display_name": "Inspector",
         "password_hash": generate_password_hash(PASSWORD),
     }])
+    # In the install's one school (its column default).
+    db.session.execute(sa.insert(Membership.__table__), [{"user_id": 1, "role": Role.INSPECTOR}])
     insert(Checklist.__table__, [
         {"id": k + 1, "name": f"每周检查{k + 1}", "kind_id": k + 1,
          "frequency": Frequency.WEEKLY, "weekday": 0, "created_at": in_use_since}
