@@ -32,7 +32,9 @@ Then, through the Flask test client signed in through the sign-in form:
 """
 
 import argparse
+import cProfile
 import os
+import pstats
 import random
 import statistics
 import time
@@ -400,10 +402,13 @@ def get(client, path):
     return response
 
 
-def dashboard_times(install):
-    """Server time of the district dashboard: (wall seconds, CPU seconds) per request."""
+def dashboard_times(install, profile=False):
+    """Server time of the district dashboard: (wall seconds, CPU seconds) per request; with
+    `profile`, first where one request spends it: functions, and the SQL by time taken."""
     office = signed_in_client(install.app, "district")
     get(office, "/district/")
+    if profile:
+        print_profile(install.app, lambda: get(office, "/district/"))
     walls, cpus = [], []
     for _ in range(DASHBOARD_REQUESTS):
         wall, cpu = time.perf_counter(), time.process_time()
@@ -411,6 +416,35 @@ def dashboard_times(install):
         walls.append(time.perf_counter() - wall)
         cpus.append(time.process_time() - cpu)
     return walls, cpus
+
+
+def print_profile(app, action):
+    """The functions taking the most time in `action`, then its slowest SQL statements."""
+    timings = {}
+
+    def started(conn, cursor, statement, parameters, context, executemany):
+        context._bench_started = time.perf_counter()
+
+    def finished(conn, cursor, statement, parameters, context, executemany):
+        took = time.perf_counter() - context._bench_started
+        count, total = timings.get(statement, (0, 0.0))
+        timings[statement] = (count + 1, total + took)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", started)
+    sa.event.listen(engine, "after_cursor_execute", finished)
+    profiler = cProfile.Profile()
+    try:
+        profiler.runcall(action)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", started)
+        sa.event.remove(engine, "after_cursor_execute", finished)
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+    print(f"{sum(c for c, _ in timings.values())} statements, "
+          f"{sum(t for _, t in timings.values()) * 1000:.0f} ms in the database; the slowest:")
+    for statement, (count, total) in sorted(timings.items(), key=lambda kv: -kv[1][1])[:8]:
+        print(f"  {total * 1000:8.0f} ms  x{count:<4} {' '.join(statement.split())[:160]}")
 
 
 def main(args):
@@ -442,7 +476,7 @@ def main(args):
         single = Install(one_school, 1, "one-school install")
 
         if district.has_dashboard:
-            walls, cpus = dashboard_times(district)
+            walls, cpus = dashboard_times(district, args.profile)
             print(f"(a) district dashboard /district/ over {args.schools} schools: "
                   f"median {statistics.median(walls) * 1000:.0f} ms, "
                   f"max {max(walls) * 1000:.0f} ms server time "
@@ -481,6 +515,8 @@ if __name__ == "__main__":
     parser.add_argument("--requests", type=int, default=300,
                         help="scan page requests per CPU round")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--profile", action="store_true",
+                        help="print where one dashboard request spends its time")
     parser.add_argument("--database-url", help="postgresql://… (default: DATABASE_URL); a "
                         "schema of its own is made and dropped")
     main(parser.parse_args())
