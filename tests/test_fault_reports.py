@@ -23,7 +23,7 @@ from app.models import (
 )
 from app.models.code import replace_code
 from app.request_address import address_key
-from tests.factories import make_asset, make_blank_code, user
+from tests.factories import make_asset, make_blank_code, make_school, user
 
 SWING = "SWG234"
 OLD = "RPX234"
@@ -730,3 +730,19 @@ def test_a_send_that_finds_every_decoder_busy_is_answered_retry_later(
     assert response.json["error"] == "busy" and "busy" in response.json["message"]
     with app.app_context():
         assert faults() == []
+
+
+def test_the_reporters_page_opens_in_a_deployment_of_several_schools(app, client, swing):
+    """A signed-out visitor is in no school: the token says which one the fault is in."""
+    assert public_report(client, photos=[photo()]).status_code == 303
+    with app.app_context():
+        (fault,) = faults()
+        token, photo_id = fault.public_token, fault.photos[0].id
+        make_school("east")
+        db.session.commit()
+
+    thanks = client.get(f"/faults/reported/{token}")
+    assert thanks.status_code == 200
+    assert "The seat is cracked" in page(thanks)
+    assert client.get(f"/faults/reported/{token}/photos/{photo_id}").status_code == 200
+    assert client.get(f"/faults/reported/{'x' * 22}").status_code == 404

@@ -33,6 +33,7 @@ from app.faults.reporting import (
 )
 from app.models import Asset, AssetStatus, Fault, FaultPhoto, Role, Urgency
 from app.models.code import normalize_code, school_of_code
+from app.models.common import EVERYWHERE_OPTION
 
 
 def report(code):
@@ -181,6 +182,17 @@ def _add_report_route(state):
 
 
 def _public_fault(token: str) -> Fault:
+    # A visitor signed out (or staff of another school) is in no school, or not in the
+    # fault's: the token, secret and unique across the deployment, says which school to show.
+    school_id = db.session.scalar(
+        sa.select(Fault.school_id)
+        .where(Fault.public_token == token)
+        .execution_options(**{EVERYWHERE_OPTION: True})
+    )
+    if school_id is None:
+        abort(404)
+    if not tenancy.is_current(school_id):
+        tenancy.visit(school_id)
     fault = db.one_or_404(
         sa.select(Fault)
         .where(Fault.public_token == token, Fault.is_public.is_(True))

@@ -1,9 +1,10 @@
 """Browser tests: Patrol served on 127.0.0.1 by a thread, driven by Playwright in Chromium.
 
 Playwright's own browser download cannot work here, so Debian's chromium is launched by its
-path. Each test gets the demo kindergarten afresh: on SQLite a copy of a file seeded once per
-run; with TEST_DATABASE_URL, a schema of its own in that PostgreSQL database, emptied and
-seeded again for each test (the rest of the suite keeps to the public schema).
+path. Each test gets the demo district afresh (three kindergartens, the first the stories'
+阳光幼儿园): on SQLite a copy of a file seeded once per run; with TEST_DATABASE_URL, a schema
+of its own in that PostgreSQL database, emptied and seeded again for each test (the rest of
+the suite keeps to the public schema).
 """
 
 import os
@@ -17,7 +18,7 @@ from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
 from app import create_app
-from app.demo.seed import seed_demo
+from app.demo.seed import seed_district
 from app.extensions import db
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
@@ -62,7 +63,7 @@ def demo_database(tmp_path_factory):
                 connection.execute(sa.text(f"CREATE SCHEMA {POSTGRES_SCHEMA}"))
         upgrade()
         if not POSTGRES_URL:
-            seed_demo()
+            seed_district()
         db.engine.dispose()
     yield url
     if POSTGRES_URL:
@@ -82,7 +83,7 @@ def _fresh_demo(demo_url, tmp_path):
         tables = ", ".join(table.name for table in db.metadata.sorted_tables)
         db.session.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         db.session.commit()
-        seed_demo()
+        seed_district()
         db.session.remove()
     return app
 

@@ -1,5 +1,13 @@
 """What a person does with a phone in Patrol, as Playwright steps."""
 
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+
+from app import tenancy
+from app.extensions import db
+from app.models import School
+
 DEMO_PASSWORD = "demo"
 
 
@@ -35,3 +43,13 @@ def photo_file(folder, name="photo.jpg"):
     path = folder / name
     Image.new("RGB", (640, 480), (180, 60, 40)).save(path, "JPEG", quality=80)
     return path
+
+
+@contextmanager
+def in_first_school(app):
+    """The app's context in the demo's first school, 阳光幼儿园: with the district's three
+    schools, code outside a request is in no school until told which."""
+    with app.app_context():
+        first = db.session.scalar(sa.select(School.id).order_by(School.id).limit(1))
+        with tenancy.in_school(first):
+            yield

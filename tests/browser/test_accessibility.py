@@ -14,14 +14,18 @@ import pytest
 import sqlalchemy as sa
 
 from app import routines
+from app.demo.district import DISTRICT_CODE
 from app.extensions import db
 from app.models import (
     Asset,
     Checklist,
     ChecklistItem,
+    ChecklistTemplate,
     ChecklistVersion,
+    District,
     Fault,
     Inspection,
+    Membership,
     Place,
     PreparedReport,
     PreparedStatus,
@@ -32,7 +36,7 @@ from app.models import (
 from app.models.common import utcnow
 from app.stocktakes.counting import start_stocktake
 from app.terms import term_containing
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import in_first_school, sign_in
 from tests.factories import make_channel, make_delivery, make_notice
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -44,6 +48,8 @@ FAILING_RULES = {"landmark-one-main", "page-has-heading-one"}
 # its accessible name must contain its visible text ("EN", not only "Switch to English").
 EXTRA_RULES = {"label-content-name-mismatch": {"enabled": True}}
 SLIDE_2 = "4ZGV4P"
+# 星星幼儿园's slide and its playground, and the school's code.
+STAR_SLIDE, STAR_PLAYGROUND, STAR_CODE = "7Y923X", "6XW5X5", "xingxing"
 
 # GET routes that answer with something other than a page to look at: images, files, data for
 # the scripts, and steps that only redirect.
@@ -68,6 +74,8 @@ NOT_PAGES = {
     "inspections.answer_photo",
     "stocktakes.signature",
     "scan.lookup",
+    "district.report_csv",
+    "district.report_pdf",
     "rounds.next_after",
 }
 
@@ -77,15 +85,17 @@ def _first(query):
 
 
 def demo_pages(app):
-    """(who is signed in, path) for every page, on the demo kindergarten.
+    """(who is signed in, path) for every page, on the demo district: its first school's
+    people, the contractor of the other two, the district's office and its admin.
 
     The demo has no stocktake: one is started, so its page is walked too. The page a visitor
     sees after reporting a fault is only theirs, so the walk reaches it by reporting one
-    (`_report_a_fault`).
+    (`_report_a_fault`); a school's list read by the district is opened from its dashboard
+    (`_open_a_school`).
     """
-    with app.app_context():
+    with in_first_school(app):
         slide = db.session.scalar(sa.select(Asset).where(Asset.code == SLIDE_2))
-        admin = db.session.scalar(sa.select(User).where(User.role == Role.ADMIN))
+        admin = db.session.scalar(sa.select(User).where(User.username == "admin"))
         stocktake = start_stocktake(None, admin, uuid.uuid4().hex)
         checklist = _first(sa.select(Checklist).where(Checklist.kind_id == slide.kind_id))
         version = _first(
@@ -96,7 +106,15 @@ def demo_pages(app):
         place = _first(sa.select(Place).order_by(Place.id))
         fault = _first(sa.select(Fault).where(Fault.public_token.is_(None)))
         term = term_containing(routines.today())
-        other_user = _first(sa.select(User).where(User.role != Role.ADMIN))
+        other_user = _first(
+            sa.select(User).join(User.membership).where(Membership.role != Role.ADMIN)
+        )
+        district = db.session.scalar(sa.select(District).where(District.code == DISTRICT_CODE))
+        template = _first(
+            sa.select(ChecklistTemplate)
+            .where(ChecklistTemplate.district_id == district.id)
+            .order_by(ChecklistTemplate.id)
+        )
         prepared = _ready_pdf(term)
         chat = make_channel(name="后勤群", reasons={Reason.UNSAFE})
         delivery = make_delivery(make_notice(), chat)
@@ -106,6 +124,9 @@ def demo_pages(app):
             (None, f"/q/{SLIDE_2}"),
             (None, f"/q/{SLIDE_2}/report"),
             (None, "/offline"),
+            # A plate of 星星幼儿园's: its public page, with a banner, then a place of it.
+            ("inspector", f"/q/{STAR_SLIDE}"),
+            ("inspector", f"/q/{STAR_PLAYGROUND}"),
             ("inspector", "/"),
             ("inspector", "/today"),
             ("inspector", f"/q/{SLIDE_2}"),
@@ -116,6 +137,8 @@ def demo_pages(app):
             ("inspector", "/scan"),
             ("inspector", "/phones"),
             ("repairer", "/faults/mine"),
+            ("contractor", "/faults/mine"),
+            ("contractor", "/faults/mine/all"),
             ("admin", "/"),
             ("admin", "/dashboard/checks"),
             ("admin", "/dashboard/readings"),
@@ -153,6 +176,7 @@ def demo_pages(app):
             ("admin", f"/stocktakes/{stocktake.id}"),
             ("admin", "/users/"),
             ("admin", "/users/new"),
+            ("admin", "/users/add"),
             ("admin", f"/users/{other_user.id}/edit"),
             ("admin", "/notices/"),
             ("admin", "/notices/channels/new"),
@@ -160,6 +184,20 @@ def demo_pages(app):
             ("admin", "/notices/times"),
             ("admin", "/notices/deliveries"),
             ("admin", f"/notices/deliveries/{delivery.id}"),
+            ("admin", "/templates/"),
+            ("district", "/district/"),
+            ("district", f"/district/report?period=term&term={term.start.isoformat()}"),
+            ("district", "/templates/district"),
+            ("district", f"/templates/district/templates/{template.id}"),
+            ("district-admin", "/district/"),
+            ("district-admin", "/district/report"),
+            ("district-admin", "/district/schools"),
+            ("district-admin", "/district/schools/new"),
+            ("district-admin", f"/district/schools/{STAR_CODE}/edit"),
+            ("district-admin", "/templates/district"),
+            ("district-admin", f"/templates/district/{district.id}/new"),
+            ("district-admin", f"/templates/district/templates/{template.id}"),
+            ("district-admin", f"/templates/district/templates/{template.id}/publish"),
         ]
         db.session.remove()
     return pages
@@ -213,6 +251,15 @@ def _report_a_fault(page, server):
     page.fill("#public_name", "王老师")
     page.click("form.report-form button.primary")
     page.wait_for_url(re.compile(r"/faults/reported/"))
+    assert "王老师" in page.locator("h1").inner_text(), "the reporter's own page answers"
+
+
+def _open_a_school(page, server):
+    """The district's office taps 彩虹幼儿园's unsafe faults: the school's own list, read-only."""
+    page.goto(f"{server.url}/district/")
+    row = page.locator("tr", has=page.locator("small.code", has_text="caihong"))
+    row.locator("button[value=unsafe]").first.click()
+    page.wait_for_url(re.compile(r"/faults/\?"))
 
 
 def test_the_walk_has_every_page(live_server):
@@ -240,6 +287,8 @@ def test_axe_finds_nothing_serious_on_any_page(live_server, phone, language):
         _look(page, name, findings)
     _report_a_fault(phones[None], live_server)
     _look(phones[None], "the visitor's reported fault", findings)
+    _open_a_school(phones["district"], live_server)
+    _look(phones["district"], "a school's list the district opened", findings)
     assert not findings, "\n".join(
         f"{name}:\n  " + "\n  ".join(found) for name, found in findings.items()
     )

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Fault, FaultEvent, Inspection
-from tests.browser.helpers import draw_signature, photo_file, sign_in
+from tests.browser.helpers import draw_signature, in_first_school, photo_file, sign_in
 
 SLIDE_2 = "4ZGV4P"
 SWING = "5ST6JX"
@@ -68,7 +68,7 @@ def _inspect_url(page, server):
 
 
 def _count(server, model, *where):
-    with server.app.app_context():
+    with in_first_school(server.app):
         return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
 
 
@@ -115,7 +115,7 @@ def test_a_half_filled_inspection_survives_a_reload_and_goes_once_sent(live_serv
     page.click("[data-send]")
     page.wait_for_url(re.compile(r"/today/next"))
     _wait_for_no_drafts(page)
-    with live_server.app.app_context():
+    with in_first_school(live_server.app):
         assert db.session.scalar(sa.select(Inspection).where(Inspection.client_id == client_id))
 
     page.goto(live_server.url + url)
@@ -185,7 +185,7 @@ def test_a_fault_report_sent_with_its_photo_leaves_no_draft(live_server, phone, 
     page.click("form.report-form button.primary")
     page.wait_for_url(re.compile(r"/faults/reported/"))
     _wait_for_no_drafts(page)
-    with live_server.app.app_context():
+    with in_first_school(live_server.app):
         fault = db.session.scalar(
             sa.select(Fault).where(Fault.description == "A sharp edge on the seat")
         )

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.faults import lifecycle
 from app.models import Fault, User
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import in_first_school, sign_in
 from tests.browser.test_languages import _fits_the_phone
 
 
@@ -24,7 +24,7 @@ def test_the_description_starts_on_the_cards_first_line(live_server, phone):
 
 
 def test_a_repairers_scan_opens_the_sign_off_of_the_repair_in_progress(live_server, phone):
-    with live_server.app.app_context():
+    with in_first_school(live_server.app):
         fault = db.session.get(Fault, 1)
         repairer = db.session.scalar(sa.select(User).where(User.username == "repairer"))
         lifecycle.start(fault, repairer)

@@ -1,8 +1,11 @@
 """The same pages in Chinese and in English, each fitting a 360 px phone with 44 px targets."""
 
 import pytest
+import sqlalchemy as sa
 
-from tests.browser.helpers import sign_in
+from app.extensions import db
+from app.models import ChecklistTemplate
+from tests.browser.helpers import in_first_school, sign_in
 
 SLIDE_2 = "4ZGV4P"
 MIN_TARGET = 44
@@ -30,7 +33,11 @@ SMALL_TARGETS = """(controls) => Array.from(document.querySelectorAll(controls))
 
 
 def _fits_the_phone(page):
-    overflow = page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
+    # Against the layout viewport: on a phone the visual one (innerWidth) grows to show what
+    # overflows, hiding it.
+    overflow = page.evaluate(
+        "document.scrollingElement.scrollWidth - document.documentElement.clientWidth"
+    )
     assert overflow <= 0, f"{page.url} is {overflow}px wider than the phone"
     assert page.evaluate(SMALL_TARGETS, CONTROLS) == []
 
@@ -85,3 +92,38 @@ def test_your_phones_and_a_users_phones_in_each_language(live_server, phone, lan
     page.click("a:has-text('admin')")
     assert page.locator("ul.sign-ins > li").count() == 2
     _fits_the_phone(page)
+
+
+# The district's pages, the templates' and the header of a person in two schools (the
+# contractor's school switch), each with who opens it.
+DISTRICT_PAGES = (
+    ("contractor", "/faults/mine"),
+    ("contractor", "/faults/mine/all"),
+    ("admin", "/templates/"),
+    ("district", "/district/"),
+    ("district", "/district/report"),
+    ("district-admin", "/district/schools"),
+    ("district-admin", "/district/schools/xingxing/edit"),
+    ("district-admin", "/templates/district"),
+    ("district-admin", "/templates/district/templates/{template}"),
+    ("district-admin", "/templates/district/templates/{template}/publish"),
+    ("district-admin", "/templates/district/{district}/new"),
+)
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_district_and_templates_pages_fit_a_phone(live_server, phone, language):
+    with in_first_school(live_server.app):
+        district_id, template_id = db.session.execute(
+            sa.select(ChecklistTemplate.district_id, ChecklistTemplate.id)
+            .order_by(ChecklistTemplate.id)
+            .limit(1)
+        ).one()
+    pages = {}
+    for who, path in DISTRICT_PAGES:
+        if who not in pages:
+            pages[who] = phone(language)
+            sign_in(pages[who], live_server, who)
+        page = pages[who]
+        page.goto(live_server.url + path.format(template=template_id, district=district_id))
+        _fits_the_phone(page)

@@ -7,24 +7,24 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Asset, AssetStatus, Fault, Inspection, User
-from tests.browser.helpers import draw_signature, photo_file, sign_in
+from tests.browser.helpers import draw_signature, in_first_school, photo_file, sign_in
 
 SLIDE_2 = "4ZGV4P"
 DESCRIPTION = "The chain of the swing is rusted through."
 
 
 def _asset_id(server, code):
-    with server.app.app_context():
+    with in_first_school(server.app):
         return db.session.scalar(sa.select(Asset.id).where(Asset.code == code))
 
 
 def _count(server, model, *where):
-    with server.app.app_context():
+    with in_first_school(server.app):
         return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
 
 
 def _user_id(server, username):
-    with server.app.app_context():
+    with in_first_school(server.app):
         return db.session.scalar(sa.select(User.id).where(User.username == username))
 
 
@@ -110,7 +110,7 @@ def test_a_round_done_offline_arrives_once(live_server, phone, tmp_path):
     assert _count(live_server, Inspection, Inspection.asset_id == slide_id) == (
         inspections_before + 1
     )
-    with live_server.app.app_context():
+    with in_first_school(live_server.app):
         (fault,) = db.session.scalars(sa.select(Fault).where(Fault.description == DESCRIPTION))
         assert len(fault.photos) == 1
         latest = db.session.scalar(
@@ -250,7 +250,7 @@ def test_a_report_on_an_asset_retired_meanwhile_stays_and_shows_what_was_entered
     page.click("form.report-form button.primary")
     page.wait_for_url(re.compile(r"/q/[A-Z0-9]+$"))
     code = report_url.split("/")[2]
-    with live_server.app.app_context():
+    with in_first_school(live_server.app):
         asset = db.session.scalar(sa.select(Asset).where(Asset.code == code))
         asset.status = AssetStatus.RETIRED
         db.session.commit()

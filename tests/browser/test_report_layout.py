@@ -4,7 +4,7 @@ import pytest
 
 from app import routines
 from app.terms import term_containing
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import in_first_school, sign_in
 
 WORDS = {"zh": {"missed": "漏检", "rate": "完成率"}, "en": {"missed": "Missed", "rate": "Rate"}}
 # Each cell's column name as the phone shows it, and where the cell ends on the screen.
@@ -17,7 +17,7 @@ DISPLAY = "(table) => getComputedStyle(table).display"
 
 
 def _report_url(server):
-    with server.app.app_context():
+    with in_first_school(server.app):
         term = term_containing(routines.today())
     return f"{server.url}/reports/report?period=term&term={term.start.isoformat()}"
 

@@ -6,14 +6,14 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Asset, AssetStatus, Fault, FaultStatus, Inspection
-from tests.browser.helpers import draw_signature, photo_file, sign_in
+from tests.browser.helpers import draw_signature, in_first_school, photo_file, sign_in
 
 SLIDE_2 = "4ZGV4P"
 SWING = "5ST6JX"
 
 
 def _asset(server, code):
-    with server.app.app_context():
+    with in_first_school(server.app):
         return db.session.scalar(sa.select(Asset).where(Asset.code == code))
 
 
@@ -41,7 +41,7 @@ def test_monday_check_from_the_slides_label(live_server, phone):
 
     page.wait_for_url(re.compile(r"/today/next"))
     assert page.locator(".signed-mark").is_visible()
-    with live_server.app.app_context():
+    with in_first_school(live_server.app):
         inspections = db.session.scalars(
             sa.select(Inspection).where(Inspection.asset_id == slide.id).order_by(Inspection.id)
         ).all()
@@ -85,7 +85,7 @@ def test_monday_check_without_javascript(live_server, browser):
     page.fill("input[name=signer_name]", "张师傅")
     page.click("[data-send]")
     page.wait_for_url(re.compile(r"/today/next"))
-    with live_server.app.app_context():
+    with in_first_school(live_server.app):
         latest = db.session.scalar(
             sa.select(Inspection)
             .where(Inspection.asset_id == slide.id)
@@ -112,7 +112,7 @@ def test_fault_reported_repaired_and_accepted(live_server, phone, tmp_path):
     visitor.goto(f"{live_server.url}/q/{SWING}")
     assert visitor.locator(".banner-danger").inner_text().startswith("停止使用")
 
-    with live_server.app.app_context():
+    with in_first_school(live_server.app):
         fault = db.session.scalar(sa.select(Fault).where(Fault.asset_id == swing.id,
                                                          Fault.reporter_name == "王老师"))
         assert fault is not None and len(fault.photos) == 1
@@ -129,7 +129,7 @@ def test_fault_reported_repaired_and_accepted(live_server, phone, tmp_path):
     draw_signature(repairer, "#complete canvas")
     repairer.click("#complete button.primary")
     repairer.wait_for_load_state()
-    with live_server.app.app_context():
+    with in_first_school(live_server.app):
         fault = db.session.get(Fault, fault_id)
         assert fault.status == FaultStatus.REPAIRED
         assert [e.action for e in fault.events][-3:] == ["taken", "started", "repaired"]
@@ -141,7 +141,7 @@ def test_fault_reported_repaired_and_accepted(live_server, phone, tmp_path):
     admin.click("#accept button.primary")
     admin.wait_for_load_state()
 
-    with live_server.app.app_context():
+    with in_first_school(live_server.app):
         fault = db.session.get(Fault, fault_id)
         assert fault.status == FaultStatus.ACCEPTED
         assert db.session.get(Asset, swing.id).status == AssetStatus.IN_SERVICE
