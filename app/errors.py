@@ -66,9 +66,17 @@ def init_app(app):
         return render_template("error.html", title=title, message=message), status
 
     for status, (title, message) in PAGES.items():
-        app.register_error_handler(
-            status, lambda error, s=status, t=title, m=message: render(s, t, m)
-        )
+        if status != 500:
+            app.register_error_handler(
+                status, lambda error, s=status, t=title, m=message: render(s, t, m)
+            )
+
+    @app.errorhandler(500)
+    def server_error(error):
+        # The request's transaction may be the broken part (PostgreSQL refuses every statement
+        # after a failed one): nothing of it is kept, and the page reads outside it.
+        db.session.rollback()
+        return render(500, *PAGES[500])
     app.register_error_handler(NoSchool, lambda error: render(403, *NO_SCHOOL_PAGE))
     app.register_error_handler(CSRFError, lambda error: render(400, *CSRF_PAGE, code="csrf"))
 

@@ -117,7 +117,7 @@ def test_the_switch_reads_in_chinese(app, client, auth, east):
     auth.login("repairer")
     client.post("/schools/switch", data={"school": east})
     page = client.get("/today").text
-    assert "你现在在东园工作。" in page
+    assert "您现在在东园工作。" in page
     assert '<span class="school current" aria-current="true">东园</span>' in page
 
 
