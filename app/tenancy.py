@@ -32,6 +32,7 @@ from flask import current_app, g, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 
+from app.extensions import db
 from app.models import School
 from app.models.common import EVERYWHERE_OPTION, SchoolOwned
 
@@ -95,8 +96,6 @@ def current_school() -> School | None:
         return None
     school = g.get(_SCHOOL)
     if school is None or school.id != ids[0]:
-        from app.extensions import db
-
         # Kept on g: the session's identity map holds a row only while something refers to it.
         school = db.session.get(School, ids[0])
         setattr(g, _SCHOOL, school)
@@ -173,8 +172,6 @@ def _current(ids) -> Iterator[None]:
 def _set(ids) -> None:
     setattr(g, _CURRENT, ids)
     setattr(g, _GUESSED, False)
-    from app.extensions import db
-
     # A transaction already open on PostgreSQL is told at once: its policies read the setting.
     # (None: to be worked out; until then it sees nothing.)
     session = db.session()
@@ -186,8 +183,6 @@ def _set(ids) -> None:
 
 def _only_school() -> tuple[int, ...]:
     """The deployment's school when it has exactly one; else none."""
-    from app.extensions import db
-
     with db.engine.connect() as connection:
         ids = connection.execute(sa.select(School.id).order_by(School.id).limit(2)).scalars().all()
     return tuple(ids) if len(ids) == 1 else ()
@@ -291,8 +286,6 @@ def _guess_again_after_new_schools(session: Session, flush_context) -> None:
 
 
 def init_app(app) -> None:
-    from app.extensions import db
-
     session_class = db.session.session_factory.class_
     if not event.contains(session_class, "do_orm_execute", _keep_to_current_schools):
         event.listen(session_class, "do_orm_execute", _keep_to_current_schools)
@@ -321,15 +314,11 @@ def school_name() -> str:
 
 def all_school_ids() -> list[int]:
     """Every school of the deployment, oldest first: what the worker walks."""
-    from app.extensions import db
-
     with everywhere():
         return db.session.scalars(sa.select(School.id).order_by(School.id)).all()
 
 
 def school_of(model: type[SchoolOwned], record_id: int) -> int | None:
     """Which school a record belongs to, looked up across schools (a task's argument)."""
-    from app.extensions import db
-
     with everywhere():
         return db.session.scalar(sa.select(model.school_id).where(model.id == record_id))
