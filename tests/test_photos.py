@@ -2,7 +2,7 @@ import io
 import zlib
 
 import pytest
-from PIL import ExifTags, Image
+from PIL import ExifTags, Image, ImageFile
 from werkzeug.datastructures import FileStorage
 
 from app.core.photos import (
@@ -233,6 +233,13 @@ def test_a_truncated_photo_is_refused(app, fmt):
     cut = buffer.getvalue()[: len(buffer.getvalue()) * 2 // 3]
     assert "not a photo" in refusal(app, cut, f"cut.{fmt.lower()}")
     assert not list(photo_folder_path(app).glob("*"))
+
+
+def test_a_truncated_photo_is_refused_after_a_report_pdf_was_laid_out(app, monkeypatch):
+    # What importing WeasyPrint does to the whole process.
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    whole = jpeg_bytes(size=(300, 300))
+    assert "not a photo" in refusal(app, whole[: len(whole) * 2 // 3], "cut.jpg")
 
 
 def test_a_busy_server_answers_send_again_without_storing(app, monkeypatch):

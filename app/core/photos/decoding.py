@@ -20,7 +20,7 @@ import threading
 from io import BytesIO
 
 from flask_babel import lazy_gettext as _l
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 from PIL.JpegImagePlugin import JpegImageFile
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP")
@@ -65,6 +65,9 @@ class decode_slot:
 def decode(data: bytes, side: int) -> Image.Image:
     """The image in `data`, decoded no larger than needed to fit `side` where the format
     allows; PhotoError if it is not a sane JPEG, PNG or WebP within the pixel limits."""
+    # WeasyPrint turns this on for the whole process when it is imported (a report PDF): a
+    # photo cut short by a dropped upload must still be refused, not filled with grey.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         Image.open(BytesIO(data), formats=ACCEPTED_FORMATS).verify()
         image = Image.open(BytesIO(data), formats=ACCEPTED_FORMATS)
