@@ -1,4 +1,3 @@
-from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -7,7 +6,7 @@ from wtforms.validators import Optional, ValidationError
 
 from app.district.opening import TARGETS
 from app.district.schools import LANGUAGES
-from app.reports.choice import MONTH, TERM, read_month, read_term
+from app.reports.forms import PeriodForm
 
 
 def strip(value):
@@ -41,33 +40,9 @@ class SchoolForm(SchoolEditForm):
     district = SelectField(_l("District"), coerce=str, validate_choice=False)
 
 
-class PeriodForm(FlaskForm):
-    """A month or a term, read as the school reports read them (app.reports.choice).
-    Read in a school (the term's dates are a school's); valid, it gives `period`."""
-
-    class Meta:
-        csrf = False  # sent by GET: it changes nothing
-
-    period = StringField(default=MONTH)
-    month = StringField(default="", filters=[strip])
-    term = StringField(default="", filters=[strip])
-
-    def __init__(self, today: date, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.today = today
-        self.period_read = None
-
-    def validate_period(self, field):
-        if field.data not in (MONTH, TERM):
-            raise ValidationError(_l("Choose a month or a term."))
-
-    def validate_month(self, field):
-        if self.period.data == MONTH:
-            self.period_read = read_month(field.data, self.today)
-
-    def validate_term(self, field):
-        if self.period.data == TERM:
-            self.period_read = read_term(field.data, self.today)
+class DistrictPeriodForm(PeriodForm):
+    """The school reports' month or term (app.reports.forms), read in a school of the
+    district; valid, it gives the report's address arguments."""
 
     def args(self) -> dict[str, str]:
         period = self.period_read

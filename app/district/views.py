@@ -7,7 +7,7 @@ from app.auth import sign_ins
 from app.auth.access import district_required
 from app.core import csv_writing
 from app.district import bp, exports, figures, opening, schools
-from app.district.forms import OpenForm, PeriodForm, SchoolEditForm, SchoolForm
+from app.district.forms import DistrictPeriodForm, OpenForm, SchoolEditForm, SchoolForm
 from app.district.report import build_report
 from app.extensions import db
 from app.models import DistrictRole
@@ -71,9 +71,9 @@ def _chosen_period():
     with tenancy.in_school(first):
         today = school_today(first.timezone)
         if request.args:
-            form = PeriodForm(today, formdata=request.args)
+            form = DistrictPeriodForm(today, formdata=request.args)
         else:
-            form = PeriodForm(today, formdata=None, month=month_key(today))
+            form = DistrictPeriodForm(today, formdata=None, month=month_key(today))
         valid = form.validate()
         offered = terms_offered(today)
     if not valid:

@@ -40,9 +40,9 @@ class Known:
             raise ValidationError(self.message)
 
 
-class ReportChoiceForm(FlaskForm):
-    """A month or a term, and a scope: the whole school or a place, all routines or one.
-    Valid, it gives `choice`."""
+class PeriodForm(FlaskForm):
+    """A month or a term, read in the current school (a term's dates are a school's); valid,
+    it gives `period_read`."""
 
     class Meta:
         csrf = False  # sent by GET: it changes nothing
@@ -50,16 +50,6 @@ class ReportChoiceForm(FlaskForm):
     period = StringField(default=MONTH)
     month = StringField(default="", filters=[strip])
     term = StringField(default="", filters=[strip])
-    place = StringField(
-        default="",
-        filters=[strip],
-        validators=[Known(Place, _l("There is no such place: choose one from the list."))],
-    )
-    routine = StringField(
-        default="",
-        filters=[strip],
-        validators=[Known(Checklist, _l("There is no such routine: choose one from the list."))],
-    )
 
     def __init__(self, today: date, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -77,6 +67,22 @@ class ReportChoiceForm(FlaskForm):
     def validate_term(self, field):
         if self.period.data == TERM:
             self.period_read = read_term(field.data, self.today)
+
+
+class ReportChoiceForm(PeriodForm):
+    """A month or a term, and a scope: the whole school or a place, all routines or one.
+    Valid, it gives `choice`."""
+
+    place = StringField(
+        default="",
+        filters=[strip],
+        validators=[Known(Place, _l("There is no such place: choose one from the list."))],
+    )
+    routine = StringField(
+        default="",
+        filters=[strip],
+        validators=[Known(Checklist, _l("There is no such routine: choose one from the list."))],
+    )
 
     @property
     def choice(self) -> Choice:
