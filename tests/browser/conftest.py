@@ -81,8 +81,9 @@ def _fresh_demo(demo_url, tmp_path):
     app = create_app(_config(tmp_path, demo_url))
     with app.app_context():
         tables = ", ".join(table.name for table in db.metadata.sorted_tables)
-        db.session.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        db.session.commit()
+        # As the tables' owner: the application's role may not truncate.
+        with db.engine.begin() as connection:
+            connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
         seed_district()
         db.session.remove()
     return app

@@ -173,15 +173,22 @@ def _secure_rows(role):
         " CREATE ROLE %s NOLOGIN; END IF; END $$" % (role, role)
     )
     op.execute(f"GRANT {role} TO CURRENT_USER")
-    op.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
-    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
-    op.execute(f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {role}")
+    # The schema the tables were made in: public, unless the database URL's search_path says
+    # otherwise. A schema the role may not use is skipped silently when names are looked up.
+    bind = op.get_bind()
+    schema = bind.dialect.identifier_preparer.quote(
+        bind.execute(sa.text("SELECT current_schema()")).scalar()
+    )
+    op.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
+    op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {role}")
+    op.execute(f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}")
     op.execute(
-        "ALTER DEFAULT PRIVILEGES IN SCHEMA public"
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema}"
         f" GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {role}"
     )
     op.execute(
-        f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {role}"
+        f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema}"
+        f" GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {role}"
     )
 
 
