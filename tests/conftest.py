@@ -70,7 +70,9 @@ def app(migrated_database, tmp_path):
         url = f"sqlite:///{copy}"
     app = create_app(base_config(tmp_path, url))
     with app.app_context():
-        _add_first_school()
+        school = add_first_school()
+        # Asked before the school was there, the context found none: it is the one now.
+        tenancy.enter((school.id,), school)
         _add_users()
     yield app
     with app.app_context():
@@ -86,15 +88,14 @@ def _password_hash():
     return generate_password_hash(PASSWORD)
 
 
-def _add_first_school():
-    """The school the migration makes; PostgreSQL's tables were emptied after the last test."""
+def add_first_school() -> School:
+    """The school the migration makes, again after PostgreSQL's tables were emptied."""
     school = db.session.scalar(sa.select(School))
     if school is None:
         school = School(code="main", name="Patrol", timezone="Asia/Shanghai", language="zh")
         db.session.add(school)
         db.session.commit()
-    # Asked before the school was there, the context found none: it is the one now.
-    tenancy.enter((school.id,), school)
+    return school
 
 
 def _add_users():

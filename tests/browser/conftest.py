@@ -20,6 +20,7 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.demo.seed import seed_district
 from app.extensions import db
+from tests.conftest import add_first_school
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 POSTGRES_SCHEMA = "browser_tests"
@@ -84,6 +85,7 @@ def _fresh_demo(demo_url, tmp_path):
         # As the tables' owner: the application's role may not truncate.
         with db.engine.begin() as connection:
             connection.execute(sa.text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        add_first_school()
         seed_district()
         db.session.remove()
     return app
