@@ -4,6 +4,7 @@ from flask import render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import Forbidden
 
 from app import database
@@ -95,6 +96,13 @@ def init_app(app):
         Any other OperationalError is a bug and goes on to the 500 page."""
         if not database.is_transient(error):
             raise error
+        db.session.rollback()
+        return busy(DATABASE_BUSY_PAGE, RETRY_AFTER_SECONDS)
+
+    @app.errorhandler(PoolTimeout)
+    def connections_busy(error):
+        """Every connection of this server's pool was in use for the pool's whole timeout:
+        nothing of the request reached the database, so it is busy, not broken."""
         db.session.rollback()
         return busy(DATABASE_BUSY_PAGE, RETRY_AFTER_SECONDS)
 
