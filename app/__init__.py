@@ -34,10 +34,12 @@ def create_app(test_config=None):
 def _init_extensions(app):
     from flask_babel import lazy_gettext
 
-    from app import database, dates
+    from app import database, dates, logs, request_log
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
     from app.i18n import compile_catalogs, install_request_domain, select_locale
 
+    logs.init_app(app)
+    request_log.init_app(app)
     db.init_app(app)
     with app.app_context():
         database.init_app(app, db.engine)

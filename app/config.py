@@ -59,6 +59,8 @@ DEFAULTS = {
     "WORKER_QUEUE_FILE": "",
     # How long a report PDF the worker prepared can be downloaded before it is deleted.
     "PREPARED_REPORT_HOURS": 24,
+    # How much goes in the log (app.logs): INFO writes a line per request.
+    "LOG_LEVEL": "INFO",
 }
 
 # Read from the environment; each overrides the instance config file.
@@ -88,6 +90,7 @@ ENVIRONMENT_KEYS = (
     "REDIS_URL",
     "WORKER_QUEUE_FILE",
     "PREPARED_REPORT_HOURS",
+    "LOG_LEVEL",
 )
 
 

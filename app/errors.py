@@ -7,7 +7,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import Forbidden
 
-from app import database
+from app import database, request_log
 from app.core import outbox
 from app.core.photos import DecodersBusy
 from app.core.sent_forms import ClientIdMalformed, FormReused
@@ -62,9 +62,14 @@ CSRF_PAGE = (
 
 def init_app(app):
     def render(status, title, message, code=None):
+        # A server's failure is told with the request's id: the same id is in the log.
+        request_id = request_log.request_id() if status >= 500 else None
         if outbox.is_outbox_request():
-            return outbox.answer(status, error=code or str(status), message=str(message))
-        return render_template("error.html", title=title, message=message), status
+            more = {"request_id": request_id} if request_id else {}
+            return outbox.answer(status, error=code or str(status), message=str(message), **more)
+        return render_template(
+            "error.html", title=title, message=message, request_id=request_id
+        ), status
 
     for status, (title, message) in PAGES.items():
         if status != 500:

@@ -48,6 +48,7 @@ def test_no_connection_to_lend_is_busy_and_saves_nothing(app, one_connection, sw
     for page in (signing_in, reporting):
         assert page.status_code == 503 and page.headers["Retry-After"] == "5"
         assert BUSY_EN in page.get_data(as_text=True)
+        assert page.headers["X-Request-ID"] in page.get_data(as_text=True)
     assert from_phone.status_code == 503 and from_phone.get_json()["error"] == "busy"
     assert counts(app) == before
     uploads = Path(one_connection.config["UPLOAD_FOLDER"])
