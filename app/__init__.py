@@ -94,6 +94,7 @@ def _register_blueprints(app):
     from app.dashboard import bp as dashboard_bp
     from app.district import bp as district_bp
     from app.faults import bp as faults_bp
+    from app.health import bp as health_bp
     from app.home import bp as home_bp
     from app.inspections import bp as inspections_bp
     from app.labels import bp as labels_bp
@@ -110,6 +111,7 @@ def _register_blueprints(app):
 
     errors.init_app(app)
     for blueprint in (
+        health_bp,
         auth_bp,
         home_bp,
         scan_bp,

@@ -88,6 +88,19 @@ def test_a_path_cannot_forge_a_line_in_the_log(client, log_lines):
     assert len(line) < 400
 
 
+def test_probes_are_logged_only_at_debug(app, client, log_lines):
+    client.get("/healthz")
+    client.get("/readyz")
+    assert log_lines() == []
+    logging.getLogger("app").setLevel(logging.DEBUG)
+    try:
+        client.get("/healthz", headers={"X-Request-ID": "probe"})
+    finally:
+        logging.getLogger("app").setLevel(logging.INFO)
+    (line,) = log_lines()
+    assert "DEBUG [probe]" in line and "GET /healthz 200" in line
+
+
 def test_an_error_page_and_its_log_carry_the_same_id(client, failing, log_lines):
     page = client.get("/test/bug", headers={"X-Request-ID": "bug-7", "Accept-Language": "en"})
     assert page.status_code == 500 and page.headers["X-Request-ID"] == "bug-7"
