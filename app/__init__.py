@@ -98,6 +98,8 @@ def _register_blueprints(app):
     from app.home import bp as home_bp
     from app.inspections import bp as inspections_bp
     from app.labels import bp as labels_bp
+    from app.metrics import bp as metrics_bp
+    from app.metrics import init_app as count_requests
     from app.notices import bp as notices_bp
     from app.offline import bp as offline_bp
     from app.register import bp as register_bp
@@ -110,8 +112,10 @@ def _register_blueprints(app):
     from app.users import bp as users_bp
 
     errors.init_app(app)
+    count_requests(app)
     for blueprint in (
         health_bp,
+        metrics_bp,
         auth_bp,
         home_bp,
         scan_bp,

@@ -61,6 +61,9 @@ DEFAULTS = {
     "PREPARED_REPORT_HOURS": 24,
     # How much goes in the log (app.logs): INFO writes a line per request.
     "LOG_LEVEL": "INFO",
+    # Empty: /metrics answers only this machine and private networks, straight (no proxy);
+    # set: only a request with "Authorization: Bearer <token>" (app.metrics.access).
+    "METRICS_TOKEN": "",
 }
 
 # Read from the environment; each overrides the instance config file.
@@ -91,6 +94,7 @@ ENVIRONMENT_KEYS = (
     "WORKER_QUEUE_FILE",
     "PREPARED_REPORT_HOURS",
     "LOG_LEVEL",
+    "METRICS_TOKEN",
 )
 
 
