@@ -50,15 +50,15 @@ def init_app(app) -> None:
 
 
 def start() -> None:
-    g.setdefault(_STARTED, time.perf_counter())
+    if _STARTED in g:
+        return
+    setattr(g, _STARTED, time.perf_counter())
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
-    g.setdefault(
-        REQUEST_ID, incoming if SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
-    )
+    setattr(g, REQUEST_ID, incoming if SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex)
 
 
 def request_id() -> str:
-    """This request's id (made now if a hook before the log's refused the request)."""
+    """This request's id (made now if the request failed before the log's first hook ran)."""
     start()
     return g.get(REQUEST_ID)
 
