@@ -52,9 +52,10 @@ class IntoGunicornErrorLog(logging.Handler):
 
 
 def init_app(app) -> None:
-    level = logging.getLevelName(str(app.config["LOG_LEVEL"]).upper())
+    name = str(app.config["LOG_LEVEL"]).upper()
+    level = logging.getLevelName(name)
     if not isinstance(level, int):
-        raise RuntimeError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {level!r}")
+        raise RuntimeError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {name!r}")
     handler = _handler()
     handler.addFilter(RequestIdFilter())
     for name in ("app", *OTHER_LOGGERS):
