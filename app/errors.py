@@ -11,7 +11,7 @@ from app import database, request_log
 from app.core import outbox
 from app.core.photos import DecodersBusy
 from app.core.sent_forms import ClientIdMalformed, FormReused
-from app.extensions import db
+from app.extensions import db, login_manager
 
 PAGES = {
     400: (_l("Bad request"), _l("The request could not be understood.")),
@@ -86,6 +86,13 @@ def init_app(app):
     app.register_error_handler(NoSchool, lambda error: render(403, *NO_SCHOOL_PAGE))
     app.register_error_handler(CSRFError, lambda error: render(400, *CSRF_PAGE, code="csrf"))
 
+    def database_busy_page():
+        db.session.rollback()
+        # Who is signed in cannot be read either: the page is drawn as for someone signed
+        # out, rather than asking the database again and failing with a 500.
+        login_manager.as_signed_out()
+        return busy(DATABASE_BUSY_PAGE, RETRY_AFTER_SECONDS)
+
     def busy(page, retry_after):
         response = app.make_response(render(503, *page, code="busy"))
         response.headers["Retry-After"] = str(retry_after)
@@ -101,15 +108,13 @@ def init_app(app):
         Any other OperationalError is a bug and goes on to the 500 page."""
         if not database.is_transient(error):
             raise error
-        db.session.rollback()
-        return busy(DATABASE_BUSY_PAGE, RETRY_AFTER_SECONDS)
+        return database_busy_page()
 
     @app.errorhandler(PoolTimeout)
     def connections_busy(error):
         """Every connection of this server's pool was in use for the pool's whole timeout:
         nothing of the request reached the database, so it is busy, not broken."""
-        db.session.rollback()
-        return busy(DATABASE_BUSY_PAGE, RETRY_AFTER_SECONDS)
+        return database_busy_page()
 
     app.register_error_handler(
         FormReused, lambda error: render(409, NOT_RECORDED, error.message, code="refused")

@@ -27,6 +27,7 @@ from urllib.parse import quote
 from flask import g, request
 
 from app import tenancy
+from app.extensions import login_manager
 from app.logs import REQUEST_ID
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -36,8 +37,6 @@ SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 PATH_MAX = 200
 PATH_SAFE = "/:@!$&'()*+,;=-._~"
 QUIET_ENDPOINTS = {"health.healthz", "health.readyz", "metrics.metrics"}
-# Where flask-login keeps the user it loaded for this request (never loaded here).
-LOADED_USER = "_login_user"
 _STARTED = "request_started"
 
 log = logging.getLogger(__name__)
@@ -86,7 +85,7 @@ def finish(response):
 
 
 def _user_id() -> str:
-    user = g.get(LOADED_USER)
+    user = login_manager.loaded_user()
     return str(user.id) if user is not None and user.is_authenticated else "-"
 
 

@@ -57,3 +57,15 @@ def test_no_connection_to_lend_is_busy_and_saves_nothing(app, one_connection, sw
     # The connection back, the same sends go through.
     again = client.post("/login", data={"username": "admin", "password": PASSWORD})
     assert again.status_code == 302
+
+
+def test_a_signed_in_page_is_busy_too(one_connection):
+    """Who is signed in cannot be read either: the busy page is drawn as if signed out."""
+    client = one_connection.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    signed_in = client.post("/login", data={"username": "inspector", "password": PASSWORD})
+    assert signed_in.status_code == 302
+    with one_connection.app_context(), db.engine.connect():
+        page = client.get("/today")
+    assert page.status_code == 503 and page.headers["Retry-After"] == "5"
+    assert BUSY_EN in page.get_data(as_text=True)
