@@ -34,10 +34,12 @@ def create_app(test_config=None):
 def _init_extensions(app):
     from flask_babel import lazy_gettext
 
-    from app import database, dates
+    from app import database, dates, logs, request_log
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate
     from app.i18n import compile_catalogs, install_request_domain, select_locale
 
+    logs.init_app(app)
+    request_log.init_app(app)
     db.init_app(app)
     with app.app_context():
         database.init_app(app, db.engine)
@@ -92,9 +94,12 @@ def _register_blueprints(app):
     from app.dashboard import bp as dashboard_bp
     from app.district import bp as district_bp
     from app.faults import bp as faults_bp
+    from app.health import bp as health_bp
     from app.home import bp as home_bp
     from app.inspections import bp as inspections_bp
     from app.labels import bp as labels_bp
+    from app.metrics import bp as metrics_bp
+    from app.metrics import init_app as count_requests
     from app.notices import bp as notices_bp
     from app.offline import bp as offline_bp
     from app.register import bp as register_bp
@@ -107,7 +112,10 @@ def _register_blueprints(app):
     from app.users import bp as users_bp
 
     errors.init_app(app)
+    count_requests(app)
     for blueprint in (
+        health_bp,
+        metrics_bp,
         auth_bp,
         home_bp,
         scan_bp,

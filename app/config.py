@@ -39,6 +39,12 @@ DEFAULTS = {
     "WTF_I18N_ENABLED": True,
     "RATELIMIT_STORAGE_URI": "memory://",
     "RATELIMIT_HEADERS_ENABLED": False,
+    # Redis out of reach: the limits count in this process's memory until it is back (each
+    # server on its own, still a limit), and a storage error never fails a request.
+    "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+    "RATELIMIT_SWALLOW_ERRORS": True,
+    # Storage errors as limits.errors.StorageError, whichever storage: app.faults.report_limits.
+    "RATELIMIT_STORAGE_OPTIONS": {"wrap_exceptions": True},
     # How many reverse proxies stand in front (nginx: 1), so rate limits see the phone's address.
     "PROXY_COUNT": 0,
     # Email goes out only when MAIL_SERVER is set; MAIL_USE_TLS means STARTTLS.
@@ -59,6 +65,11 @@ DEFAULTS = {
     "WORKER_QUEUE_FILE": "",
     # How long a report PDF the worker prepared can be downloaded before it is deleted.
     "PREPARED_REPORT_HOURS": 24,
+    # How much goes in the log (app.logs): INFO writes a line per request.
+    "LOG_LEVEL": "INFO",
+    # Empty: /metrics answers only this machine and private networks, straight (no proxy);
+    # set: only a request with "Authorization: Bearer <token>" (app.metrics.access).
+    "METRICS_TOKEN": "",
 }
 
 # Read from the environment; each overrides the instance config file.
@@ -88,6 +99,8 @@ ENVIRONMENT_KEYS = (
     "REDIS_URL",
     "WORKER_QUEUE_FILE",
     "PREPARED_REPORT_HOURS",
+    "LOG_LEVEL",
+    "METRICS_TOKEN",
 )
 
 

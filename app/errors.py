@@ -4,13 +4,14 @@ from flask import render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import Forbidden
 
-from app import database
+from app import database, request_log
 from app.core import outbox
 from app.core.photos import DecodersBusy
 from app.core.sent_forms import ClientIdMalformed, FormReused
-from app.extensions import db
+from app.extensions import db, login_manager
 
 PAGES = {
     400: (_l("Bad request"), _l("The request could not be understood.")),
@@ -61,9 +62,14 @@ CSRF_PAGE = (
 
 def init_app(app):
     def render(status, title, message, code=None):
+        # A server's failure is told with the request's id: the same id is in the log.
+        request_id = request_log.request_id() if status >= 500 else None
         if outbox.is_outbox_request():
-            return outbox.answer(status, error=code or str(status), message=str(message))
-        return render_template("error.html", title=title, message=message), status
+            more = {"request_id": request_id} if request_id else {}
+            return outbox.answer(status, error=code or str(status), message=str(message), **more)
+        return render_template(
+            "error.html", title=title, message=message, request_id=request_id
+        ), status
 
     for status, (title, message) in PAGES.items():
         if status != 500:
@@ -80,6 +86,13 @@ def init_app(app):
     app.register_error_handler(NoSchool, lambda error: render(403, *NO_SCHOOL_PAGE))
     app.register_error_handler(CSRFError, lambda error: render(400, *CSRF_PAGE, code="csrf"))
 
+    def database_busy_page():
+        db.session.rollback()
+        # Who is signed in cannot be read either: the page is drawn as for someone signed
+        # out, rather than asking the database again and failing with a 500.
+        login_manager.as_signed_out()
+        return busy(DATABASE_BUSY_PAGE, RETRY_AFTER_SECONDS)
+
     def busy(page, retry_after):
         response = app.make_response(render(503, *page, code="busy"))
         response.headers["Retry-After"] = str(retry_after)
@@ -95,8 +108,13 @@ def init_app(app):
         Any other OperationalError is a bug and goes on to the 500 page."""
         if not database.is_transient(error):
             raise error
-        db.session.rollback()
-        return busy(DATABASE_BUSY_PAGE, RETRY_AFTER_SECONDS)
+        return database_busy_page()
+
+    @app.errorhandler(PoolTimeout)
+    def connections_busy(error):
+        """Every connection of this server's pool was in use for the pool's whole timeout:
+        nothing of the request reached the database, so it is busy, not broken."""
+        return database_busy_page()
 
     app.register_error_handler(
         FormReused, lambda error: render(409, NOT_RECORDED, error.message, code="refused")

@@ -1,6 +1,6 @@
 """Flask extensions, created unbound and attached to the app in create_app."""
 
-from flask import has_app_context
+from flask import g, has_app_context
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager
@@ -24,6 +24,15 @@ class PatrolLoginManager(LoginManager):
         if outbox.is_outbox_request():
             return outbox.signed_out()
         return super().unauthorized()
+
+    def loaded_user(self):
+        """The user this request loaded so far, or None: never loads one (the request log)."""
+        return g.get("_login_user")
+
+    def as_signed_out(self) -> None:
+        """Draw the rest of this request as for someone signed out, without reading who is
+        signed in: the busy page, when the database cannot be read."""
+        self._update_request_context_with_user()
 
 
 class Base(DeclarativeBase):

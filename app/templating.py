@@ -3,6 +3,7 @@
 from flask import request
 from flask_login import current_user
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app import tenancy
 from app.config import DEFAULTS
@@ -14,8 +15,9 @@ def school_name() -> str | None:
     """The current school's name; None while it is left at SCHOOL_NAME's default."""
     try:
         name = tenancy.school_name()
-    except OperationalError:
-        # The database is out of reach: the "busy" page names no school.
+    except (OperationalError, PoolTimeout):
+        # The database is out of reach, or the pool has no connection to lend: the "busy"
+        # page names no school.
         return None
     return name if name != DEFAULTS["SCHOOL_NAME"] else None
 

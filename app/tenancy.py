@@ -62,6 +62,12 @@ def current_school_ids() -> tuple[int, ...] | str:
     return ids
 
 
+def known_school_ids() -> tuple[int, ...] | str | None:
+    """The schools this context works in if anyone worked them out yet, else None: for
+    what must not cost a query (the request's log line)."""
+    return g.get(_CURRENT)
+
+
 def current_school_id() -> int:
     """The one school this context works in."""
     ids = current_school_ids()

@@ -76,7 +76,9 @@ def test_an_inspection_sent_while_the_database_is_locked_is_asked_again_later(qu
         from_phone = send(client, form_url(slide), dict(data))
         assert from_phone.status_code == 503
         assert from_phone.headers["Retry-After"] == "5"
-        assert from_phone.get_json() == {"error": "busy", "message": BUSY_EN}
+        answer = from_phone.get_json()
+        assert answer.pop("request_id") == from_phone.headers["X-Request-ID"]
+        assert answer == {"error": "busy", "message": BUSY_EN}
 
         from_browser = client.post(
             form_url(slide), data=dict(data), content_type="multipart/form-data",

@@ -21,8 +21,13 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # (with the service worker, the manifest, the offline page and the outbox's fresh CSRF token);
 # and, while the school allows reports without an account, a plate's public page, the report
 # form, and the reporter's confirmation page with its photos (opened by its secret token).
+# The load balancer's probes, and the metrics, which are kept to this machine, the private
+# network or a token's bearer instead (tests/test_metrics.py).
 PUBLIC_ENDPOINTS = {
     "static",
+    "health.healthz",
+    "health.readyz",
+    "metrics.metrics",
     "auth.login",
     "scan.door",
     "faults.report",

@@ -14,8 +14,13 @@ A report without a phone number is held by the address limit alone; many numbers
 address are held by it too. A repeat of a send already recorded is answered before it is
 counted. Signed-in staff are never limited. The windows move: "5 per minute" holds over any
 60 seconds, not only from one clock minute to the next.
+
+With that storage out of reach (Redis down), reports are counted in this process's memory
+until it answers again: each server then holds its own count, still a limit, and the
+report is taken. The log says so once when the storage goes, and once when it is back.
 """
 
+import logging
 import math
 import time
 import unicodedata
@@ -23,6 +28,8 @@ from dataclasses import dataclass
 
 from flask_babel import ngettext
 from limits import RateLimitItem, parse_many
+from limits.errors import StorageError
+from limits.storage import MemoryStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 
 from app.extensions import limiter
@@ -33,6 +40,11 @@ PHONE_LIMITS = parse_many("5 per minute;20 per hour")
 # China's country code, written before a number dialled from abroad (+86, 0086).
 COUNTRY_CODE = "86"
 MOBILE_DIGITS = 11
+
+log = logging.getLogger(__name__)
+# Where reports are counted while RATELIMIT_STORAGE_URI is out of reach.
+_FALLBACK = MemoryStorage()
+_storage_down = False
 
 
 @dataclass(frozen=True)
@@ -84,7 +96,28 @@ def count_phone(typed: str) -> TooMany | None:
 
 
 def _count(items: list[RateLimitItem], *identifiers: str) -> TooMany | None:
-    strategy = MovingWindowRateLimiter(limiter.storage)
+    global _storage_down
+    try:
+        too_many = _count_in(limiter.storage, items, identifiers)
+    except StorageError as error:
+        if not _storage_down:
+            log.warning(
+                "Report limits' storage is out of reach (%s): counting in this process's "
+                "memory until it is back",
+                error.storage_error,
+            )
+            _storage_down = True
+        return _count_in(_FALLBACK, items, identifiers)
+    if _storage_down:
+        log.warning("Report limits' storage is back: counting there again")
+        _storage_down = False
+    return too_many
+
+
+def _count_in(
+    storage: Storage, items: list[RateLimitItem], identifiers: tuple[str, ...]
+) -> TooMany | None:
+    strategy = MovingWindowRateLimiter(storage)
     # Every window is tested before any is counted: a refused send uses up none of them.
     full = [item for item in items if not strategy.test(item, *identifiers)]
     if not full and all([strategy.hit(item, *identifiers) for item in items]):

@@ -14,6 +14,10 @@ config = context.config
 fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
+# PostgreSQL's advisory lock held while migrating: two servers started together both run
+# `flask db upgrade`; the second waits for the first, then finds nothing left to do.
+MIGRATION_LOCK = 0x70617472_6F6C  # "patrol"
+
 
 def get_engine():
     return current_app.extensions['migrate'].db.engine
@@ -96,6 +100,14 @@ def run_migrations_online():
             # it) and every reference is checked once it is done.
             connection.exec_driver_sql('PRAGMA foreign_keys=OFF')
             connection.commit()
+        postgresql = connection.dialect.name == 'postgresql'
+        if postgresql:
+            # Held by the session, past each transaction, until unlocked or disconnected.
+            # Waiting for it is not bound by DATABASE_LOCK_TIMEOUT: another server's
+            # migration may take longer than a request may wait.
+            connection.exec_driver_sql('SET LOCAL lock_timeout = 0')
+            connection.exec_driver_sql(f'SELECT pg_advisory_lock({MIGRATION_LOCK})')
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -105,6 +117,9 @@ def run_migrations_online():
         with context.begin_transaction():
             context.run_migrations()
 
+        if postgresql:
+            connection.exec_driver_sql(f'SELECT pg_advisory_unlock({MIGRATION_LOCK})')
+            connection.commit()
         if sqlite:
             broken = connection.exec_driver_sql('PRAGMA foreign_key_check').all()
             connection.exec_driver_sql('PRAGMA foreign_keys=ON')
