@@ -3,6 +3,7 @@ the district report, and the district admin's schools."""
 
 import csv
 import io
+import logging
 from dataclasses import fields
 from datetime import UTC, date, timedelta
 from zoneinfo import ZoneInfo
@@ -11,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from app import tenancy
-from app.district import figures, stored
+from app.district import figures, stored, tasks
 from app.extensions import db
 from app.models import (
     Asset,
@@ -343,6 +344,25 @@ def test_a_count_begun_earlier_never_replaces_a_later_one(app, district):
             row = db.session.get(SchoolFigures, district["east"])
             assert (row.counted_at, row.done) == (later, 42)
         assert stored.refresh_school(db.session.get(School, district["main"])) is True
+
+
+def test_the_workers_round_stores_every_district_school_past_one_that_fails(
+    app, district, monkeypatch, caplog
+):
+    counted = stored.school_rows
+
+    def failing_in_east(schools, now):
+        if schools[0].code == "east":
+            raise RuntimeError("broken")
+        return counted(schools, now)
+
+    monkeypatch.setattr(stored, "school_rows", failing_in_east)
+    with caplog.at_level(logging.ERROR):
+        tasks.refresh_figures.call_local()
+    with app.app_context(), tenancy.everywhere():
+        kept = set(db.session.scalars(sa.select(SchoolFigures.school_id)))
+    assert kept == {district["main"], district["west"]}
+    assert "Could not count the figures of school east" in caplog.text
 
 
 def test_a_school_outside_a_district_is_not_counted(app, district):
