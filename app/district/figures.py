@@ -19,7 +19,8 @@ Rules:
   assets, the term settings, the unsafe faults and the assets out of service are read for
   all the schools at once (tenancy.in_schools, grouped by school); the calendar, the last
   inspections, the term's inspections and the repairs once per school.
-- The dashboard reads these rows as stored (app.district.stored); this module counts them.
+- This module counts the rows; the dashboard shows them as the worker stored them
+  (app.district.stored), and counts here only a school not yet counted today.
 - Sorting: by any column, ascending or (a leading "-") descending; schools without the figure
   (no repair yet, nothing due) go last either way, ties by school code. A column not in
   SORTS gives the default order, by school code.
