@@ -10,7 +10,9 @@ from app import config, folders, tenancy
 from app.urls import DatabaseIdConverter
 
 # Each area's work for the worker (app/worker.py).
-TASK_MODULES = ("app.notices.tasks", "app.reports.tasks", "app.auth.tasks", "app.cleanups")
+TASK_MODULES = (
+    "app.notices.tasks", "app.reports.tasks", "app.auth.tasks", "app.cleanups", "app.district.tasks"
+)
 
 
 def create_app(test_config=None):

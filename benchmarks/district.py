@@ -22,7 +22,10 @@ foreign keys' per-row triggers for the load. It prints the build time.
 
 Then, through the Flask test client signed in through the sign-in form:
 (a) the district dashboard `/district/` as the district office, server time per request
-    (skipped with a message where this Patrol has no such page);
+    (skipped with a message where this Patrol has no such page), with every school's figures
+    stored first as the worker stores them (app.district.stored, where this Patrol has it:
+    the round's time is printed), and once before that, with nothing stored, as a fresh
+    install's first page counts every school on the spot;
 (b) the SQL queries of one school's pages (Today, the scan page of an asset, the dashboard's
     checks, the faults list) in a school in the middle of the district and in the one school
     of a one-school install built by the same generator (--schools 1): they must be equal;
@@ -402,13 +405,38 @@ def get(client, path):
     return response
 
 
+def count_every_school(install):
+    """The worker's round: every school's figures counted and stored; seconds, or None where
+    this Patrol keeps no stored figures."""
+    try:
+        from app.district import stored
+    except ImportError:
+        return None
+    with install.app.app_context():
+        started = time.perf_counter()
+        stored.refresh_district_schools()
+        took = time.perf_counter() - started
+        db.session.remove()
+    return took
+
+
 def dashboard_times(install, profile=False):
-    """Server time of the district dashboard: (wall seconds, CPU seconds) per request; with
-    `profile`, first where one request spends it: functions, and the SQL by time taken."""
+    """Server time of the district dashboard: (wall seconds, CPU seconds) per request, and
+    the first request's seconds before the worker's round; with `profile`, first where one
+    request spends it: functions, and the SQL by time taken."""
     office = signed_in_client(install.app, "district")
+    started = time.perf_counter()
     get(office, "/district/")
+    first = time.perf_counter() - started
+    counted = count_every_school(install)
+    if counted is not None:
+        print(f"(a) nothing stored yet, the first page counted every school: {first:.1f} s; "
+              f"the worker's round of every school: {counted:.1f} s", flush=True)
     if profile:
         print_profile(install.app, lambda: get(office, "/district/"))
+    with counted_queries(install.engine) as counted_statements:
+        get(office, "/district/")
+    print(f"(a) the dashboard's SQL queries: {len(counted_statements)}")
     walls, cpus = [], []
     for _ in range(DASHBOARD_REQUESTS):
         wall, cpu = time.perf_counter(), time.process_time()

@@ -3,15 +3,19 @@ the district report, and the district admin's schools."""
 
 import csv
 import io
-from datetime import date, timedelta
+import logging
+from dataclasses import fields
+from datetime import UTC, date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 
 from app import tenancy
-from app.district import figures
+from app.district import figures, stored, tasks
 from app.extensions import db
 from app.models import (
+    Asset,
     AssetStatus,
     Checklist,
     DistrictRole,
@@ -19,6 +23,7 @@ from app.models import (
     FaultStatus,
     Frequency,
     School,
+    SchoolFigures,
     SignIn,
     Urgency,
     User,
@@ -140,7 +145,7 @@ def test_each_schools_figures_are_its_own(app, district):
     assert east.out_of_service == 1
     assert (east.repairs_accepted, east.repair_mean) == (0, None)
     yesterday = district["today"] - timedelta(days=1)
-    if yesterday >= east.term.start:
+    if yesterday >= east.term_start:
         # Due yesterday and not done: missed; due today: still open.
         assert (east.term_counts.missed, east.term_counts.open) == (1, 1)
         assert east.term_rate == 0.0
@@ -201,6 +206,176 @@ def test_the_dashboards_query_count_does_not_grow_with_the_assets(app, client, d
                     make_asset(f"滑梯 {n + 10}", f"Slide {n + 10}", kind=kind)
         db.session.commit()
     assert count_queries(app, lambda: client.get("/district/")) == before
+
+
+# The figures as stored
+
+
+def _figures(row):
+    """A row's figures, without when they were counted."""
+    return {f.name: getattr(row, f.name) for f in fields(row) if f.name != "counted_at"}
+
+
+def _district_schools(district):
+    return [db.session.get(School, district[code]) for code in ("main", "east")]
+
+
+def test_the_stored_figures_equal_the_live_ones(app, district):
+    with app.test_request_context():
+        assert stored.refresh_district_schools() == 3  # every district's schools
+        schools = _district_schools(district)
+        now = utcnow()
+        kept = stored.dashboard_rows(schools, now)
+        live = figures.school_rows(schools, now)
+        assert [_figures(row) for row in kept] == [_figures(row) for row in live]
+        with tenancy.in_schools([school.id for school in schools]):
+            counted = db.session.scalars(
+                sa.select(SchoolFigures.counted_at).order_by(SchoolFigures.school_id)
+            ).all()
+        assert [row.counted_at for row in kept] == counted
+        assert all(at < now for at in counted)
+
+
+def test_the_dashboard_reads_the_stored_rows_in_one_query(app, client, district):
+    with app.app_context():
+        stored.refresh_district_schools()
+        with tenancy.in_school(district["main"]):
+            db.session.get(SchoolFigures, district["main"]).done = 42
+            db.session.commit()
+    sign_in(client, "office")
+    page = client.get("/district/")
+    assert 'aria-label="Done this week, Patrol: 42"' in page.text
+    before = count_queries(app, lambda: client.get("/district/"))
+    with app.app_context():
+        north = db.session.get(School, district["main"]).district
+        for n in range(3):
+            make_school(f"north{n}", f"北{n}园", f"North {n}", district=north)
+        db.session.commit()
+        stored.refresh_district_schools()
+    assert count_queries(app, lambda: client.get("/district/")) == before
+
+
+def test_a_school_not_counted_today_is_counted_on_the_spot(app, district):
+    with app.test_request_context():
+        stored.refresh_district_schools()
+        with tenancy.in_school(district["east"]):
+            row = db.session.get(SchoolFigures, district["east"])
+            row.on -= timedelta(days=1)
+            row.done = 42
+            db.session.commit()
+        now = utcnow()
+        main, east = stored.dashboard_rows(_district_schools(district), now)
+    assert main.counted_at < now  # stored
+    assert (east.counted_at, east.done) == (now, 0)  # counted again, as of now
+
+
+def test_the_dashboard_says_when_each_school_was_counted(app, client, district):
+    with app.app_context():
+        stored.refresh_district_schools()
+        with tenancy.in_school(district["main"]):
+            counted_at = db.session.get(SchoolFigures, district["main"]).counted_at
+    local = counted_at.replace(tzinfo=UTC).astimezone(ZoneInfo(SHANGHAI)).strftime("%H:%M")
+    sign_in(client, "office")
+    assert f"as of {local}" in client.get("/district/", headers={"Accept-Language": "en"}).text
+    assert f"截至 {local}" in client.get("/district/", headers={"Accept-Language": "zh"}).text
+
+
+def test_a_signed_inspection_counts_its_school_again_after_the_commit(app, district,
+                                                                      worker_queue):
+    worker_queue.run()  # the district's own making
+    with app.app_context():
+        stored.refresh_district_schools()
+        with tenancy.in_school(district["main"]):
+            second = db.session.scalar(sa.select(Asset).where(Asset.name == "滑梯 2"))
+            daily = db.session.scalar(
+                sa.select(Checklist).where(Checklist.kind_id == second.kind_id)
+            )
+            make_inspection(second, daily, district["today"])
+            db.session.flush()
+            assert worker_queue.waiting() == []  # not before the commit
+        db.session.commit()
+    assert worker_queue.waiting() == ["refresh_school_figures"]
+    with app.app_context(), tenancy.in_school(district["main"]):
+        row = db.session.get(SchoolFigures, district["main"])
+        assert (row.done, row.due) == (1, 1)  # as counted before
+    worker_queue.run()
+    with app.app_context(), tenancy.in_school(district["main"]):
+        row = db.session.get(SchoolFigures, district["main"])
+        assert (row.done, row.due, row.term_done, row.term_open) == (2, 0, 2, 0)
+
+
+def test_a_fault_reported_counts_its_school_again(app, district, worker_queue):
+    worker_queue.run()
+    with app.app_context():
+        stored.refresh_district_schools()
+        with tenancy.in_school(district["main"]):
+            fan = db.session.scalar(sa.select(Asset).where(Asset.name == "风扇"))
+            make_staff_report(fan, "扇叶松了", Urgency.UNSAFE, take_out_of_service=True)
+        db.session.commit()
+    assert sorted(worker_queue.run()) == ["refresh_school_figures", "send_soon"]
+    with app.app_context(), tenancy.in_school(district["main"]):
+        row = db.session.get(SchoolFigures, district["main"])
+        assert (row.unsafe_open, row.out_of_service) == (1, 1)
+
+
+def test_a_rolled_back_change_counts_nothing_again(app, district, worker_queue):
+    worker_queue.run()
+    with app.app_context():
+        with tenancy.in_school(district["main"]):
+            fan = db.session.scalar(sa.select(Asset).where(Asset.name == "风扇"))
+            make_staff_report(fan, "扇叶松了", Urgency.UNSAFE)
+            db.session.flush()
+        db.session.rollback()
+        db.session.commit()
+    assert worker_queue.waiting() == []
+
+
+def test_a_count_begun_earlier_never_replaces_a_later_one(app, district):
+    with app.app_context():
+        stored.refresh_district_schools()
+        with tenancy.in_school(district["east"]):
+            row = db.session.get(SchoolFigures, district["east"])
+            later = row.counted_at = utcnow() + timedelta(minutes=1)
+            row.done = 42
+            db.session.commit()
+        east = db.session.get(School, district["east"])
+        assert stored.refresh_school(east) is False
+        with tenancy.in_school(district["east"]):
+            row = db.session.get(SchoolFigures, district["east"])
+            assert (row.counted_at, row.done) == (later, 42)
+        assert stored.refresh_school(db.session.get(School, district["main"])) is True
+
+
+def test_the_workers_round_stores_every_district_school_past_one_that_fails(
+    app, district, monkeypatch, caplog
+):
+    counted = stored.school_rows
+
+    def failing_in_east(schools, now):
+        if schools[0].code == "east":
+            raise RuntimeError("broken")
+        return counted(schools, now)
+
+    monkeypatch.setattr(stored, "school_rows", failing_in_east)
+    with caplog.at_level(logging.ERROR):
+        tasks.refresh_figures.call_local()
+    with app.app_context(), tenancy.everywhere():
+        kept = set(db.session.scalars(sa.select(SchoolFigures.school_id)))
+    assert kept == {district["main"], district["west"]}
+    assert "Could not count the figures of school east" in caplog.text
+
+
+def test_a_school_outside_a_district_is_not_counted(app, district):
+    with app.app_context():
+        assert stored.refresh_school_by_id(district["main"]) is True
+        lone = make_school("lone", "独园", "Lone kindergarten")
+        db.session.commit()
+        assert stored.refresh_school_by_id(lone.id) is False
+        with tenancy.everywhere():
+            assert db.session.scalar(
+                sa.select(sa.func.count()).select_from(SchoolFigures)
+                .where(SchoolFigures.school_id == lone.id)
+            ) == 0
 
 
 # Who may

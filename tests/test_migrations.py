@@ -13,6 +13,7 @@ from app.extensions import db
 from app.faults import lifecycle
 from app.models import Role
 from tests.factories import make_asset, make_public_report, make_user
+from tests.test_isolation import old_install  # noqa: F401 (a fixture: SQLite, and PostgreSQL)
 
 
 def test_migrations_match_the_models(app):
@@ -139,3 +140,31 @@ def test_an_install_in_use_upgrades_though_its_rows_point_at_rebuilt_tables(tmp_
     assert rows(tmp_path, "SELECT fault_id, actor_id FROM fault_events") == [(1, 1)]
     assert rows(tmp_path, "SELECT username FROM users") == [("wang",)]
     assert rows(tmp_path, "PRAGMA foreign_key_check") == []
+
+
+def test_the_stored_district_figures_come_and_go_with_their_migration(old_install):  # noqa: F811
+    app = create_app({"DATABASE_URL": old_install, "SECRET_KEY": "x", "TESTING": True})
+    with app.app_context():
+        upgrade()
+
+        def tables():
+            with db.engine.connect() as connection:
+                return set(sa.inspect(connection).get_table_names())
+
+        def policies():
+            if db.engine.dialect.name != "postgresql":
+                return None
+            with db.engine.connect() as connection:
+                return connection.execute(sa.text(
+                    "SELECT policyname FROM pg_policies WHERE tablename = 'school_figures'"
+                    " AND schemaname = current_schema()"
+                )).scalars().all()
+
+        assert "school_figures" in tables()
+        assert policies() in (None, ["school_only"])
+        downgrade(revision="8e41b7c2d5f3")
+        assert "school_figures" not in tables()
+        assert policies() in (None, [])
+        upgrade()
+        assert "school_figures" in tables()
+        db.engine.dispose()

@@ -60,8 +60,9 @@ def _report_swing_unsafe(client):
 def test_an_unsafe_swing_reaches_the_group_with_its_place_and_link(app, client, group,
                                                                    worker_queue):
     assert _report_swing_unsafe(client).status_code in (200, 303)
-    # The report's commit queued the send: the worker's next run delivers it.
-    assert worker_queue.waiting() == ["send_soon"]
+    # The report's commit queued the send (and the district's count of the school's
+    # figures): the worker's next run delivers it.
+    assert sorted(worker_queue.waiting()) == ["refresh_school_figures", "send_soon"]
     worker_queue.run()
     (message,) = _messages(group)
     assert "秋千" in message["content"]

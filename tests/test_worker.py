@@ -210,3 +210,12 @@ def test_the_hourly_clean_ups_are_the_workers(app):
     }
     assert "forget_old_sign_ins" in due[23] and "clean_unclaimed_photos" in due[41]
     assert "forget_old_sign_ins" not in due[41]
+
+
+def test_the_district_figures_are_counted_every_five_minutes(app):
+    due = {
+        minute: {task.name for task in worker.queue.read_periodic(datetime(2026, 12, 4, 7, minute))}
+        for minute in (30, 33, 35)
+    }
+    assert "refresh_figures" in due[30] and "refresh_figures" in due[35]
+    assert "refresh_figures" not in due[33]

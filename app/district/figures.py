@@ -19,6 +19,8 @@ Rules:
   assets, the term settings, the unsafe faults and the assets out of service are read for
   all the schools at once (tenancy.in_schools, grouped by school); the calendar, the last
   inspections, the term's inspections and the repairs once per school.
+- This module counts the rows; the dashboard shows them as the worker stored them
+  (app.district.stored), and counts here only a school not yet counted today.
 - Sorting: by any column, ascending or (a leading "-") descending; schools without the figure
   (no repair yet, nothing due) go last either way, ties by school code. A column not in
   SORTS gives the default order, by school code.
@@ -26,8 +28,9 @@ Rules:
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -47,7 +50,7 @@ from app.models import (
 )
 from app.routines import active_checklists, in_the_week, routine_states
 from app.schedule import State, school_today
-from app.terms import Term, term_containing, term_starts
+from app.terms import term_containing, term_starts
 
 DEFAULT_SORT = "school"
 
@@ -68,12 +71,19 @@ class SchoolRow:
     overdue: int
     unsafe_open: int
     oldest_unsafe_at: datetime | None  # when the oldest open unsafe fault was reported
-    term: Term
+    term_start: date
     repairs_accepted: int  # this term
     repair_mean: timedelta | None
     term_counts: Counts
     out_of_service: int
     now: datetime
+    counted_at: datetime  # UTC: when these figures were counted (now, when counted live)
+
+    @property
+    def counted_time(self) -> str:
+        """When they were counted, as the school's clock said it: "14:05"."""
+        local = self.counted_at.replace(tzinfo=UTC).astimezone(ZoneInfo(self.school.timezone))
+        return local.strftime("%H:%M")
 
     @property
     def oldest_unsafe_age(self) -> timedelta | None:
@@ -208,12 +218,13 @@ def school_rows(schools: list[School], now: datetime) -> list[SchoolRow]:
                 overdue=week[State.OVERDUE],
                 unsafe_open=unsafe_count,
                 oldest_unsafe_at=oldest,
-                term=term,
+                term_start=term.start,
                 repairs_accepted=accepted,
                 repair_mean=mean,
                 term_counts=counted.total,
                 out_of_service=out[school.id],
                 now=now,
+                counted_at=now,
             )
         )
     return rows

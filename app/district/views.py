@@ -6,7 +6,7 @@ from app import memberships, tenancy
 from app.auth import sign_ins
 from app.auth.access import district_required
 from app.core import csv_writing
-from app.district import bp, exports, figures, opening, schools
+from app.district import bp, exports, figures, opening, schools, stored
 from app.district.forms import DistrictPeriodForm, OpenForm, SchoolEditForm, SchoolForm
 from app.district.report import build_report
 from app.extensions import db
@@ -26,11 +26,12 @@ SUGGESTED_ZONES = (
 def _dashboard(status=200):
     schools_seen = memberships.district_schools(current_user)
     sort = figures.read_sort(request.args.get("sort"))
-    rows = figures.sorted_rows(figures.school_rows(schools_seen, utcnow()), sort)
+    rows = figures.sorted_rows(stored.dashboard_rows(schools_seen, utcnow()), sort)
     return render_template(
         "district/index.html",
         rows=rows,
         sort=sort,
+        refresh_minutes=stored.REFRESH_MINUTES,
         districts=memberships.district_memberships(current_user),
         is_district_admin=bool(memberships.district_ids(current_user, (DistrictRole.ADMIN,))),
     ), status

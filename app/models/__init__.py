@@ -27,6 +27,7 @@ from app.models.notice import (
 from app.models.place import Place, PlaceKind
 from app.models.prepared_report import PreparedReport, PreparedStatus
 from app.models.school import District, DistrictMember, DistrictRole, School
+from app.models.school_figures import SchoolFigures
 from app.models.setting import Setting
 from app.models.sign_in import SignIn
 from app.models.signature import Signature
@@ -47,6 +48,7 @@ __all__ = [
     "Cause",
     "FaultPhoto",
     "Setting",
+    "SchoolFigures",
     "Answer",
     "Asset",
     "AssetKind",
