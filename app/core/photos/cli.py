@@ -5,6 +5,7 @@ from flask.cli import AppGroup
 from flask_babel import gettext as _
 
 from app.core.photos.cleanup import clean_unclaimed
+from app.core.photos.stores import current_store
 
 photos_cli = AppGroup("photos", help="Look after the stored photos.")
 
@@ -15,17 +16,25 @@ def init_app(app):
 
 @photos_cli.command("clean")
 def clean():
-    """Delete photo files no record names, untouched for over a day; run it daily.
+    """Delete stored photos no record names, untouched for over a day; run it daily.
 
     A photo is stored when it is uploaded, so a refused form leaves its photos behind. They
     are kept for a day (and an hour) after they were written or last claimed, because the
     refused form, sent again, claims them; a resend from the phone's outbox uploads them anew.
     """
     result = clean_unclaimed()
-    click.echo(
-        _(
+    if current_store().name == "database":
+        message = _(
+            "%(deleted)s photos deleted from the database; %(young)s unclaimed photos kept, "
+            "younger than a day.",
+            deleted=len(result.deleted),
+            young=result.kept_young,
+        )
+    else:
+        message = _(
             "%(deleted)s files deleted; %(young)s unclaimed files kept, younger than a day.",
             deleted=len(result.deleted),
             young=result.kept_young,
         )
-    )
+    click.echo(message)
+
