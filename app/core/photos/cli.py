@@ -1,11 +1,14 @@
 """`flask --app app photos …`"""
 
+import sys
+
 import click
 from flask.cli import AppGroup
 from flask_babel import gettext as _
 
 from app.core.photos.cleanup import clean_unclaimed
-from app.core.photos.stores import current_store
+from app.core.photos.move import move_to_database
+from app.core.photos.stores import current_store, photo_folder
 
 photos_cli = AppGroup("photos", help="Look after the stored photos.")
 
@@ -38,3 +41,53 @@ def clean():
         )
     click.echo(message)
 
+
+@photos_cli.command("move-to-database")
+def move_to_database_command():
+    """Copy every photo file into the database, for PHOTO_STORE=database; safe to run again.
+
+    Each photo is read back and compared with its files; one already in the database is
+    compared and not copied again. The files are left in place: remove the photos folder
+    once every server runs with PHOTO_STORE=database.
+    """
+    moved = move_to_database()
+    click.echo(
+        _(
+            "%(copied)s photos copied into the database; %(present)s were there already, "
+            "with the same bytes.",
+            copied=moved.copied,
+            present=moved.present,
+        )
+    )
+    if moved.unclaimed_old:
+        click.echo(
+            _(
+                "%(count)s photos no record names and no form can claim any more were not "
+                "copied: the clean-up deletes them.",
+                count=moved.unclaimed_old,
+            )
+        )
+    if moved.school_unknown:
+        click.echo(
+            _(
+                "%(count)s photos of refused forms were not copied: no record names them "
+                "yet, so nothing tells which school they belong to.",
+                count=moved.school_unknown,
+            )
+        )
+    click.echo(
+        _(
+            "The files stay in %(folder)s: remove it once every server runs with "
+            "PHOTO_STORE=database.",
+            folder=photo_folder(),
+        )
+    )
+    for name in moved.incomplete:
+        click.echo(_("%(name)s: its thumbnail file is missing; not copied.", name=name),
+                   err=True)
+    for name in moved.differ:
+        click.echo(
+            _("%(name)s: the database holds other bytes than the file.", name=name), err=True
+        )
+    if moved.incomplete or moved.differ:
+        sys.exit(1)
