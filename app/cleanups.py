@@ -1,7 +1,7 @@
-"""Clean-ups the worker runs by itself, every hour: the photo files no record claims.
+"""Clean-ups the worker runs by itself, every hour: the stored photos no record claims.
 
 `flask --app app photos clean` does the same by hand (app/core/photos/cleanup.py has the
-rule); two workers cleaning at once delete each file once, the second finding it gone.
+rule); two workers cleaning at once delete each photo once, the second finding it gone.
 """
 
 from huey import crontab

@@ -30,6 +30,9 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
     "PHOTO_MAX_BYTES": 10 * 1024 * 1024,
     "IMPORT_MAX_BYTES": 2 * 1024 * 1024,
+    # Where photos are kept: "folder" (UPLOAD_FOLDER/photos, one server) or "database" (every
+    # app server sees them; app/core/photos/stores.py).
+    "PHOTO_STORE": "folder",
     "REMEMBER_COOKIE_DURATION": 60 * 24 * 3600,
     "REMEMBER_COOKIE_HTTPONLY": True,
     "REMEMBER_COOKIE_SAMESITE": "Lax",
@@ -72,6 +75,8 @@ DEFAULTS = {
     "METRICS_TOKEN": "",
 }
 
+PHOTO_STORES = ("folder", "database")
+
 # Read from the environment; each overrides the instance config file.
 ENVIRONMENT_KEYS = (
     "PATROL_ENV",
@@ -83,6 +88,7 @@ ENVIRONMENT_KEYS = (
     "SCHOOL_TIMEZONE",
     "SCHOOL_LANGUAGE",
     "UPLOAD_FOLDER",
+    "PHOTO_STORE",
     "QR_FOLDER",
     "RATELIMIT_STORAGE_URI",
     "PROXY_COUNT",
@@ -123,6 +129,11 @@ def load(app, test_config=None):
         raise RuntimeError(
             f"SCHOOL_LANGUAGE must be one of {', '.join(app.config['LANGUAGES'])}, "
             f"not {app.config['SCHOOL_LANGUAGE']!r}"
+        )
+    if app.config["PHOTO_STORE"] not in PHOTO_STORES:
+        raise RuntimeError(
+            f"PHOTO_STORE must be one of {', '.join(PHOTO_STORES)}, "
+            f"not {app.config['PHOTO_STORE']!r}"
         )
     app.config["PROXY_COUNT"] = int(app.config["PROXY_COUNT"])
     app.config["MAIL_PORT"] = int(app.config["MAIL_PORT"])

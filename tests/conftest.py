@@ -126,6 +126,15 @@ def _psycopg(url):
     return re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", url)
 
 
+@pytest.fixture(params=["folder", "database"])
+def photo_store(app, request):
+    """The test runs once with each photo store (PHOTO_STORE); the store in use."""
+    from app.core.photos.stores import STORES
+
+    app.config["PHOTO_STORE"] = request.param
+    return STORES[request.param]
+
+
 @pytest.fixture
 def client(app):
     """A browser asking for English; tests of the Chinese pages ask for zh themselves."""

@@ -444,3 +444,28 @@ def test_an_older_backup_is_restored_and_brought_forward_by_db_upgrade(
         assert connection.execute(sa.text("SELECT username FROM users")).scalars().all() == [
             "wang"
         ]
+
+
+def test_photos_kept_in_the_database_travel_in_its_backup_and_are_checked_there(
+    app, slide, tmp_path, new_install
+):
+    app.config["PHOTO_STORE"] = "database"
+    client = app.test_client()
+    AuthActions(client).login("inspector")
+    photo_item = slide["items"][4]
+    data = all_ok(
+        slide, signature_data=drawn_signature(), **{f"item-{photo_item}-photo": image_file()}
+    )
+    assert post(client, slide, data).status_code == 303
+    archive = tmp_path / "patrol.tar"
+    assert backup(app, archive).exit_code == 0
+    install = new_install()
+    install.config["PHOTO_STORE"] = "database"
+    restored = restore(install, archive)
+    assert restored.exit_code == 0, restored.output
+    assert "every photo named is in place" in restored.output
+    with install.app_context(), db.engine.begin() as connection:
+        (lost,) = connection.execute(sa.text("DELETE FROM stored_photos RETURNING name")).scalars()
+    checked = install.test_cli_runner().invoke(args=["check-records"])
+    assert checked.exit_code == 1
+    assert f"The photo {lost}, named by a record, is missing." in checked.output

@@ -90,3 +90,45 @@ def test_a_photo_is_flushed_before_its_record_commits(app, client, monkeypatch):
         ("fsync", "photos"),
         ("commit", None),
     ]
+
+
+def test_a_photo_in_the_database_commits_with_its_record(app, client, monkeypatch):
+    app.config["PHOTO_STORE"] = "database"
+    with app.app_context():
+        make_asset("秋千", "Swing", code=SWING)
+        db.session.commit()
+        engine = db.engine
+    happened = []
+
+    def statement(_connection, _cursor, sql, *_args):
+        table = next((t for t in ("stored_photos", "fault_photos") if f"INSERT INTO {t}" in sql),
+                     None)
+        if table:
+            happened.append(("insert", table))
+
+    def commit(_connection):
+        happened.append(("commit", None))
+
+    monkeypatch.setattr(os, "fsync", lambda descriptor: happened.append(("fsync", descriptor)))
+    sa.event.listen(engine, "before_cursor_execute", statement)
+    sa.event.listen(engine, "commit", commit)
+    try:
+        photo = BytesIO()
+        Image.new("RGB", (40, 30), "red").save(photo, "PNG")
+        photo.seek(0)
+        response = client.post(
+            f"/q/{SWING}/report",
+            data={"description": "Chain loose", "urgency": "unsafe", "client_id": "a" * 32,
+                  "public_name": "王老师", "photos": [(photo, "crack.png")]},
+            content_type="multipart/form-data",
+        )
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", statement)
+        sa.event.remove(engine, "commit", commit)
+    assert response.status_code == 303
+    # Nothing on this server's disk; the photo and the record naming it in one transaction.
+    assert happened == [
+        ("insert", "stored_photos"),
+        ("insert", "fault_photos"),
+        ("commit", None),
+    ]

@@ -229,7 +229,7 @@ def test_staff_report_without_out_of_service_says_so_plainly(client, auth, swing
 # Photos
 
 
-def test_several_photos_are_all_kept(app, client, auth, swing):
+def test_several_photos_are_all_kept(photo_store, app, client, auth, swing):
     auth.login("inspector")
     response = report(client, photos=[photo("a.png"), photo("b.png"), photo("c.png")])
     assert response.status_code == 303
@@ -239,7 +239,9 @@ def test_several_photos_are_all_kept(app, client, auth, swing):
         assert len({p.filename for p in fault.photos}) == 3
 
 
-def test_a_refused_photo_is_named_and_the_accepted_ones_are_kept(app, client, swing):
+def test_a_refused_photo_is_named_and_the_accepted_ones_are_kept(
+    photo_store, app, client, swing
+):
     response = public_report(
         client,
         description="Chain loose",
@@ -259,6 +261,7 @@ def test_a_refused_photo_is_named_and_the_accepted_ones_are_kept(app, client, sw
     with app.app_context():
         (fault,) = faults()
         assert len(fault.photos) == 1
+        assert photo_store.read(fault.photos[0].filename) is not None
 
 
 def test_an_oversized_photo_is_refused(app, client, auth, swing):
@@ -280,7 +283,7 @@ def test_more_than_five_photos_are_refused_one_by_one(app, client, auth, swing):
     assert len(PHOTO_TOKEN.findall(text)) == 5
 
 
-def test_a_kept_photo_token_works_only_for_its_own_form(app, client, swing):
+def test_a_kept_photo_token_works_only_for_its_own_form(photo_store, app, client, swing):
     response = public_report(client, photos=[photo()], description="")
     token = PHOTO_TOKEN.findall(page(response))
     assert len(token) == 1
@@ -290,7 +293,9 @@ def test_a_kept_photo_token_works_only_for_its_own_form(app, client, swing):
         assert faults()[0].photos == []
 
 
-def test_report_photos_are_for_staff_and_the_reporter_only(app, client, auth, swing):
+def test_report_photos_are_for_staff_and_the_reporter_only(
+    photo_store, app, client, auth, swing
+):
     response = public_report(client, photos=[photo()])
     token = TOKEN_URL.search(response.headers["Location"]).group(1)
     with app.app_context():

@@ -152,7 +152,7 @@ def test_fault_page_links_to_asset_inspection_and_item(app, client, failed):
     assert page.count("Inspector") >= 3  # reporter, and the actor of both events
 
 
-def test_fault_photo_and_thumbnail(client, failed):
+def test_fault_photo_and_thumbnail(photo_store, client, failed):
     for suffix in ("", "?size=thumb"):
         response = client.get(f"/faults/{failed['fault_id']}/photo{suffix}")
         assert response.status_code == 200 and response.mimetype == "image/jpeg"

@@ -316,7 +316,7 @@ def test_all_ok_in_chinese_says_what_it_did(client, auth, slide):
     assert "所有尚未回答的检查项已标为正常" in response.text
 
 
-def test_all_ok_keeps_a_photo_chosen_before_it(app, client, auth, slide):
+def test_all_ok_keeps_a_photo_chosen_before_it(photo_store, app, client, auth, slide):
     photo = slide["items"][4]
     auth.login("inspector")
     data = all_ok(slide, all_ok="1", **{f"item-{photo}-photo": image_file()})
@@ -667,7 +667,7 @@ def test_photo_that_is_too_big_is_refused(app, client, auth, slide):
     assert count(app, Inspection) == 0
 
 
-def test_valid_photo_is_kept_when_the_form_is_refused(app, client, auth, slide):
+def test_valid_photo_is_kept_when_the_form_is_refused(photo_store, app, client, auth, slide):
     check_1, check_2, *_rest, photo = slide["items"]
     auth.login("inspector")
     data = all_ok(slide, **{
@@ -693,9 +693,12 @@ def test_valid_photo_is_kept_when_the_form_is_refused(app, client, auth, slide):
         answers = db.session.get(Inspection, inspection.id).answers
         assert answers[4].photo and answers[1].photo
         assert db.session.scalar(sa.select(Fault.photo)) == answers[1].photo
+        assert photo_store.read(answers[4].photo) and photo_store.read(answers[1].photo)
 
 
-def test_photo_reference_from_another_form_or_person_is_ignored(app, client, auth, slide):
+def test_photo_reference_from_another_form_or_person_is_ignored(
+    photo_store, app, client, auth, slide
+):
     check_1, *_rest, photo = slide["items"]
     auth.login("inspector")
     data = all_ok(slide, **{f"item-{photo}-photo": image_file()})

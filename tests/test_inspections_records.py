@@ -115,7 +115,7 @@ def test_signature_image_is_a_png(client, signed):
     assert Image.open(BytesIO(response.data)).format == "PNG"
 
 
-def test_answer_photo_and_thumbnail(app, client, signed):
+def test_answer_photo_and_thumbnail(photo_store, app, client, signed):
     with app.app_context():
         answer_id = db.session.scalar(
             sa.select(Answer.id).where(Answer.item_id == signed["items"][0])

@@ -2,9 +2,13 @@ import io
 import zlib
 
 import pytest
+import sqlalchemy as sa
+from flask import Flask
 from PIL import ExifTags, Image, ImageFile
 from werkzeug.datastructures import FileStorage
+from werkzeug.exceptions import NotFound
 
+from app import config
 from app.core.photos import (
     MAX_SIDE,
     DecodersBusy,
@@ -13,8 +17,10 @@ from app.core.photos import (
     delete_photo,
     photo_folder,
     save_photo,
-    thumbnail_name,
+    send_photo,
 )
+from app.extensions import db
+from app.models import StoredPhoto
 
 
 def image_bytes(size=(400, 200), fmt="JPEG", mode="RGB", exif=None, color="red"):
@@ -49,58 +55,69 @@ def english(app):
     return app.test_request_context(headers={"Accept-Language": "en"})
 
 
-def stored(app, name):
+def save(app, data, filename="photo.jpg"):
+    """Store an upload as a request does, committed with the record naming it."""
+    with english(app):
+        name = save_photo(upload(data, filename))
+        db.session.commit()
+    return name
+
+
+def stored_bytes(app, store, name, thumbnail=False):
     with app.app_context():
-        return Image.open(photo_folder() / name)
+        photo = store.read(name)
+    return photo.thumbnail if thumbnail else photo.jpeg
 
 
-def test_gps_and_all_exif_are_gone(app):
+def stored(app, store, name, thumbnail=False):
+    return Image.open(io.BytesIO(stored_bytes(app, store, name, thumbnail)))
+
+
+def nothing_stored(app):
+    """No photo in either store: no file in the folder, no row in the database."""
+    with app.app_context():
+        folder = photo_folder()
+        files = list(folder.glob("*")) if folder.exists() else []
+        return not files and not db.session.scalars(sa.select(StoredPhoto.name)).all()
+
+
+def test_gps_and_all_exif_are_gone(app, photo_store):
     data = image_bytes(exif=phone_exif())
     assert Image.open(io.BytesIO(data)).getexif().get_ifd(ExifTags.IFD.GPSInfo)
-    with english(app):
-        name = save_photo(upload(data))
-    for stored_name in (name, thumbnail_name(name)):
-        image = stored(app, stored_name)
+    name = save(app, data)
+    for thumbnail in (False, True):
+        image = stored(app, photo_store, name, thumbnail)
         assert image.format == "JPEG"
         assert not image.getexif()
         assert not image.getexif().get_ifd(ExifTags.IFD.GPSInfo)
         assert "exif" not in image.info and "icc_profile" not in image.info
-        raw = (photo_folder_path(app) / stored_name).read_bytes()
+        raw = stored_bytes(app, photo_store, name, thumbnail)
         assert b"Exif" not in raw and b"Phone" not in raw
 
 
-def photo_folder_path(app):
-    with app.app_context():
-        return photo_folder()
-
-
-def test_exif_orientation_is_applied(app):
+def test_exif_orientation_is_applied(app, photo_store):
     # Orientation 6: the camera held sideways; the upright picture is tall, not wide.
-    with english(app):
-        name = save_photo(upload(image_bytes((400, 200), exif=phone_exif(orientation=6))))
-    assert stored(app, name).size == (200, 400)
+    name = save(app, image_bytes((400, 200), exif=phone_exif(orientation=6)))
+    assert stored(app, photo_store, name).size == (200, 400)
 
 
-def test_large_photos_are_shrunk_and_a_thumbnail_made(app):
-    with english(app):
-        name = save_photo(upload(image_bytes((4000, 3000))))
+def test_large_photos_are_shrunk_and_a_thumbnail_made(app, photo_store):
+    name = save(app, image_bytes((4000, 3000)))
     assert name.endswith(".jpg") and len(name) <= 80
-    assert stored(app, name).size == (1600, 1200)
-    assert stored(app, thumbnail_name(name)).size == (320, 240)
+    assert stored(app, photo_store, name).size == (1600, 1200)
+    assert stored(app, photo_store, name, thumbnail=True).size == (320, 240)
 
 
-def test_png_with_transparency_and_webp_are_accepted(app):
-    with english(app):
-        png = save_photo(upload(image_bytes(fmt="PNG", mode="RGBA", color=(0, 0, 0, 0)), "a.png"))
-        webp = save_photo(upload(image_bytes(fmt="WEBP"), "a.webp"))
+def test_png_with_transparency_and_webp_are_accepted(app, photo_store):
+    png = save(app, image_bytes(fmt="PNG", mode="RGBA", color=(0, 0, 0, 0)), "a.png")
+    webp = save(app, image_bytes(fmt="WEBP"), "a.webp")
     # Transparency becomes white, not black.
-    assert stored(app, png).getpixel((10, 10)) >= (250, 250, 250)
-    assert stored(app, webp).mode == "RGB"
+    assert stored(app, photo_store, png).getpixel((10, 10)) >= (250, 250, 250)
+    assert stored(app, photo_store, webp).mode == "RGB"
 
 
-def test_names_are_random(app):
-    with english(app):
-        names = {save_photo(upload(image_bytes())) for _ in range(3)}
+def test_names_are_random(app, photo_store):
+    names = {save(app, image_bytes()) for _ in range(3)}
     assert len(names) == 3
 
 
@@ -113,12 +130,9 @@ def test_names_are_random(app):
         (image_bytes(fmt="GIF"), "not a photo"),
     ],
 )
-def test_not_a_real_image_is_refused(app, data, message):
-    with english(app):
-        with pytest.raises(PhotoError) as refused:
-            save_photo(upload(data, "photo.jpg"))
-        assert message in str(refused.value.message)
-    assert not list(photo_folder_path(app).glob("*"))
+def test_not_a_real_image_is_refused(app, photo_store, data, message):
+    assert message in refusal(app, data)
+    assert nothing_stored(app)
 
 
 def test_oversized_file_is_refused(app):
@@ -158,6 +172,8 @@ def refusal(app, data, filename="photo.jpg"):
     with english(app):
         with pytest.raises(PhotoError) as refused:
             save_photo(upload(data, filename))
+        # Whatever the request would commit after a refusal holds no photo.
+        db.session.commit()
         return str(refused.value.message)
 
 
@@ -185,18 +201,19 @@ def refusal(app, data, filename="photo.jpg"):
         (declared(image_bytes(), 20000, 20000), "too many pixels", "at most 50 megapixels"),
     ],
 )
-def test_too_many_pixels_is_refused_by_the_declared_size(app, data, shown, limit):
+def test_too_many_pixels_is_refused_by_the_declared_size(app, photo_store, data, shown, limit):
     message = refusal(app, data)
     assert "too many pixels" in message and shown in message and limit in message
-    assert not list(photo_folder_path(app).glob("*"))
-def test_delete_photo_removes_both_files(app):
+    assert nothing_stored(app)
+
+
+def test_delete_photo_removes_the_photo_and_its_thumbnail(app, photo_store):
+    name = save(app, image_bytes())
     with english(app):
-        name = save_photo(upload(image_bytes()))
         delete_photo(name)
         delete_photo(name)
         delete_photo(None)
-        assert not (photo_folder() / name).exists()
-        assert not (photo_folder() / thumbnail_name(name)).exists()
+    assert nothing_stored(app)
 
 
 def test_pixels_up_to_the_limit_are_accepted(app, monkeypatch):
@@ -214,25 +231,24 @@ def test_a_long_thin_jpeg_is_decoded_at_a_reduced_scale(app):
 
 
 @pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
-def test_an_animation_keeps_its_first_frame(app, fmt):
+def test_an_animation_keeps_its_first_frame(app, photo_store, fmt):
     frames = [Image.new("RGB", (120, 80), colour) for colour in ("red", "blue", "green")]
     buffer = io.BytesIO()
     frames[0].save(buffer, fmt, save_all=True, append_images=frames[1:], duration=100)
     assert Image.open(io.BytesIO(buffer.getvalue())).n_frames == 3
-    with english(app):
-        name = save_photo(upload(buffer.getvalue(), f"moving.{fmt.lower()}"))
-    red, green, blue = stored(app, name).getpixel((60, 40))
+    name = save(app, buffer.getvalue(), f"moving.{fmt.lower()}")
+    red, green, blue = stored(app, photo_store, name).getpixel((60, 40))
     assert red > 200 and green < 60 and blue < 60
 
 
 @pytest.mark.parametrize("fmt", ["PNG", "WEBP", "JPEG"])
-def test_a_truncated_photo_is_refused(app, fmt):
+def test_a_truncated_photo_is_refused(app, photo_store, fmt):
     data = Image.effect_noise((300, 300), 50).convert("RGB")
     buffer = io.BytesIO()
     data.save(buffer, fmt)
     cut = buffer.getvalue()[: len(buffer.getvalue()) * 2 // 3]
     assert "not a photo" in refusal(app, cut, f"cut.{fmt.lower()}")
-    assert not list(photo_folder_path(app).glob("*"))
+    assert nothing_stored(app)
 
 
 def test_a_truncated_photo_is_refused_after_a_report_pdf_was_laid_out(app, monkeypatch):
@@ -255,3 +271,53 @@ def test_a_busy_server_answers_send_again_without_storing(app, monkeypatch):
             slot.__exit__(None, None, None)
     with english(app):
         save_photo(upload(image_bytes()))
+
+
+def test_a_stored_photo_is_sent_private_for_a_day(app, photo_store):
+    name = save(app, image_bytes((4000, 3000)))
+    with app.test_request_context():
+        for thumbnail in (False, True):
+            response = send_photo(name, thumbnail=thumbnail)
+            response.direct_passthrough = False
+            assert response.status_code == 200 and response.mimetype == "image/jpeg"
+            assert response.get_data() == stored_bytes(app, photo_store, name, thumbnail)
+            assert response.cache_control.private and not response.cache_control.public
+            assert response.cache_control.max_age == 86400
+
+
+def test_a_photo_whose_address_stays_is_asked_again_and_not_sent_twice(app, photo_store):
+    name = save(app, image_bytes())
+    with app.test_request_context():
+        first = send_photo(name, max_age=None)
+        assert first.cache_control.no_cache and first.cache_control.private
+        assert first.cache_control.max_age is None
+        etag = first.get_etag()[0]
+    with app.test_request_context(headers={"If-None-Match": f'"{etag}"'}):
+        again = send_photo(name, max_age=None)
+        assert again.status_code == 304
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "0" * 32 + ".jpg",
+        "../secret_key",
+        "../../../etc/passwd",
+        "%2e%2e%2fsecret_key",
+        "",
+        "x" * 5000,
+        "a\x00b.jpg",
+        "照片.jpg",
+    ],
+)
+def test_no_photo_by_that_name_is_404(app, photo_store, name):
+    save(app, image_bytes())
+    with app.test_request_context(), pytest.raises(NotFound):
+        send_photo(name)
+
+
+def test_the_photo_store_is_checked_when_the_app_starts(tmp_path):
+    app = Flask("patrol_photo_store_test", instance_path=str(tmp_path))
+    assert config.DEFAULTS["PHOTO_STORE"] == "folder"
+    with pytest.raises(RuntimeError, match="PHOTO_STORE must be one of folder, database, not 's3'"):
+        config.load(app, {"PHOTO_STORE": "s3", "SECRET_KEY": "x"})

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from PIL import ExifTags, Image
 
-from app.core.photos import photo_folder, thumbnail_name
+from app.core.photos import photo_folder
 from app.extensions import db
 from app.models import Asset, AssetStatus, PlaceKind, ScanCode
 from app.models.code import replace_code
@@ -385,7 +385,7 @@ def test_retire_needs_get_to_be_refused(client, auth, register):
 # Photos
 
 
-def test_photo_on_register_and_replace_on_edit(app, client, auth, register):
+def test_photo_on_register_and_replace_on_edit(photo_store, app, client, auth, register):
     auth.login()
     exif = Image.Exif()
     exif[ExifTags.Base.GPSInfo] = {ExifTags.GPS.GPSLatitudeRef: "N",
@@ -396,13 +396,17 @@ def test_photo_on_register_and_replace_on_edit(app, client, auth, register):
     assert response.status_code == 302
     asset = asset_named(app, "落地扇")
     first_photo = asset.photo
-    with app.app_context():
-        folder = photo_folder()
-    stored = Image.open(folder / first_photo)
+    stored = Image.open(io.BytesIO(stored_photo(app, photo_store, first_photo).jpeg))
     assert not stored.getexif().get_ifd(ExifTags.IFD.GPSInfo)
 
     page = client.get(f"/register/assets/{asset.id}/edit").get_data(as_text=True)
     assert f'src="/register/assets/{asset.id}/photo?size=thumb"' in page
+    # Its address stays when the photo is replaced: asked again each time, never shared.
+    shown = client.get(f"/register/assets/{asset.id}/photo")
+    assert shown.status_code == 200
+    assert shown.data == stored_photo(app, photo_store, first_photo).jpeg
+    assert shown.cache_control.no_cache and shown.cache_control.private
+    assert not shown.cache_control.public and shown.cache_control.max_age is None
     # Saving without a new file keeps the photo.
     client.post(f"/register/assets/{asset.id}/edit", data=form_data(register),
                 content_type="multipart/form-data")
@@ -414,9 +418,17 @@ def test_photo_on_register_and_replace_on_edit(app, client, auth, register):
     assert response.status_code == 302
     second_photo = asset_named(app, "落地扇").photo
     assert second_photo != first_photo
-    assert not (folder / first_photo).exists()
-    assert not (folder / thumbnail_name(first_photo)).exists()
-    assert Image.open(folder / second_photo).size == (640, 480)
+    assert stored_photo(app, photo_store, first_photo) is None
+    with app.app_context():
+        assert not list(photo_folder().glob(first_photo.removesuffix(".jpg") + "*"))
+    assert Image.open(io.BytesIO(stored_photo(app, photo_store, second_photo).jpeg)).size == (
+        640, 480
+    )
+
+
+def stored_photo(app, store, name):
+    with app.app_context():
+        return store.read(name)
 
 
 def test_a_fake_photo_is_refused_and_nothing_is_saved(app, client, auth, register):

@@ -5,7 +5,8 @@ Rules:
 - Every signed record's signature is there and of the record's own school (an inspection,
   a fault's repair and acceptance, a fault event, a closed stocktake).
 - Every drawn signature is a PNG that can be read.
-- Every photo a record names is in the photo folder, with its thumbnail.
+- Every photo a record names is in the photo store (PHOTO_STORE): in the folder with its
+  thumbnail, or a row of stored_photos holding both.
 - Against a backup's manifest, at the manifest's revision: the rows of every table and the
   digest of every signature are the backup's.
 """
@@ -20,8 +21,9 @@ from PIL import Image
 from app.backups.archive import Manifest
 from app.backups.contents import named_photos, revision_of, signatures_sha256, table_counts
 from app.core.photos import photo_folder, thumbnail_name
+from app.core.photos.stores import current_store
 from app.extensions import db
-from app.models import Fault, FaultEvent, Inspection, Signature, Stocktake
+from app.models import Fault, FaultEvent, Inspection, Signature, Stocktake, StoredPhoto
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SIGNED_COLUMNS = (
@@ -117,10 +119,28 @@ def _is_png(data: bytes) -> bool:
 
 
 def _check_photos(connection, report: Report) -> None:
+    missing = _missing_from_database if current_store().name == "database" else _missing_files
+    for file in missing(connection, sorted(named_photos(connection))):
+        report.problems.append(_l("The photo %(name)s, named by a record, is missing.", name=file))
+
+
+def _missing_files(connection, names: list[str]) -> list[str]:
     folder = photo_folder()
-    for name in sorted(named_photos(connection)):
-        for file in (name, thumbnail_name(name)):
-            if not (folder / file).is_file():
-                report.problems.append(
-                    _l("The photo %(name)s, named by a record, is missing.", name=file)
-                )
+    return [
+        file
+        for name in names
+        for file in (name, thumbnail_name(name))
+        if not (folder / file).is_file()
+    ]
+
+
+def _missing_from_database(connection, names: list[str]) -> list[str]:
+    photos = StoredPhoto.__table__
+    whole = set(
+        connection.execute(
+            sa.select(photos.c.name).where(
+                sa.func.length(photos.c.jpeg) > 0, sa.func.length(photos.c.thumbnail) > 0
+            )
+        ).scalars()
+    )
+    return [name for name in names if name not in whole]

@@ -18,7 +18,8 @@ from flask_babel import lazy_gettext as _l
 
 from app.backups import postgres, sqlite
 from app.backups.archive import DATABASE_MEMBERS, PHOTOS, ArchiveError, ArchiveWriter, Manifest
-from app.core.photos import PARTIAL_SUFFIX, photo_folder
+from app.core.photos import photo_folder
+from app.core.photos.stores import PARTIAL_SUFFIX
 from app.extensions import db
 
 

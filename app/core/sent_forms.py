@@ -31,7 +31,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
-from app.core.photos import claim_photo
+from app.core.photos import claim_photo, keep_photos
 from app.extensions import db
 
 CLIENT_ID = re.compile(r"[A-Za-z0-9-]{8,64}")
@@ -147,6 +147,9 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def photo_token(filename: str, user_id: int | None, client_id: str) -> str:
+    """The hidden field carrying a stored photo across a refused attempt: the photo is kept
+    now, since only a later request records the form naming it."""
+    keep_photos()
     return _serializer().dumps([filename, user_id, client_id])
 
 

@@ -24,6 +24,7 @@ from app.models.notice import (
     Notice,
     Reason,
 )
+from app.models.photo import StoredPhoto
 from app.models.place import Place, PlaceKind
 from app.models.prepared_report import PreparedReport, PreparedStatus
 from app.models.school import District, DistrictMember, DistrictRole, School
@@ -95,6 +96,7 @@ __all__ = [
     "StocktakeMove",
     "StocktakeScan",
     "StocktakeStatus",
+    "StoredPhoto",
     "UnknownCode",
     "Urgency",
     "User",

@@ -10,7 +10,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from flask_babel import gettext as _
@@ -20,7 +19,7 @@ from wtforms import SelectChoice
 
 from app.auth.access import admin_required, staff_required
 from app.core import csv_writing
-from app.core.photos import PhotoError, delete_photo, photo_folder, save_photo, thumbnail_name
+from app.core.photos import PhotoError, delete_photo, save_photo, send_photo
 from app.core.place_tree import PlaceTree
 from app.extensions import db
 from app.models import Asset, AssetKind, AssetStatus, Place, PlaceKind
@@ -336,12 +335,8 @@ def asset_photo(asset_id):
     asset = db.get_or_404(Asset, asset_id)
     if not asset.photo:
         abort(404)
-    name = thumbnail_name(asset.photo) if request.args.get("size") == "thumb" else asset.photo
-    response = send_from_directory(photo_folder(), name)
-    # Staff only: no shared cache may keep a copy.
-    response.cache_control.private = True
-    response.cache_control.public = False
-    return response
+    # The address stays when the photo is replaced: the phone asks again each time.
+    return send_photo(asset.photo, thumbnail=request.args.get("size") == "thumb", max_age=None)
 
 
 def _render_edit(asset, tree, form, retire_form):

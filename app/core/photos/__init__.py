@@ -5,26 +5,27 @@ instead of rotated pixels. Every upload is decoded and drawn again, so what is s
 upright, of a sensible size, and says nothing but its pixels. How an upload is decoded
 without letting it take the server's memory is in `decoding.py`.
 
-A photo is on disk, flushed, before the record naming it commits: the phone forgets a send
-once Patrol acknowledges it, so what was acknowledged must survive a power cut.
+Where the photos are kept is PHOTO_STORE's choice (`stores.py`): a folder on this server, or
+the database every app server shares. Either way what Patrol acknowledged survives a power
+cut: the phone forgets a send once Patrol acknowledges it.
 """
 
-import os
 import secrets
 from io import BytesIO
-from pathlib import Path
 
-from flask import current_app, send_from_directory
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageOps
 
 from app.core.photos.decoding import DecodersBusy, PhotoError, decode, decode_slot
+from app.core.photos.stores import StoredBytes, current_store, photo_folder, thumbnail_name
 
 __all__ = [
     "DecodersBusy",
     "PhotoError",
     "claim_photo",
     "delete_photo",
+    "keep_photos",
     "photo_folder",
     "save_photo",
     "send_photo",
@@ -34,22 +35,14 @@ __all__ = [
 MAX_SIDE = 1600
 THUMB_SIDE = 320
 JPEG_QUALITY = 85
-THUMB_SUFFIX = "_thumb.jpg"
-PARTIAL_SUFFIX = ".partial"
+ONE_DAY = 24 * 3600
 
 
-def photo_folder() -> Path:
-    return Path(current_app.config["UPLOAD_FOLDER"]) / "photos"
-
-
-def thumbnail_name(filename: str) -> str:
-    return filename.removesuffix(".jpg") + THUMB_SUFFIX
-
-
-def send_photo(filename: str, thumbnail: bool = False):
-    """A stored photo for signed-in staff: a day in the phone's cache, never a shared one."""
-    name = thumbnail_name(filename) if thumbnail else filename
-    response = send_from_directory(photo_folder(), name, mimetype="image/jpeg", max_age=86400)
+def send_photo(filename: str, thumbnail: bool = False, max_age: int | None = ONE_DAY):
+    """A stored photo for signed-in staff (404 if there is none by that name): a day in the
+    phone's cache, never a shared one. max_age=None for an address whose photo may be
+    replaced: the phone asks again each time, and is answered "not modified" if unchanged."""
+    response = current_store().send(filename, thumbnail, max_age)
     # send_file marks a response with max_age public; a proxy must not hand it to anyone else.
     response.cache_control.public = False
     response.cache_control.private = True
@@ -59,8 +52,9 @@ def send_photo(filename: str, thumbnail: bool = False):
 def save_photo(file_storage) -> str:
     """Store an uploaded image as a clean JPEG and a thumbnail; return the stored filename.
 
-    Both files are on disk, flushed, when this returns: call it before committing the record
-    that names the photo, so an acknowledged record never points at an empty file."""
+    Call it before committing the record that names the photo: the folder store has both
+    files on disk, flushed, when this returns; the database store's row commits with the
+    record. Either way an acknowledged record never points at a missing photo."""
     limit = current_app.config["PHOTO_MAX_BYTES"]
     with decode_slot():
         data = file_storage.stream.read(limit + 1)
@@ -74,70 +68,40 @@ def save_photo(file_storage) -> str:
         photo = _flatten(ImageOps.exif_transpose(fitted))
         thumb = _fit(photo.copy(), THUMB_SIDE)
         # No exif= and no icc_profile=: Pillow writes only the pixels.
-        encoded = [_jpeg(photo), _jpeg(thumb)]
+        encoded = StoredBytes(_jpeg(photo), _jpeg(thumb))
 
-    folder = photo_folder()
-    _make_folder(folder)
     filename = f"{secrets.token_hex(16)}.jpg"
-    for name, content in zip((filename, thumbnail_name(filename)), encoded, strict=True):
-        _write_flushed(folder / name, content)
-    _flush_folder(folder)
+    current_store().put(filename, encoded)
     return filename
 
 
 def claim_photo(filename: str) -> bool:
-    """A photo kept from a refused send is claimed again: True if it is still on disk.
+    """A photo kept from a refused send is claimed again: True if it is still stored.
 
     Claiming makes it young again, so the clean-up leaves it for another day whatever the
     age of the upload it came from."""
-    folder = photo_folder()
-    try:
-        for name in (filename, thumbnail_name(filename)):
-            os.utime(folder / name)
-    except FileNotFoundError:
-        return False
-    return True
+    return current_store().claim(filename)
+
+
+def keep_photos() -> None:
+    """Make the photos stored or claimed by this request outlive it: a refused form is shown
+    again carrying them, and recorded by a later request. Only where nothing else waits to
+    commit (a refused form records nothing)."""
+    current_store().keep()
 
 
 def delete_photo(filename: str | None) -> None:
-    """Remove a photo and its thumbnail, e.g. after it was replaced; missing files are fine."""
+    """Remove a photo and its thumbnail once no record names it any more (it was replaced,
+    or its record was not saved); a photo already gone is fine."""
     if not filename:
         return
-    folder = photo_folder()
-    for name in (filename, thumbnail_name(filename)):
-        (folder / name).unlink(missing_ok=True)
+    current_store().delete(filename)
 
 
 def _jpeg(image: Image.Image) -> bytes:
     buffer = BytesIO()
     image.save(buffer, "JPEG", quality=JPEG_QUALITY, optimize=True)
     return buffer.getvalue()
-
-
-def _make_folder(folder: Path) -> None:
-    if not folder.is_dir():
-        folder.mkdir(parents=True, exist_ok=True)
-        _flush_folder(folder.parent)
-
-
-def _write_flushed(path: Path, content: bytes) -> None:
-    """Write under a partial name, flush to disk, then rename: a power cut leaves either the
-    whole file or none under its name, never an empty one."""
-    partial = path.with_name(path.name + PARTIAL_SUFFIX)
-    with open(partial, "wb") as file:
-        file.write(content)
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(partial, path)
-
-
-def _flush_folder(folder: Path) -> None:
-    """Flush a folder's entries, so a file renamed into it is found there after a power cut."""
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def _fit(image: Image.Image, side: int) -> Image.Image:

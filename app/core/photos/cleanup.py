@@ -1,24 +1,22 @@
-"""Photo files no record claims, cleaned up once no resend can claim them any more.
+"""Stored photos no record claims, cleaned up once no resend can claim them any more.
 
 A photo is stored as soon as it is uploaded, before the form it came with is checked, so a
-refused form (a report without a description) leaves its photos on disk. They must stay a
+refused form (a report without a description) leaves its photos stored. They must stay a
 while: the form shown again carries them in signed tokens (`app/core/sent_forms.py`), valid for
-a day from the last refusal, and claiming one makes the file young again; a resend from the
-phone's outbox uploads its photos anew. So a file is deleted only when no record names it
-and it has not been written or claimed for CLAIMABLE_FOR, a day, plus an hour so that a
-token signed the moment its file was touched has expired too. Half-written files (a crash
-between writing and renaming) go by the same rule.
+a day from the last refusal, and claiming one makes it young again; a resend from the
+phone's outbox uploads its photos anew. So a photo is deleted only when no record names it
+and it has not been stored or claimed for CLAIMABLE_FOR, a day, plus an hour so that a
+token signed the moment it was touched has expired too. In the folder store, half-written
+files (a crash between writing and renaming) go by the same rule.
 """
 
 import time
-from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
 from app import tenancy
-from app.core.photos import PARTIAL_SUFFIX, THUMB_SUFFIX, photo_folder
+from app.core.photos.stores import Cleaned, current_store
 from app.core.sent_forms import PHOTO_TOKEN_MAX_AGE
-from app.extensions import db
 from app.models import Answer, Asset, Fault, FaultPhoto
 
 CLAIMABLE_FOR = PHOTO_TOKEN_MAX_AGE + 3600
@@ -26,44 +24,15 @@ CLAIMABLE_FOR = PHOTO_TOKEN_MAX_AGE + 3600
 PHOTO_COLUMNS = (Asset.photo, Fault.photo, Answer.photo, FaultPhoto.filename)
 
 
-@dataclass
-class Cleaned:
-    deleted: list[str] = field(default_factory=list)
-    kept_young: int = 0
+def named_photos() -> sa.CompoundSelect:
+    """The name of every photo a record names, as one query."""
+    return sa.union(*(sa.select(column).where(column.is_not(None)) for column in PHOTO_COLUMNS))
 
 
 def clean_unclaimed(now: float | None = None) -> Cleaned:
-    """Delete the photo files no record names and nobody wrote or claimed for CLAIMABLE_FOR."""
-    folder = photo_folder()
-    result = Cleaned()
-    if not folder.is_dir():
-        return result
+    """Delete the stored photos no record names and nobody stored or claimed for
+    CLAIMABLE_FOR."""
     cutoff = (time.time() if now is None else now) - CLAIMABLE_FOR
-    # Every school's records: the folder is the deployment's.
+    # Every school's records and photos: the store is the deployment's.
     with tenancy.everywhere():
-        named = _named_photos()
-    for path in sorted(folder.iterdir()):
-        if not path.is_file() or _photo_of(path.name) in named:
-            continue
-        # Read again just before deleting: a resend may have claimed it meanwhile.
-        if path.stat().st_mtime >= cutoff:
-            result.kept_young += 1
-            continue
-        path.unlink(missing_ok=True)
-        result.deleted.append(path.name)
-    return result
-
-
-def _named_photos() -> set[str]:
-    named = set()
-    for column in PHOTO_COLUMNS:
-        named.update(db.session.scalars(sa.select(column).where(column.is_not(None)).distinct()))
-    return named
-
-
-def _photo_of(name: str) -> str:
-    """The stored photo a file belongs to: itself, or the photo of a thumbnail or partial."""
-    name = name.removesuffix(PARTIAL_SUFFIX)
-    if name.endswith(THUMB_SUFFIX):
-        return name.removesuffix(THUMB_SUFFIX) + ".jpg"
-    return name
+        return current_store().clean_unclaimed(named_photos(), cutoff)
