@@ -132,6 +132,7 @@ def _register_blueprints(app):
 
 def _register_commands(app):
     """CLI groups live beside the area they serve; each module adds its own."""
+    from app.backups import cli as backups_cli
     from app.core.photos import cli as photos_cli
     from app.demo import cli as demo_cli
     from app.labels import cli as labels_cli
@@ -141,7 +142,8 @@ def _register_commands(app):
     from app.users import cli as users_cli
 
     for area in (
-        schools_cli, users_cli, register_cli, labels_cli, demo_cli, photos_cli, notices_cli
+        schools_cli, users_cli, register_cli, labels_cli, demo_cli, photos_cli, notices_cli,
+        backups_cli,
     ):
         area.init_app(app)
 

@@ -205,3 +205,27 @@ def test_sqlite_errors_that_mean_busy(tmp_path):
     assert not is_transient(
         sa.exc.OperationalError("", {}, sqlite3.OperationalError("database is locked"))
     )
+
+
+@pytest.mark.parametrize(
+    ("lang", "says"),
+    [
+        ("en_US.UTF-8", "The database is busy or out of reach. Nothing was saved"),
+        ("zh_CN.UTF-8", "数据库正忙或暂时无法连接。没有保存任何内容"),
+    ],
+)
+def test_a_command_run_while_the_database_is_locked_says_so_and_saves_nothing(
+    quick_app, register, tmp_path, monkeypatch, lang, says  # noqa: F811
+):
+    for variable in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", lang)
+    path = tmp_path / "register.csv"
+    path.write_text(HEADER + ",饮水机,,slide,操场,,,\n", encoding="utf-8")
+    with write_lock_held(quick_app, "assets"):
+        result = quick_app.test_cli_runner().invoke(args=["assets", "import", str(path)])
+    assert result.exit_code == 1
+    assert says in result.output
+    assert "Traceback" not in result.output
+    with quick_app.app_context():
+        assert db.session.scalar(sa.select(Asset).where(Asset.name == "饮水机")) is None

@@ -5,10 +5,10 @@ from pathlib import Path
 import click
 import sqlalchemy as sa
 from flask import current_app
-from flask.cli import AppGroup
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from app.core.commands import CommandGroup
 from app.core.place_tree import PlaceTree
 from app.extensions import db
 from app.i18n import terminal_language
@@ -19,7 +19,7 @@ from app.models import Place
 from app.models.code import normalize_code
 from app.school_option import school_option
 
-qr_cli = AppGroup("qr", help="Write QR codes and print-ready label sheets into qr/.")
+qr_cli = CommandGroup("qr", help="Write QR codes and print-ready label sheets into qr/.")
 
 
 def init_app(app):

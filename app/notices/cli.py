@@ -6,9 +6,10 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import click
-from flask.cli import AppGroup
 
-notices_cli = AppGroup("notices", help="Notices and the school's group chats.")
+from app.core.commands import CommandGroup
+
+notices_cli = CommandGroup("notices", help="Notices and the school's group chats.")
 
 WECOM_OK = {"errcode": 0, "errmsg": "ok"}
 # What WeCom answers a key it does not know, for trying how a failure looks.

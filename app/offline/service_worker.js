@@ -171,5 +171,6 @@ self.addEventListener("sync", function (event) {
   event.waitUntil(PatrolOutbox.flush().then(function (outcome) {
     tellPages();
     if (outcome.offline) throw new Error("still offline: the browser tries again later");
+    if (outcome.retryAfter) throw new Error("the server is busy: the browser tries again later");
   }));
 });

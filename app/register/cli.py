@@ -1,12 +1,12 @@
 """`flask --app app assets …`"""
 
 import click
-from flask.cli import AppGroup
 
+from app.core.commands import CommandGroup
 from app.register import csv_io
 from app.school_option import school_option
 
-assets_cli = AppGroup("assets", help="Import and export the asset register as CSV.")
+assets_cli = CommandGroup("assets", help="Import and export the asset register as CSV.")
 
 
 def init_app(app):

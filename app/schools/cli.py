@@ -1,14 +1,14 @@
 """`flask --app app schools …` and `flask --app app districts …`"""
 
 import click
-from flask.cli import AppGroup
 from flask_babel import gettext as _
 
+from app.core.commands import CommandGroup
 from app.extensions import db
 from app.schools.rules import SchoolRuleError, create_district, create_school
 
-schools_cli = AppGroup("schools", help="Add the schools this Patrol serves.")
-districts_cli = AppGroup("districts", help="Add the districts (or groups) that hold schools.")
+schools_cli = CommandGroup("schools", help="Add the schools this Patrol serves.")
+districts_cli = CommandGroup("districts", help="Add the districts (or groups) that hold schools.")
 
 
 def init_app(app):

@@ -6,10 +6,10 @@ from typing import NoReturn
 import click
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask.cli import AppGroup
 from flask_babel import gettext as _
 
 from app import tenancy
+from app.core.commands import CommandGroup
 from app.extensions import db
 from app.models import SCHOOL_ROLES, DistrictMember, DistrictRole, Role, School, User
 from app.schools.rules import find_district, find_school
@@ -29,7 +29,7 @@ from app.users.rules import (
     set_active,
 )
 
-users_cli = AppGroup("users", help="Manage who may sign in.")
+users_cli = CommandGroup("users", help="Manage who may sign in.")
 
 PASSWORD_STDIN_HELP = "Read the password from standard input instead of asking (for scripts)."
 

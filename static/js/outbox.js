@@ -15,6 +15,9 @@ self.PatrolOutbox = (() => {
   const HEADERS = { "X-Patrol-Outbox": "1", "Accept": "application/json" };
   // Answers that sending again will not change: the item stays, with the server's words.
   const LASTING = [400, 401, 403, 404, 409, 413];
+  // Answers of a server too busy just now: everything waits as long as it asks, then goes.
+  const BUSY = [429, 503];
+  const PAUSE_SECONDS = { usual: 5, least: 1, most: 300 };
   const store = PatrolStore.open("patrol", "outbox", "client_id");
 
   async function waiting() {
@@ -70,14 +73,23 @@ self.PatrolOutbox = (() => {
     });
     const type = response.headers.get("Content-Type") || "";
     const answer = type.startsWith("application/json") ? await response.json() : {};
-    return { status: response.status, answer };
+    return { status: response.status, answer, retryAfter: response.headers.get("Retry-After") };
+  }
+
+  // Retry-After in seconds (the form Patrol sends), kept within reason; a date or nothing
+  // gets the usual pause.
+  function pauseFor(retryAfter) {
+    const seconds = Number.parseInt(retryAfter, 10);
+    if (!Number.isFinite(seconds)) return PAUSE_SECONDS.usual;
+    return Math.min(Math.max(seconds, PAUSE_SECONDS.least), PAUSE_SECONDS.most);
   }
 
   // Sends everything waiting, oldest first. What the user must act on (signed out, refused,
-  // a field to correct) stays, marked with the server's words; nothing is dropped here.
+  // a field to correct) stays, marked with the server's words; nothing is dropped here. A busy
+  // server stops the round: `retryAfter` says in how many seconds to send again.
   async function sendAll() {
     const items = await waiting();
-    const outcome = { sent: [], offline: false };
+    const outcome = { sent: [], offline: false, retryAfter: null };
     if (!items.length) return outcome;
     try {
       let token = await freshToken();
@@ -91,6 +103,10 @@ self.PatrolOutbox = (() => {
           outcome.sent.push({ title: item.title, url: reply.answer.url });
           await forget(item.client_id);
           continue;
+        }
+        if (BUSY.includes(reply.status)) {
+          outcome.retryAfter = pauseFor(reply.retryAfter);
+          break;
         }
         item.problem = LASTING.includes(reply.status) ? {
           status: reply.status,

@@ -136,11 +136,15 @@
     }
   }
 
+  let resend = null;
   async function sendNow() {
+    clearTimeout(resend);
     try {
       const outcome = await flush();
       sent = sent.concat(outcome.sent);
       unreachable = outcome.offline;
+      // The server asked for a pause: the rest goes after it, with no tap needed.
+      if (outcome.retryAfter) resend = setTimeout(sendNow, outcome.retryAfter * 1000);
     } catch {
       // Not sent: the bar shows what still waits.
     }

@@ -384,3 +384,36 @@ def test_offline_the_outbox_says_what_will_happen_and_offers_no_send_now(live_se
         assert page.locator(".outbox-head strong").inner_text() == online_words
         assert page.locator("[data-send-now]").bounding_box()["height"] >= 44
 
+
+
+def test_a_busy_server_is_sent_to_again_after_the_pause_it_asks_for(live_server, phone):
+    """A 503 with Retry-After stops the outbox's round; it sends again by itself after it."""
+    page = phone("en")
+    sign_in(page, live_server, "inspector")
+    slide_id = _asset_id(live_server, SLIDE_2)
+    before = _count(live_server, Inspection, Inspection.asset_id == slide_id)
+    page.goto(f"{live_server.url}/q/{SLIDE_2}")
+    page.click("[data-all-ok]")
+    draw_signature(page)
+    page.context.set_offline(True)
+    page.click("[data-send]")
+
+    sends = []
+
+    def busy_once(route):
+        sends.append(route.request.url)
+        if len(sends) == 1:
+            route.fulfill(
+                status=503,
+                headers={"Retry-After": "1", "Content-Type": "application/json"},
+                body='{"error": "busy"}',
+            )
+        else:
+            route.continue_()
+
+    page.context.route(re.compile(r"/inspect$"), busy_once)
+    page.context.set_offline(False)
+    page.goto(f"{live_server.url}/today")
+    page.wait_for_selector(".outbox-sent", timeout=15_000)
+    assert len(sends) == 2
+    assert _count(live_server, Inspection, Inspection.asset_id == slide_id) == before + 1

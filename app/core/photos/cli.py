@@ -1,12 +1,12 @@
 """`flask --app app photos …`"""
 
 import click
-from flask.cli import AppGroup
 from flask_babel import gettext as _
 
+from app.core.commands import CommandGroup
 from app.core.photos.cleanup import clean_unclaimed
 
-photos_cli = AppGroup("photos", help="Look after the stored photos.")
+photos_cli = CommandGroup("photos", help="Look after the stored photos.")
 
 
 def init_app(app):
