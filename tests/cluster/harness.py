@@ -394,8 +394,11 @@ def main(argv=None) -> None:
         with cluster:
             print(f"Patrol: {cluster.url} (self-signed certificate)")
             for server in cluster.servers:
-                print(f"  app server: http://{server.address}")
+                print(f"  app server: http://{server.address}, pid {server.popen.pid}")
             print(f"  logs: {cluster.logs}")
+            pids = ",".join(str(server.popen.pid) for server in cluster.servers)
+            print(f"  benchmarks/monday.py --url {cluster.url} "
+                  f"--database-url {cluster.database_url} --server-pids {pids}")
             print("  demo users: admin, inspector, repairer, ... password demo. Ctrl-C stops.")
             sys.stdout.flush()
             signal.pause()

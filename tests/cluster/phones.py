@@ -22,7 +22,11 @@ DEMO_PASSWORD = "demo"
 # What outbox.js sends with each form, and the answers it does not send again (LASTING).
 OUTBOX_HEADERS = {"X-Patrol-Outbox": "1", "Accept": "application/json"}
 LASTING = {400, 401, 403, 404, 409, 413}
-# How long a phone keeps trying one send, and how long it waits between tries.
+# A busy server's answers: the outbox waits as long as Retry-After says, within reason.
+BUSY = {429, 503}
+USUAL_PAUSE_SECONDS, LEAST_PAUSE_SECONDS, MOST_PAUSE_SECONDS = 5, 1, 300
+# How long a phone keeps trying one send, and how long it waits after no answer (outbox.js
+# tries again when the network comes back: at once, here, all but).
 SEND_PATIENCE_SECONDS = 90
 RETRY_PAUSE_SECONDS = 0.3
 REQUEST_TIMEOUT_SECONDS = 60
@@ -192,6 +196,7 @@ class Phone:
         tries = 0
         while True:
             tries += 1
+            pause = RETRY_PAUSE_SECONDS
             try:
                 token = self.get("/offline/csrf", headers=OUTBOX_HEADERS)
                 if token.status_code == 200:
@@ -208,8 +213,14 @@ class Phone:
                         raise AssertionError(
                             f"{action} refused, {answer.status_code}: {answer.text[:500]}"
                         )
+                    if answer.status_code in BUSY:
+                        asked = answer.headers.get("Retry-After", "")
+                        pause = (
+                            min(max(int(asked), LEAST_PAUSE_SECONDS), MOST_PAUSE_SECONDS)
+                            if asked.isdigit() else USUAL_PAUSE_SECONDS
+                        )
             except requests.ConnectionError:
                 pass  # the network, or nginx with no server left: kept, sent again later
             if time.monotonic() > deadline:
                 raise AssertionError(f"{action} not recorded in {SEND_PATIENCE_SECONDS} s")
-            time.sleep(RETRY_PAUSE_SECONDS)
+            time.sleep(pause)
