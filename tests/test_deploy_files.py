@@ -90,8 +90,9 @@ def test_the_units_run_patrol_from_the_install_folder():
 
 
 def test_the_environment_example_sets_only_what_patrol_or_gunicorn_reads():
-    settings = deploy_files.environment(dict.fromkeys(deploy_files.OPERATOR_FILLS, "x"))
+    settings = deploy_files.shipped_environment()
     assert set(settings) <= set(ENVIRONMENT_KEYS) | GUNICORN_SETTINGS
+    assert set(deploy_files.OPERATOR_FILLS) <= set(settings)
     assert settings["PATROL_ENV"] == "production"
     assert settings["PROXY_COUNT"] == "1"
     assert settings["PHOTO_STORE"] == "database"

@@ -82,14 +82,20 @@ def stop_signal(unit: Path) -> signal.Signals:
     return signal.Signals[service(unit).get("KillSignal", "SIGTERM")]
 
 
-def environment(filled: dict[str, str]) -> dict[str, str]:
-    """deploy/patrol.env.example's settings, with `filled` for what the operator fills in."""
+def shipped_environment() -> dict[str, str]:
+    """deploy/patrol.env.example's settings as shipped."""
     settings = {}
     for line in ENVIRONMENT_EXAMPLE.read_text().splitlines():
         line = line.strip()
         if line and not line.startswith("#"):
             key, _, value = line.partition("=")
             settings[key.strip()] = value.strip()
+    return settings
+
+
+def environment(filled: dict[str, str]) -> dict[str, str]:
+    """deploy/patrol.env.example's settings, with `filled` for what the operator fills in."""
+    settings = shipped_environment()
     if missing := set(OPERATOR_FILLS) - set(settings):
         raise DeployFileError(f"{ENVIRONMENT_EXAMPLE} has no {sorted(missing)}")
     if set(filled) != set(OPERATOR_FILLS):
