@@ -219,8 +219,10 @@ class Phone:
                             min(max(int(asked), LEAST_PAUSE_SECONDS), MOST_PAUSE_SECONDS)
                             if asked.isdigit() else USUAL_PAUSE_SECONDS
                         )
-            except requests.ConnectionError:
-                pass  # the network, or nginx with no server left: kept, sent again later
+            except (requests.RequestException, ValueError):
+                # No answer, or one cut short (its server died while nginx passed it on):
+                # outbox.js keeps the form and sends it again, as here.
+                pass
             if time.monotonic() > deadline:
                 raise AssertionError(f"{action} not recorded in {SEND_PATIENCE_SECONDS} s")
             time.sleep(pause)
