@@ -98,3 +98,12 @@ def test_the_environment_example_sets_only_what_patrol_or_gunicorn_reads():
     assert settings["PHOTO_STORE"] == "database"
     assert settings["REDIS_URL"].startswith("redis://")
     assert settings["RATELIMIT_STORAGE_URI"].startswith("redis://")
+
+
+def test_each_app_server_counts_its_metrics_in_a_folder_of_its_own(tmp_path):
+    folders = {}
+    for port in (8001, 8002):
+        environment, (made,) = deploy_files.runtime(deploy_files.SERVER_UNIT, port, tmp_path)
+        assert environment["PROMETHEUS_MULTIPROC_DIR"] == str(made)
+        folders[port] = made
+    assert folders[8001] != folders[8002]

@@ -8,7 +8,9 @@ changes it, so what the test proves is what an operator copies.
 - deploy/systemd/*.service: the ExecStart command, with INSTALL_FOLDER/venv/bin standing for
   the folder of the Python running the tests and INSTALL_FOLDER/deploy for the clone's
   deploy/, and the unit's %i for the port. It runs in the clone (the unit's
-  WorkingDirectory), so the clone's app/ is served. KillSignal says how it is stopped.
+  WorkingDirectory), so the clone's app/ is served. Its Environment= settings are set too,
+  and its RuntimeDirectory= made empty before each start, /run standing for a folder of the
+  test's. KillSignal says how it is stopped.
 - deploy/patrol.env.example: every KEY=value as shipped, except those an operator fills in
   (OPERATOR_FILLS), which the test gives.
 """
@@ -28,6 +30,7 @@ WORKER_UNIT = DEPLOY / "systemd" / "patrol-worker.service"
 ENVIRONMENT_EXAMPLE = DEPLOY / "patrol.env.example"
 
 INSTALL_FOLDER = "/srv/patrol"
+RUN = "/run"
 EDIT = re.compile(r"^(?P<indent>\s*)(?P<directive>\S+)\s+(?P<value>\S+?)(?P<rest>;|\s.*?;)"
                   r"\s*#\s*edit:\s*(?P<what>.+?)\s*$")
 OPERATOR_FILLS = ("SECRET_KEY", "DATABASE_URL", "BASE_URL", "REDIS_URL", "RATELIMIT_STORAGE_URI")
@@ -76,6 +79,24 @@ def command(unit: Path, port: int | None = None) -> list[str]:
     if INSTALL_FOLDER in line:
         raise DeployFileError(f"{unit}: ExecStart names {INSTALL_FOLDER} beyond venv/ and deploy/")
     return shlex.split(line)
+
+
+def runtime(unit: Path, port: int | None, folder: Path) -> tuple[dict[str, str], list[Path]]:
+    """The unit's Environment= settings and its RuntimeDirectory= folders, with %i the port
+    and /run standing for `folder`."""
+    settings = service(unit)
+
+    def filled(value: str) -> str:
+        if port is not None:
+            value = value.replace("%i", str(port))
+        return value.replace(f"{RUN}/", f"{folder}/")
+
+    environment = {}
+    for assignment in shlex.split(settings.get("Environment", "")):
+        name, _, value = assignment.partition("=")
+        environment[name] = filled(value)
+    folders = [folder / filled(name) for name in settings.get("RuntimeDirectory", "").split()]
+    return environment, folders
 
 
 def stop_signal(unit: Path) -> signal.Signals:

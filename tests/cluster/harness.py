@@ -14,6 +14,7 @@ QR_FOLDER): what one server writes there the other cannot see, as on two machine
 import argparse
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -131,12 +132,21 @@ class Process:
 
 
 class AppServer(Process):
-    def __init__(self, port: int, environment: dict, log: Path):
-        command = deploy_files.command(deploy_files.SERVER_UNIT, port)
-        stop = deploy_files.stop_signal(deploy_files.SERVER_UNIT)
-        super().__init__(f"app server {port}", command, environment, log, stop)
+    def __init__(self, port: int, environment: dict, log: Path, run: Path):
+        unit = deploy_files.SERVER_UNIT
+        settings, self.runtime_folders = deploy_files.runtime(unit, port, run)
+        super().__init__(
+            f"app server {port}", deploy_files.command(unit, port), environment | settings, log,
+            deploy_files.stop_signal(unit),
+        )
         self.port = port
         self.address = f"127.0.0.1:{port}"
+
+    def start(self) -> None:
+        for folder in self.runtime_folders:
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+        super().start()
 
     def wait_ready(self) -> None:
         path, statuses = READY
@@ -259,7 +269,7 @@ class Cluster:
 
     def _server(self, port: int) -> AppServer:
         environment = self._environment(f"server-{port}")
-        return AppServer(port, environment, self.logs / f"server-{port}.log")
+        return AppServer(port, environment, self.logs / f"server-{port}.log", self.folder / "run")
 
     def _environment(self, name: str) -> dict[str, str]:
         """patrol.env as the operator fills it in, and a disk of this process's own."""
