@@ -9,6 +9,9 @@ the plan this reads: the schools' plate codes and who signs in, and a phone phot
 - The district admin looking at the district's dashboard now and then.
 
 Each request is named by its step ("scan", "send all OK", ...), so the figures are per step.
+The figures count from the moment every phone and person has signed in (a morning's sign-ins
+are once a day, and slow by design: the password's hash), for PATROL_MONDAY_SECONDS; that
+moment is written to PATROL_MONDAY_MARK, for the runner to read the servers' CPU from then.
 """
 
 import json
@@ -18,9 +21,12 @@ import uuid
 from html.parser import HTMLParser
 from pathlib import Path
 
+import gevent
 from locust import HttpUser, between, task
 
 PLAN = json.loads(Path(os.environ["PATROL_MONDAY_PLAN"]).read_text(encoding="utf-8"))
+MEASURED_SECONDS = float(os.environ["PATROL_MONDAY_SECONDS"])
+MARK = Path(os.environ["PATROL_MONDAY_MARK"])
 PHOTO = Path(PLAN["photo"]).read_bytes()
 PHOTO_FAULT_EVERY = 20
 # A signature as the pad draws it: a PNG data URL (benchmarks/monday.py draws it once).
@@ -85,8 +91,13 @@ def all_ok(fields):
 
 class SignedIn(HttpUser):
     abstract = True
+    signed_in = 0
 
     def sign_in(self, username):
+        # The benchmark's nginx shows a self-signed certificate; over HTTPS a form is taken
+        # only from Patrol's own pages, which a browser says in its Referer.
+        self.client.verify = False
+        self.client.headers["Referer"] = f"{self.host}/"
         page = self.client.get("/login", name="sign in form")
         # The sign-in form posts to its own address: it is the one asking for a username.
         fields = next(
@@ -99,6 +110,16 @@ class SignedIn(HttpUser):
             data={"csrf_token": csrf, "username": username, "password": PLAN["password"]},
             name="sign in",
         )
+        SignedIn.signed_in += 1
+        if SignedIn.signed_in == self.environment.runner.target_user_count:
+            everyone_signed_in(self.environment)
+
+
+def everyone_signed_in(environment):
+    """The morning's steady state begins: count from now, for the measured time."""
+    environment.stats.reset_all()
+    MARK.touch()
+    gevent.spawn_later(MEASURED_SECONDS, environment.runner.quit)
 
 
 class Phone(SignedIn):
