@@ -77,6 +77,10 @@ NOT_PAGES = {
     "district.report_csv",
     "district.report_pdf",
     "rounds.next_after",
+    # For load balancers and Prometheus, in plain text.
+    "health.healthz",
+    "health.readyz",
+    "metrics.metrics",
 }
 
 
