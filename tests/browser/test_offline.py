@@ -415,5 +415,7 @@ def test_a_busy_server_is_sent_to_again_after_the_pause_it_asks_for(live_server,
     page.context.set_offline(False)
     page.goto(f"{live_server.url}/today")
     page.wait_for_selector(".outbox-sent", timeout=15_000)
-    assert len(sends) == 2
+    # Sent again after the pause: by the page, and perhaps by the service worker's sync too,
+    # which the client id makes harmless.
+    assert len(sends) >= 2
     assert _count(live_server, Inspection, Inspection.asset_id == slide_id) == before + 1
