@@ -24,9 +24,12 @@ import logging
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask import Flask
 from huey import MemoryHuey, crontab
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
+
+from app.extensions import db
 
 QUEUE_NAME = "patrol"
 THREADS = 4
@@ -92,6 +95,32 @@ def periodic(schedule, **options):
 
 def every_minute():
     return crontab()
+
+
+def after_commit_per_school(task_function, schools_written) -> None:
+    """Enqueue `task_function(school_id)` right after each commit, once for every school
+    `schools_written(session)` names at the transaction's flushes (the schools of the rows it
+    wrote that the task cares about). A rollback forgets them: nothing is enqueued for what
+    was never written. A queue out of reach is logged (`enqueue_quietly`)."""
+    key = f"worker.after_commit.{task_function.task_class.__name__}"
+
+    def note(session, flush_context) -> None:
+        schools = schools_written(session)
+        if schools:
+            session.info.setdefault(key, set()).update(schools)
+
+    def enqueue(session) -> None:
+        for school_id in sorted(session.info.pop(key, ())):
+            enqueue_quietly(task_function, school_id)
+
+    def forget(session, previous_transaction) -> None:
+        # Only the outermost rollback undoes the rows; a savepoint's leaves the rest standing.
+        if previous_transaction.parent is None:
+            session.info.pop(key, None)
+
+    sa.event.listen(db.session, "after_flush", note)
+    sa.event.listen(db.session, "after_commit", enqueue)
+    sa.event.listen(db.session, "after_soft_rollback", forget)
 
 
 def enqueue_quietly(task_function, *args) -> bool:
