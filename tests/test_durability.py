@@ -48,6 +48,18 @@ def test_every_postgresql_connection_commits_synchronously(app):
     assert found == [{"commit": "on"}] * CONNECTIONS
 
 
+def _report_with_a_photo(client):
+    photo = BytesIO()
+    Image.new("RGB", (40, 30), "red").save(photo, "PNG")
+    photo.seek(0)
+    return client.post(
+        f"/q/{SWING}/report",
+        data={"description": "Chain loose", "urgency": "unsafe", "client_id": "a" * 32,
+              "public_name": "王老师", "photos": [(photo, "crack.png")]},
+        content_type="multipart/form-data",
+    )
+
+
 def test_a_photo_is_flushed_before_its_record_commits(app, client, monkeypatch):
     with app.app_context():
         make_asset("秋千", "Swing", code=SWING)
@@ -67,15 +79,7 @@ def test_a_photo_is_flushed_before_its_record_commits(app, client, monkeypatch):
         engine = db.engine
     sa.event.listen(engine, "commit", commit)
     try:
-        photo = BytesIO()
-        Image.new("RGB", (40, 30), "red").save(photo, "PNG")
-        photo.seek(0)
-        response = client.post(
-            f"/q/{SWING}/report",
-            data={"description": "Chain loose", "urgency": "unsafe", "client_id": "a" * 32,
-                  "public_name": "王老师", "photos": [(photo, "crack.png")]},
-            content_type="multipart/form-data",
-        )
+        response = _report_with_a_photo(client)
     finally:
         sa.event.remove(engine, "commit", commit)
     assert response.status_code == 303
@@ -113,15 +117,7 @@ def test_a_photo_in_the_database_commits_with_its_record(app, client, monkeypatc
     sa.event.listen(engine, "before_cursor_execute", statement)
     sa.event.listen(engine, "commit", commit)
     try:
-        photo = BytesIO()
-        Image.new("RGB", (40, 30), "red").save(photo, "PNG")
-        photo.seek(0)
-        response = client.post(
-            f"/q/{SWING}/report",
-            data={"description": "Chain loose", "urgency": "unsafe", "client_id": "a" * 32,
-                  "public_name": "王老师", "photos": [(photo, "crack.png")]},
-            content_type="multipart/form-data",
-        )
+        response = _report_with_a_photo(client)
     finally:
         sa.event.remove(engine, "before_cursor_execute", statement)
         sa.event.remove(engine, "commit", commit)
