@@ -158,9 +158,10 @@ self.addEventListener("fetch", function (event) {
   }
 });
 
-function tellPages() {
+// Open pages show the outbox anew, and what was just sent from here as sent.
+function tellPages(sent) {
   return self.clients.matchAll({ type: "window" }).then(function (pages) {
-    pages.forEach(function (client) { client.postMessage({ outbox: "changed" }); });
+    pages.forEach(function (client) { client.postMessage({ outbox: "changed", sent: sent || [] }); });
   });
 }
 
@@ -169,7 +170,7 @@ function tellPages() {
 self.addEventListener("sync", function (event) {
   if (event.tag !== PatrolOutbox.SYNC_TAG) return;
   event.waitUntil(PatrolOutbox.flush().then(function (outcome) {
-    tellPages();
+    tellPages(outcome.sent);
     if (outcome.offline) throw new Error("still offline: the browser tries again later");
     if (outcome.retryAfter) throw new Error("the server is busy: the browser tries again later");
   }));

@@ -11,6 +11,13 @@
   const text = JSON.parse(textNode.textContent);
   const user = document.body.getAttribute("data-user") || "";
   let sent = [];
+  // The page and the service worker may both send the same item (the client id makes the
+  // second send harmless): it is said once.
+  function remember(justSent) {
+    for (const done of justSent || []) {
+      if (!sent.some((shown) => shown.url === done.url && shown.title === done.title)) sent.push(done);
+    }
+  }
   // The phone said it was online, but the server could not be reached.
   let unreachable = false;
 
@@ -141,7 +148,7 @@
     clearTimeout(resend);
     try {
       const outcome = await flush();
-      sent = sent.concat(outcome.sent);
+      remember(outcome.sent);
       unreachable = outcome.offline;
       // The server asked for a pause: the rest goes after it, with no tap needed.
       if (outcome.retryAfter) resend = setTimeout(sendNow, outcome.retryAfter * 1000);
@@ -287,7 +294,9 @@
     const worker = "/sw.js" + (asked.length ? "?" + asked.join("&") : "");
     navigator.serviceWorker.register(worker).catch(() => {});
     navigator.serviceWorker.addEventListener("message", (event) => {
-      if (event.data && event.data.outbox) show();
+      if (!event.data || !event.data.outbox) return;
+      remember(event.data.sent);
+      show();
     });
   }
   window.addEventListener("online", sendNow);

@@ -397,6 +397,10 @@ def test_a_busy_server_is_sent_to_again_after_the_pause_it_asks_for(live_server,
     draw_signature(page)
     page.context.set_offline(True)
     page.click("[data-send]")
+    # The form kept, the page goes on to its next page by itself; a goto before that lands
+    # would be cut short by it.
+    page.wait_for_url(re.compile(r"/(today|offline)"))
+    _waiting(page, 1, offline=True)
 
     sends = []
 
@@ -419,3 +423,50 @@ def test_a_busy_server_is_sent_to_again_after_the_pause_it_asks_for(live_server,
     # which the client id makes harmless.
     assert len(sends) >= 2
     assert _count(live_server, Inspection, Inspection.asset_id == slide_id) == before + 1
+
+
+def test_what_the_service_worker_sends_shows_as_sent_on_the_open_page(live_server, phone):
+    """Background Sync sends with no tap and no page's help; the page open says it went."""
+    page = phone("en")
+    sign_in(page, live_server, "inspector")
+    slide_id = _asset_id(live_server, SLIDE_2)
+    before = _count(live_server, Fault, Fault.asset_id == slide_id)
+    page.goto(f"{live_server.url}/today")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    devtools = page.context.new_cdp_session(page)
+    registrations = []
+    devtools.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda event: registrations.extend(event["registrations"]),
+    )
+    devtools.send("ServiceWorker.enable")
+    for _ in range(100):  # the registration is told as an event, a moment after enabling
+        ours = [r for r in registrations if r["scopeURL"].startswith(live_server.url)]
+        if ours:
+            break
+        page.wait_for_timeout(50)
+    registration = ours[0]
+    # Kept as a phone keeps a report, with no send from the page.
+    page.evaluate(
+        """action => PatrolOutbox.keep({client_id: 'c0ffee00-0000-4000-8000-000000000004',
+            action: action, fields: [['client_id', 'c0ffee00-0000-4000-8000-000000000004'],
+              ['description', 'The slide has a sharp crack.'], ['urgency', 'needs_repair']],
+            entered_by: document.body.dataset.user, title: 'Fault report: slide 2',
+            saved_at: new Date().toISOString(), problem: null})""",
+        f"/q/{SLIDE_2}/report",
+    )
+
+    devtools.send(
+        "ServiceWorker.dispatchSyncEvent",
+        {
+            "origin": live_server.url,
+            "registrationId": registration["registrationId"],
+            "tag": "patrol-outbox",
+            "lastChance": False,
+        },
+    )
+    sent = page.locator(".outbox-sent", has_text="Fault report: slide 2")
+    sent.wait_for()
+    assert sent.count() == 1
+    assert page.evaluate("PatrolOutbox.waiting()") == []
+    assert _count(live_server, Fault, Fault.asset_id == slide_id) == before + 1
