@@ -1,12 +1,13 @@
 """Which chat and webhook addresses Patrol posts to: public https:// ones only, unless told."""
 
+import ipaddress
 import socket
 
 import pytest
 from flask_babel import force_locale
 
 from app.notices import addresses
-from app.notices.addresses import webhook_url_problem
+from app.notices.addresses import CheckedAddress, check_webhook_url, webhook_url_problem
 
 
 @pytest.fixture
@@ -113,6 +114,15 @@ def test_a_malformed_address_is_refused(strict, url, problem):
     assert problem in webhook_url_problem(url)
 
 
+def test_a_send_connects_to_an_answer_the_check_judged(strict, resolves_to):
+    resolves_to("203.119.129.1", "2408:4001:f10::1")
+    checked = check_webhook_url("https://oapi.dingtalk.com/robot/send?access_token=abc")
+    assert checked == CheckedAddress(connect_to=ipaddress.ip_address("203.119.129.1"))
+    resolves_to("203.119.129.1", "127.0.0.1")
+    checked = check_webhook_url("https://oapi.dingtalk.com/robot/send?access_token=abc")
+    assert checked.problem is not None and checked.connect_to is None
+
+
 def test_allowing_private_addresses_takes_http_and_the_local_network(app, monkeypatch):
     def never(*args, **kwargs):
         raise AssertionError("nothing is looked up when private addresses are allowed")
@@ -122,6 +132,8 @@ def test_allowing_private_addresses_takes_http_and_the_local_network(app, monkey
         assert app.config["WEBHOOKS_ALLOW_PRIVATE"] is True
         assert webhook_url_problem("http://127.0.0.1:8080/hook") is None
         assert webhook_url_problem("https://district.lan/patrol") is None
+        # The connection looks the name up itself.
+        assert check_webhook_url("https://district.lan/patrol") == CheckedAddress()
         # Still no other scheme, no credentials, and a host.
         assert webhook_url_problem("file:///etc/passwd") is not None
         assert webhook_url_problem("http://user:pw@127.0.0.1/") is not None

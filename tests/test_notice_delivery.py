@@ -1,6 +1,7 @@
 """Sending the deliveries: at most once each, tried again for a day, never lost; against chat
 robots and a mail server on this machine, with `now` standing for the present."""
 
+import ipaddress
 import logging
 import socket
 import threading
@@ -12,6 +13,7 @@ from aiosmtpd.controller import Controller
 
 from app.extensions import db
 from app.models import ChannelKind, Delivery, DeliveryAttempt, DeliveryStatus
+from app.notices.addresses import webhook_url_problem
 from app.notices.delivery import RETRY_FOR, deliver_due, resend
 from tests.factories import make_channel, make_delivery, make_notice, make_user, set_school, user
 from tests.receivers import ROBOT_KEY
@@ -508,3 +510,79 @@ def test_an_email_the_server_refuses_is_tried_again(app):
         assert delivery.status == DeliveryStatus.WAITING
         assert delivery.next_attempt_at == NOW + timedelta(seconds=30)
 
+
+
+PUBLIC = "203.119.129.1"
+
+
+@pytest.fixture
+def rebinding_dns(app, monkeypatch):
+    """A hostile DNS server: every name answers the public PUBLIC the first time it is looked
+    up and this machine ever after, as a server giving out answers that last no time can.
+    Numbers are answered as themselves, as the system does without asking DNS. The test
+    has no internet: a connection to PUBLIC is refused, and `tried` lists every target."""
+    import urllib3.util.connection
+
+    app.config["WEBHOOKS_ALLOW_PRIVATE"] = False
+    asked = set()
+    tried = []
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        try:
+            ip = str(ipaddress.ip_address(host))
+        except ValueError:
+            ip = "127.0.0.1" if host in asked else PUBLIC
+            asked.add(host)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (ip, int(port)))]
+
+    connect = urllib3.util.connection.create_connection
+
+    def create_connection(address, *args, **kwargs):
+        tried.append(address[0])
+        if address[0] == PUBLIC:
+            raise ConnectionRefusedError(111, "Connection refused")
+        return connect(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(urllib3.util.connection, "create_connection", create_connection)
+    return tried
+
+
+def test_a_name_answering_otherwise_at_connect_time_is_not_followed(app, rebinding_dns):
+    # What the name would lead to, on this machine: it must see no connection.
+    with socket.create_server(("127.0.0.1", 0)) as inside:
+        inside.settimeout(0.2)
+        port = inside.getsockname()[1]
+        app.config["NOTICE_SEND_TIMEOUT"] = 0.5
+        with app.app_context():
+            to = make_channel(url=f"https://robot.example:{port}/cgi-bin/webhook/send?key=k")
+            delivery = make_delivery(make_notice(), to, created_at=NOW, next_attempt_at=NOW)
+            db.session.commit()
+            assert deliver_due(now=NOW) == 0
+            delivery = reread(delivery.id)
+            assert delivery.status == DeliveryStatus.WAITING
+            [attempt] = delivery.attempts
+        with pytest.raises(TimeoutError):
+            inside.accept()
+    assert rebinding_dns == [PUBLIC]
+    assert attempt.ok is False
+    assert attempt.answer.startswith("无法连接服务器：")
+    assert f"host='{PUBLIC}'" in attempt.answer and "127.0.0.1" not in attempt.answer
+
+
+def test_a_name_answering_inside_the_network_at_send_time_is_refused_and_tried_again(
+    app, rebinding_dns
+):
+    with app.app_context():
+        to = make_channel(url="https://robot.example/cgi-bin/webhook/send?key=k")
+        assert webhook_url_problem(to.url) is None  # as when it was saved
+        delivery = make_delivery(make_notice(), to, created_at=NOW, next_attempt_at=NOW)
+        db.session.commit()
+        assert deliver_due(now=NOW) == 0
+        delivery = reread(delivery.id)
+        assert delivery.status == DeliveryStatus.WAITING
+        assert delivery.next_attempt_at == NOW + WAITS[0]
+        [attempt] = delivery.attempts
+        assert attempt.ok is False
+        assert attempt.answer.startswith("“robot.example”位于本地网络内")
+    assert rebinding_dns == []

@@ -3,17 +3,23 @@
 import base64
 import hashlib
 import hmac
+import ipaddress
 import logging
 import socket
+import ssl
+import subprocess
+import threading
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
+import requests
 from aiosmtpd.controller import Controller
 
 from app.models import ChannelKind, Reason
 from app.notices.message import Message
-from app.notices.senders import send_chat, send_email
+from app.notices.senders import PinnedAdapter, send_chat, send_email
 from tests.factories import make_channel, set_school
 from tests.receivers import ROBOT_KEY
 
@@ -246,6 +252,92 @@ def test_an_address_refused_now_is_not_sent_to(app, receiver):
     assert not answer.ok
     assert answer.text == "The address must start with https://."
     assert wecom.received == []
+
+
+# Connecting to the checked address, yet checking the certificate against the host name.
+
+
+def a_certificate(folder, name):
+    """A certificate for `name`, signed by itself: its file is both the server's and the only
+    authority the client trusts."""
+    key, cert = folder / f"{name}.key", folder / f"{name}.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-days", "1", "-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}",
+         "-keyout", key, "-out", cert],
+        check=True,
+        capture_output=True,
+    )
+    return key, cert
+
+
+@pytest.fixture
+def tls_robot(tmp_path):
+    """An HTTPS robot on this machine showing the certificate of `name`; what it was asked
+    (the name sent for TLS, the Host header) in `seen`."""
+    servers = []
+
+    def start(name):
+        key, cert = a_certificate(tmp_path, name)
+        seen = {}
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert, key)
+        context.sni_callback = lambda sock, server_name, context: seen.update(sni=server_name)
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                seen["host"] = self.headers["Host"]
+                self.rfile.read(int(self.headers["Content-Length"]))
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, format, *args):
+                pass
+
+        server = HTTPServer(("127.0.0.1", 0), Handler)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return server.server_address[1], cert, seen
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def no_dns(monkeypatch):
+    def getaddrinfo(host, *args, **kwargs):
+        ipaddress.ip_address(host)  # numbers only: a name raises
+        return original(host, *args, **kwargs)
+
+    original = socket.getaddrinfo
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+def pinned_post(url, address, trusted):
+    with requests.Session() as session:
+        session.mount("https://", PinnedAdapter(ipaddress.ip_address(address)))
+        return session.post(url, data=b"{}", timeout=5, verify=str(trusted))
+
+
+def test_a_pinned_send_goes_to_the_address_and_checks_the_certificate_for_the_name(
+    tls_robot, no_dns
+):
+    port, cert, seen = tls_robot("robot.example")
+    answer = pinned_post(f"https://robot.example:{port}/hook", "127.0.0.1", trusted=cert)
+    assert answer.status_code == 200
+    assert seen == {"sni": "robot.example", "host": f"robot.example:{port}"}
+
+
+def test_a_pinned_send_refuses_a_certificate_for_another_name(tls_robot, no_dns):
+    port, cert, seen = tls_robot("elsewhere.example")
+    with pytest.raises(requests.exceptions.SSLError, match="robot.example"):
+        pinned_post(f"https://robot.example:{port}/hook", "127.0.0.1", trusted=cert)
+    assert seen == {"sni": "robot.example"}
 
 
 # Email, through an SMTP server on this machine.

@@ -12,35 +12,59 @@ WEBHOOKS_ALLOW_PRIVATE (development, tests, a district system inside the school'
 lifts the rules on the scheme and on the host: then any http:// or https:// address with a
 host is accepted, without looking the host up.
 
-The address is checked when it is saved and again before each send, since what a name
-resolves to can change.
+The address is checked when it is saved and again at each send, since what a name resolves
+to can change. The send then connects to an address that very check found and judged (the
+first the resolver gave) and never looks the name up again: a name answering a public
+address to the check and this machine or the school's network to the connection (DNS
+rebinding) cannot lead the send inside. The host name still goes into TLS (SNI), the
+certificate check and the Host header (senders.py).
 """
 
 import ipaddress
 import socket
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_babel import gettext as _
 
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+@dataclass(frozen=True)
+class CheckedAddress:
+    # Why Patrol refuses to post to the address, in the reader's language; None when it may.
+    problem: str | None = None
+    # The address, judged public, that a send connects to; None when refused, or when
+    # private addresses are allowed and the connection looks the host up itself.
+    connect_to: IPAddress | None = None
+
 
 def webhook_url_problem(url: str) -> str | None:
     """Why Patrol refuses to post to `url`, in the reader's language; None when it may."""
+    return check_webhook_url(url).problem
+
+
+def check_webhook_url(url: str) -> CheckedAddress:
+    """`url` judged by the rules above, its host looked up once: the address a send connects
+    to is one of the answers judged, so it reaches nothing that was not checked."""
     allow_private = current_app.config["WEBHOOKS_ALLOW_PRIVATE"]
     try:
         parts = urlsplit(url.strip())
         port = parts.port
     except ValueError:
-        return _("This is not a valid web address.")
+        return CheckedAddress(_("This is not a valid web address."))
     allowed_schemes = ("https", "http") if allow_private else ("https",)
     if parts.scheme.lower() not in allowed_schemes:
-        return _("The address must start with https://.")
+        return CheckedAddress(_("The address must start with https://."))
     if not parts.hostname:
-        return _("The address has no server name: copy the whole address the chat gave.")
+        return CheckedAddress(
+            _("The address has no server name: copy the whole address the chat gave.")
+        )
     if parts.username is not None or parts.password is not None:
-        return _("The address must not carry a user name or password.")
+        return CheckedAddress(_("The address must not carry a user name or password."))
     if allow_private:
-        return None
+        return CheckedAddress()
     host = parts.hostname
     try:
         addresses = [ipaddress.ip_address(host)]
@@ -48,14 +72,18 @@ def webhook_url_problem(url: str) -> str | None:
         try:
             addresses = _resolved(host, port or 443)
         except (OSError, UnicodeError):
-            return _("The server “%(host)s” could not be found: check the address.", host=host)
+            return CheckedAddress(
+                _("The server “%(host)s” could not be found: check the address.", host=host)
+            )
     if not addresses or any(not _public(address) for address in addresses):
-        return _(
-            "“%(host)s” is inside this network or otherwise not on the public internet; "
-            "Patrol sends only to public addresses.",
-            host=host,
+        return CheckedAddress(
+            _(
+                "“%(host)s” is inside this network or otherwise not on the public internet; "
+                "Patrol sends only to public addresses.",
+                host=host,
+            )
         )
-    return None
+    return CheckedAddress(connect_to=addresses[0])
 
 
 def _resolved(host, port):

@@ -7,7 +7,8 @@ a network or service error, and never retries (delivery.py decides when to try a
   (NOTICE_SEND_TIMEOUT to connect, and again to answer), any answer but 2xx, and a chat's
   error code inside a 200 are all failures.
 - A redirect is never followed (it is a failure): the address was checked, the place it
-  points to was not. The address is checked again before each send (addresses.py).
+  points to was not. The address is checked again at each send, and the send connects to
+  the very address that check judged, never looking the name up again (addresses.py).
 - The robot's key (in the address's query or path) and the signing secret are never put
   into an answer or a log line: logs name the channel by its id and name.
 
@@ -37,10 +38,11 @@ from urllib.parse import parse_qsl, quote, urlsplit
 import requests
 from flask import current_app
 from flask_babel import gettext as _
+from requests.adapters import HTTPAdapter
 
 from app import tenancy
 from app.models import Channel, ChannelKind, Reason
-from app.notices.addresses import webhook_url_problem
+from app.notices.addresses import IPAddress, check_webhook_url
 from app.notices.message import Message
 
 # What is kept of an answer: enough to read the other side's error, not a whole page.
@@ -86,12 +88,12 @@ def send_chat(
     `delivery_id` and `reason` go into the plain webhook's body; the chat robots ignore them.
     """
     mobiles = list(mobiles)
-    problem = webhook_url_problem(channel.url)
-    if problem:
-        answer = Answer(False, problem)
+    checked = check_webhook_url(channel.url)
+    if checked.problem:
+        answer = Answer(False, checked.problem)
     else:
         request = _REQUESTS[channel.kind](channel, message, mobiles, delivery_id, reason)
-        answer = _post(channel, request)
+        answer = _post(channel, request, checked.connect_to)
     if answer.ok:
         current_app.logger.info("Notice sent to channel %s (%s)", channel.id, channel.name)
     else:
@@ -207,7 +209,29 @@ _REQUESTS = {
 }
 
 
-def _post(channel, request) -> Answer:
+class PinnedAdapter(HTTPAdapter):
+    """Connects to `address` whatever the URL's host resolves to by then, while TLS (SNI),
+    the certificate check and the Host header still go by the URL's host name: the
+    certificate must be the host's own, as if the name had been looked up."""
+
+    def __init__(self, address: IPAddress):
+        super().__init__()
+        self.address = address
+
+    def build_connection_pool_key_attributes(self, request, verify, cert=None):
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(
+            request, verify, cert
+        )
+        pool_kwargs["server_hostname"] = host_params["host"].strip("[]")
+        host_params["host"] = str(self.address)
+        return host_params, pool_kwargs
+
+    def add_headers(self, request, **kwargs):
+        # Else the connection would name the address it connected to.
+        request.headers["Host"] = urlsplit(request.url).netloc
+
+
+def _post(channel, request, connect_to: IPAddress | None) -> Answer:
     seconds = current_app.config["NOTICE_SEND_TIMEOUT"]
     headers = {
         "Content-Type": "application/json; charset=utf-8",
@@ -215,16 +239,19 @@ def _post(channel, request) -> Answer:
         **dict(request.headers),
     }
     try:
-        with requests.post(
-            channel.url.strip(),
-            params=dict(request.params),
-            data=request.body,
-            headers=headers,
-            timeout=seconds,
-            allow_redirects=False,
-            stream=True,
-        ) as response:
-            body = _read_some(response)
+        with requests.Session() as session:
+            if connect_to is not None:
+                session.mount("https://", PinnedAdapter(connect_to))
+            with session.post(
+                channel.url.strip(),
+                params=dict(request.params),
+                data=request.body,
+                headers=headers,
+                timeout=seconds,
+                allow_redirects=False,
+                stream=True,
+            ) as response:
+                body = _read_some(response)
     except requests.Timeout:
         shown = f"{seconds:g}"
         return Answer(False, _("No answer within %(seconds)s seconds.", seconds=shown))
