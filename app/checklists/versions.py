@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from app.checklists.schedules import apply_schedule
 from app.extensions import db
 from app.models import Checklist, ChecklistItem, ChecklistVersion, ItemType, User
-from app.models.checklist import new_lineage
+from app.models.item import new_lineage
 from app.schedule import Schedule
 
 # Failing one of these takes the asset out of service; a text or a photo cannot fail.

@@ -43,7 +43,7 @@ from app.models import (
     TemplateVersion,
     User,
 )
-from app.models.checklist import new_lineage
+from app.models.item import new_lineage
 from app.schedule import Schedule
 
 ITEM_FIELDS = ("text", "text_en", "required", "critical", "unit", "min_value", "max_value")
