@@ -49,8 +49,8 @@ from app.models import (
     Urgency,
     User,
 )
-from app.models.checklist import new_lineage
 from app.models.code import issue_blank_codes, issue_code
+from app.models.item import new_lineage
 from app.schedule import Schedule
 from app.stocktakes.counting import close_stocktake, count_code, start_stocktake
 from tests.conftest import PASSWORD, _password_hash

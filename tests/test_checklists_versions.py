@@ -192,6 +192,14 @@ def test_reading_items_keep_their_range_and_other_types_drop_it(app):
         assert (text.unit, text.min_value, text.max_value) == (None, None, None)
 
 
+def test_an_items_text_is_stored_without_surrounding_spaces_as_a_templates_is(app):
+    with app.app_context():
+        checklist = slide_checklist()
+        add_item(checklist, user("admin"), 1, type=ItemType.CHECK, text="  梯子牢固 ")
+        db.session.commit()
+        assert [i.text for i in reload(checklist.id).current_version.items] == ["梯子牢固"]
+
+
 @pytest.mark.parametrize(
     "fields",
     [

@@ -15,6 +15,7 @@ from wtforms import (
     BooleanField,
     DateField,
     FloatField,
+    Form,
     HiddenField,
     IntegerField,
     SelectChoice,
@@ -247,14 +248,30 @@ class ChecklistForm(ScheduleForm):
                 self.covered_asset = asset
 
 
-class ItemForm(FlaskForm):
-    """An item's wording and flags; its type is chosen once, when it is added."""
-
-    text = StringField(
+def item_text_field(*required):
+    """What to check, in Chinese: required on an item's own form, optional on a district
+    template's row, where a row left blank is not an item."""
+    return StringField(
         _l("What to check (Chinese)"),
-        validators=[DataRequired(_l("Type what to check.")), Length(max=300)],
+        validators=[*required, Length(max=300)],
         filters=[strip],
     )
+
+
+def item_type_field():
+    """An item's type, chosen once: when the item is added."""
+    return SelectField(
+        _l("Type"),
+        choices=[SelectChoice(item_type.value, item_type.label) for item_type in ItemType],
+        default=ItemType.CHECK.value,
+    )
+
+
+class ItemFields(Form):
+    """An item's wording, flags and reading limits, as a school's checklist item and a
+    district template's item are both asked for; the rules are app.checklists.versions'."""
+
+    text = item_text_field()
     text_en = StringField(
         _l("In English (optional)"), validators=[Length(max=300)], filters=[strip]
     )
@@ -274,21 +291,8 @@ class ItemForm(FlaskForm):
         render_kw={"inputmode": "decimal"},
     )
 
-    def __init__(self, *args, item_type: ItemType | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.item_type = item_type
-
-    def chosen_type(self) -> ItemType | None:
-        return self.item_type
-
-    def validate(self, extra_validators=None):
-        super().validate(extra_validators)
-        item_type = self.chosen_type()
-        if item_type is not None:
-            self._check_item(item_type)
-        return not any(field.errors for field in self)
-
-    def _check_item(self, item_type):
+    def check_item(self, item_type: ItemType) -> None:
+        """The item rules for this type, as messages beside the fields."""
         if item_type != ItemType.READING:
             # Unit and limits belong to readings; for other types they are not stored.
             for field in (self.unit, self.min_value, self.max_value):
@@ -317,23 +321,44 @@ class ItemForm(FlaskForm):
         }
 
 
-class NewItemForm(ItemForm):
-    type = SelectField(
-        _l("Type"),
-        choices=[SelectChoice(item_type.value, item_type.label) for item_type in ItemType],
-        default=ItemType.CHECK.value,
-    )
-    # The version the admin was looking at: a second tap on "Add" must not add it twice.
-    version = HiddenField()
+class VersionSeen(Form):
+    """The version number the admin was looking at, sent back with the change: a second tap,
+    or another admin's change in between, must not make the change twice."""
 
-    def chosen_type(self) -> ItemType | None:
-        return None if self.type.errors else ItemType(self.type.data)
+    version = HiddenField()
 
     def based_on(self) -> int | None:
         try:
             return int(self.version.data)
         except (TypeError, ValueError):
             return None
+
+
+class ItemForm(ItemFields, FlaskForm):
+    """An item's wording and flags; its type is chosen once, when it is added."""
+
+    text = item_text_field(DataRequired(_l("Type what to check.")))
+
+    def __init__(self, *args, item_type: ItemType | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.item_type = item_type
+
+    def chosen_type(self) -> ItemType | None:
+        return self.item_type
+
+    def validate(self, extra_validators=None):
+        super().validate(extra_validators)
+        item_type = self.chosen_type()
+        if item_type is not None:
+            self.check_item(item_type)
+        return not any(field.errors for field in self)
+
+
+class NewItemForm(VersionSeen, ItemForm):
+    type = item_type_field()
+
+    def chosen_type(self) -> ItemType | None:
+        return None if self.type.errors else ItemType(self.type.data)
 
 
 class ClosedPeriodForm(FlaskForm):

@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from app.checklists.schedules import apply_schedule
 from app.extensions import db
 from app.models import Checklist, ChecklistItem, ChecklistVersion, ItemType, User
-from app.models.checklist import new_lineage
+from app.models.item import Item, new_lineage
 from app.schedule import Schedule
 
 # Failing one of these takes the asset out of service; a text or a photo cannot fail.
@@ -97,7 +97,7 @@ def add_item(
     based_on is the version number the admin was looking at: a second tap on "Add" or an
     edit by someone else in between raises StaleVersion instead of adding the item twice.
     """
-    fields = _item_fields(
+    fields = settled_item_fields(
         type,
         text=text,
         text_en=text_en,
@@ -120,7 +120,7 @@ def update_item(item: ChecklistItem, user: User, **changes) -> ChecklistVersion:
     if unknown:
         raise TypeError(f"cannot change {sorted(unknown)}")
     merged = {name: getattr(item, name) for name in EDITABLE_FIELDS} | changes
-    fields = _item_fields(item.type, **merged)
+    fields = settled_item_fields(item.type, **merged)
 
     def edit(items):
         copy = _copy_of(items, item)
@@ -154,7 +154,14 @@ def retire_item(item: ChecklistItem, user: User) -> ChecklistVersion:
     return _new_version(item.version.checklist, user, item.version.number, retire)
 
 
-def _item_fields(item_type: ItemType, **fields) -> dict:
+def settled_item_fields(item_type: ItemType, **fields) -> dict:
+    """An item's settings (EDITABLE_FIELDS) as they are stored, for a checklist's item and a
+    district template's alike.
+
+    Refused (ValueError): what item_problems finds, and a text that is blank. The text is
+    stored without surrounding spaces; a blank English text or unit is None; only a reading
+    keeps a unit and limits.
+    """
     problems = item_problems(
         item_type,
         critical=fields["critical"],
@@ -165,6 +172,7 @@ def _item_fields(item_type: ItemType, **fields) -> dict:
         raise ValueError(f"invalid item: {sorted(problems)}")
     if not fields["text"] or not fields["text"].strip():
         raise ValueError("an item needs its text")
+    fields["text"] = fields["text"].strip()
     fields["text_en"] = fields["text_en"] or None
     if item_type != ItemType.READING:
         fields.update(unit=None, min_value=None, max_value=None)
@@ -179,7 +187,7 @@ def _new_version(
     current_number = current.number if current else 0
     if current_number != based_on:
         raise StaleVersion(current)
-    items = [_copy(item) for item in current.items] if current else []
+    items = [copied_item(item, item.position) for item in current.items] if current else []
     change(items)
     for position, item in enumerate(items, start=1):
         item.position = position
@@ -190,10 +198,12 @@ def _new_version(
     return version
 
 
-def _copy(item: ChecklistItem) -> ChecklistItem:
+def copied_item(item: Item, position: int) -> ChecklistItem:
+    """A checklist item copied from an item of the school's own or of a district template,
+    at this position: the same item (its lineage kept) with the same type and settings."""
     return ChecklistItem(
         lineage=item.lineage,
-        position=item.position,
+        position=position,
         **{name: getattr(item, name) for name in COMPARED_FIELDS},
     )
 

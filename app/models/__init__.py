@@ -2,7 +2,7 @@
 
 from app.models.asset import Asset, AssetKind, AssetStatus
 from app.models.calendar import ClosedPeriod
-from app.models.checklist import Checklist, ChecklistItem, ChecklistVersion, Frequency, ItemType
+from app.models.checklist import Checklist, ChecklistItem, ChecklistVersion, Frequency
 from app.models.code import ScanCode
 from app.models.duty import Duty
 from app.models.fault import (
@@ -15,6 +15,7 @@ from app.models.fault import (
     Urgency,
 )
 from app.models.inspection import Answer, Inspection, Outcome
+from app.models.item import ItemType
 from app.models.notice import (
     Channel,
     ChannelKind,

@@ -6,7 +6,6 @@ items and wording it was done against.
 """
 
 import enum
-import uuid
 from datetime import date, datetime, time
 
 import sqlalchemy as sa
@@ -14,7 +13,8 @@ import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.models.common import BilingualName, SchoolOwned, enum_column, localized, utcnow
+from app.models.common import BilingualName, SchoolOwned, enum_column, utcnow
+from app.models.item import Item
 
 
 class Frequency(enum.StrEnum):
@@ -35,25 +35,6 @@ FREQUENCY_LABELS = {
     Frequency.MONTHLY: _l("Monthly"),
     Frequency.YEARLY: _l("Yearly"),
     Frequency.EVERY_N_DAYS: _l("Every N days"),
-}
-
-
-class ItemType(enum.StrEnum):
-    CHECK = "check"
-    READING = "reading"
-    TEXT = "text"
-    PHOTO = "photo"
-
-    @property
-    def label(self):
-        return ITEM_TYPE_LABELS[self]
-
-
-ITEM_TYPE_LABELS = {
-    ItemType.CHECK: _l("Check (pass / fail / not applicable)"),
-    ItemType.READING: _l("Reading (a number)"),
-    ItemType.TEXT: _l("Text"),
-    ItemType.PHOTO: _l("Photo"),
 }
 
 
@@ -126,35 +107,15 @@ class ChecklistVersion(SchoolOwned, db.Model):
     created_by: so.Mapped["User | None"] = so.relationship()  # noqa: F821
 
 
-def new_lineage() -> str:
-    return uuid.uuid4().hex
-
-
-class ChecklistItem(SchoolOwned, db.Model):
+class ChecklistItem(Item, SchoolOwned, db.Model):
     __tablename__ = "checklist_items"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     version_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("checklist_versions.id"), index=True
     )
-    # The same item across versions shares a lineage, so readings chart as one series.
-    lineage: so.Mapped[str] = so.mapped_column(sa.String(32), default=new_lineage, index=True)
-    position: so.Mapped[int]
-    type: so.Mapped[ItemType] = so.mapped_column(enum_column(ItemType))
-    text: so.Mapped[str] = so.mapped_column(sa.String(300))
-    text_en: so.Mapped[str | None] = so.mapped_column(sa.String(300))
-    required: so.Mapped[bool] = so.mapped_column(default=True)
-    # Failing a critical item takes the asset out of service at once.
-    critical: so.Mapped[bool] = so.mapped_column(default=False)
-    unit: so.Mapped[str | None] = so.mapped_column(sa.String(20))
-    min_value: so.Mapped[float | None]
-    max_value: so.Mapped[float | None]
 
     version: so.Mapped[ChecklistVersion] = so.relationship(back_populates="items")
-
-    @property
-    def title(self) -> str:
-        return localized(self.text, self.text_en)
 
     def in_range(self, value: float) -> bool:
         if self.min_value is not None and value < self.min_value:

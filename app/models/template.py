@@ -12,8 +12,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
-from app.models.checklist import Frequency, ItemType, new_lineage
+from app.models.checklist import Frequency
 from app.models.common import BilingualName, enum_column, localized, utcnow
+from app.models.item import Item
 
 
 class ChecklistTemplate(BilingualName, db.Model):
@@ -78,26 +79,12 @@ class TemplateVersion(db.Model):
     published_by: so.Mapped["User | None"] = so.relationship()  # noqa: F821
 
 
-class TemplateItem(db.Model):
-    """An item as ChecklistItem has it; a school's copy keeps its lineage."""
+class TemplateItem(Item, db.Model):
+    """An item of a template's version; a school's copy of it keeps its lineage."""
 
     __tablename__ = "template_items"
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     version_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("template_versions.id"), index=True)
-    lineage: so.Mapped[str] = so.mapped_column(sa.String(32), default=new_lineage, index=True)
-    position: so.Mapped[int]
-    type: so.Mapped[ItemType] = so.mapped_column(enum_column(ItemType))
-    text: so.Mapped[str] = so.mapped_column(sa.String(300))
-    text_en: so.Mapped[str | None] = so.mapped_column(sa.String(300))
-    required: so.Mapped[bool] = so.mapped_column(default=True)
-    critical: so.Mapped[bool] = so.mapped_column(default=False)
-    unit: so.Mapped[str | None] = so.mapped_column(sa.String(20))
-    min_value: so.Mapped[float | None]
-    max_value: so.Mapped[float | None]
 
     version: so.Mapped[TemplateVersion] = so.relationship(back_populates="items")
-
-    @property
-    def title(self) -> str:
-        return localized(self.text, self.text_en)

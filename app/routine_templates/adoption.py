@@ -28,12 +28,16 @@ import sqlalchemy.orm as so
 
 from app import tenancy
 from app.checklists.schedules import apply_schedule
-from app.checklists.versions import COMPARED_FIELDS, item_problems
+from app.checklists.versions import (
+    COMPARED_FIELDS,
+    EDITABLE_FIELDS,
+    copied_item,
+    settled_item_fields,
+)
 from app.extensions import db
 from app.models import (
     AssetKind,
     Checklist,
-    ChecklistItem,
     ChecklistTemplate,
     ChecklistVersion,
     District,
@@ -43,10 +47,8 @@ from app.models import (
     TemplateVersion,
     User,
 )
-from app.models.checklist import new_lineage
+from app.models.item import new_lineage
 from app.schedule import Schedule
-
-ITEM_FIELDS = ("text", "text_en", "required", "critical", "unit", "min_value", "max_value")
 
 
 class AlreadyAdopted(Exception):
@@ -154,25 +156,13 @@ def publish(
 
 
 def _template_item(draft: TemplateItemDraft, position: int) -> TemplateItem:
-    problems = item_problems(
-        draft.type, critical=draft.critical, min_value=draft.min_value, max_value=draft.max_value
-    )
-    if problems:
-        raise ValueError(f"invalid item: {sorted(problems)}")
-    if not draft.text or not draft.text.strip():
-        raise ValueError("an item needs its text")
-    reading = draft.type == ItemType.READING
     return TemplateItem(
         lineage=draft.lineage or new_lineage(),
         position=position,
         type=draft.type,
-        text=draft.text.strip(),
-        text_en=draft.text_en or None,
-        required=draft.required,
-        critical=draft.critical,
-        unit=(draft.unit or None) if reading else None,
-        min_value=draft.min_value if reading else None,
-        max_value=draft.max_value if reading else None,
+        **settled_item_fields(
+            draft.type, **{name: getattr(draft, name) for name in EDITABLE_FIELDS}
+        ),
     )
 
 
@@ -262,7 +252,7 @@ def adopt(version: TemplateVersion, user: User | None) -> Checklist:
             checklist=routine,
             number=1,
             created_by=user,
-            items=[_school_copy(item, position) for position, item in enumerate(version.items, 1)],
+            items=[copied_item(item, position) for position, item in enumerate(version.items, 1)],
         )
     )
     return routine
@@ -282,15 +272,6 @@ def _kind_for(template: ChecklistTemplate) -> AssetKind:
         )
         db.session.add(kind)
     return kind
-
-
-def _school_copy(item: TemplateItem | ChecklistItem, position: int) -> ChecklistItem:
-    return ChecklistItem(
-        lineage=item.lineage,
-        position=position,
-        type=item.type,
-        **{name: getattr(item, name) for name in ITEM_FIELDS},
-    )
 
 
 def offered_version(routine: Checklist | None, template: ChecklistTemplate):
@@ -319,7 +300,7 @@ def take(routine: Checklist, version: TemplateVersion, user: User | None) -> Che
         checklist=routine,
         number=current.number + 1,
         created_by=user,
-        items=[_school_copy(item, position) for position, item in enumerate(items, 1)],
+        items=[copied_item(item, position) for position, item in enumerate(items, 1)],
     )
     db.session.add(new_version)
     routine.template_version = version

@@ -1,28 +1,22 @@
 """The district admin's forms: a new template, and a new version of its items.
 
 Items are rows on one page: a row keeps the item it rewords in a hidden lineage; a row left
-without text is not in the new version. The rules for an item are the checklists'
-(app.checklists.versions.item_problems).
+without text is not in the new version. An item's fields and rules are the checklists'
+(app.checklists.forms.ItemFields, app.checklists.versions.item_problems).
 """
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField,
     FieldList,
-    FloatField,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
-    SelectChoice,
-    SelectField,
     StringField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length
 
-from app.checklists.forms import NOT_A_NUMBER, ScheduleForm, strip
-from app.checklists.versions import item_problems
+from app.checklists.forms import ItemFields, ScheduleForm, VersionSeen, item_type_field, strip
 from app.models import ItemType
 from app.routine_templates.adoption import TemplateItemDraft
 
@@ -32,34 +26,11 @@ BLANK_ROWS_MORE = 3
 NOT_OFFERED_ITEM = _l("That item is not one of this template's: open the page again.")
 
 
-class ItemRow(Form):
+class ItemRow(ItemFields):
     """One item's row; a sub-form, so the page's CSRF token covers it."""
 
     lineage = HiddenField()
-    text = StringField(_l("What to check (Chinese)"), validators=[Length(max=300)], filters=[strip])
-    text_en = StringField(
-        _l("In English (optional)"), validators=[Length(max=300)], filters=[strip]
-    )
-    type = SelectField(
-        _l("Type"),
-        choices=[SelectChoice(item_type.value, item_type.label) for item_type in ItemType],
-        default=ItemType.CHECK.value,
-    )
-    required = BooleanField(_l("Required: the form cannot be sent without it"), default=True)
-    critical = BooleanField(_l("Critical: failing it takes the asset out of service"))
-    unit = StringField(_l("Unit (readings), e.g. mm"), validators=[Length(max=20)], filters=[strip])
-    min_value = FloatField(
-        _l("Lowest allowed (readings)"),
-        validators=[Optional()],
-        invalid_value_message=NOT_A_NUMBER,
-        render_kw={"inputmode": "decimal"},
-    )
-    max_value = FloatField(
-        _l("Highest allowed (readings)"),
-        validators=[Optional()],
-        invalid_value_message=NOT_A_NUMBER,
-        render_kw={"inputmode": "decimal"},
-    )
+    type = item_type_field()
 
     @property
     def used(self) -> bool:
@@ -71,33 +42,11 @@ class ItemRow(Form):
             self.text.errors.append(NOT_OFFERED_ITEM)
         if not self.used or self.type.errors:
             return
-        item_type = ItemType(self.type.data)
-        if item_type != ItemType.READING:
-            for field in (self.unit, self.min_value, self.max_value):
-                field.errors = []
-                field.data = None
-        if self.min_value.errors or self.max_value.errors:
-            return
-        problems = item_problems(
-            item_type,
-            critical=self.critical.data,
-            min_value=self.min_value.data,
-            max_value=self.max_value.data,
-        )
-        for name, message in problems.items():
-            getattr(self, name).errors.append(message)
+        self.check_item(ItemType(self.type.data))
 
     def draft(self) -> TemplateItemDraft:
         return TemplateItemDraft(
-            type=ItemType(self.type.data),
-            text=self.text.data,
-            text_en=self.text_en.data or None,
-            required=self.required.data,
-            critical=self.critical.data,
-            unit=self.unit.data or None,
-            min_value=self.min_value.data,
-            max_value=self.max_value.data,
-            lineage=self.lineage.data or None,
+            type=ItemType(self.type.data), lineage=self.lineage.data or None, **self.item_fields()
         )
 
 
@@ -132,15 +81,8 @@ class ItemsForm(FlaskForm):
         return [row.form.draft() for row in self.items if row.form.used]
 
 
-class NewVersionForm(ItemsForm):
-    # The version the admin was looking at: a second tap must not publish twice.
-    version = HiddenField()
-
-    def based_on(self) -> int | None:
-        try:
-            return int(self.version.data)
-        except (TypeError, ValueError):
-            return None
+class NewVersionForm(VersionSeen, ItemsForm):
+    """A template's items as its next version, from the version the admin was looking at."""
 
 
 class TemplateForm(ScheduleForm, ItemsForm):
