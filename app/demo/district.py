@@ -15,7 +15,18 @@ from typing import NamedTuple
 
 from app.demo import history, kindergarten
 from app.demo.history import Failure, Story
-from app.demo.kindergarten import DemoAsset, DemoPlace
+from app.demo.register import (
+    DemoAsset,
+    DemoPlace,
+    air_conditioner,
+    ceiling_fan,
+    computer,
+    demo_assets,
+    doors_windows,
+    lighting,
+    place,
+    stairs,
+)
 from app.demo.routines import (
     LIGHTS_ON,
     PLAYGROUND_ROUTINES,
@@ -42,7 +53,7 @@ class DemoSchool(NamedTuple):
 def own_routines(site: DemoPlace, rounds: dict[str, str]) -> tuple[Routine, ...]:
     """The plans' routines as a smaller school runs them: each kind's routine where it has
     assets of that kind, and a place's own round on the asset `rounds` names for it."""
-    kinds = {asset.kind for asset in kindergarten.demo_assets(site)}
+    kinds = {asset.kind for asset in demo_assets(site)}
     chosen = []
     for routine in ROUTINES:
         if routine.asset is not None and routine.key in rounds:
@@ -73,36 +84,19 @@ MOBILES = {
 }
 
 
-def _class_room(code, name, name_en, notes, codes):
-    """A classroom: its fan, lighting, doors and windows, and an air conditioner if given."""
-    fan, lighting, doors, *air = codes
-    return DemoPlace(
-        code, name, name_en, PlaceKind.ROOM, notes,
-        assets=(
-            DemoAsset(fan, "fan", f"{name}吊扇", f"{name_en} ceiling fan"),
-            *(
-                DemoAsset(air[0], "air_conditioner", f"{name}空调", f"{name_en} air conditioner")
-                for _ in air
-            ),
-            DemoAsset(lighting, "lighting", f"{name}照明", f"{name_en} lighting"),
-            DemoAsset(doors, "door_window", f"{name}门窗", f"{name_en} doors and windows"),
-        ),
-    )
-
-
-STAR_SITE = DemoPlace(
+STAR_SITE = place(
     "2XQYDN", "星星幼儿园", "Little Star Kindergarten", PlaceKind.SITE,
     "三个班，约 85 名幼儿。",
     children=(
-        DemoPlace(
+        place(
             "43GX3Z", "门卫室", "Gatehouse", PlaceKind.BUILDING,
             assets=(
                 DemoAsset("49BB7V", "door_window", "大门电动伸缩门", "Electric sliding main gate",
                           "XX-2016-0001"),
-                DemoAsset("4GMUDG", "door_window", "门卫室门窗", "Gatehouse doors and windows"),
+                doors_windows("4GMUDG"),
             ),
         ),
-        DemoPlace(
+        place(
             "6XW5X5", "操场", "Playground", PlaceKind.AREA, "每周一检查大型玩具。",
             assets=(
                 DemoAsset("7Y923X", "slide", "组合滑梯", "Combination slide", "XX-2018-0101"),
@@ -110,26 +104,25 @@ STAR_SITE = DemoPlace(
                 DemoAsset("97KZJD", "swing", "秋千", "Swing", "XX-2019-0103"),
             ),
         ),
-        DemoPlace(
+        place(
             "9BYSJF", "教学楼", "Teaching building", PlaceKind.BUILDING, "两层。",
             children=(
-                _class_room("9MGVFH", "小班", "Junior Class", "28 名幼儿。",
-                            ("A7VHMH", "AQ4N23", "AYZS4B", "AEAD9Y")),
-                _class_room("CTPVEF", "中班", "Middle Class", "29 名幼儿。",
-                            ("D3NYRB", "ETWU4H", "K7NZUR", "E34GSV")),
-                _class_room("MCYRPG", "大班", "Senior Class", "28 名幼儿。",
-                            ("NGBKV2", "QHEE2V", "TTMGRS", "PCEXHC")),
-                DemoPlace(
-                    "UFXWXE", "楼梯", "Stairs", PlaceKind.AREA,
-                    assets=(
-                        DemoAsset("UQ6WRD", "door_window", "楼梯窗户", "Stair windows"),
-                        DemoAsset("V4MZG9", "safety_net", "楼梯井安全防护网",
-                                  "Stairwell safety net"),
-                    ),
-                ),
+                place("9MGVFH", "小班", "Junior Class", PlaceKind.ROOM, "28 名幼儿。", assets=(
+                    ceiling_fan("A7VHMH"), air_conditioner("AEAD9Y"), lighting("AQ4N23"),
+                    doors_windows("AYZS4B"),
+                )),
+                place("CTPVEF", "中班", "Middle Class", PlaceKind.ROOM, "29 名幼儿。", assets=(
+                    ceiling_fan("D3NYRB"), air_conditioner("E34GSV"), lighting("ETWU4H"),
+                    doors_windows("K7NZUR"),
+                )),
+                place("MCYRPG", "大班", "Senior Class", PlaceKind.ROOM, "28 名幼儿。", assets=(
+                    ceiling_fan("NGBKV2"), air_conditioner("PCEXHC"), lighting("QHEE2V"),
+                    doors_windows("TTMGRS"),
+                )),
+                stairs("UFXWXE", "楼梯", "Stairs", "UQ6WRD", "V4MZG9"),
             ),
         ),
-        DemoPlace(
+        place(
             "VUAH65", "食堂", "Canteen", PlaceKind.BUILDING, "人离门锁。",
             assets=(
                 DemoAsset("W8WDUC", "gas_appliance", "煤气灶", "Gas stove", "XX-2017-0601"),
@@ -142,56 +135,55 @@ STAR_SITE = DemoPlace(
                           "Canteen kitchen doors and windows"),
             ),
         ),
-        DemoPlace(
+        place(
             "Z82JS3", "办公室", "Office", PlaceKind.ROOM,
-            assets=(
-                DemoAsset("ZZV286", "computer", "办公室电脑", "Office computer", "XX-2021-0401"),
-            ),
+            assets=(computer("ZZV286", "XX-2021-0401"),),
         ),
     ),
 )
 
 RAINBOW_SLIDE = "57QZCG"
-RAINBOW_SITE = DemoPlace(
+RAINBOW_SITE = place(
     "25UW6R", "彩虹幼儿园", "Rainbow Kindergarten", PlaceKind.SITE,
     "两个班，约 55 名幼儿。",
     children=(
-        DemoPlace(
+        place(
             "2NDR9C", "门卫室", "Gatehouse", PlaceKind.BUILDING,
             assets=(
                 DemoAsset("4PA8SQ", "door_window", "大门", "Main gate", "CH-2017-0001"),
             ),
         ),
-        DemoPlace(
+        place(
             "4UXSGK", "操场", "Playground", PlaceKind.AREA, "每周一检查大型玩具。",
             assets=(
                 DemoAsset(RAINBOW_SLIDE, "slide", "滑梯", "Slide", "CH-2019-0101"),
                 DemoAsset("6C5CCG", "large_toy", "跷跷板", "Seesaw", "CH-2019-0102"),
             ),
         ),
-        DemoPlace(
+        place(
             "7VRQTY", "教学楼", "Teaching building", PlaceKind.BUILDING,
             assets=(
                 DemoAsset("7XX9C7", "building_crack", "教学楼东墙裂缝观测点",
                           "Teaching building east wall crack", notes="宽约 0.12 mm；每月读数。"),
             ),
             children=(
-                _class_room("9FSX7D", "小班", "Junior Class", "27 名幼儿。",
-                            ("9HJCCY", "9QMCHC", "CEXP73")),
-                _class_room("CGWNMQ", "大班", "Senior Class", "28 名幼儿。",
-                            ("DE9KPJ", "EYJ26A", "F4FAYG")),
-                DemoPlace(
+                place("9FSX7D", "小班", "Junior Class", PlaceKind.ROOM, "27 名幼儿。", assets=(
+                    ceiling_fan("9HJCCY"), lighting("9QMCHC"), doors_windows("CEXP73"),
+                )),
+                place("CGWNMQ", "大班", "Senior Class", PlaceKind.ROOM, "28 名幼儿。", assets=(
+                    ceiling_fan("DE9KPJ"), lighting("EYJ26A"), doors_windows("F4FAYG"),
+                )),
+                place(
                     "G2CGXG", "二楼走廊", "Second-floor corridor", PlaceKind.AREA,
                     assets=(
                         DemoAsset("GERPJT", "safety_net", "二楼护栏安全防护网",
                                   "Second-floor railing safety net"),
-                        DemoAsset("HYGGN7", "lighting", "二楼走廊照明",
-                                  "Second-floor corridor lighting"),
+                        lighting("HYGGN7"),
                     ),
                 ),
             ),
         ),
-        DemoPlace(
+        place(
             "JSZ5VS", "厨房", "Kitchen", PlaceKind.BUILDING,
             assets=(
                 DemoAsset("MECWXW", "gas_appliance", "煤气灶", "Gas stove", "CH-2018-0601"),
@@ -200,7 +192,7 @@ RAINBOW_SITE = DemoPlace(
                           "CH-2020-0602"),
             ),
         ),
-        DemoPlace(
+        place(
             "NWX3DF", "器材室", "Equipment room", PlaceKind.ROOM,
             assets=(
                 DemoAsset("P5JSGM", "sports_equipment", "平衡木（2 条）", "Balance beams (2)",

@@ -29,7 +29,7 @@ from app.config import DEFAULTS
 from app.demo import district as demo_district
 from app.demo import history, kindergarten
 from app.demo.district import DemoSchool
-from app.demo.kindergarten import demo_codes
+from app.demo.register import demo_codes
 from app.duties import name_people
 from app.extensions import db
 from app.faults import lifecycle
