@@ -40,14 +40,20 @@ from app.standard_checks import SLIDING_SURFACE
 
 class DemoSchool(NamedTuple):
     code: str | None  # None: the deployment's first school, whatever its code
-    name: str
-    name_en: str
     users: tuple[tuple[str, str, Role], ...]  # (username, display name, role)
     mobiles: dict[str, str]
     reminders: dict
     story: Story
     # (asset code, username): the asset's open fault is assigned to that repairer.
     jobs: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.story.site.name
+
+    @property
+    def name_en(self) -> str:
+        return self.story.site.name_en
 
 
 def own_routines(site: DemoPlace, rounds: dict[str, str]) -> tuple[Routine, ...]:
@@ -63,7 +69,6 @@ def own_routines(site: DemoPlace, rounds: dict[str, str]) -> tuple[Routine, ...]
     return tuple(chosen)
 
 
-DEMO_PASSWORD = kindergarten.DEMO_PASSWORD
 DISTRICT_CODE = "qingxi"
 DISTRICT_NAME, DISTRICT_NAME_EN = "青溪区教育局", "Qingxi District Education Bureau"
 
@@ -82,6 +87,43 @@ MOBILES = {
     "district": "13800000011",
     "district-admin": "13800000012",
 }
+
+
+def smaller_school(
+    code: str,
+    site: DemoPlace,
+    *,
+    admin: tuple[str, str],
+    inspector: tuple[str, str],
+    rounds: dict[str, str],
+    reminded: tuple[str, ...],
+    failure: Failure,
+    inspectors_routines: tuple[str, ...] = (),
+    overdue_candidates: tuple[tuple[str, str], ...] = (),
+    crack_trends: dict[str, tuple[int, int, int, int]] | None = None,
+) -> DemoSchool:
+    """One of the district's smaller kindergartens: its admin, its inspector (named on
+    `inspectors_routines`, and signing every check that names nobody) and the contractor as
+    its repairer; the plans' routines as it runs them (own_routines), reminded as the
+    kindergarten's are where `reminded` says; one planned failure, whose fault is the
+    contractor's job."""
+    return DemoSchool(
+        code,
+        ((*admin, Role.ADMIN), (*inspector, Role.INSPECTOR), CONTRACTOR),
+        MOBILES,
+        {key: REMINDERS[key] for key in reminded},
+        Story(
+            site,
+            own_routines(site, rounds),
+            {key: (inspector[0],) for key in inspectors_routines},
+            inspector[0],
+            (failure,),
+            overdue_candidates,
+            (),
+            crack_trends or {},
+        ),
+        jobs=((failure.asset, CONTRACTOR[0]),),
+    )
 
 
 STAR_SITE = place(
@@ -204,55 +246,29 @@ RAINBOW_SITE = place(
     ),
 )
 
-SUNSHINE = DemoSchool(
-    None, kindergarten.SITE.name, kindergarten.SITE.name_en, kindergarten.USERS,
-    kindergarten.MOBILES, REMINDERS, history.STORY,
+SUNSHINE = DemoSchool(None, kindergarten.USERS, kindergarten.MOBILES, REMINDERS, history.STORY)
+STAR = smaller_school(
+    "xingxing", STAR_SITE,
+    admin=("admin2", "孙老师（后勤主任）"),
+    inspector=("inspector2", "周师傅（安全员）"),
+    rounds={
+        "gate_daily": "49BB7V", "gate_closing_daily": "4GMUDG",
+        "canteen_closing_daily": "YKBEYJ", "canteen_daily_log": "WH3J3H",
+    },
+    reminded=PLAYGROUND_ROUTINES,
+    inspectors_routines=PLAYGROUND_ROUTINES,
+    failure=Failure("ETWU4H", "lighting_weekly", 0, LIGHTS_ON, "一盏灯不亮，需更换灯管。"),
 )
-STAR = DemoSchool(
-    "xingxing", STAR_SITE.name, STAR_SITE.name_en,
-    (
-        ("admin2", "孙老师（后勤主任）", Role.ADMIN),
-        ("inspector2", "周师傅（安全员）", Role.INSPECTOR),
-        CONTRACTOR,
-    ),
-    MOBILES,
-    {key: time for key, time in REMINDERS.items() if key in PLAYGROUND_ROUTINES},
-    Story(
-        STAR_SITE,
-        own_routines(STAR_SITE, {
-            "gate_daily": "49BB7V", "gate_closing_daily": "4GMUDG",
-            "canteen_closing_daily": "YKBEYJ", "canteen_daily_log": "WH3J3H",
-        }),
-        {key: ("inspector2",) for key in PLAYGROUND_ROUTINES},
-        "inspector2",
-        (Failure("ETWU4H", "lighting_weekly", 0, LIGHTS_ON, "一盏灯不亮，需更换灯管。"),),
-        (),
-        (),
-        {},
-    ),
-    jobs=(("ETWU4H", CONTRACTOR[0]),),
-)
-RAINBOW = DemoSchool(
-    "caihong", RAINBOW_SITE.name, RAINBOW_SITE.name_en,
-    (
-        ("admin3", "吴园长（园长）", Role.ADMIN),
-        ("inspector3", "郑师傅（门卫兼安全员）", Role.INSPECTOR),
-        CONTRACTOR,
-    ),
-    MOBILES,
-    {"gate_daily": REMINDERS["gate_daily"]},
-    Story(
-        RAINBOW_SITE,
-        own_routines(RAINBOW_SITE, {"gate_daily": "4PA8SQ", "canteen_daily_log": "NUAEGU"}),
-        {},
-        "inspector3",
-        (Failure(RAINBOW_SLIDE, "play_slide_weekly", 0, SLIDING_SURFACE,
-                 "滑道底部开裂，裂口边缘锋利，已围挡停用。"),),
-        (("GERPJT", "safety_net_monthly"), ("7XX9C7", "building_crack_monthly")),
-        (),
-        {"7XX9C7": (12, 0, 12, 0)},
-    ),
-    jobs=((RAINBOW_SLIDE, CONTRACTOR[0]),),
+RAINBOW = smaller_school(
+    "caihong", RAINBOW_SITE,
+    admin=("admin3", "吴园长（园长）"),
+    inspector=("inspector3", "郑师傅（门卫兼安全员）"),
+    rounds={"gate_daily": "4PA8SQ", "canteen_daily_log": "NUAEGU"},
+    reminded=("gate_daily",),
+    failure=Failure(RAINBOW_SLIDE, "play_slide_weekly", 0, SLIDING_SURFACE,
+                    "滑道底部开裂，裂口边缘锋利，已围挡停用。"),
+    overdue_candidates=(("GERPJT", "safety_net_monthly"), ("7XX9C7", "building_crack_monthly")),
+    crack_trends={"7XX9C7": (12, 0, 12, 0)},
 )
 # The first is the deployment's first school: the kindergarten of the README's stories.
 SCHOOLS = (SUNSHINE, STAR, RAINBOW)
