@@ -128,7 +128,7 @@ def test_seed_demo_loads_the_kindergarten(app, runner):
             "fan", "air_conditioner", "lighting", "door_window"
         }
 
-        for username, _display_name, role in kindergarten.USERS:
+        for username, _display_name, role, _mobile in kindergarten.USERS:
             user = db.session.scalar(sa.select(User).where(User.username == username))
             assert user.role == role
             assert user.check_password("demo")

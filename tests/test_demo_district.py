@@ -121,7 +121,7 @@ def test_each_school_has_its_own_people(seeded):
     schools = kindergartens()
     for demo in SCHOOLS:
         row = schools[demo.name]
-        for username, display_name, role in demo.users:
+        for username, display_name, role, _mobile in demo.users:
             person = by_username(username)
             assert {m.school_id: m.role for m in schools_of(person)}[row.id] == role
             if username not in SUITE_USERS:
@@ -264,5 +264,5 @@ def test_the_demo_prints_every_sign_in_under_its_school(runner, served):
     assert "  district-admin  冯主任（区教育局）, District admin" in lines
     usernames = {line.split()[0] for line in lines if line.startswith("  ")}
     assert usernames == {
-        username for demo in SCHOOLS for username, _name, _role in demo.users
-    } | {username for username, _name, _role in district.DISTRICT_PEOPLE}
+        person.username for demo in SCHOOLS for person in demo.users
+    } | {person.username for person in district.DISTRICT_PEOPLE}

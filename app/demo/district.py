@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from app.demo import history, kindergarten
 from app.demo.history import Failure, Story
+from app.demo.kindergarten import DemoPerson
 from app.demo.register import (
     DemoAsset,
     DemoPlace,
@@ -40,8 +41,7 @@ from app.standard_checks import SLIDING_SURFACE
 
 class DemoSchool(NamedTuple):
     code: str | None  # None: the deployment's first school, whatever its code
-    users: tuple[tuple[str, str, Role], ...]  # (username, display name, role)
-    mobiles: dict[str, str]
+    users: tuple[DemoPerson, ...]
     reminders: dict
     story: Story
     # (asset code, username): the asset's open fault is assigned to that repairer.
@@ -72,29 +72,19 @@ def own_routines(site: DemoPlace, rounds: dict[str, str]) -> tuple[Routine, ...]
 DISTRICT_CODE = "qingxi"
 DISTRICT_NAME, DISTRICT_NAME_EN = "青溪区教育局", "Qingxi District Education Bureau"
 
-CONTRACTOR = ("contractor", "赵师傅（维修公司）", Role.REPAIRER)
-# (username, display name, district role)
+CONTRACTOR = DemoPerson("contractor", "赵师傅（维修公司）", Role.REPAIRER, "13800000008")
 DISTRICT_PEOPLE = (
-    ("district", "钱科长（区教育局后勤科）", DistrictRole.OFFICE),
-    ("district-admin", "冯主任（区教育局）", DistrictRole.ADMIN),
+    DemoPerson("district", "钱科长（区教育局后勤科）", DistrictRole.OFFICE, "13800000011"),
+    DemoPerson("district-admin", "冯主任（区教育局）", DistrictRole.ADMIN, "13800000012"),
 )
-MOBILES = {
-    "admin2": "13800000006",
-    "inspector2": "13800000007",
-    "contractor": "13800000008",
-    "admin3": "13800000009",
-    "inspector3": "13800000010",
-    "district": "13800000011",
-    "district-admin": "13800000012",
-}
 
 
 def smaller_school(
     code: str,
     site: DemoPlace,
     *,
-    admin: tuple[str, str],
-    inspector: tuple[str, str],
+    admin: DemoPerson,
+    inspector: DemoPerson,
     rounds: dict[str, str],
     reminded: tuple[str, ...],
     failure: Failure,
@@ -109,20 +99,19 @@ def smaller_school(
     contractor's job."""
     return DemoSchool(
         code,
-        ((*admin, Role.ADMIN), (*inspector, Role.INSPECTOR), CONTRACTOR),
-        MOBILES,
+        (admin, inspector, CONTRACTOR),
         {key: REMINDERS[key] for key in reminded},
         Story(
             site,
             own_routines(site, rounds),
-            {key: (inspector[0],) for key in inspectors_routines},
-            inspector[0],
+            {key: (inspector.username,) for key in inspectors_routines},
+            inspector.username,
             (failure,),
             overdue_candidates,
             (),
             crack_trends or {},
         ),
-        jobs=((failure.asset, CONTRACTOR[0]),),
+        jobs=((failure.asset, CONTRACTOR.username),),
     )
 
 
@@ -246,11 +235,11 @@ RAINBOW_SITE = place(
     ),
 )
 
-SUNSHINE = DemoSchool(None, kindergarten.USERS, kindergarten.MOBILES, REMINDERS, history.STORY)
+SUNSHINE = DemoSchool(None, kindergarten.USERS, REMINDERS, history.STORY)
 STAR = smaller_school(
     "xingxing", STAR_SITE,
-    admin=("admin2", "孙老师（后勤主任）"),
-    inspector=("inspector2", "周师傅（安全员）"),
+    admin=DemoPerson("admin2", "孙老师（后勤主任）", Role.ADMIN, "13800000006"),
+    inspector=DemoPerson("inspector2", "周师傅（安全员）", Role.INSPECTOR, "13800000007"),
     rounds={
         "gate_daily": "49BB7V", "gate_closing_daily": "4GMUDG",
         "canteen_closing_daily": "YKBEYJ", "canteen_daily_log": "WH3J3H",
@@ -261,8 +250,8 @@ STAR = smaller_school(
 )
 RAINBOW = smaller_school(
     "caihong", RAINBOW_SITE,
-    admin=("admin3", "吴园长（园长）"),
-    inspector=("inspector3", "郑师傅（门卫兼安全员）"),
+    admin=DemoPerson("admin3", "吴园长（园长）", Role.ADMIN, "13800000009"),
+    inspector=DemoPerson("inspector3", "郑师傅（门卫兼安全员）", Role.INSPECTOR, "13800000010"),
     rounds={"gate_daily": "4PA8SQ", "canteen_daily_log": "NUAEGU"},
     reminded=("gate_daily",),
     failure=Failure(RAINBOW_SLIDE, "play_slide_weekly", 0, SLIDING_SURFACE,

@@ -12,6 +12,8 @@ listed by code and take their names from the room (app.demo.register.place).
 Asset kinds are matched by key: later checklists attach to these keys.
 """
 
+from typing import NamedTuple
+
 from app.demo.register import (
     DemoAsset,
     air_conditioner,
@@ -27,27 +29,25 @@ from app.demo.register import (
     stairs,
     wall_fan,
 )
-from app.models import AssetStatus, PlaceKind, Role
+from app.models import AssetStatus, DistrictRole, PlaceKind, Role
 
 DEMO_PASSWORD = "demo"
 
-# (username, display name, role)
-USERS = (
-    ("admin", "王丽（总务主任）", Role.ADMIN),
-    ("inspector", "张师傅（安全员）", Role.INSPECTOR),
-    ("repairer", "刘师傅（维修工）", Role.REPAIRER),
-    ("gatekeeper", "李师傅（门卫）", Role.INSPECTOR),
-    ("canteen", "陈阿姨（食堂）", Role.INSPECTOR),
-)
 
-# Made-up mobile numbers: a chat notice names its people by them.
-MOBILES = {
-    "admin": "13800000001",
-    "inspector": "13800000002",
-    "repairer": "13800000003",
-    "gatekeeper": "13800000004",
-    "canteen": "13800000005",
-}
+class DemoPerson(NamedTuple):
+    username: str
+    display_name: str
+    role: Role | DistrictRole
+    mobile: str  # made up: a chat notice names its people by their mobiles
+
+
+USERS = (
+    DemoPerson("admin", "王丽（总务主任）", Role.ADMIN, "13800000001"),
+    DemoPerson("inspector", "张师傅（安全员）", Role.INSPECTOR, "13800000002"),
+    DemoPerson("repairer", "刘师傅（维修工）", Role.REPAIRER, "13800000003"),
+    DemoPerson("gatekeeper", "李师傅（门卫）", Role.INSPECTOR, "13800000004"),
+    DemoPerson("canteen", "陈阿姨（食堂）", Role.INSPECTOR, "13800000005"),
+)
 
 # (key, Chinese name, English name)
 KINDS = (
