@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 from app import create_app, tenancy
 from app.config import DEFAULTS
 from app.demo import cli, kindergarten
-from app.demo.kindergarten import demo_codes, demo_places
+from app.demo.register import demo_assets, demo_codes, demo_places
 from app.demo.seed import first_school
 from app.extensions import db
 from app.models import Asset, AssetKind, AssetStatus, Membership, Place, ScanCode, User
@@ -60,15 +60,31 @@ def by_code(model, code):
 
 
 def test_demo_data_is_well_formed():
-    codes = demo_codes()
+    codes = demo_codes(kindergarten.SITE)
     assert len(codes) == len(set(codes))
     assert all(is_well_formed(code) for code in codes)
     kind_keys = [key for key, _name, _name_en in kindergarten.KINDS]
     assert len(kind_keys) == len(set(kind_keys))
-    assets = [asset for place in demo_places() for asset in place.assets]
+    assets = [asset for place in demo_places(kindergarten.SITE) for asset in place.assets]
     assert {asset.kind for asset in assets} == set(kind_keys)
     numbers = [asset.asset_number for asset in assets if asset.asset_number]
     assert len(numbers) == len(set(numbers))
+
+
+def test_a_rooms_fittings_take_its_name_numbered_where_it_has_several():
+    assets = {asset.code: asset for asset in demo_assets(kindergarten.SITE)}
+
+    def names(code):
+        return assets[code].name, assets[code].name_en
+
+    assert names("EDRPGU") == ("中二班吊扇 2号", "Middle Class 2 ceiling fan 2")
+    assert names("SVDRJ3") == ("教师办公室电脑 2号", "Teachers' office computer 2")
+    assert names("K7FTTZ") == ("音乐室吊扇", "Music room ceiling fan")
+    assert names("EHEHCX") == ("中二班空调", "Middle Class 2 air conditioner")
+    # Labelled with the room's short name; the English name is the room's own.
+    assert names("R23644") == ("后勤办公室落地扇", "Logistics office floor fan")
+    assert names("C3Y3BV") == ("东楼梯井安全防护网", "East stairwell safety net")
+    assert assets["EDRPGU"].status == AssetStatus.OUT_OF_SERVICE
 
 
 def test_seed_demo_loads_the_kindergarten(app, runner):
@@ -86,7 +102,7 @@ def test_seed_demo_loads_the_kindergarten(app, runner):
         codes = [thing.code for thing in [*assets, *places]]
         assert all(is_well_formed(code) for code in codes)
         assert len(set(codes)) == len(codes)
-        assert sorted(codes) == sorted(demo_codes())
+        assert sorted(codes) == sorted(demo_codes(kindergarten.SITE))
         owned = db.session.scalar(sa.select(sa.func.count(ScanCode.id)))
         assert owned == len(codes)
 
@@ -112,7 +128,7 @@ def test_seed_demo_loads_the_kindergarten(app, runner):
             "fan", "air_conditioner", "lighting", "door_window"
         }
 
-        for username, _display_name, role in kindergarten.USERS:
+        for username, _display_name, role, _mobile in kindergarten.USERS:
             user = db.session.scalar(sa.select(User).where(User.username == username))
             assert user.role == role
             assert user.check_password("demo")

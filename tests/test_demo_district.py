@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from app import tenancy
 from app.demo import cli, district, kindergarten
 from app.demo.district import RAINBOW, RAINBOW_SLIDE, SCHOOLS, STAR, SUNSHINE
-from app.demo.kindergarten import demo_codes
+from app.demo.register import demo_assets, demo_codes, demo_places
 from app.demo.seed import seed_district
 from app.extensions import db
 from app.memberships import schools_of
@@ -81,7 +81,7 @@ def test_the_smaller_kindergartens_are_drawn_from_the_plans():
     assert len(codes) == len(set(codes))
     kinds = {key for key, _name, _name_en in kindergarten.KINDS}
     for demo in (STAR, RAINBOW):
-        assets = list(kindergarten.demo_assets(demo.story.site))
+        assets = list(demo_assets(demo.story.site))
         assert 10 < len(assets) < 30
         assert {asset.kind for asset in assets} <= kinds
         assert all(asset.name and asset.name_en for asset in assets)
@@ -106,14 +106,14 @@ def test_the_district_holds_three_kindergartens_each_with_its_data(seeded):
     for demo in SCHOOLS:
         row, site = schools[demo.name], demo.story.site
         figures = counts(row)
-        assert figures["Place"] == len(list(kindergarten.demo_places(site))), demo.code
-        assert figures["Asset"] == len(list(kindergarten.demo_assets(site))), demo.code
+        assert figures["Place"] == len(list(demo_places(site))), demo.code
+        assert figures["Asset"] == len(list(demo_assets(site))), demo.code
         assert figures["Checklist"] == len(demo.story.routines), demo.code
         assert figures["Inspection"] > 100, demo.code
         assert figures["Fault"] == len(demo.story.failures), demo.code
         with tenancy.in_school(row):
             codes = db.session.scalars(sa.select(Asset.code)).all()
-        assert sorted(codes) == sorted(a.code for a in kindergarten.demo_assets(site))
+        assert sorted(codes) == sorted(a.code for a in demo_assets(site))
     assert counts(schools[SUNSHINE.name])["Asset"] == 107
 
 
@@ -121,7 +121,7 @@ def test_each_school_has_its_own_people(seeded):
     schools = kindergartens()
     for demo in SCHOOLS:
         row = schools[demo.name]
-        for username, display_name, role in demo.users:
+        for username, display_name, role, _mobile in demo.users:
             person = by_username(username)
             assert {m.school_id: m.role for m in schools_of(person)}[row.id] == role
             if username not in SUITE_USERS:
@@ -264,5 +264,5 @@ def test_the_demo_prints_every_sign_in_under_its_school(runner, served):
     assert "  district-admin  冯主任（区教育局）, District admin" in lines
     usernames = {line.split()[0] for line in lines if line.startswith("  ")}
     assert usernames == {
-        username for demo in SCHOOLS for username, _name, _role in demo.users
-    } | {username for username, _name, _role in district.DISTRICT_PEOPLE}
+        person.username for demo in SCHOOLS for person in demo.users
+    } | {person.username for person in district.DISTRICT_PEOPLE}

@@ -44,7 +44,7 @@ def test_the_gatekeeper_and_the_canteen_worker_sign_in_with_the_demo_password(
 
 
 def test_every_demo_person_has_a_made_up_mobile(seeded):
-    mobiles = [by_username(username).mobile for username, _name, _role in kindergarten.USERS]
+    mobiles = [by_username(person.username).mobile for person in kindergarten.USERS]
     assert all(mobile and mobile.startswith("138") for mobile in mobiles)
     assert all(mobile_problem(mobile) is None for mobile in mobiles)
     assert len(set(mobiles)) == len(mobiles)
@@ -119,7 +119,7 @@ def test_loading_twice_adds_no_duty_and_keeps_what_the_admin_changed(app, seeded
     assert people_of("gate_closing_daily") == ["inspector"]
     assert gate.reminder_time == time(18, 0)
     assert canteen.mobile == "13999999999"
-    assert by_username("gatekeeper").mobile == kindergarten.MOBILES["gatekeeper"]
+    assert by_username("gatekeeper").mobile == "13800000004"
 
 
 def test_a_routine_left_naming_nobody_gets_its_demo_people_again(app, seeded):
@@ -132,6 +132,6 @@ def test_a_routine_left_naming_nobody_gets_its_demo_people_again(app, seeded):
 
 
 def test_every_duty_names_a_demo_routine_and_a_demo_person():
-    usernames = {username for username, _name, _role in kindergarten.USERS}
+    usernames = {person.username for person in kindergarten.USERS}
     assert set(DUTIES) <= set(BY_KEY)
     assert all(set(people) <= usernames for people in DUTIES.values())

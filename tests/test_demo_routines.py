@@ -20,6 +20,7 @@ from app.demo.history import (
     overdue_check,
     plan_history,
 )
+from app.demo.register import demo_assets
 from app.demo.routines import (
     BUILDING_CRACK,
     BY_KEY,
@@ -60,7 +61,7 @@ MID_MONTH_MONDAY = date(2026, 3, 16)  # its March check is within its days of gr
 SAFETY_NET = ("C3Y3BV", "safety_net_monthly")
 CRACK_POINT = ("CHACG7", "building_crack_monthly")
 KIND_KEYS = {key for key, _name, _name_en in kindergarten.KINDS}
-DEMO_ASSETS = {asset.code: asset for asset in kindergarten.demo_assets()}
+DEMO_ASSETS = {asset.code: asset for asset in demo_assets(kindergarten.SITE)}
 COUNTED = (
     Checklist, ChecklistVersion, ChecklistItem, Inspection, Answer, Signature, Fault, FaultEvent,
     ClosedPeriod, Asset, AssetKind, Place, User,

@@ -26,7 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from app.demo.kindergarten import START_ASSET, demo_places
+from app.demo.kindergarten import SITE, START_ASSET
+from app.demo.register import demo_places
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 STEP_SECONDS = 180
@@ -175,7 +176,7 @@ def test_the_wheel_installs_and_serves_from_any_folder(tmp_path):
         server.wait(timeout=30)
 
     (slide,) = (
-        asset for place in demo_places() for asset in place.assets if asset.code == START_ASSET
+        asset for place in demo_places(SITE) for asset in place.assets if asset.code == START_ASSET
     )
     assert slide.name in plate
     assert "教职工登录" in plate  # "Staff: sign in", from the compiled catalog

@@ -173,11 +173,13 @@ def _sign_ins(seeded):
     click.echo(_("Sign in as one of these users, password %(password)s:",
                  password=kindergarten.DEMO_PASSWORD))
     for school in seeded.schools:
-        click.echo(f"{school.school.title}:")
-        for username, display_name, role in school.demo.users:
-            click.echo(f"  {username:<{USERNAME_WIDTH}} {display_name}, {role.label}")
-    click.echo(f"{seeded.district.title}:")
-    for username, display_name, role in district.DISTRICT_PEOPLE:
+        _people(school.school.title, school.demo.users)
+    _people(seeded.district.title, district.DISTRICT_PEOPLE)
+
+
+def _people(title, people):
+    click.echo(f"{title}:")
+    for username, display_name, role, _mobile in people:
         click.echo(f"  {username:<{USERNAME_WIDTH}} {display_name}, {role.label}")
 
 

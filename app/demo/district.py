@@ -15,7 +15,19 @@ from typing import NamedTuple
 
 from app.demo import history, kindergarten
 from app.demo.history import Failure, Story
-from app.demo.kindergarten import DemoAsset, DemoPlace
+from app.demo.kindergarten import DemoPerson
+from app.demo.register import (
+    DemoAsset,
+    DemoPlace,
+    air_conditioner,
+    ceiling_fan,
+    computer,
+    demo_assets,
+    doors_windows,
+    lighting,
+    place,
+    stairs,
+)
 from app.demo.routines import (
     LIGHTS_ON,
     PLAYGROUND_ROUTINES,
@@ -29,20 +41,25 @@ from app.standard_checks import SLIDING_SURFACE
 
 class DemoSchool(NamedTuple):
     code: str | None  # None: the deployment's first school, whatever its code
-    name: str
-    name_en: str
-    users: tuple[tuple[str, str, Role], ...]  # (username, display name, role)
-    mobiles: dict[str, str]
+    users: tuple[DemoPerson, ...]
     reminders: dict
     story: Story
     # (asset code, username): the asset's open fault is assigned to that repairer.
     jobs: tuple[tuple[str, str], ...] = ()
 
+    @property
+    def name(self) -> str:
+        return self.story.site.name
+
+    @property
+    def name_en(self) -> str:
+        return self.story.site.name_en
+
 
 def own_routines(site: DemoPlace, rounds: dict[str, str]) -> tuple[Routine, ...]:
     """The plans' routines as a smaller school runs them: each kind's routine where it has
     assets of that kind, and a place's own round on the asset `rounds` names for it."""
-    kinds = {asset.kind for asset in kindergarten.demo_assets(site)}
+    kinds = {asset.kind for asset in demo_assets(site)}
     chosen = []
     for routine in ROUTINES:
         if routine.asset is not None and routine.key in rounds:
@@ -52,57 +69,65 @@ def own_routines(site: DemoPlace, rounds: dict[str, str]) -> tuple[Routine, ...]
     return tuple(chosen)
 
 
-DEMO_PASSWORD = kindergarten.DEMO_PASSWORD
 DISTRICT_CODE = "qingxi"
 DISTRICT_NAME, DISTRICT_NAME_EN = "青溪区教育局", "Qingxi District Education Bureau"
 
-CONTRACTOR = ("contractor", "赵师傅（维修公司）", Role.REPAIRER)
-# (username, display name, district role)
+CONTRACTOR = DemoPerson("contractor", "赵师傅（维修公司）", Role.REPAIRER, "13800000008")
 DISTRICT_PEOPLE = (
-    ("district", "钱科长（区教育局后勤科）", DistrictRole.OFFICE),
-    ("district-admin", "冯主任（区教育局）", DistrictRole.ADMIN),
+    DemoPerson("district", "钱科长（区教育局后勤科）", DistrictRole.OFFICE, "13800000011"),
+    DemoPerson("district-admin", "冯主任（区教育局）", DistrictRole.ADMIN, "13800000012"),
 )
-MOBILES = {
-    "admin2": "13800000006",
-    "inspector2": "13800000007",
-    "contractor": "13800000008",
-    "admin3": "13800000009",
-    "inspector3": "13800000010",
-    "district": "13800000011",
-    "district-admin": "13800000012",
-}
 
 
-def _class_room(code, name, name_en, notes, codes):
-    """A classroom: its fan, lighting, doors and windows, and an air conditioner if given."""
-    fan, lighting, doors, *air = codes
-    return DemoPlace(
-        code, name, name_en, PlaceKind.ROOM, notes,
-        assets=(
-            DemoAsset(fan, "fan", f"{name}吊扇", f"{name_en} ceiling fan"),
-            *(
-                DemoAsset(air[0], "air_conditioner", f"{name}空调", f"{name_en} air conditioner")
-                for _ in air
-            ),
-            DemoAsset(lighting, "lighting", f"{name}照明", f"{name_en} lighting"),
-            DemoAsset(doors, "door_window", f"{name}门窗", f"{name_en} doors and windows"),
+def smaller_school(
+    code: str,
+    site: DemoPlace,
+    *,
+    admin: DemoPerson,
+    inspector: DemoPerson,
+    rounds: dict[str, str],
+    reminded: tuple[str, ...],
+    failure: Failure,
+    inspectors_routines: tuple[str, ...] = (),
+    overdue_candidates: tuple[tuple[str, str], ...] = (),
+    crack_trends: dict[str, tuple[int, int, int, int]] | None = None,
+) -> DemoSchool:
+    """One of the district's smaller kindergartens: its admin, its inspector (named on
+    `inspectors_routines`, and signing every check that names nobody) and the contractor as
+    its repairer; the plans' routines as it runs them (own_routines), reminded as the
+    kindergarten's are where `reminded` says; one planned failure, whose fault is the
+    contractor's job."""
+    return DemoSchool(
+        code,
+        (admin, inspector, CONTRACTOR),
+        {key: REMINDERS[key] for key in reminded},
+        Story(
+            site,
+            own_routines(site, rounds),
+            {key: (inspector.username,) for key in inspectors_routines},
+            inspector.username,
+            (failure,),
+            overdue_candidates,
+            (),
+            crack_trends or {},
         ),
+        jobs=((failure.asset, CONTRACTOR.username),),
     )
 
 
-STAR_SITE = DemoPlace(
+STAR_SITE = place(
     "2XQYDN", "星星幼儿园", "Little Star Kindergarten", PlaceKind.SITE,
     "三个班，约 85 名幼儿。",
     children=(
-        DemoPlace(
+        place(
             "43GX3Z", "门卫室", "Gatehouse", PlaceKind.BUILDING,
             assets=(
                 DemoAsset("49BB7V", "door_window", "大门电动伸缩门", "Electric sliding main gate",
                           "XX-2016-0001"),
-                DemoAsset("4GMUDG", "door_window", "门卫室门窗", "Gatehouse doors and windows"),
+                doors_windows("4GMUDG"),
             ),
         ),
-        DemoPlace(
+        place(
             "6XW5X5", "操场", "Playground", PlaceKind.AREA, "每周一检查大型玩具。",
             assets=(
                 DemoAsset("7Y923X", "slide", "组合滑梯", "Combination slide", "XX-2018-0101"),
@@ -110,26 +135,25 @@ STAR_SITE = DemoPlace(
                 DemoAsset("97KZJD", "swing", "秋千", "Swing", "XX-2019-0103"),
             ),
         ),
-        DemoPlace(
+        place(
             "9BYSJF", "教学楼", "Teaching building", PlaceKind.BUILDING, "两层。",
             children=(
-                _class_room("9MGVFH", "小班", "Junior Class", "28 名幼儿。",
-                            ("A7VHMH", "AQ4N23", "AYZS4B", "AEAD9Y")),
-                _class_room("CTPVEF", "中班", "Middle Class", "29 名幼儿。",
-                            ("D3NYRB", "ETWU4H", "K7NZUR", "E34GSV")),
-                _class_room("MCYRPG", "大班", "Senior Class", "28 名幼儿。",
-                            ("NGBKV2", "QHEE2V", "TTMGRS", "PCEXHC")),
-                DemoPlace(
-                    "UFXWXE", "楼梯", "Stairs", PlaceKind.AREA,
-                    assets=(
-                        DemoAsset("UQ6WRD", "door_window", "楼梯窗户", "Stair windows"),
-                        DemoAsset("V4MZG9", "safety_net", "楼梯井安全防护网",
-                                  "Stairwell safety net"),
-                    ),
-                ),
+                place("9MGVFH", "小班", "Junior Class", PlaceKind.ROOM, "28 名幼儿。", assets=(
+                    ceiling_fan("A7VHMH"), air_conditioner("AEAD9Y"), lighting("AQ4N23"),
+                    doors_windows("AYZS4B"),
+                )),
+                place("CTPVEF", "中班", "Middle Class", PlaceKind.ROOM, "29 名幼儿。", assets=(
+                    ceiling_fan("D3NYRB"), air_conditioner("E34GSV"), lighting("ETWU4H"),
+                    doors_windows("K7NZUR"),
+                )),
+                place("MCYRPG", "大班", "Senior Class", PlaceKind.ROOM, "28 名幼儿。", assets=(
+                    ceiling_fan("NGBKV2"), air_conditioner("PCEXHC"), lighting("QHEE2V"),
+                    doors_windows("TTMGRS"),
+                )),
+                stairs("UFXWXE", "楼梯", "Stairs", "UQ6WRD", "V4MZG9"),
             ),
         ),
-        DemoPlace(
+        place(
             "VUAH65", "食堂", "Canteen", PlaceKind.BUILDING, "人离门锁。",
             assets=(
                 DemoAsset("W8WDUC", "gas_appliance", "煤气灶", "Gas stove", "XX-2017-0601"),
@@ -142,56 +166,55 @@ STAR_SITE = DemoPlace(
                           "Canteen kitchen doors and windows"),
             ),
         ),
-        DemoPlace(
+        place(
             "Z82JS3", "办公室", "Office", PlaceKind.ROOM,
-            assets=(
-                DemoAsset("ZZV286", "computer", "办公室电脑", "Office computer", "XX-2021-0401"),
-            ),
+            assets=(computer("ZZV286", "XX-2021-0401"),),
         ),
     ),
 )
 
 RAINBOW_SLIDE = "57QZCG"
-RAINBOW_SITE = DemoPlace(
+RAINBOW_SITE = place(
     "25UW6R", "彩虹幼儿园", "Rainbow Kindergarten", PlaceKind.SITE,
     "两个班，约 55 名幼儿。",
     children=(
-        DemoPlace(
+        place(
             "2NDR9C", "门卫室", "Gatehouse", PlaceKind.BUILDING,
             assets=(
                 DemoAsset("4PA8SQ", "door_window", "大门", "Main gate", "CH-2017-0001"),
             ),
         ),
-        DemoPlace(
+        place(
             "4UXSGK", "操场", "Playground", PlaceKind.AREA, "每周一检查大型玩具。",
             assets=(
                 DemoAsset(RAINBOW_SLIDE, "slide", "滑梯", "Slide", "CH-2019-0101"),
                 DemoAsset("6C5CCG", "large_toy", "跷跷板", "Seesaw", "CH-2019-0102"),
             ),
         ),
-        DemoPlace(
+        place(
             "7VRQTY", "教学楼", "Teaching building", PlaceKind.BUILDING,
             assets=(
                 DemoAsset("7XX9C7", "building_crack", "教学楼东墙裂缝观测点",
                           "Teaching building east wall crack", notes="宽约 0.12 mm；每月读数。"),
             ),
             children=(
-                _class_room("9FSX7D", "小班", "Junior Class", "27 名幼儿。",
-                            ("9HJCCY", "9QMCHC", "CEXP73")),
-                _class_room("CGWNMQ", "大班", "Senior Class", "28 名幼儿。",
-                            ("DE9KPJ", "EYJ26A", "F4FAYG")),
-                DemoPlace(
+                place("9FSX7D", "小班", "Junior Class", PlaceKind.ROOM, "27 名幼儿。", assets=(
+                    ceiling_fan("9HJCCY"), lighting("9QMCHC"), doors_windows("CEXP73"),
+                )),
+                place("CGWNMQ", "大班", "Senior Class", PlaceKind.ROOM, "28 名幼儿。", assets=(
+                    ceiling_fan("DE9KPJ"), lighting("EYJ26A"), doors_windows("F4FAYG"),
+                )),
+                place(
                     "G2CGXG", "二楼走廊", "Second-floor corridor", PlaceKind.AREA,
                     assets=(
                         DemoAsset("GERPJT", "safety_net", "二楼护栏安全防护网",
                                   "Second-floor railing safety net"),
-                        DemoAsset("HYGGN7", "lighting", "二楼走廊照明",
-                                  "Second-floor corridor lighting"),
+                        lighting("HYGGN7"),
                     ),
                 ),
             ),
         ),
-        DemoPlace(
+        place(
             "JSZ5VS", "厨房", "Kitchen", PlaceKind.BUILDING,
             assets=(
                 DemoAsset("MECWXW", "gas_appliance", "煤气灶", "Gas stove", "CH-2018-0601"),
@@ -200,7 +223,7 @@ RAINBOW_SITE = DemoPlace(
                           "CH-2020-0602"),
             ),
         ),
-        DemoPlace(
+        place(
             "NWX3DF", "器材室", "Equipment room", PlaceKind.ROOM,
             assets=(
                 DemoAsset("P5JSGM", "sports_equipment", "平衡木（2 条）", "Balance beams (2)",
@@ -212,55 +235,29 @@ RAINBOW_SITE = DemoPlace(
     ),
 )
 
-SUNSHINE = DemoSchool(
-    None, kindergarten.SITE.name, kindergarten.SITE.name_en, kindergarten.USERS,
-    kindergarten.MOBILES, REMINDERS, history.STORY,
+SUNSHINE = DemoSchool(None, kindergarten.USERS, REMINDERS, history.STORY)
+STAR = smaller_school(
+    "xingxing", STAR_SITE,
+    admin=DemoPerson("admin2", "孙老师（后勤主任）", Role.ADMIN, "13800000006"),
+    inspector=DemoPerson("inspector2", "周师傅（安全员）", Role.INSPECTOR, "13800000007"),
+    rounds={
+        "gate_daily": "49BB7V", "gate_closing_daily": "4GMUDG",
+        "canteen_closing_daily": "YKBEYJ", "canteen_daily_log": "WH3J3H",
+    },
+    reminded=PLAYGROUND_ROUTINES,
+    inspectors_routines=PLAYGROUND_ROUTINES,
+    failure=Failure("ETWU4H", "lighting_weekly", 0, LIGHTS_ON, "一盏灯不亮，需更换灯管。"),
 )
-STAR = DemoSchool(
-    "xingxing", STAR_SITE.name, STAR_SITE.name_en,
-    (
-        ("admin2", "孙老师（后勤主任）", Role.ADMIN),
-        ("inspector2", "周师傅（安全员）", Role.INSPECTOR),
-        CONTRACTOR,
-    ),
-    MOBILES,
-    {key: time for key, time in REMINDERS.items() if key in PLAYGROUND_ROUTINES},
-    Story(
-        STAR_SITE,
-        own_routines(STAR_SITE, {
-            "gate_daily": "49BB7V", "gate_closing_daily": "4GMUDG",
-            "canteen_closing_daily": "YKBEYJ", "canteen_daily_log": "WH3J3H",
-        }),
-        {key: ("inspector2",) for key in PLAYGROUND_ROUTINES},
-        "inspector2",
-        (Failure("ETWU4H", "lighting_weekly", 0, LIGHTS_ON, "一盏灯不亮，需更换灯管。"),),
-        (),
-        (),
-        {},
-    ),
-    jobs=(("ETWU4H", CONTRACTOR[0]),),
-)
-RAINBOW = DemoSchool(
-    "caihong", RAINBOW_SITE.name, RAINBOW_SITE.name_en,
-    (
-        ("admin3", "吴园长（园长）", Role.ADMIN),
-        ("inspector3", "郑师傅（门卫兼安全员）", Role.INSPECTOR),
-        CONTRACTOR,
-    ),
-    MOBILES,
-    {"gate_daily": REMINDERS["gate_daily"]},
-    Story(
-        RAINBOW_SITE,
-        own_routines(RAINBOW_SITE, {"gate_daily": "4PA8SQ", "canteen_daily_log": "NUAEGU"}),
-        {},
-        "inspector3",
-        (Failure(RAINBOW_SLIDE, "play_slide_weekly", 0, SLIDING_SURFACE,
-                 "滑道底部开裂，裂口边缘锋利，已围挡停用。"),),
-        (("GERPJT", "safety_net_monthly"), ("7XX9C7", "building_crack_monthly")),
-        (),
-        {"7XX9C7": (12, 0, 12, 0)},
-    ),
-    jobs=((RAINBOW_SLIDE, CONTRACTOR[0]),),
+RAINBOW = smaller_school(
+    "caihong", RAINBOW_SITE,
+    admin=DemoPerson("admin3", "吴园长（园长）", Role.ADMIN, "13800000009"),
+    inspector=DemoPerson("inspector3", "郑师傅（门卫兼安全员）", Role.INSPECTOR, "13800000010"),
+    rounds={"gate_daily": "4PA8SQ", "canteen_daily_log": "NUAEGU"},
+    reminded=("gate_daily",),
+    failure=Failure(RAINBOW_SLIDE, "play_slide_weekly", 0, SLIDING_SURFACE,
+                    "滑道底部开裂，裂口边缘锋利，已围挡停用。"),
+    overdue_candidates=(("GERPJT", "safety_net_monthly"), ("7XX9C7", "building_crack_monthly")),
+    crack_trends={"7XX9C7": (12, 0, 12, 0)},
 )
 # The first is the deployment's first school: the kindergarten of the README's stories.
 SCHOOLS = (SUNSHINE, STAR, RAINBOW)

@@ -34,6 +34,7 @@ import sqlalchemy.orm as so
 
 from app import tenancy
 from app.demo import kindergarten
+from app.demo.register import DemoPlace, demo_assets
 from app.demo.routines import (
     CANTEEN_RODENT_GUARD,
     CRACK_WIDTH,
@@ -129,7 +130,7 @@ MENUS = (
 class Story(NamedTuple):
     """What one school's history is made of."""
 
-    site: kindergarten.DemoPlace
+    site: DemoPlace
     routines: tuple[Routine, ...]
     duties: dict[str, tuple[str, ...]]  # routine key: the usernames of its people
     inspector: str  # who signs the checks of a routine that names nobody
@@ -240,10 +241,10 @@ def _day_done(due: date, today: date, school: Calendar) -> date | None:
     return day if day < today else None
 
 
-def _covered(routine: Routine, site: kindergarten.DemoPlace) -> list[str]:
+def _covered(routine: Routine, site: DemoPlace) -> list[str]:
     if routine.asset is not None:
         return [routine.asset]
-    return [asset.code for asset in kindergarten.demo_assets(site) if asset.kind == routine.kind]
+    return [asset.code for asset in demo_assets(site) if asset.kind == routine.kind]
 
 
 def _answer(

@@ -29,7 +29,8 @@ from app.config import DEFAULTS
 from app.demo import district as demo_district
 from app.demo import history, kindergarten
 from app.demo.district import DemoSchool
-from app.demo.kindergarten import demo_codes
+from app.demo.kindergarten import DemoPerson
+from app.demo.register import demo_codes
 from app.duties import name_people
 from app.extensions import db
 from app.faults import lifecycle
@@ -254,29 +255,33 @@ def _place(seed, parent, position, kinds, issued, result):
 def _users(demo: DemoSchool, result):
     """The school's demo people, each a member of the current school with the demo's role."""
     school_id = tenancy.current_school_id()
-    for username, display_name, role in demo.users:
-        user, added = _person(username, display_name, demo.mobiles, result)
+    for person in demo.users:
+        user, added = _person(person, result)
         if added:
-            user.role = role
+            user.role = person.role
             result.added["users"] += 1
         elif _membership_here(user) is None:
-            db.session.add(Membership(user_id=user.id, school_id=school_id, role=role))
+            db.session.add(Membership(user_id=user.id, school_id=school_id, role=person.role))
             result.added["memberships"] += 1
     db.session.flush()
 
 
-def _person(username, display_name, mobiles, result) -> tuple[User, bool]:
+def _person(person: DemoPerson, result) -> tuple[User, bool]:
     """The demo person, made with the demo password if missing; whether it was made."""
-    user = db.session.scalar(sa.select(User).where(User.username == username))
+    user = db.session.scalar(sa.select(User).where(User.username == person.username))
     added = user is None
     if added:
-        user = User(username=username, display_name=display_name, password_hash=_demo_hash())
+        user = User(
+            username=person.username,
+            display_name=person.display_name,
+            password_hash=_demo_hash(),
+        )
         db.session.add(user)
     elif not _is_demo_password(user.password_hash):
         # Someone chose this password; the demo must not take their account away.
-        result.kept_passwords.append(username)
+        result.kept_passwords.append(person.username)
     if user.mobile is None:
-        user.mobile = mobiles[username]
+        user.mobile = person.mobile
     return user, added
 
 
@@ -338,7 +343,7 @@ def _duties(demo: DemoSchool, result):
     people = {
         user.username: user
         for user in db.session.scalars(
-            sa.select(User).where(User.username.in_([u for u, _n, _r in demo.users]))
+            sa.select(User).where(User.username.in_([person.username for person in demo.users]))
         )
     }
     for checklist in db.session.scalars(
@@ -356,7 +361,7 @@ def _jobs(demo: DemoSchool, result):
     has it yet."""
     if not demo.jobs:
         return
-    admin = next(username for username, _name, role in demo.users if role == Role.ADMIN)
+    admin = next(person.username for person in demo.users if person.role == Role.ADMIN)
     people = {
         user.username: user
         for user in db.session.scalars(
@@ -380,8 +385,8 @@ def _jobs(demo: DemoSchool, result):
 
 def _district_people(district: District, seeded: DistrictResult):
     """The district's office and admin, each a member of the district with the demo's role."""
-    for username, display_name, role in demo_district.DISTRICT_PEOPLE:
-        user, added = _person(username, display_name, demo_district.MOBILES, seeded)
+    for person in demo_district.DISTRICT_PEOPLE:
+        user, added = _person(person, seeded)
         if added:
             seeded.added["users"] += 1
             db.session.flush()
@@ -391,7 +396,7 @@ def _district_people(district: District, seeded: DistrictResult):
             )
         )
         if member is None:
-            db.session.add(DistrictMember(user=user, district=district, role=role))
+            db.session.add(DistrictMember(user=user, district=district, role=person.role))
             seeded.added["district_members"] += 1
 
 

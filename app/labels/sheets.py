@@ -5,7 +5,7 @@ top-left corner: laying labels out with flowing boxes drifts by a fraction of a 
 per row, which is a whole label's misprint by the bottom of a sheet.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from math import ceil
 
 from flask_babel import lazy_gettext as _l
@@ -52,71 +52,62 @@ class Stock:
         )
 
 
-STOCKS = {
-    stock.key: stock
-    for stock in (
-        Stock(
-            key="L7160",
-            description=_l("L7160: 21 a sheet, 63.5 × 38.1 mm"),
-            columns=3,
-            rows=7,
-            label_width=63.5,
-            label_height=38.1,
-            top=15.15,
-            left=7.25,
-            column_pitch=66.04,
-            row_pitch=38.1,
-            qr_size=30.0,
-            padding=1.5,
-            error_level="M",
-            code_pt=12,
-            name_pt=8.5,
-            small_pt=6.5,
-            name_lines=3,
-        ),
-        Stock(
-            key="L7163",
-            description=_l("L7163: 14 a sheet, 99.1 × 38.1 mm"),
-            columns=2,
-            rows=7,
-            label_width=99.1,
-            label_height=38.1,
-            top=15.15,
-            left=4.65,
-            column_pitch=101.6,
-            row_pitch=38.1,
-            qr_size=30.0,
-            padding=1.5,
-            error_level="M",
-            code_pt=12,
-            name_pt=11,
-            small_pt=7.5,
-            name_lines=2,
-        ),
-        # Two columns of four: A4 cut into eighths (105 × 74.25 mm), a plate of
-        # 95 × 64 mm centred in each, with a 10 mm gutter for the scissors.
-        Stock(
-            key="plate",
-            description=_l("Plates: 8 a sheet, 95 × 64 mm, to cut out"),
-            columns=2,
-            rows=4,
-            label_width=95.0,
-            label_height=64.0,
-            top=5.125,
-            left=5.0,
-            column_pitch=105.0,
-            row_pitch=74.25,
-            qr_size=50.0,
-            padding=3.5,
-            error_level="Q",
-            code_pt=16,
-            name_pt=13,
-            small_pt=8.5,
-            name_lines=4,
-            cut_line=True,
-        ),
-    )
-}
+L7160 = Stock(
+    key="L7160",
+    description=_l("L7160: 21 a sheet, 63.5 × 38.1 mm"),
+    columns=3,
+    rows=7,
+    label_width=63.5,
+    label_height=38.1,
+    top=15.15,
+    left=7.25,
+    column_pitch=66.04,
+    row_pitch=38.1,
+    qr_size=30.0,
+    padding=1.5,
+    error_level="M",
+    code_pt=12,
+    name_pt=8.5,
+    small_pt=6.5,
+    name_lines=3,
+)
+# The same rows of stickers as L7160, in two wider columns: its QR and code as L7160's, with
+# room for a larger name.
+L7163 = replace(
+    L7160,
+    key="L7163",
+    description=_l("L7163: 14 a sheet, 99.1 × 38.1 mm"),
+    columns=2,
+    label_width=99.1,
+    left=4.65,
+    column_pitch=101.6,
+    name_pt=11,
+    small_pt=7.5,
+    name_lines=2,
+)
+# Two columns of four: A4 cut into eighths (105 × 74.25 mm), a plate of
+# 95 × 64 mm centred in each, with a 10 mm gutter for the scissors.
+PLATE = Stock(
+    key="plate",
+    description=_l("Plates: 8 a sheet, 95 × 64 mm, to cut out"),
+    columns=2,
+    rows=4,
+    label_width=95.0,
+    label_height=64.0,
+    top=5.125,
+    left=5.0,
+    column_pitch=105.0,
+    row_pitch=74.25,
+    qr_size=50.0,
+    padding=3.5,
+    error_level="Q",
+    code_pt=16,
+    name_pt=13,
+    small_pt=8.5,
+    name_lines=4,
+    cut_line=True,
+)
+STOCKS = {stock.key: stock for stock in (L7160, L7163, PLATE)}
 
 DEFAULT_STOCK = "L7160"
 # A sheet of this many labels already takes a while to generate the first time and to print.

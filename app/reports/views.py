@@ -123,23 +123,22 @@ def _own_prepared(prepared_id: int) -> PreparedReport:
 @bp.route("/inspections.csv")
 @admin_required
 def inspections_csv():
-    choice, refused = _chosen()
-    if refused:
-        return refused
-    return csv_writing.streamed_response(
-        exports.inspection_rows(choice), choice.file_name("csv", "inspections")
-    )
+    return _chosen_csv(exports.inspection_rows, "inspections")
 
 
 @bp.route("/faults.csv")
 @admin_required
 def faults_csv():
+    return _chosen_csv(exports.fault_rows, "faults")
+
+
+def _chosen_csv(rows, what: str):
+    """The rows of the chosen period and place as a CSV file named for `what`, or the picker
+    saying what is wrong with the choice."""
     choice, refused = _chosen()
     if refused:
         return refused
-    return csv_writing.streamed_response(
-        exports.fault_rows(choice), choice.file_name("csv", "faults")
-    )
+    return csv_writing.streamed_response(rows(choice), choice.file_name("csv", what))
 
 
 @bp.route("/register.csv")
