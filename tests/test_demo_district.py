@@ -145,6 +145,17 @@ def test_the_district_office_and_admin_belong_to_the_district_not_to_a_school(se
         assert schools_of(person) == []
 
 
+def test_each_reminder_a_demo_school_gives_reaches_someone_at_its_time(seeded):
+    """A reminder goes only to a routine's named people: each reminded routine names one."""
+    schools = kindergartens()
+    for demo in SCHOOLS:
+        with tenancy.in_school(schools[demo.name]):
+            for key, when in demo.reminders.items():
+                routine = db.session.scalar(sa.select(Checklist).where(Checklist.key == key))
+                assert routine.duties, (demo.name, key)
+                assert routine.reminder_time == when, (demo.name, key)
+
+
 def test_the_contractor_repairs_in_the_two_smaller_schools_with_a_job_in_each(seeded):
     contractor = by_username("contractor")
     assert {m.school.code: m.role for m in schools_of(contractor)} == {

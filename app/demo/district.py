@@ -253,7 +253,10 @@ RAINBOW = smaller_school(
     admin=DemoPerson("admin3", "吴园长（园长）", Role.ADMIN, "13800000009"),
     inspector=DemoPerson("inspector3", "郑师傅（门卫兼安全员）", Role.INSPECTOR, "13800000010"),
     rounds={"gate_daily": "4PA8SQ", "canteen_daily_log": "NUAEGU"},
+    # 郑师傅 keeps the gate: named on its daily check, so its 17:30 reminder reaches him (a
+    # reminder goes only to a routine's named people).
     reminded=("gate_daily",),
+    inspectors_routines=("gate_daily",),
     failure=Failure(RAINBOW_SLIDE, "play_slide_weekly", 0, SLIDING_SURFACE,
                     "滑道底部开裂，裂口边缘锋利，已围挡停用。"),
     overdue_candidates=(("GERPJT", "safety_net_monthly"), ("7XX9C7", "building_crack_monthly")),
