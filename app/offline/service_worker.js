@@ -73,19 +73,19 @@ function keptCopy(request) {
 
 // Network first; but on a network that barely works (the far end of the playground), a kept
 // copy is shown after a few seconds rather than a blank page. The network's answer, when it
-// comes, still refreshes the kept copy.
+// comes, still refreshes the kept copy. The page is shown as it arrives, while its copy is
+// kept beside it: a copy that cannot be kept (a phone whose storage is full) never turns a
+// page the network gave into the offline page.
 function page(event) {
   var request = event.request;
-  var network = fetch(request).then(function (response) {
-    if (keptPage(response)) {
-      var copy = response.clone();
-      return caches.open(PAGES_CACHE).then(function (cache) {
-        return cache.put(request.url, copy);
-      }).then(function () { return response; });
-    }
-    return response;
-  });
-  event.waitUntil(network.catch(function () {}));
+  var network = fetch(request);
+  event.waitUntil(network.then(function (response) {
+    if (!keptPage(response)) return;
+    var copy = response.clone();
+    return caches.open(PAGES_CACHE).then(function (cache) {
+      return cache.put(request.url, copy);
+    });
+  }).catch(function () {}));
   return new Promise(function (resolve) {
     var timer = setTimeout(function () {
       keptCopy(request).then(function (kept) { if (kept) resolve(kept); });

@@ -470,3 +470,20 @@ def test_what_the_service_worker_sends_shows_as_sent_on_the_open_page(live_serve
     assert sent.count() == 1
     assert page.evaluate("PatrolOutbox.waiting()") == []
     assert _count(live_server, Fault, Fault.asset_id == slide_id) == before + 1
+
+
+def test_a_page_is_shown_when_the_phone_cannot_keep_its_copy(live_server, phone):
+    """A phone whose storage is full still shows what the network brought, not "offline"."""
+    page = phone("en")
+    sign_in(page, live_server, "inspector")
+    page.goto(f"{live_server.url}/today")
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    worker = next(w for w in page.context.service_workers if w.url.startswith(live_server.url))
+    worker.evaluate(
+        """() => { Cache.prototype.put = () =>
+            Promise.reject(new DOMException('The phone is full.', 'QuotaExceededError')); }"""
+    )
+    # A page never kept before: had the failed copy counted, only the offline page was left.
+    page.goto(f"{live_server.url}/q/{SLIDE_2}")
+    assert page.locator("[data-all-ok]").is_visible()
+    assert page.evaluate("caches.open('patrol-pages').then(c => c.match(location.href))") is None
