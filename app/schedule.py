@@ -19,10 +19,29 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
-from app.models.checklist import Frequency
-
 SCHOOL_DAYS = frozenset(range(5))  # Monday to Friday
 LOOKBACK_DAYS = 800  # past two years: a yearly routine's previous due date is always found
+
+
+class Frequency(enum.StrEnum):
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+    YEARLY = "yearly"
+    EVERY_N_DAYS = "every_n_days"
+
+    @property
+    def label(self):
+        return FREQUENCY_LABELS[self]
+
+
+FREQUENCY_LABELS = {
+    Frequency.DAILY: _l("Every school day"),
+    Frequency.WEEKLY: _l("Weekly"),
+    Frequency.MONTHLY: _l("Monthly"),
+    Frequency.YEARLY: _l("Yearly"),
+    Frequency.EVERY_N_DAYS: _l("Every N days"),
+}
 
 
 class State(enum.StrEnum):

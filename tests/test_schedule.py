@@ -3,8 +3,7 @@
 from datetime import date, datetime
 from types import SimpleNamespace
 
-from app.models.checklist import Frequency
-from app.schedule import Calendar, Schedule, State, local_date, occurrence, school_today
+from app.schedule import Calendar, Frequency, Schedule, State, local_date, occurrence, school_today
 
 MONDAY = date(2026, 11, 23)
 NO_HOLIDAYS = Calendar()

@@ -11,8 +11,7 @@ from dataclasses import replace
 from flask_babel import lazy_gettext as _l
 
 from app.checklists.wording import month_name
-from app.models.checklist import Frequency
-from app.schedule import Schedule
+from app.schedule import Frequency, Schedule
 
 SCHEDULE_FIELDS = ("weekday", "day_of_month", "month", "interval_days", "anchor_date")
 FIELDS_BY_FREQUENCY = {

@@ -5,37 +5,15 @@ versions. Editing the items makes a new version, so every past inspection keeps 
 items and wording it was done against.
 """
 
-import enum
 from datetime import date, datetime, time
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
 from app.models.common import BilingualName, SchoolOwned, enum_column, utcnow
 from app.models.item import Item
-
-
-class Frequency(enum.StrEnum):
-    DAILY = "daily"
-    WEEKLY = "weekly"
-    MONTHLY = "monthly"
-    YEARLY = "yearly"
-    EVERY_N_DAYS = "every_n_days"
-
-    @property
-    def label(self):
-        return FREQUENCY_LABELS[self]
-
-
-FREQUENCY_LABELS = {
-    Frequency.DAILY: _l("Every school day"),
-    Frequency.WEEKLY: _l("Weekly"),
-    Frequency.MONTHLY: _l("Monthly"),
-    Frequency.YEARLY: _l("Yearly"),
-    Frequency.EVERY_N_DAYS: _l("Every N days"),
-}
+from app.schedule import Frequency
 
 
 class Checklist(BilingualName, SchoolOwned, db.Model):

@@ -12,9 +12,9 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
-from app.models.checklist import Frequency
 from app.models.common import BilingualName, enum_column, localized, utcnow
 from app.models.item import Item
+from app.schedule import Frequency
 
 
 class ChecklistTemplate(BilingualName, db.Model):
