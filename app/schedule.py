@@ -75,18 +75,6 @@ class Schedule:
     anchor_date: date | None = None
     grace_days: int = 0
 
-    @classmethod
-    def of(cls, checklist) -> "Schedule":
-        return cls(
-            frequency=checklist.frequency,
-            weekday=checklist.weekday,
-            day_of_month=checklist.day_of_month,
-            month=checklist.month,
-            interval_days=checklist.interval_days,
-            anchor_date=checklist.anchor_date,
-            grace_days=checklist.grace_days or 0,
-        )
-
     def falls_on(self, day: date) -> bool:
         """Whether the calendar alone (ignoring holidays) makes this a due date."""
         match self.frequency:
