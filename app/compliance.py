@@ -117,7 +117,7 @@ def completion(
     last_counted = min(end, today)
     dues = {
         c.id: _due_dates(
-            Schedule.of(c), start, last_counted, today, school,
+            c.schedule, start, last_counted, today, school,
             not_before=local_date(c.created_at, timezone),
         )
         for c in routines

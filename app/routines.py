@@ -24,7 +24,7 @@ from app.models import (
     ClosedPeriod,
     Inspection,
 )
-from app.schedule import Calendar, Occurrence, Schedule, State, occurrence, school_today
+from app.schedule import Calendar, Occurrence, State, occurrence, school_today
 
 
 @dataclass(frozen=True)
@@ -192,7 +192,7 @@ def routine_states(
     day = on or today()
     school = school_calendar()
     routines = active_checklists() if checklists is None else checklists
-    occurrences = {c.id: occurrence(Schedule.of(c), day, school) for c in routines}
+    occurrences = {c.id: occurrence(c.schedule, day, school) for c in routines}
     # Only an inspection on or after a routine's latest due date makes it done (and only a
     # done check shows when it was done), so the history before the earliest one is not read.
     due_dates = [o.due_date for o in occurrences.values() if o.due_date is not None]

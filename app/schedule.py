@@ -19,10 +19,29 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 
-from app.models.checklist import Frequency
-
 SCHOOL_DAYS = frozenset(range(5))  # Monday to Friday
 LOOKBACK_DAYS = 800  # past two years: a yearly routine's previous due date is always found
+
+
+class Frequency(enum.StrEnum):
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+    YEARLY = "yearly"
+    EVERY_N_DAYS = "every_n_days"
+
+    @property
+    def label(self):
+        return FREQUENCY_LABELS[self]
+
+
+FREQUENCY_LABELS = {
+    Frequency.DAILY: _l("Every school day"),
+    Frequency.WEEKLY: _l("Weekly"),
+    Frequency.MONTHLY: _l("Monthly"),
+    Frequency.YEARLY: _l("Yearly"),
+    Frequency.EVERY_N_DAYS: _l("Every N days"),
+}
 
 
 class State(enum.StrEnum):
@@ -55,18 +74,6 @@ class Schedule:
     interval_days: int | None = None
     anchor_date: date | None = None
     grace_days: int = 0
-
-    @classmethod
-    def of(cls, checklist) -> "Schedule":
-        return cls(
-            frequency=checklist.frequency,
-            weekday=checklist.weekday,
-            day_of_month=checklist.day_of_month,
-            month=checklist.month,
-            interval_days=checklist.interval_days,
-            anchor_date=checklist.anchor_date,
-            grace_days=checklist.grace_days or 0,
-        )
 
     def falls_on(self, day: date) -> bool:
         """Whether the calendar alone (ignoring holidays) makes this a due date."""

@@ -3,8 +3,8 @@
 from datetime import date, datetime
 from types import SimpleNamespace
 
-from app.models.checklist import Frequency
-from app.schedule import Calendar, Schedule, State, local_date, occurrence, school_today
+from app.models import Checklist, ChecklistTemplate
+from app.schedule import Calendar, Frequency, Schedule, State, local_date, occurrence, school_today
 
 MONDAY = date(2026, 11, 23)
 NO_HOLIDAYS = Calendar()
@@ -102,14 +102,18 @@ def test_a_monday_inside_a_holiday_is_skipped_not_owed():
     assert occurrence(WEEKLY_MONDAY, date(2026, 11, 20), school).next_due == date(2026, 11, 30)
 
 
-def test_schedule_of_a_checklist():
-    checklist = SimpleNamespace(
-        frequency=Frequency.WEEKLY,
-        weekday=0,
-        day_of_month=None,
-        month=None,
-        interval_days=None,
-        anchor_date=None,
-        grace_days=None,
+def test_schedule_of_a_checklist_not_stored_yet():
+    # Its grace days are None until the row is stored and takes the column's default.
+    checklist = Checklist(frequency=Frequency.WEEKLY, weekday=0)
+    assert checklist.schedule == WEEKLY_MONDAY
+
+
+def test_a_template_holds_the_schedule_it_is_given():
+    every_fortnight = Schedule(
+        Frequency.EVERY_N_DAYS, interval_days=14, anchor_date=date(2026, 9, 1), grace_days=3
     )
-    assert Schedule.of(checklist) == WEEKLY_MONDAY
+    template = ChecklistTemplate()
+    template.schedule = every_fortnight
+    assert template.interval_days == 14
+    assert template.grace_days == 3
+    assert template.schedule == every_fortnight

@@ -11,8 +11,8 @@ from dataclasses import replace
 from flask_babel import lazy_gettext as _l
 
 from app.checklists.wording import month_name
-from app.models.checklist import Frequency
-from app.schedule import Schedule
+from app.models.scheduled import Scheduled
+from app.schedule import Frequency, Schedule
 
 SCHEDULE_FIELDS = ("weekday", "day_of_month", "month", "interval_days", "anchor_date")
 FIELDS_BY_FREQUENCY = {
@@ -84,12 +84,9 @@ def _yearly_problems(schedule: Schedule) -> dict[str, str]:
     return {}
 
 
-def apply_schedule(checklist, schedule: Schedule) -> None:
+def apply_schedule(routine: Scheduled, schedule: Schedule) -> None:
+    """Gives a school's routine or a district's template a schedule, which must be valid."""
     problems = schedule_problems(schedule)
     if problems:
         raise ValueError(f"invalid schedule: {sorted(problems)}")
-    schedule = cleaned(schedule)
-    checklist.frequency = schedule.frequency
-    checklist.grace_days = schedule.grace_days
-    for name in SCHEDULE_FIELDS:
-        setattr(checklist, name, getattr(schedule, name))
+    routine.schedule = cleaned(schedule)

@@ -6,8 +6,8 @@ from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from app.models.checklist import Frequency
 from app.models.item import ItemType
+from app.schedule import Frequency
 
 ITEM_TYPE_SHORT = {
     ItemType.CHECK: _l("Check"),

@@ -315,20 +315,13 @@ def _checklists(kinds, assets, routines, result):
         asset = assets.get(routine.asset) if routine.asset else None
         if routine.asset and asset is None:
             continue  # its asset was deleted from the demo
-        schedule = routine.schedule
         checklist = Checklist(
             key=routine.key,
             name=routine.name,
             name_en=routine.name_en,
             kind=None if asset else kinds[routine.kind],
             asset=asset,
-            frequency=schedule.frequency,
-            weekday=schedule.weekday,
-            day_of_month=schedule.day_of_month,
-            month=schedule.month,
-            interval_days=schedule.interval_days,
-            anchor_date=schedule.anchor_date,
-            grace_days=schedule.grace_days,
+            schedule=routine.schedule,
         )
         version = ChecklistVersion(checklist=checklist, number=1)
         for position, item in enumerate(routine.items, start=1):

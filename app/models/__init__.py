@@ -2,7 +2,7 @@
 
 from app.models.asset import Asset, AssetKind, AssetStatus
 from app.models.calendar import ClosedPeriod
-from app.models.checklist import Checklist, ChecklistItem, ChecklistVersion, Frequency
+from app.models.checklist import Checklist, ChecklistItem, ChecklistVersion
 from app.models.code import ScanCode
 from app.models.duty import Duty
 from app.models.fault import (
@@ -28,6 +28,7 @@ from app.models.notice import (
 from app.models.photo import StoredPhoto
 from app.models.place import Place, PlaceKind
 from app.models.prepared_report import PreparedReport, PreparedStatus
+from app.models.scheduled import Frequency
 from app.models.school import District, DistrictMember, DistrictRole, School
 from app.models.school_figures import SchoolFigures
 from app.models.setting import Setting

@@ -5,40 +5,18 @@ versions. Editing the items makes a new version, so every past inspection keeps 
 items and wording it was done against.
 """
 
-import enum
-from datetime import date, datetime, time
+from datetime import datetime, time
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask_babel import lazy_gettext as _l
 
 from app.extensions import db
-from app.models.common import BilingualName, SchoolOwned, enum_column, utcnow
+from app.models.common import BilingualName, SchoolOwned, utcnow
 from app.models.item import Item
+from app.models.scheduled import Scheduled
 
 
-class Frequency(enum.StrEnum):
-    DAILY = "daily"
-    WEEKLY = "weekly"
-    MONTHLY = "monthly"
-    YEARLY = "yearly"
-    EVERY_N_DAYS = "every_n_days"
-
-    @property
-    def label(self):
-        return FREQUENCY_LABELS[self]
-
-
-FREQUENCY_LABELS = {
-    Frequency.DAILY: _l("Every school day"),
-    Frequency.WEEKLY: _l("Weekly"),
-    Frequency.MONTHLY: _l("Monthly"),
-    Frequency.YEARLY: _l("Yearly"),
-    Frequency.EVERY_N_DAYS: _l("Every N days"),
-}
-
-
-class Checklist(BilingualName, SchoolOwned, db.Model):
+class Checklist(Scheduled, BilingualName, SchoolOwned, db.Model):
     __tablename__ = "checklists"
     __table_args__ = (
         sa.CheckConstraint(
@@ -57,14 +35,6 @@ class Checklist(BilingualName, SchoolOwned, db.Model):
     active: so.Mapped[bool] = so.mapped_column(default=True)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
-    frequency: so.Mapped[Frequency] = so.mapped_column(enum_column(Frequency))
-    weekday: so.Mapped[int | None]  # 0 = Monday, for weekly routines
-    day_of_month: so.Mapped[int | None]  # monthly, yearly; a short month uses its last day
-    month: so.Mapped[int | None]  # yearly
-    interval_days: so.Mapped[int | None]  # every N days, counted from anchor_date
-    anchor_date: so.Mapped[date | None]
-    # Days after the due date before it counts as overdue (a monthly check in the first week).
-    grace_days: so.Mapped[int] = so.mapped_column(default=0)
     # School-local time of the "not done yet" reminder on a due day; None: no reminder.
     reminder_time: so.Mapped[time | None]
     # The district template version this routine was adopted from or last updated to.

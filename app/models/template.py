@@ -6,18 +6,23 @@ never changes, so a school's routine can say which version it came from
 (Checklist.template_version_id). A change is a new version, which each school may take.
 """
 
-from datetime import date, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.extensions import db
-from app.models.checklist import Frequency
-from app.models.common import BilingualName, enum_column, localized, utcnow
+from app.models.common import BilingualName, localized, utcnow
 from app.models.item import Item
+from app.models.scheduled import Scheduled
 
 
-class ChecklistTemplate(BilingualName, db.Model):
+class ChecklistTemplate(Scheduled, BilingualName, db.Model):
+    """A district's routine for its schools to adopt.
+
+    Its schedule is the one an adopting school's routine starts with; the school may change it.
+    """
+
     __tablename__ = "checklist_templates"
     __table_args__ = (sa.UniqueConstraint("district_id", "key"),)
 
@@ -33,15 +38,6 @@ class ChecklistTemplate(BilingualName, db.Model):
     kind_name: so.Mapped[str] = so.mapped_column(sa.String(80))
     kind_name_en: so.Mapped[str | None] = so.mapped_column(sa.String(80))
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
-
-    # The schedule a school's routine starts with, as Checklist's; the school may change it.
-    frequency: so.Mapped[Frequency] = so.mapped_column(enum_column(Frequency))
-    weekday: so.Mapped[int | None]
-    day_of_month: so.Mapped[int | None]
-    month: so.Mapped[int | None]
-    interval_days: so.Mapped[int | None]
-    anchor_date: so.Mapped[date | None]
-    grace_days: so.Mapped[int] = so.mapped_column(default=0)
 
     district: so.Mapped["District"] = so.relationship()  # noqa: F821
     versions: so.Mapped[list["TemplateVersion"]] = so.relationship(

@@ -245,7 +245,7 @@ def adopt(version: TemplateVersion, user: User | None) -> Checklist:
         kind=_kind_for(template),
         template_version=version,
     )
-    apply_schedule(routine, Schedule.of(template))
+    apply_schedule(routine, template.schedule)
     db.session.add(routine)
     db.session.add(
         ChecklistVersion(
