@@ -18,8 +18,8 @@ Rules:
   worker walks.
 - On PostgreSQL each transaction also runs as DATABASE_APP_ROLE with the setting
   `patrol.school_ids` naming the same schools ("*": everywhere), and row-level security
-  policies on every school-owned table (migration 3c5d0e8f2a41) hold the database to them
-  even where the application's criteria were forgotten or switched off.
+  policies on every school-owned table (migrations 3c5d0e8f2a41, 5e8b1d2c9f47) hold the
+  database to them even where the application's criteria were forgotten or switched off.
 """
 
 from collections.abc import Iterable, Iterator

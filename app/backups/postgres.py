@@ -90,7 +90,18 @@ def _drop_schema_objects(connection) -> None:
     ).scalars().all()
     if tables:
         connection.execute(sa.text(f"DROP TABLE {', '.join(map(quote, tables))} CASCADE"))
-    connection.execute(sa.text("DROP FUNCTION IF EXISTS patrol_school_visible(integer)"))
+    # The row-security functions the policies call (migrations 3c5d0e8f2a41, 5e8b1d2c9f47),
+    # whichever this install's migrations made.
+    functions = connection.execute(
+        sa.text(
+            "SELECT p.oid::regprocedure::text FROM pg_proc p"
+            " JOIN pg_namespace n ON n.oid = p.pronamespace"
+            " WHERE n.nspname = :schema AND p.proname LIKE 'patrol\\_%'"
+        ),
+        {"schema": schema},
+    ).scalars().all()
+    for function in functions:
+        connection.execute(sa.text(f"DROP FUNCTION IF EXISTS {function}"))
 
 
 def _grant_application_role(connection, role: str) -> None:
